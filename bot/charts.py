@@ -1,0 +1,54 @@
+"""Chart images, rendered once per (chart, data version) and shared by every request.
+
+Rendering is the slow part of a reply (tens of milliseconds per chart), so the cache also makes
+concurrent requests for the same chart wait for one render instead of rendering it twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable
+
+from handlers.datasets import Datasets
+from handlers.reply import ChartRef
+
+Renderer = Callable[[str, Datasets], bytes]
+
+# Matplotlib is not thread-safe (shared font cache, rcParams); renders are rare once cached, so
+# one process-wide lock costs nothing and removes a class of heisenbugs.
+_RENDER_LOCK = threading.Lock()
+
+
+class ChartCache:
+    """Bounded LRU of PNG bytes keyed by (data version, chart key)."""
+
+    def __init__(self, render: Renderer, max_entries: int = 256) -> None:
+        self._render = render
+        self._max = max_entries
+        self._images: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.renders = 0  # how many times a chart was actually drawn (benchmarks and tests read it)
+
+    def png(self, chart: ChartRef, datasets: Datasets) -> bytes:
+        key = (datasets.version, chart.key)
+        with self._guard:
+            if key in self._images:
+                self._images.move_to_end(key)
+                return self._images[key]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # single flight: one render per key even under concurrent requests
+            with self._guard:
+                if key in self._images:
+                    return self._images[key]
+            with _RENDER_LOCK:
+                image = self._render(chart.key, datasets)
+            with self._guard:
+                self.renders += 1
+                self._images[key] = image
+                while len(self._images) > self._max:
+                    old, _ = self._images.popitem(last=False)
+                    self._locks.pop(old, None)
+                self._locks.pop(key, None)
+            return image

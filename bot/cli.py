@@ -1,0 +1,109 @@
+"""`reset-bot`: serve Slack, run the local shell, or answer one command.
+
+    reset-bot                      Slack if SLACK_BOT_TOKEN is set, else the local shell
+    reset-bot serve                the Slack app (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)
+    reset-bot shell                interactive prompt; reads commands from stdin until EOF
+    reset-bot ask "shock eu 20%"   one reply as text; charts written to --out
+    reset-bot data build RAW_DIR   rebuild data/ from the publishers' raw files
+
+Every failure a user can cause — a bad setting, a broken data file — ends with one clear line
+on stderr and exit status 2, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reset-bot", description="Reset Bot: the US external balance sheet, explained.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the Slack app")
+    shell = sub.add_parser("shell", help="interactive local shell (no Slack)")
+    shell.add_argument("--out", type=Path, default=None, help="where charts are written (default: STATE_DIR/charts)")
+    ask = sub.add_parser("ask", help="answer one command and exit")
+    ask.add_argument("text", nargs="+", help='the command, e.g. "shock eu 20%%"')
+    ask.add_argument("--out", type=Path, default=None, help="where charts are written (default: STATE_DIR/charts)")
+    data = sub.add_parser("data", help="datasets")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    build = data_sub.add_parser("build", help="rebuild data/ from the publishers' raw files")
+    build.add_argument("raw_dir", type=Path)
+    build.add_argument("--out", type=Path, default=Path("data"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"reset-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = args.command or ("serve" if settings.mode != "shell" else "shell")
+    try:
+        if command == "serve":
+            return _serve(settings)
+        if command == "data":
+            from bot.data_build import build
+
+            build(args.raw_dir, args.out)
+            print(f"wrote {args.out}")
+            return 0
+        return _local(settings, args, command)
+    except (SettingsError, ValueError, OSError) as exc:
+        # DataError, SourceFormatError and SettingsError are ValueErrors with a clear message.
+        print(f"reset-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 0
+
+
+def _local(settings: Settings, args: argparse.Namespace, command: str) -> int:
+    from bot.charts import ChartCache
+    from bot.datastore import DataStore
+    from bot.shell import Shell
+    from handlers import charts
+
+    out = getattr(args, "out", None) or settings.state_dir / "charts"
+    shell = Shell(DataStore.from_settings(settings), ChartCache(charts.render), out)
+    if command == "ask":
+        print(shell.run_one(" ".join(args.text)))
+        return 0
+    return shell.loop()
+
+
+def _serve(settings: Settings) -> int:
+    if settings.mode == "shell":
+        raise SettingsError("`serve` needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)")
+    from slack_bolt.error import BoltError
+
+    from bot.app import create_app
+    from bot.datastore import DataStore
+    from bot.server import serve_http, socket_mode_handler
+
+    data = DataStore.from_settings(settings)
+    try:
+        app = create_app(settings, data=data)
+    except BoltError as exc:
+        raise SettingsError(f"could not start the Slack app: {exc}") from None
+
+    def health() -> dict:
+        return {"mode": settings.mode, "data_version": data.current().datasets.version}
+
+    if settings.mode == "socket":
+        socket_mode_handler(app, settings.slack_app_token.get_secret_value()).start()
+    else:
+        serve_http(app, host=settings.host, port=settings.port, health=health)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

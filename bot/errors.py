@@ -1,0 +1,32 @@
+"""The one place that turns exceptions into what the user sees.
+
+Expected problems (`UserFacingError`) become a friendly ephemeral message. Anything else is a
+bug: it is logged with a short id, and the user gets that id to quote — never a traceback.
+Both Bolt's global error handler and the post-ack reply workers go through `explain`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from handlers.errors import UserFacingError
+from handlers.reply import Reply, message
+
+logger = logging.getLogger("reset_bot")
+
+
+def new_error_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def explain(error: BaseException, *, where: str = "") -> Reply:
+    """The ephemeral reply for ``error``; unexpected errors are logged with an id."""
+    if isinstance(error, UserFacingError):
+        logger.info("user error%s: %s", f" in {where}" if where else "", error.message)
+        return message(error.message)
+    error_id = new_error_id()
+    logger.error("unexpected error %s%s", error_id, f" in {where}" if where else "", exc_info=error)
+    return message(
+        f":warning: Something went wrong on my side. If it keeps happening, quote error id `{error_id}`."
+    )

@@ -1,0 +1,119 @@
+"""Settings: one validated object, built once from the environment and passed in.
+
+Secrets are `SecretStr`, so they never show in logs or reprs. A broken value stops the bot at
+start with a message naming the variable, not a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+# Environment variable → field. Only these are read; everything else in the environment is ignored.
+ENV = {
+    "SLACK_BOT_TOKEN": "slack_bot_token",
+    "SLACK_APP_TOKEN": "slack_app_token",
+    "SLACK_SIGNING_SECRET": "slack_signing_secret",
+    "SLACK_API_URL": "slack_api_url",
+    "PORT": "port",
+    "HOST": "host",
+    "DATABASE_URL": "database_url",
+    "RESET_BOT_STATE_DIR": "state_dir",
+    "RESET_BOT_DATA_DIR": "data_dir",
+    "RESET_BOT_REPLY_THREADS": "reply_threads",
+    "LOG_LEVEL": "log_level",
+}
+
+
+class SettingsError(ValueError):
+    """The configuration is unusable; the message says which variable and why."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=1, le=65535)
+    state_dir: Path = Path("state")
+    database_url: str | None = None  # default: a SQLite file in state_dir (see `db_url`)
+    data_dir: Path | None = None  # default: the data shipped with the package
+    reply_threads: int = Field(default=8, ge=1, le=64)  # workers that render and post after the ack
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp- (scope connections:write)")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _mode_is_complete(self) -> "Settings":
+        if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
+            raise ValueError(
+                "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
+                "SLACK_SIGNING_SECRET (HTTP mode) is"
+            )
+        if (self.slack_app_token or self.slack_signing_secret) and not self.slack_bot_token:
+            raise ValueError("SLACK_BOT_TOKEN (xoxb-…) is required to talk to Slack")
+        return self
+
+    @property
+    def mode(self) -> Literal["socket", "http", "shell"]:
+        """Socket Mode with an app token, HTTP with a signing secret, else the local shell."""
+        if self.slack_bot_token is None:
+            return "shell"
+        return "socket" if self.slack_app_token else "http"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.state_dir / 'reset-bot.sqlite3').resolve()}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+        """Read the variables in `ENV` (empty values count as unset) and validate them."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {field: env[name] for name, field in ENV.items() if env.get(name, "").strip()}
+        values.update(overrides)
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise SettingsError(_explain(exc)) from None
+
+
+def _explain(exc: ValidationError) -> str:
+    by_field = {field: name for name, field in ENV.items()}
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{by_field.get(field, field)}: {message}" if field else message)
+    return "Invalid configuration — " + "; ".join(problems)

@@ -1,0 +1,41 @@
+"""One entry point from a parsed query to its reply (for Slack, the shell and briefings)."""
+
+from __future__ import annotations
+
+from handlers.buying import answer_buying
+from handlers.claims import answer_claims
+from handlers.datasets import Datasets
+from handlers.gap import answer_gap
+from handlers.gold import answer_gold
+from handlers.help import answer_help
+from handlers.holders import HolderRegistry
+from handlers.holdings import answer_holdings
+from handlers.queries import Query
+from handlers.refinancing import answer_refinancing
+from handlers.reply import Reply
+from handlers.shock import answer_shock
+from handlers.sources import answer_sources
+
+
+def answer(query: Query, datasets: Datasets, holders: HolderRegistry) -> Reply:
+    """The reply to a data query. Briefing commands are executed in bot/ (they need a channel and a DB)."""
+    match query.kind:
+        case "help":
+            return answer_help(query)
+        case "gap":
+            return answer_gap(query, datasets)
+        case "holdings":
+            return answer_holdings(query, datasets, holders)
+        case "buying":
+            return answer_buying(query, datasets, holders)
+        case "refinancing":
+            return answer_refinancing(query, datasets)
+        case "shock":
+            return answer_shock(query, datasets, holders)
+        case "gold":
+            return answer_gold(query, datasets)
+        case "claims":
+            return answer_claims(query, datasets, holders)
+        case "sources":
+            return answer_sources(query, datasets)
+    raise ValueError(f"{query.kind!r} is not answered by handlers.answer")

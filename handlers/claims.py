@@ -1,0 +1,176 @@
+"""`/reset claims`: the thesis, claim by claim, against official data.
+
+Each row of data/claims.csv names a ``check``: the computation that measures the claim with
+official data. The verdict is computed here from that measurement (metrics.claims rules), so a
+data refresh can change a verdict; only claims that no official source can measure carry a
+fixed verdict (``verdict_if_unchecked``, e.g. "no primary source").
+
+Check keys (``:``-separated arguments):
+
+* ``iip_liabilities_usd_t``, ``iip_assets_usd_t``, ``iip_net_usd_t``, ``iip_net_pct_gdp``
+* ``holder_change_decade:<holder>:<up|down>``, ``holder_change:<holder>:<start>:<end>:<up|down>``,
+  ``eu_change_decade:<up|down>`` — the direction claimed
+* ``shl_eu27:<treasury|corporate|equities>`` — EU-27 holdings by type, $T
+* ``europe_share_of_foreign_holdings`` — Europe's holdings ÷ the rest of the world's
+* ``europe_buying_share:<start>:<end>`` — Europe's share of the change in foreign holdings, %
+* ``gold_vs_official_ust`` — has official gold passed foreign official Treasuries (both bases)?
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import pandas as pd
+
+from handlers import formatting as fmt
+from handlers.buying import breakdown
+from handlers.datasets import Datasets, Source
+from handlers.europe import eu_holdings
+from handlers.gap import latest_position
+from handlers.gold import gold_crossover
+from handlers.holders import EU, HolderRegistry
+from handlers.holdings import holder_decade_change
+from handlers.lookup import holder_series
+from handlers.queries import ClaimsQuery
+from handlers.reply import Reply, build, context, header, section
+from metrics import Verdict, change_between, judge_direction, judge_level
+
+LEVEL_TOLERANCE_PCT = 5.0  # "about $68.9T" is confirmed within 5% of the official figure
+
+BADGE: dict[str, str] = {
+    "confirmed": ":white_check_mark: Confirmed",
+    "partly": ":large_orange_circle: Partly",
+    "not_supported": ":x: Not supported",
+    "no_primary_source": ":grey_question: No primary source",
+}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What official data say about one claim."""
+
+    verdict: Verdict
+    official: str  # the official figure, formatted
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    id: str
+    topic: str
+    claim: str
+    claim_source: str
+    evidence: str
+    measured: Measured
+
+
+def _direction(word: str) -> int:
+    if word not in ("up", "down"):
+        raise ValueError(f"claims.csv: a direction must be 'up' or 'down', got {word!r}")
+    return 1 if word == "up" else -1
+
+
+def _level(claimed: float, official: float, shown: str, sources) -> Measured:
+    return Measured(judge_level(claimed, official, LEVEL_TOLERANCE_PCT), shown, tuple(sources))
+
+
+def measure(check: str, claimed: float | None, datasets: Datasets, holders: HolderRegistry) -> Measured:
+    """Run one check; raises ValueError for a check key this code does not know."""
+    name, *args = check.split(":")
+    iip = [datasets.source("iip_quarterly"), datasets.source("gdp_annual")]
+    tic = [datasets.source("treasury_holdings")]
+    if name.startswith("iip_"):
+        pos = latest_position(datasets)
+        q = f"Q{pos.period[-1]} {pos.period[:4]}"
+        values: dict[str, tuple[float, str]] = {
+            "iip_liabilities_usd_t": (pos.liabilities_usd_bn / 1000, f"{fmt.usd_bn(pos.liabilities_usd_bn)} ({q})"),
+            "iip_assets_usd_t": (pos.assets_usd_bn / 1000, f"{fmt.usd_bn(pos.assets_usd_bn)} ({q})"),
+            "iip_net_usd_t": (abs(pos.headline_net_usd_bn) / 1000, f"{fmt.usd_bn(pos.headline_net_usd_bn)} ({q})"),
+            "iip_net_pct_gdp": (abs(pos.net_pct_gdp), f"{fmt.pct(pos.net_pct_gdp)} of GDP ({q})"),
+        }
+        if name not in values:
+            raise ValueError(f"unknown check {check!r}")
+        value, shown = values[name]
+        return _level(_need(claimed, check), value, shown, iip)
+    if name in ("holder_change_decade", "holder_change", "eu_change_decade"):
+        if name == "eu_change_decade":
+            holder, direction = holders.get(EU), args[0]
+            change = holder_decade_change(datasets, holder)
+        elif name == "holder_change_decade":
+            holder, direction = holders.get(args[0]), args[1]
+            change = holder_decade_change(datasets, holder)
+        else:
+            holder, start, end, direction = holders.get(args[0]), args[1], args[2], args[3]
+            change = change_between(holder_series(datasets, holder), start, end)
+        shown = (f"{holder.label}: {fmt.usd_bn(change.start_value)} ({fmt.month(str(change.start))}) → "
+                 f"{fmt.usd_bn(change.end_value)} ({fmt.month(str(change.end))})")
+        return Measured(judge_direction(_direction(direction), change.change), shown, tuple(tic))
+    if name == "shl_eu27":
+        column = {"treasury": "treasury_usd_mn", "corporate": "lt_corporate_usd_mn", "equities": "equities_usd_mn"}[args[0]]
+        value = eu_holdings(datasets).by_type_usd_bn[column]
+        return _level(_need(claimed, check), value / 1000, f"{fmt.usd_bn(value)} (EU-27, June 2025)",
+                      [datasets.source("shl_holdings")])
+    if name == "europe_share_of_foreign_holdings":
+        eu = eu_holdings(datasets)
+        rest = eu.all_foreign_usd_bn - eu.europe_usd_bn
+        ratio = eu.europe_usd_bn / rest
+        shown = (f"Europe {fmt.usd_bn(eu.europe_usd_bn)} vs the rest of the world {fmt.usd_bn(rest)} "
+                 f"({ratio:.2f}×; {fmt.pct(100 * eu.europe_usd_bn / eu.all_foreign_usd_bn)} of foreign holdings)")
+        return _level(_need(claimed, check), ratio, shown, [datasets.source("shl_holdings")])
+    if name == "europe_buying_share":
+        start, end = args
+        b = breakdown(datasets, holders, start, end)
+        europe = next(r for r in b.regions if r.region == "Europe")
+        share = europe.share_of_total_change_pct or 0.0
+        shown = (f"{fmt.pct(share)} ({fmt.usd_bn(europe.change_usd_bn, signed=True)} of "
+                 f"{fmt.usd_bn(b.total_change_usd_bn, signed=True)}, end-{fmt.month(start)} → end-{fmt.month(end)})")
+        return _level(_need(claimed, check), share, shown, tic)
+    if name == "gold_vs_official_ust":
+        cross = gold_crossover(datasets)
+        all_above, ex_above = cross.all_official_gold.above_at_latest, cross.ex_us_official_gold.above_at_latest
+        verdict: Verdict = "confirmed" if ex_above else ("partly" if all_above else "not_supported")
+        shown = (f"gold ÷ foreign official Treasuries at {fmt.quarter_end(cross.all_official_gold.latest_quarter_end)}: "
+                 f"{cross.all_official_gold.latest_ratio:.2f} counting the US's gold, "
+                 f"{cross.ex_us_official_gold.latest_ratio:.2f} without it")
+        return Measured(verdict, shown, (datasets.source("gold_reserves"), *tic))
+    raise ValueError(f"unknown check {check!r}")
+
+
+def _need(claimed: float | None, check: str) -> float:
+    if claimed is None or pd.isna(claimed):
+        raise ValueError(f"claims.csv: check {check!r} needs a claimed_value")
+    return float(claimed)
+
+
+def evaluate(datasets: Datasets, holders: HolderRegistry) -> list[ClaimResult]:
+    results = []
+    for row in datasets.frame("claims").itertuples(index=False):
+        check = str(row.check) if isinstance(row.check, str) and row.check else ""
+        claimed = None if pd.isna(row.claimed_value) else float(row.claimed_value)
+        if check:
+            measured = measure(check, claimed, datasets, holders)
+        else:
+            measured = Measured(row.verdict_if_unchecked, "no official figure measures this", ())
+        results.append(ClaimResult(row.id, row.topic, row.claim, row.claim_source, row.evidence, measured))
+    return results
+
+
+def answer_claims(query: ClaimsQuery, datasets: Datasets, holders: HolderRegistry) -> Reply:
+    results = evaluate(datasets, holders)
+    tally: dict[str, int] = {}
+    for r in results:
+        tally[r.measured.verdict] = tally.get(r.measured.verdict, 0) + 1
+    summary = ", ".join(f"{BADGE[v]}: {n}" for v, n in sorted(tally.items(), key=lambda kv: list(BADGE).index(kv[0])))
+    blocks = [header("Fact-check: the thesis against official data"), section(summary)]
+    for r in results:
+        blocks.append(section(
+            f"{BADGE[r.measured.verdict]} — *{r.claim}*\n"
+            f"Official: {r.measured.official}. {r.evidence}\n_Claimed by {r.claim_source}._"
+        ))
+    sources: list[Source] = [datasets.source("claims")]
+    for r in results:
+        sources.extend(r.measured.sources)
+    blocks.append(context([f"Rules: a level is confirmed within {LEVEL_TOLERANCE_PCT:g}% of the official figure, "
+                           f"partly within {2 * LEVEL_TOLERANCE_PCT:g}%; a direction must match the official change."]))
+    text = "Fact-check: " + "; ".join(f"{r.claim} — {r.measured.verdict.replace('_', ' ')}" for r in results)
+    return build(blocks, text, sources=sources)
+

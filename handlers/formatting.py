@@ -1,0 +1,86 @@
+"""Numbers for people: $27.6T, $403bn, +20 bp, 89.7% of GDP, Sep 2025."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+MINUS = "\u2212"  # a real minus sign reads better than a hyphen in Slack
+
+
+def _sign(value: float, signed: bool) -> str:
+    if value < 0:
+        return MINUS
+    return "+" if signed and value > 0 else ""
+
+
+def usd_bn(value_usd_bn: float, *, signed: bool = False, digits: int | None = None) -> str:
+    """Format an amount given in $ billions: $27.6T above $1T, $403bn below.
+
+    >>> usd_bn(27610), usd_bn(403.1), usd_bn(-26539.5), usd_bn(12.34, signed=True)
+    ('$27.6T', '$403bn', '−$26.5T', '+$12.3bn')
+    """
+    if value_usd_bn is None or (isinstance(value_usd_bn, float) and math.isnan(value_usd_bn)):
+        return "n/a"
+    sign, size = _sign(value_usd_bn, signed), abs(value_usd_bn)
+    if size >= 1000:
+        return f"{sign}${size / 1000:.{1 if digits is None else digits}f}T"
+    if size >= 100:
+        return f"{sign}${size:.{0 if digits is None else digits}f}bn"
+    return f"{sign}${size:.{1 if digits is None else digits}f}bn"
+
+
+def bp(value_bp: float, *, signed: bool = True) -> str:
+    """Basis points, rounded: '+20 bp'.
+
+    >>> bp(20.15), bp(-3), bp(0)
+    ('+20 bp', '−3 bp', '0 bp')
+    """
+    rounded = round(value_bp)
+    return f"{_sign(rounded, signed)}{abs(rounded)} bp"
+
+
+def pct(value_pct: float, *, digits: int = 1, signed: bool = False) -> str:
+    """A percentage given in percent units (89.7 → '89.7%').
+
+    >>> pct(89.74), pct(-45.1, signed=True), pct(6.15, digits=2)
+    ('89.7%', '−45.1%', '6.15%')
+    """
+    return f"{_sign(value_pct, signed)}{abs(value_pct):.{digits}f}%"
+
+
+def month(label: str) -> str:
+    """'2025-09' → 'Sep 2025'.
+
+    >>> month("2025-09")
+    'Sep 2025'
+    """
+    year, mon = label.split("-")[:2]
+    return date(int(year), int(mon), 1).strftime("%b %Y")
+
+
+def quarter_end(iso: str) -> str:
+    """'2025-09-30' → 'Q3 2025'.
+
+    >>> quarter_end("2025-12-31")
+    'Q4 2025'
+    """
+    year, mon = iso.split("-")[:2]
+    return f"Q{(int(mon) - 1) // 3 + 1} {year}"
+
+
+def iso_date(value: object) -> str:
+    """A date cell (string or pandas Timestamp) as 'YYYY-MM-DD'; '' for a missing one.
+
+    >>> import pandas as pd
+    >>> iso_date(pd.Timestamp("2025-03-26")), iso_date("2025-06-30"), iso_date(None)
+    ('2025-03-26', '2025-06-30', '')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if hasattr(value, "strftime"):
+        try:
+            return value.strftime("%Y-%m-%d")
+        except ValueError:  # NaT
+            return ""
+    return str(value)[:10]

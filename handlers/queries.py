@@ -1,0 +1,109 @@
+"""Typed queries: what a `/reset …` text means once parsed.
+
+Each query is a frozen pydantic model with a ``kind`` tag, so a listener, the shell and the
+scheduler all hand the same value to `handlers.answer.answer`.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Query(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class HelpQuery(_Query):
+    kind: Literal["help"] = "help"
+    topic: str | None = None  # "shock", "subscribe", … for focused help
+
+
+class GapQuery(_Query):
+    kind: Literal["gap"] = "gap"
+    breakdown: bool = False  # the follow-up button asks for the breakdown
+
+
+class HoldingsQuery(_Query):
+    kind: Literal["holdings"] = "holdings"
+    holder: str | None = None  # a holder key (see handlers.holders), None = all
+
+
+class BuyingQuery(_Query):
+    kind: Literal["buying"] = "buying"
+
+
+class RefinancingQuery(_Query):
+    kind: Literal["refinancing"] = "refinancing"
+
+
+class ShockQuery(_Query):
+    kind: Literal["shock"] = "shock"
+    holder: str  # a holder key
+    percent: float = Field(ge=0, le=100)  # percent of holdings, 0–100
+    mode: Literal["sell", "pause"] = "sell"
+
+
+class GoldQuery(_Query):
+    kind: Literal["gold"] = "gold"
+
+
+class ClaimsQuery(_Query):
+    kind: Literal["claims"] = "claims"
+
+
+class SourcesQuery(_Query):
+    kind: Literal["sources"] = "sources"
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class SubscribeQuery(_Query):
+    """`subscribe [weekly] [day] [HH:MM] [timezone]`; None means "use the default".
+
+    Defaults (Monday, 09:00, the subscriber's own Slack time zone) are applied where the
+    subscription is created, because the time zone needs a users.info call.
+    """
+
+    kind: Literal["subscribe"] = "subscribe"
+    day: Weekday | None = None
+    at: time | None = None
+    timezone: str | None = None  # an IANA name, validated by the parser
+
+
+class UnsubscribeQuery(_Query):
+    kind: Literal["unsubscribe"] = "unsubscribe"
+    number: int | None = None  # which of the channel's subscriptions (1-based), None = the only one
+
+
+class SubscriptionsQuery(_Query):
+    kind: Literal["subscriptions"] = "subscriptions"
+
+
+class BriefingQuery(_Query):
+    kind: Literal["briefing"] = "briefing"
+
+
+Query = Union[
+    HelpQuery,
+    GapQuery,
+    HoldingsQuery,
+    BuyingQuery,
+    RefinancingQuery,
+    ShockQuery,
+    GoldQuery,
+    ClaimsQuery,
+    SourcesQuery,
+    SubscribeQuery,
+    UnsubscribeQuery,
+    SubscriptionsQuery,
+    BriefingQuery,
+]
+
+#: Queries that only read data and can be answered anywhere (shell, Slack, briefing).
+TOPIC_KINDS = ("gap", "holdings", "buying", "refinancing", "shock", "gold", "claims", "sources")
+#: Queries that manage briefings; they need a channel and a database (bot/).
+BRIEFING_KINDS = ("subscribe", "unsubscribe", "subscriptions", "briefing")

@@ -1,0 +1,141 @@
+"""A reply as a pure value: Block Kit blocks, a plain-text fallback, charts to attach, sources.
+
+Handlers build replies; `bot/` delivers them (Slack, the shell, a briefing). Nothing here talks
+to Slack. Charts are referenced, not rendered: `bot` renders each `ChartRef` once per data
+version through `handlers.charts.render`, after the command has been acknowledged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from handlers.datasets import Source
+
+# Slack's documented limits (docs.slack.dev/reference/block-kit/blocks), checked on every reply
+# because slack_sdk's models do not check the message-level ones.
+MAX_BLOCKS_MESSAGE = 50
+MAX_BLOCKS_HOME = 100
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_CONTEXT_ELEMENTS = 10
+MAX_FALLBACK_TEXT = 40_000
+
+#: action_id of every follow-up button; its value is the command text to run.
+RUN_ACTION = "reset_run"
+
+
+class ChartRef(BaseModel):
+    """A chart to attach: ``key`` names the renderer and its parameters (e.g. ``shock:eu:20:sell``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    title: str
+    alt_text: str
+    filename: str
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str  # plain-text fallback (notifications, screen readers, the shell)
+    blocks: tuple[dict[str, Any], ...]
+    charts: tuple[ChartRef, ...] = ()
+    sources: tuple[Source, ...] = ()
+    visibility: Literal["in_channel", "ephemeral"] = "in_channel"
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=text[:150], emoji=False))
+
+
+def section(markdown: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=markdown))
+
+
+def fields(pairs: Sequence[tuple[str, str]]) -> SectionBlock:
+    """Up to 10 "label / value" fields, Slack's two-column layout."""
+    return SectionBlock(fields=[MarkdownTextObject(text=f"*{label}*\n{value}") for label, value in pairs])
+
+
+def context(lines: Sequence[str]) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=line) for line in lines][:MAX_CONTEXT_ELEMENTS])
+
+
+def divider() -> DividerBlock:
+    return DividerBlock()
+
+
+def buttons(commands: Sequence[tuple[str, str]], block_id: str = "followups") -> ActionsBlock:
+    """Follow-up buttons, each re-running a command: ``(label, command text)``."""
+    return ActionsBlock(
+        block_id=block_id,
+        elements=[
+            ButtonElement(text=label, action_id=f"{RUN_ACTION}:{i}", value=command)
+            for i, (label, command) in enumerate(commands)
+        ],
+    )
+
+
+def sources_context(sources: Sequence[Source]) -> ContextBlock:
+    """The source line: every source with its as-of date and vintage."""
+    unique = list(dict.fromkeys(sources))
+    text = "Sources: " + "; ".join(s.cite() for s in unique)
+    if len(text) > MAX_SECTION_TEXT:
+        text = text[: MAX_SECTION_TEXT - 1] + "…"
+    return context([text])
+
+
+def build(
+    blocks: Sequence[Block],
+    text: str,
+    *,
+    charts: Sequence[ChartRef] = (),
+    sources: Sequence[Source] = (),
+    visibility: Literal["in_channel", "ephemeral"] = "in_channel",
+    limit: int = MAX_BLOCKS_MESSAGE,
+) -> Reply:
+    """Validate blocks against Slack's limits and freeze them into a `Reply`.
+
+    ``to_dict()`` runs slack_sdk's per-block validation; the count and field lengths, which the
+    SDK does not check, are checked here.
+    """
+    all_blocks = list(blocks)
+    if sources:
+        all_blocks.append(sources_context(sources))
+    if len(all_blocks) > limit:
+        raise ValueError(f"reply has {len(all_blocks)} blocks; Slack allows {limit}")
+    dicts = tuple(b.to_dict() for b in all_blocks)
+    for block in dicts:
+        for field in block.get("fields", []):
+            if len(field["text"]) > MAX_FIELD_TEXT:
+                raise ValueError(f"a field is {len(field['text'])} characters; Slack allows {MAX_FIELD_TEXT}")
+    return Reply(
+        text=text[:MAX_FALLBACK_TEXT],
+        blocks=dicts,
+        charts=tuple(charts),
+        sources=tuple(dict.fromkeys(sources)),
+        visibility=visibility,
+    )
+
+
+def message(markdown: str, *, visibility: Literal["in_channel", "ephemeral"] = "ephemeral") -> Reply:
+    """A one-section reply (help, usage errors, confirmations)."""
+    return build([section(markdown)], text=_plain(markdown), visibility=visibility)
+
+
+def _plain(markdown: str) -> str:
+    return markdown.replace("*", "").replace("`", "")

@@ -1,0 +1,52 @@
+"""Imports flow one way: metrics ← handlers ← bot; metrics is pure and handlers do no network I/O."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FORBIDDEN = {
+    "metrics": {"bot", "handlers", "slack_sdk", "slack_bolt", "matplotlib", "os", "pathlib", "io",
+                "apscheduler", "sqlalchemy", "urllib", "http", "requests", "socket", "logging", "open"},
+    "handlers": {"bot", "urllib", "http", "socket", "requests", "sqlalchemy", "apscheduler",
+                 "slack_sdk.web", "slack_sdk.webhook", "slack_bolt", "matplotlib.pyplot"},
+    "bot": {"matplotlib.pyplot"},
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open":
+            names.add("open")
+    return names
+
+
+def violations(package: str, root: Path = ROOT) -> list[str]:
+    found = []
+    for path in sorted((root / package).rglob("*.py")):
+        for name in imported_modules(path):
+            for banned in FORBIDDEN[package]:
+                if name == banned or name.startswith(banned + "."):
+                    found.append(f"{path.relative_to(root)} imports {name}")
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_respects_the_layering(package):
+    assert violations(package) == []
+
+
+def test_the_checker_catches_a_violation(tmp_path):
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "bad.py").write_text("import os\nfrom slack_sdk import WebClient\n")
+    assert sorted(violations("metrics", root=tmp_path)) == ["metrics/bad.py imports os", "metrics/bad.py imports slack_sdk",
+                                     "metrics/bad.py imports slack_sdk.WebClient"]
