@@ -94,6 +94,12 @@ def _clean(text: str) -> list[str]:
     return text.split()
 
 
+def _show(text: str, limit: int = 40) -> str:
+    """Echo what the user typed, shortened, inside backticks (which it must not break out of)."""
+    text = text.replace("`", "'")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _suggest(word: str, candidates: list[str]) -> str:
     close = difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.6)
     return f" Did you mean `{close[0]}`?" if close else ""
@@ -114,7 +120,7 @@ def parse(text: str, holders: HolderRegistry) -> Query:
     command = _WORD_TO_COMMAND.get(head)
     if command is None:
         raise UsageError(
-            f"I don't know `{words[0]}`.{_suggest(head, list(_WORD_TO_COMMAND))} {usage()}"
+            f"I don't know `{_show(words[0])}`.{_suggest(head, list(_WORD_TO_COMMAND))} {usage()}"
         )
     if command == "help":
         topic = _WORD_TO_COMMAND.get(rest[0].lower()) if rest else None
@@ -149,14 +155,14 @@ def parse(text: str, holders: HolderRegistry) -> Query:
 def _no_extra(rest: list[str], command: str, allowed: set[str] = frozenset()) -> None:
     extra = [w for w in rest if w.lower() not in allowed]
     if extra:
-        raise UsageError(f"`/reset {command}` takes no options (got `{' '.join(extra)}`). {usage(command)}")
+        raise UsageError(f"`/reset {command}` takes no options (got `{_show(' '.join(extra))}`). {usage(command)}")
 
 
 def _holder(text: str, holders: HolderRegistry, topic: str):
     holder = holders.resolve(text)
     if holder is None:
         raise UsageError(
-            f"I don't have Treasury holdings for `{text}`.{_suggest(text, holders.names())} "
+            f"I don't have Treasury holdings for `{_show(text)}`.{_suggest(text, holders.names())} "
             f"Holders I know include `eu`, `china`, `japan`, `uk`, `belgium`, `saudi arabia`. {usage(topic)}"
         )
     return holder
@@ -188,7 +194,7 @@ def _parse_shock(rest: list[str], holders: HolderRegistry) -> ShockQuery:
         raise UsageError(f"How much of {holder.label}'s holdings? Give a percent. {usage('shock')}")
     if not 0 <= percent <= 100:
         raise UsageError(
-            f"{percent:g}% is outside 0–100%: a holder can sell at most all of its holdings. {usage('shock')}"
+            f"{_show(f'{percent:g}')}% is outside 0–100%: a holder can sell at most all of its holdings. {usage('shock')}"
         )
     return ShockQuery(holder=holder.key, percent=percent, mode=mode)
 
@@ -198,7 +204,7 @@ def parse_timezone(text: str) -> str:
     name = _TZ_ABBREVIATIONS.get(text.lower()) or _TZ_BY_LOWER.get(text.lower())
     if name is None:
         raise UsageError(
-            f"`{text}` is not a time zone I know.{_suggest(text, sorted(_TZ_BY_LOWER))} "
+            f"`{_show(text)}` is not a time zone I know.{_suggest(text, sorted(_TZ_BY_LOWER))} "
             "Use an IANA name such as `Europe/London`, `America/New_York` or `UTC`."
         )
     try:
@@ -215,12 +221,12 @@ def _parse_time(word: str) -> time | None:
     hour, minute = int(match["h"]), int(match["m"] or 0)
     if match["ampm"]:
         if not 1 <= hour <= 12:
-            raise UsageError(f"`{word}` is not a time. Use 24-hour `HH:MM`, e.g. `16:30`.")
+            raise UsageError(f"`{_show(word)}` is not a time. Use 24-hour `HH:MM`, e.g. `16:30`.")
         hour = hour % 12 + (12 if match["ampm"] == "pm" else 0)
     elif match["m"] is None:
         return None  # a bare number is not a time; it might be a typo of something else
     if hour > 23 or minute > 59:
-        raise UsageError(f"`{word}` is not a time of day. Use 24-hour `HH:MM`, e.g. `09:00` or `16:30`.")
+        raise UsageError(f"`{_show(word)}` is not a time of day. Use 24-hour `HH:MM`, e.g. `09:00` or `16:30`.")
     return time(hour, minute)
 
 
@@ -231,7 +237,7 @@ def _parse_subscribe(rest: list[str]) -> SubscribeQuery:
         if low in ("weekly", "every", "week", "on", "at", "each"):
             continue
         if low in ("daily", "monthly", "hourly"):
-            raise UsageError(f"Briefings are weekly; pick a day instead of `{word}`. {usage('subscribe')}")
+            raise UsageError(f"Briefings are weekly; pick a day instead of `{_show(word)}`. {usage('subscribe')}")
         if low in _DAYS:
             day = _DAYS[low]
             continue
@@ -243,7 +249,7 @@ def _parse_subscribe(rest: list[str]) -> SubscribeQuery:
             tz = parse_timezone(word)
             continue
         raise UsageError(
-            f"I couldn't read `{word}`.{_suggest(low, list(_DAYS))} {usage('subscribe')}"
+            f"I couldn't read `{_show(word)}`.{_suggest(low, list(_DAYS))} {usage('subscribe')}"
         )
     return SubscribeQuery(day=day, at=at, timezone=tz)
 

@@ -133,7 +133,9 @@ def build(
 
 
 def message(markdown: str, *, visibility: Literal["in_channel", "ephemeral"] = "ephemeral") -> Reply:
-    """A one-section reply (help, usage errors, confirmations)."""
+    """A one-section reply (help, usage errors, confirmations), cut to Slack's section limit."""
+    if len(markdown) > MAX_SECTION_TEXT:
+        markdown = markdown[: MAX_SECTION_TEXT - 1] + "…"
     return build([section(markdown)], text=_plain(markdown), visibility=visibility)
 
 

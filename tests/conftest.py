@@ -1,0 +1,107 @@
+"""Shared fixtures: the shipped datasets, a local Slack stand-in, and the app served over HTTP."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from waitress.server import create_server
+
+from bot.app import create_app
+from bot.charts import ChartCache
+from bot.datasets import default_data_dir, load_datasets
+from bot.datastore import DataStore
+from bot.server import wsgi_app
+from bot.settings import Settings
+from handlers import charts
+from handlers.datasets import Datasets
+from handlers.holders import HolderRegistry, registry_for
+from tests.fakes.slack_api import FakeSlack
+
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+CHANNEL = "C0000GEN01"
+USER = "U0000USER1"
+
+
+@pytest.fixture(autouse=True)
+def _no_slack_env(monkeypatch):
+    """Tests never see real tokens from the environment (bolt-python does the same)."""
+    for name in list(os.environ):
+        if name.startswith("SLACK_") or name in ("DATABASE_URL", "PORT"):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def datasets() -> Datasets:
+    return load_datasets(default_data_dir())
+
+
+@pytest.fixture(scope="session")
+def holders(datasets) -> HolderRegistry:
+    return registry_for(datasets)
+
+
+@pytest.fixture(scope="session")
+def chart_cache() -> ChartCache:
+    """One cache for the session: charts are rendered once per data version, as in production."""
+    return ChartCache(charts.render)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The bot scopes the manifest asks for: the fake grants exactly these, so a call that needs
+#: more (e.g. chat:write.public) fails in tests as it would in a real install.
+MANIFEST_SCOPES = frozenset(yaml.safe_load((ROOT / "manifest.yml").read_text())["oauth_config"]["scopes"]["bot"])
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack(scopes=MANIFEST_SCOPES) as fake:
+        fake.add_channel(CHANNEL, "general")
+        fake.add_user(USER, tz="Europe/Berlin")
+        fake.add_member(CHANNEL, USER)
+        yield fake
+
+
+@pytest.fixture
+def settings(slack, tmp_path) -> Settings:
+    return Settings(
+        slack_bot_token=slack.token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.base_url,
+        state_dir=tmp_path,
+        reply_threads=4,
+    )
+
+
+@pytest.fixture
+def make_app(settings, datasets, chart_cache):
+    def factory(**overrides):
+        overrides.setdefault("data", DataStore(datasets))
+        overrides.setdefault("charts", chart_cache)
+        return create_app(settings, **overrides)
+    return factory
+
+
+@dataclass
+class Served:
+    url: str  # the events endpoint, e.g. http://127.0.0.1:PORT/slack/events
+    base: str
+    app: object
+
+
+@pytest.fixture
+def served(make_app) -> Iterator[Served]:
+    """The app behind waitress on an ephemeral loopback port, exactly as `reset-bot serve` runs it."""
+    app = make_app()
+    server = create_server(wsgi_app(app, lambda: {"data_version": "test"}), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    yield Served(url=f"{base}/slack/events", base=base, app=app)
+    server.close()
+    app._reset_replier.executor.shutdown(wait=True)  # let replies finish while the fake Slack is up

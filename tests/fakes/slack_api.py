@@ -1,0 +1,1092 @@
+"""A local stand-in for the Slack Web API, served over real HTTP on 127.0.0.1.
+
+Why this exists: Slack cannot be reached from tests, and a mock that answers ``{"ok": true}`` to
+everything hides the failures that hurt this bot in production: the bot is not in the channel,
+private channels look like "not found", the three-step v2 upload fails, 429s with
+``Retry-After``, invalid Block Kit. ``FakeSlack`` is an HTTP server, so the real
+``slack_sdk.WebClient`` (and Bolt on top of it) runs its own request building, retry handlers
+and ``files_upload_v2`` steps against it. Every rule it enforces is listed in
+``docs`` of each ``_m_*`` method and in /work/shared/reference/slack-platform.md.
+
+Typical use::
+
+    with FakeSlack() as slack:
+        slack.add_channel("C0000GEN01", "general")
+        client = WebClient(token=slack.token, base_url=slack.base_url)
+        client.chat_postMessage(channel="C0000GEN01", text="hi")
+        assert slack.messages("C0000GEN01")[0]["text"] == "hi"
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import mimetypes
+import re
+import socket
+import socketserver
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Iterable, Mapping, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+
+__all__ = [
+    "Call",
+    "Channel",
+    "FakeSlack",
+    "SharedFile",
+    "SlackError",
+    "Upload",
+    "User",
+    "block_errors",
+    "DEFAULT_BOT_TOKEN",
+    "DEFAULT_SCOPES",
+]
+
+Params = dict[str, Any]
+T = TypeVar("T")
+
+DEFAULT_BOT_TOKEN = "xoxb-1111111111-2222222222-fakebottoken"
+#: The bot scopes of our manifest plus the read scopes the bot needs for conversations.info and
+#: users.info. Tests remove scopes to check the `missing_scope` paths.
+DEFAULT_SCOPES: frozenset[str] = frozenset(
+    {
+        "commands",
+        "chat:write",
+        "chat:write.public",
+        "files:write",
+        "channels:join",
+        "channels:read",
+        "groups:read",
+        "im:read",
+        "mpim:read",
+        "users:read",
+    }
+)
+#: Slack's own pattern for `files.completeUploadExternal`'s `channel_id` (python-slack-sdk#1426).
+CHANNEL_ID_PATTERN = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
+USER_ID_PATTERN = re.compile(r"^[UW][A-Z0-9]{8,}$")
+MESSAGE_BLOCK_LIMIT = 50  # "up to 50 blocks in each message"
+VIEW_BLOCK_LIMIT = 100  # "100 blocks in modals or Home tabs"
+TEXT_LIMIT = 40_000  # longer `text` is truncated with a `message_truncated` warning
+SECTION_FIELD_TEXT_LIMIT = 2_000  # documented, but not checked by slack_sdk
+RESPONSE_URL_MAX_USES = 5  # "up to 5 times within 30 minutes"
+RESPONSE_URL_TTL_SECONDS = 30 * 60
+MAX_UPLOAD_BYTES = 1 << 30
+MAX_SHARE_CHANNELS = 100  # `channels_limit_exceeded`
+
+#: Scope needed per method (bot token). conversations.info depends on the conversation type.
+_METHOD_SCOPES: dict[str, str] = {
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "files.upload": "files:write",
+    "conversations.join": "channels:join",
+    "users.info": "users:read",
+}
+
+
+class SlackError(Exception):
+    """An `ok: false` answer; `extra` carries Slack's side fields (needed, response_metadata…)."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {"ok": False, "error": self.error, **self.extra}
+
+
+def _invalid_arguments(*messages: str) -> SlackError:
+    """Slack reports schema violations as `invalid_arguments` plus `[ERROR] …` messages."""
+    return SlackError("invalid_arguments", response_metadata={"messages": [f"[ERROR] {m}" for m in messages]})
+
+
+# --------------------------------------------------------------------------------------------
+# Block Kit validation
+
+
+def block_errors(
+    blocks: Any,
+    *,
+    limit: int = MESSAGE_BLOCK_LIMIT,
+    file_ok: Callable[[str], bool] | None = None,
+) -> list[str]:
+    """Return Slack-style error strings for `blocks` (empty list = valid).
+
+    Why not only `Block.parse(...).validate_json()`: slack_sdk silently drops unknown block and
+    element types, has no per-message block count and no 2000-char check on section fields,
+    accepts empty text objects, a header with mrkdwn text and an image without a source, all
+    of which Slack rejects. We run the SDK validators first and then add those checks.
+    `file_ok(file_id)` decides whether a `slack_file` reference is usable (shared, not private).
+    """
+    if not isinstance(blocks, list):
+        return ["must be an array [json-pointer:/blocks]"]
+    errors: list[str] = []
+    if len(blocks) > limit:
+        errors.append(f"no more than {limit} items allowed [json-pointer:/blocks]")
+    for i, raw in enumerate(blocks):
+        ptr = f"/blocks/{i}"
+        if not isinstance(raw, dict):
+            errors.append(f"expected an object [json-pointer:{ptr}]")
+            continue
+        try:
+            block = Block.parse(copy.deepcopy(raw))
+            if block is None:
+                errors.append(f"unsupported type: {raw.get('type')!r} [json-pointer:{ptr}/type]")
+                continue
+            block.validate_json()
+            parsed = block.to_dict()
+        except (SlackObjectFormationError, TypeError, ValueError, KeyError, AttributeError) as exc:
+            errors.append(f"{exc} [json-pointer:{ptr}]")
+            continue
+        errors.extend(f"{msg} [json-pointer:{ptr}{path}]" for path, msg in _strict_checks(raw, parsed, file_ok))
+    return errors
+
+
+def _strict_checks(raw: dict[str, Any], parsed: dict[str, Any], file_ok: Callable[[str], bool] | None) -> list[tuple[str, str]]:
+    """Checks Slack makes and slack_sdk does not; returns (json-pointer suffix, message)."""
+    out: list[tuple[str, str]] = []
+
+    def dropped(r: Any, p: Any, path: str) -> None:
+        # Objects the SDK did not recognise vanish from to_dict() (None in lists, missing keys).
+        if isinstance(r, dict) and isinstance(p, dict):
+            for key, value in r.items():
+                if key not in p:
+                    if isinstance(value, dict) and "type" in value:
+                        out.append((f"{path}/{key}", f"unsupported type: {value['type']!r}"))
+                else:
+                    dropped(value, p[key], f"{path}/{key}")
+        elif isinstance(r, list) and isinstance(p, list):
+            for i, (rv, pv) in enumerate(zip(r, p)):
+                if pv is None:
+                    kind = rv.get("type") if isinstance(rv, dict) else rv
+                    out.append((f"{path}/{i}", f"unsupported type: {kind!r}"))
+                else:
+                    dropped(rv, pv, f"{path}/{i}")
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("plain_text", "mrkdwn") and not node.get("text"):
+                out.append((f"{path}/text", "must be more than 0 characters"))
+            ref = node.get("slack_file")
+            if isinstance(ref, dict) and "id" in ref and file_ok is not None and not file_ok(str(ref["id"])):
+                out.append((f"{path}/slack_file", "invalid slack file"))
+            for key, value in node.items():
+                walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{path}/{i}")
+
+    dropped(raw, parsed, "")
+    walk(raw, "")
+    kind = raw.get("type")
+    if kind == "header" and not (isinstance(raw.get("text"), dict) and raw["text"].get("type") == "plain_text"):
+        out.append(("/text", "must be a plain_text object"))
+    if kind == "section":
+        for i, f in enumerate(raw.get("fields") or []):
+            if isinstance(f, dict) and len(str(f.get("text", ""))) > SECTION_FIELD_TEXT_LIMIT:
+                out.append((f"/fields/{i}/text", f"must be less than {SECTION_FIELD_TEXT_LIMIT + 1} characters"))
+    if kind == "image" and not raw.get("image_url") and not raw.get("slack_file"):
+        out.append(("", "must provide either an image_url or slack_file"))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# State records
+
+
+@dataclass
+class Channel:
+    """A conversation. `bot_member` is separate from `members` because it drives most errors."""
+
+    id: str
+    name: str
+    is_private: bool = False
+    is_im: bool = False
+    is_archived: bool = False
+    bot_member: bool = True
+    members: set[str] = field(default_factory=set)
+    user: str | None = None  # the other party of an IM
+    created: int = field(default_factory=lambda: int(time.time()))
+
+
+@dataclass
+class User:
+    id: str
+    tz: str = "Europe/Berlin"
+    name: str = ""
+    real_name: str = ""
+    is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class Call:
+    """One HTTP request the fake received. `method` is the API method, or `upload` /
+    `response_url` for the two non-API endpoints; `status` 0 means the connection was dropped."""
+
+    method: str
+    params: dict[str, Any]
+    time: float
+    status: int
+    response: dict[str, Any] | None
+    content_type: str
+
+
+@dataclass
+class Upload:
+    """A v2 upload ticket from files.getUploadURLExternal; `data` is set by the upload POST."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    snippet_type: str | None
+    created: int
+    data: bytes | None = None
+    title: str | None = None
+    completed: bool = False
+    channels: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file shared into a channel by files.completeUploadExternal."""
+
+    file_id: str
+    channel: str
+    filename: str
+    title: str
+    alt_txt: str | None
+    data: bytes
+    initial_comment: str | None
+    thread_ts: str | None
+    ts: str
+
+
+@dataclass
+class _ResponseUrl:
+    token_id: str
+    created: float
+    channel: str | None
+    user: str | None
+    uses: int = 0
+    posts: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Fault:
+    status: int | None
+    retry_after: int
+    error: str | None
+    delay: float | None
+    drop: bool
+    remaining: int
+
+    def response(self) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        """The canned answer, or None when the fault is only a delay."""
+        if self.error is not None:
+            return 200, {"ok": False, "error": self.error}, {}
+        if self.status == 429:
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(self.retry_after)}
+        if self.status is not None:
+            name = "service_unavailable" if self.status == 503 else "internal_error"
+            return self.status, {"ok": False, "error": name}, {}
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP plumbing
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeSlack
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind calls socket.getfqdn(), a reverse DNS lookup that can stall offline.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.0"  # one request per connection, as urllib does anyway
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+        self.server.fake._serve(self)
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
+        pass
+
+
+def _parse_multipart(content_type: str, body: bytes) -> list[tuple[str | None, str | None, bytes]]:
+    """(field name, filename, bytes) per part; binary-safe, unlike the email parser."""
+    header = Message()
+    header["content-type"] = content_type
+    boundary = header.get_param("boundary")
+    if not isinstance(boundary, str):
+        return []
+    parts: list[tuple[str | None, str | None, bytes]] = []
+    for chunk in body.split(b"--" + boundary.encode("latin-1"))[1:]:
+        if chunk.startswith(b"--"):
+            break
+        chunk = chunk[2:] if chunk.startswith(b"\r\n") else chunk
+        head, _, data = chunk.partition(b"\r\n\r\n")
+        if data.endswith(b"\r\n"):
+            data = data[:-2]
+        disposition = Message()
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-disposition":
+                disposition["content-disposition"] = value.strip()
+        field_name = disposition.get_param("name", header="content-disposition")
+        filename = disposition.get_param("filename", header="content-disposition")
+        parts.append((
+            field_name if isinstance(field_name, str) else None,
+            filename if isinstance(filename, str) else None,
+            data,
+        ))
+    return parts
+
+
+def _text(params: Params, key: str) -> str | None:
+    value = params.get(key)
+    return None if value is None or value == "" else str(value)
+
+
+def _flag(params: Params, key: str) -> bool:
+    value = params.get(key)
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _json_param(params: Params, key: str, error: str) -> Any:
+    """Form bodies carry lists/objects as JSON strings, JSON bodies carry them as-is."""
+    value = params.get(key)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise SlackError(error) from None
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# The fake
+
+
+class FakeSlack:
+    """Slack Web API on 127.0.0.1:<ephemeral>, plus upload URLs and response_urls.
+
+    Thread-safe: API calls are served one at a time under a lock (delays and dropped connections
+    happen outside it), and all helpers take the same lock and return copies.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_BOT_TOKEN,
+        scopes: Iterable[str] = DEFAULT_SCOPES,
+        team_id: str = "T0000FAKE1",
+        team_domain: str = "fake-workspace",
+        bot_user_id: str = "U0000BOT01",
+        bot_id: str = "B0000BOT01",
+        app_id: str = "A0000APP01",
+    ) -> None:
+        self.token = token
+        self.scopes: set[str] = set(scopes)
+        self.team_id, self.team_domain = team_id, team_domain
+        self.bot_user_id, self.bot_id, self.app_id = bot_user_id, bot_id, app_id
+
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(threading.Lock())
+        self._closing = threading.Event()
+        self._channels: dict[str, Channel] = {}
+        self._users: dict[str, User] = {bot_user_id: User(bot_user_id, "America/Los_Angeles", "reset-bot", "Reset Bot", True)}
+        self._messages: dict[str, list[dict[str, Any]]] = {}
+        self._ephemerals: dict[str, list[dict[str, Any]]] = {}
+        self._uploads: dict[str, Upload] = {}
+        self._shared: dict[str, list[SharedFile]] = {}
+        self._home_views: dict[str, dict[str, Any]] = {}
+        self._response_urls: dict[str, _ResponseUrl] = {}
+        self._faults: dict[str, list[_Fault]] = {}
+        self._calls: list[Call] = []
+        self._last_ts_us = 0
+        self._ids = itertools.count(1)
+        self._clock_offset = 0.0
+        self._methods: dict[str, Callable[[Params], dict[str, Any]]] = {
+            "auth.test": self._m_auth_test,
+            "chat.postMessage": self._m_chat_post_message,
+            "chat.postEphemeral": self._m_chat_post_ephemeral,
+            "files.getUploadURLExternal": self._m_files_get_upload_url_external,
+            "files.completeUploadExternal": self._m_files_complete_upload_external,
+            "files.upload": self._m_files_upload,
+            "conversations.info": self._m_conversations_info,
+            "conversations.join": self._m_conversations_join,
+            "users.info": self._m_users_info,
+            "views.publish": self._m_views_publish,
+        }
+
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.fake = self
+        self.port: int = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name=f"FakeSlack:{self.port}", daemon=True)
+        self._thread.start()
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """For `WebClient(base_url=...)`; trailing slash as slack_sdk expects."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def close(self) -> None:
+        """Stop serving; pending `delay` faults are cut short."""
+        self._closing.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- setup helpers -----------------------------------------------------------------------
+
+    def add_channel(
+        self,
+        id: str,  # noqa: A002 - Slack's field name
+        name: str = "",
+        *,
+        private: bool = False,
+        im: bool = False,
+        bot_member: bool = True,
+        archived: bool = False,
+        members: Iterable[str] = (),
+        user: str | None = None,
+    ) -> Channel:
+        """Create a conversation. IDs must look like Slack's (e.g. C0123ABCD), because
+        files.completeUploadExternal rejects others; `user` is the other party of an IM."""
+        if not CHANNEL_ID_PATTERN.match(id) or id[0] == "Z":
+            raise ValueError(f"{id!r} is not a Slack conversation ID (^[CGD][A-Z0-9]{{8,}}$)")
+        if im and not user:
+            raise ValueError("an IM needs user=")
+        channel = Channel(id, name or id.lower(), is_private=private or im, is_im=im, is_archived=archived,
+                          bot_member=bot_member, members=set(members) | ({user} if user else set()), user=user)
+        with self._lock:
+            self._channels[id] = channel
+        return copy.deepcopy(channel)
+
+    def add_user(self, id: str, tz: str = "Europe/Berlin", *, name: str = "", real_name: str = "") -> User:  # noqa: A002
+        """Create a user; `tz` must be an IANA zone (users.info derives tz_offset from it)."""
+        if not USER_ID_PATTERN.match(id):
+            raise ValueError(f"{id!r} is not a Slack user ID (^[UW][A-Z0-9]{{8,}}$)")
+        ZoneInfo(tz)  # fail early on a typo
+        user = User(id, tz, name or id.lower(), real_name or name or id)
+        with self._lock:
+            self._users[id] = user
+        return copy.deepcopy(user)
+
+    def add_member(self, channel: str, *users: str) -> None:
+        """Put users (not the bot; see `set_bot_member`) into a channel, for chat.postEphemeral."""
+        with self._lock:
+            self._channels[channel].members.update(users)
+
+    def set_bot_member(self, channel: str, member: bool) -> None:
+        """Simulate the bot being /invited or removed."""
+        with self._lock:
+            self._channels[channel].bot_member = member
+
+    def archive(self, channel: str) -> None:
+        with self._lock:
+            self._channels[channel].is_archived = True
+
+    def response_url(self, token_id: str | None = None, *, channel: str | None = None, user: str | None = None) -> str:
+        """Register a response_url (its 30-minute clock starts now) and return it.
+
+        With `channel`, an accepted `in_channel` post also appears in `messages(channel)`, and an
+        ephemeral one in `ephemerals(channel)`, as Slack would show it.
+        """
+        with self._lock:
+            token_id = token_id or f"R{next(self._ids):09d}"
+            if token_id not in self._response_urls:
+                self._response_urls[token_id] = _ResponseUrl(token_id, self._now(), channel, user)
+        return f"http://127.0.0.1:{self.port}/response/{token_id}"
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        retry_after: int = 1,
+        times: int = 1,
+        error: str | None = None,
+        delay: float | None = None,
+        drop_connection: bool = False,
+    ) -> None:
+        """Make the next `times` requests to `method` misbehave.
+
+        `method` is an API method name, or "upload" (v2 step 2) or "response_url".
+        Precedence: drop_connection > error (HTTP 200, ok:false) > status (429 adds Retry-After
+        and `ratelimited`; 5xx gives `internal_error`/`service_unavailable`). `delay` sleeps
+        first and combines with the others; alone it only slows the real answer down.
+        With none of them given the fault is a 429.
+        """
+        if status is None and error is None and delay is None and not drop_connection:
+            status = 429
+        with self._lock:
+            self._faults.setdefault(method, []).append(
+                _Fault(status, retry_after, error, delay, drop_connection, times))
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the fake's clock forward (only response_url expiry uses it)."""
+        with self._lock:
+            self._clock_offset += seconds
+
+    # ---- assertion helpers -------------------------------------------------------------------
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Messages in the channel, oldest first, as Slack returns them (ts, text, blocks, files…)."""
+        with self._lock:
+            return copy.deepcopy(self._messages.get(channel, []))
+
+    def ephemerals(self, channel: str) -> list[dict[str, Any]]:
+        """chat.postEphemeral messages (and ephemeral response_url posts with a known channel)."""
+        with self._lock:
+            return copy.deepcopy(self._ephemerals.get(channel, []))
+
+    def files(self, channel: str) -> list[SharedFile]:
+        with self._lock:
+            return list(self._shared.get(channel, []))
+
+    def uploads(self) -> list[Upload]:
+        """All upload tickets, including files never completed or never shared (private)."""
+        with self._lock:
+            return copy.deepcopy(list(self._uploads.values()))
+
+    def responses(self, token_id: str) -> list[dict[str, Any]]:
+        """Accepted JSON bodies posted to that response_url."""
+        with self._lock:
+            entry = self._response_urls.get(token_id)
+            return copy.deepcopy(entry.posts) if entry else []
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return copy.deepcopy(self._home_views.get(user_id))
+
+    def channel(self, channel_id: str) -> Channel:
+        with self._lock:
+            return copy.deepcopy(self._channels[channel_id])
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+        """Poll `predicate` until truthy or `timeout` seconds pass; return its last value.
+
+        For work that happens after `ack()` on Bolt's listener threads. Wakes on every request
+        the fake serves, so it returns promptly. Use as `assert slack.wait_for(lambda: ...)`.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            remaining = deadline - time.monotonic()
+            if result or remaining <= 0:
+                return result
+            with self._changed:
+                self._changed.wait(min(remaining, 0.05))
+
+    # ---- request handling --------------------------------------------------------------------
+
+    def _now(self) -> float:
+        return time.time() + self._clock_offset
+
+    def _next_ts(self) -> str:
+        """Unique, strictly increasing "seconds.micros" strings like Slack's message ts."""
+        now_us = int(time.time() * 1_000_000)
+        self._last_ts_us = max(now_us, self._last_ts_us + 1)
+        return f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
+
+    def _take_fault(self, key: str) -> _Fault | None:
+        with self._lock:
+            queue = self._faults.get(key)
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                queue.pop(0)
+            return fault
+
+    def _record(self, method: str, params: Params, status: int, response: dict[str, Any] | None, ctype: str) -> None:
+        with self._lock:
+            self._calls.append(Call(method, copy.deepcopy(params), time.time(), status, copy.deepcopy(response), ctype))
+        with self._changed:
+            self._changed.notify_all()
+
+    def _serve(self, h: _Handler) -> None:
+        split = urlsplit(h.path)
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        ctype = h.headers.get("Content-Type", "")
+        route, _, rest = split.path.lstrip("/").partition("/")
+        if route == "api" and rest:
+            self._serve_api(h, rest, split.query, body, ctype)
+        elif route == "upload" and rest:
+            self._serve_upload(h, rest, body, ctype)
+        elif route == "response" and rest:
+            self._serve_response(h, rest, body, ctype)
+        else:
+            self._send(h, 404, {"ok": False, "error": "not_found"})
+
+    def _faulted(self, h: _Handler, key: str, params: Params, ctype: str) -> bool:
+        """Apply a queued fault; True when it fully answered (or dropped) the request."""
+        fault = self._take_fault(key)
+        if fault is None:
+            return False
+        if fault.delay:
+            self._closing.wait(fault.delay)
+        if fault.drop:
+            self._record(key, params, 0, None, ctype)
+            h.close_connection = True
+            try:
+                h.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return True
+        canned = fault.response()
+        if canned is None:
+            return False
+        status, body, headers = canned
+        self._record(key, params, status, body, ctype)
+        self._send(h, status, body, headers)
+        return True
+
+    def _serve_api(self, h: _Handler, method: str, query: str, body: bytes, ctype: str) -> None:
+        params: Params = dict(parse_qsl(query, keep_blank_values=True))
+        form_token: str | None = None
+        parse_error: str | None = None
+        mime = ctype.split(";")[0].strip().lower()
+        if mime == "application/json":
+            try:
+                loaded = json.loads(body or b"{}")
+                if not isinstance(loaded, dict):
+                    raise ValueError
+                params.update(loaded)
+            except ValueError:
+                parse_error = "invalid_json"
+        elif mime == "multipart/form-data":
+            for name, filename, data in _parse_multipart(ctype, body):
+                if name:
+                    params[name] = data if filename else data.decode("utf-8", "replace")
+        else:
+            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        if mime != "application/json":
+            form_token = params.pop("token", None)  # Slack accepts `token` in form bodies, not JSON
+        else:
+            params.pop("token", None)
+
+        if self._faulted(h, method, params, ctype):
+            return
+        answer = self._call_api(method, params, h.headers.get("Authorization"), form_token, parse_error)
+        # Slack reports the token's scopes on every answer; Bolt reads them from auth.test.
+        headers = {"x-oauth-scopes": ",".join(sorted(self.scopes)),
+                   "x-accepted-oauth-scopes": _METHOD_SCOPES.get(method, "")}
+        self._record(method, params, 200, answer, ctype)
+        self._send(h, 200, answer, headers)
+
+    def _call_api(self, method: str, params: Params, authorization: str | None, form_token: str | None,
+                  parse_error: str | None) -> dict[str, Any]:
+        handler = self._methods.get(method)
+        if handler is None:
+            return {"ok": False, "error": "unknown_method"}
+        token = authorization[7:].strip() if authorization and authorization.startswith("Bearer ") else form_token
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token != self.token:
+            return {"ok": False, "error": "invalid_auth"}
+        if parse_error:
+            return {"ok": False, "error": parse_error}
+        try:
+            with self._lock:
+                needed = _METHOD_SCOPES.get(method)
+                if needed:
+                    self._require(needed)
+                return {"ok": True, **handler(params)}
+        except SlackError as exc:
+            return exc.body()
+
+    def _send(self, h: _Handler, status: int, body: dict[str, Any] | str, headers: Mapping[str, str] | None = None) -> None:
+        if isinstance(body, str):
+            payload, ctype = body.encode("utf-8"), "text/plain; charset=utf-8"
+        else:
+            payload, ctype = json.dumps(body).encode("utf-8"), "application/json; charset=utf-8"
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", ctype)
+            h.send_header("Content-Length", str(len(payload)))
+            for key, value in (headers or {}).items():
+                h.send_header(key, value)
+            h.end_headers()
+            h.wfile.write(payload)
+        except OSError:
+            pass  # the client gave up (e.g. its timeout fired during a `delay` fault)
+
+    # ---- shared rules ------------------------------------------------------------------------
+
+    def _require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise SlackError("missing_scope", needed=scope, provided=",".join(sorted(self.scopes)))
+
+    def _file_ok(self, file_id: str) -> bool:
+        upload = self._uploads.get(file_id)
+        return upload is not None and upload.completed and bool(upload.channels)
+
+    def _conversation(self, ref: str | None) -> Channel:
+        """Resolve a channel ID, or a user ID (→ the app's DM with that user, as Slack does).
+        Private channels and IMs the bot is not in are invisible: `channel_not_found`."""
+        if not ref:
+            raise SlackError("channel_not_found")
+        if USER_ID_PATTERN.match(ref) and ref in self._users:
+            im_id = "D" + ref[1:]
+            if im_id not in self._channels:
+                self._channels[im_id] = Channel(im_id, im_id.lower(), is_private=True, is_im=True, members={ref}, user=ref)
+            return self._channels[im_id]
+        channel = self._channels.get(ref)
+        if channel is None or ((channel.is_private or channel.is_im) and not channel.bot_member):
+            raise SlackError("channel_not_found")
+        return channel
+
+    def _postable(self, channel: Channel) -> None:
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if not channel.bot_member and "chat:write.public" not in self.scopes:
+            raise SlackError("not_in_channel")
+
+    def _message_content(self, params: Params) -> dict[str, Any]:
+        """text/blocks/attachments as Slack stores them, with the no_text and block rules."""
+        blocks = _json_param(params, "blocks", "invalid_blocks_format")
+        attachments = _json_param(params, "attachments", "invalid_attachments")
+        text = _text(params, "text")
+        if not text and not blocks and not attachments:
+            raise SlackError("no_text")
+        content: dict[str, Any] = {"text": text or ""}
+        warnings: list[str] = []
+        if text and len(text) > TEXT_LIMIT:
+            content["text"] = text[:TEXT_LIMIT]
+            warnings.append("message_truncated")
+        if blocks:
+            errors = block_errors(blocks, limit=MESSAGE_BLOCK_LIMIT, file_ok=self._file_ok)
+            if errors:
+                raise SlackError("invalid_blocks", errors=errors,
+                                 response_metadata={"messages": [f"[ERROR] {e}" for e in errors]})
+            content["blocks"] = blocks
+        if attachments:
+            content["attachments"] = attachments
+        thread_ts = _text(params, "thread_ts")
+        if thread_ts:
+            content["thread_ts"] = thread_ts
+        metadata = _json_param(params, "metadata", "invalid_metadata_format")
+        if metadata:
+            content["metadata"] = metadata
+        if warnings:
+            content["__warnings"] = warnings
+        return content
+
+    def _new_message(self, content: dict[str, Any]) -> dict[str, Any]:
+        message = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id, "app_id": self.app_id,
+                   "team": self.team_id, "ts": self._next_ts()}
+        message.update({k: v for k, v in content.items() if not k.startswith("__")})
+        return message
+
+    def _channel_object(self, ch: Channel) -> dict[str, Any]:
+        """Slack's conversation object. IMs carry `user` and no name/is_member/is_private."""
+        if ch.is_im:
+            return {"id": ch.id, "created": ch.created, "is_archived": ch.is_archived, "is_im": True,
+                    "is_org_shared": False, "context_team_id": self.team_id, "user": ch.user,
+                    "is_user_deleted": False, "priority": 0}
+        return {"id": ch.id, "name": ch.name, "is_channel": True, "is_group": False, "is_im": False,
+                "is_mpim": False, "is_private": ch.is_private, "created": ch.created, "is_archived": ch.is_archived,
+                "is_general": ch.name == "general", "unlinked": 0, "name_normalized": ch.name, "is_shared": False,
+                "is_org_shared": False, "is_pending_ext_shared": False, "is_ext_shared": False,
+                "context_team_id": self.team_id, "is_member": ch.bot_member, "creator": "U0000ADMIN",
+                "topic": {"value": "", "creator": "", "last_set": 0},
+                "purpose": {"value": "", "creator": "", "last_set": 0}}
+
+    def _file_object(self, upload: Upload) -> dict[str, Any]:
+        """The file as completeUploadExternal returns it; deliberately without `shares`, which
+        real Slack fills in asynchronously (python-slack-sdk#1277)."""
+        mimetype = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"
+        base = f"https://files.slack.com/files-pri/{self.team_id}-{upload.file_id}/{upload.filename}"
+        obj = {"id": upload.file_id, "created": upload.created, "timestamp": upload.created, "name": upload.filename,
+               "title": upload.title, "mimetype": mimetype, "filetype": upload.filename.rpartition(".")[2].lower(),
+               "user": self.bot_user_id, "user_team": self.team_id, "editable": False, "size": upload.length,
+               "mode": "hosted", "is_external": False, "is_public": False, "public_url_shared": False,
+               "url_private": base, "url_private_download": base.replace("files-pri", "files-pri/download", 1),
+               "permalink": f"https://{self.team_domain}.slack.com/files/{self.bot_user_id}/{upload.file_id}/{upload.filename}"}
+        if upload.alt_txt:
+            obj["alt_txt"] = upload.alt_txt
+        return obj
+
+    # ---- API methods (called under self._lock) -----------------------------------------------
+
+    def _m_auth_test(self, params: Params) -> dict[str, Any]:
+        return {"url": f"https://{self.team_domain}.slack.com/", "team": "Fake Workspace", "user": "reset-bot",
+                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
+                "is_enterprise_install": False}
+
+    def _m_chat_post_message(self, params: Params) -> dict[str, Any]:
+        """Membership rule: public channels need membership or chat:write.public; private
+        channels and IMs without the bot are `channel_not_found`; archived → `is_archived`."""
+        channel = self._conversation(_text(params, "channel"))
+        self._postable(channel)
+        content = self._message_content(params)
+        message = self._new_message(content)
+        self._messages.setdefault(channel.id, []).append(message)
+        answer: dict[str, Any] = {"channel": channel.id, "ts": message["ts"], "message": copy.deepcopy(message)}
+        if content.get("__warnings"):
+            answer["warning"] = ",".join(content["__warnings"])
+            answer["response_metadata"] = {"warnings": content["__warnings"]}
+        return answer
+
+    def _m_chat_post_ephemeral(self, params: Params) -> dict[str, Any]:
+        """Same channel rules as chat.postMessage, plus the target user must be in the channel."""
+        channel = self._conversation(_text(params, "channel"))
+        user = _text(params, "user")
+        if not user or user not in self._users:
+            raise SlackError("user_not_found")
+        self._postable(channel)
+        if user not in channel.members:
+            raise SlackError("user_not_in_channel")
+        message = self._new_message(self._message_content(params))
+        message["user_target"] = user  # not a Slack field; lets tests see who it was for
+        self._ephemerals.setdefault(channel.id, []).append(message)
+        return {"message_ts": message["ts"]}
+
+    def _m_files_get_upload_url_external(self, params: Params) -> dict[str, Any]:
+        filename, raw_length = _text(params, "filename"), _text(params, "length")
+        missing = [f"missing required field: {k} [json-pointer:/{k}]" for k, v in
+                   (("filename", filename), ("length", raw_length)) if v is None]
+        if missing:
+            raise _invalid_arguments(*missing)
+        try:
+            length = int(str(raw_length))
+        except ValueError:
+            raise _invalid_arguments("length must be an integer [json-pointer:/length]") from None
+        if length < 1:
+            raise _invalid_arguments("length must be at least 1 [json-pointer:/length]")
+        if length > MAX_UPLOAD_BYTES:
+            raise SlackError("file_upload_size_restricted")
+        file_id = f"F{next(self._ids):010d}"
+        self._uploads[file_id] = Upload(file_id, str(filename), length, _text(params, "alt_txt"),
+                                        _text(params, "snippet_type"), int(time.time()))
+        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_complete_upload_external(self, params: Params) -> dict[str, Any]:
+        """All-or-nothing: every file must be uploaded and every channel usable before sharing.
+        Sharing needs bot membership even with chat:write.public (unlike chat.postMessage)."""
+        files = _json_param(params, "files", "invalid_arguments")
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) and f.get("id") for f in files):
+            raise _invalid_arguments("files must be a non-empty array of {id, title} [json-pointer:/files]")
+        uploads: list[tuple[Upload, str]] = []
+        for f in files:
+            upload = self._uploads.get(str(f["id"]))
+            if upload is None or upload.data is None or upload.completed:
+                raise SlackError("file_not_found")
+            uploads.append((upload, str(f.get("title") or upload.filename)))
+
+        channel_id = _text(params, "channel_id")
+        if channel_id is not None and not CHANNEL_ID_PATTERN.match(channel_id):
+            raise _invalid_arguments(f"input must match regex pattern: {CHANNEL_ID_PATTERN.pattern} [json-pointer:/channel_id]")
+        refs = ([channel_id] if channel_id else []) + [c.strip() for c in (_text(params, "channels") or "").split(",") if c.strip()]
+        if len(refs) > MAX_SHARE_CHANNELS:
+            raise SlackError("channels_limit_exceeded")
+        thread_ts = _text(params, "thread_ts")
+        if thread_ts and len(refs) > 1:
+            raise _invalid_arguments("only one channel can be specified with thread_ts [json-pointer:/thread_ts]")
+        targets: list[Channel] = []
+        for ref in refs:
+            channel = self._conversation(ref)
+            if channel.is_archived:
+                raise SlackError("is_archived")
+            if not channel.bot_member:
+                raise SlackError("not_in_channel")
+            targets.append(channel)
+
+        comment = _text(params, "initial_comment")
+        for upload, title in uploads:
+            upload.completed, upload.title = True, title
+        objects = [self._file_object(u) for u, _ in uploads]
+        for channel in targets:
+            content: dict[str, Any] = {"text": comment or "", "files": copy.deepcopy(objects), "upload": True}
+            if thread_ts:
+                content["thread_ts"] = thread_ts
+            message = self._new_message(content)
+            self._messages.setdefault(channel.id, []).append(message)
+            for upload, title in uploads:
+                upload.channels.append(channel.id)
+                self._shared.setdefault(channel.id, []).append(SharedFile(
+                    upload.file_id, channel.id, upload.filename, title, upload.alt_txt, bytes(upload.data or b""),
+                    comment, thread_ts, message["ts"]))
+        return {"files": objects}
+
+    def _m_files_upload(self, params: Params) -> dict[str, Any]:
+        """files.upload was sunset on 2025-11-12; new apps could not use it since 2024-05-16."""
+        raise SlackError("method_deprecated")
+
+    def _m_conversations_info(self, params: Params) -> dict[str, Any]:
+        channel = self._conversation(_text(params, "channel"))
+        self._require("im:read" if channel.is_im else "groups:read" if channel.is_private else "channels:read")
+        return {"channel": self._channel_object(channel)}
+
+    def _m_conversations_join(self, params: Params) -> dict[str, Any]:
+        """Public channels only; joining again is ok with warning `already_in_channel`."""
+        ref = _text(params, "channel")
+        channel = self._channels.get(ref or "")
+        if channel is None:
+            raise SlackError("channel_not_found")
+        if channel.is_private or channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        answer: dict[str, Any] = {}
+        if channel.bot_member:
+            answer = {"warning": "already_in_channel", "response_metadata": {"warnings": ["already_in_channel"]}}
+        channel.bot_member = True
+        return {"channel": self._channel_object(channel), **answer}
+
+    def _m_users_info(self, params: Params) -> dict[str, Any]:
+        user = self._users.get(_text(params, "user") or "")
+        if user is None:
+            raise SlackError("user_not_found")
+        now = datetime.now(ZoneInfo(user.tz))
+        offset = now.utcoffset()
+        return {"user": {
+            "id": user.id, "team_id": self.team_id, "name": user.name, "deleted": False, "real_name": user.real_name,
+            "tz": user.tz, "tz_label": now.tzname(), "tz_offset": int(offset.total_seconds()) if offset else 0,
+            "is_admin": False, "is_owner": False, "is_bot": user.is_bot, "is_app_user": False,
+            "updated": int(time.time()),
+            "profile": {"real_name": user.real_name, "display_name": user.name, "team": self.team_id},
+        }}
+
+    def _m_views_publish(self, params: Params) -> dict[str, Any]:
+        """Home tab only; up to 100 blocks; optional `hash` must match the current view's."""
+        user_id = _text(params, "user_id")
+        view = _json_param(params, "view", "invalid_arguments")
+        if not user_id:
+            raise _invalid_arguments("missing required field: user_id [json-pointer:/user_id]")
+        if user_id not in self._users:
+            raise SlackError("user_not_found")
+        if not isinstance(view, dict):
+            raise _invalid_arguments("missing required field: view [json-pointer:/view]")
+        if view.get("type") != "home":
+            raise _invalid_arguments("must be 'home' for views.publish [json-pointer:/view/type]")
+        if "blocks" not in view:
+            raise _invalid_arguments("missing required field: blocks [json-pointer:/view/blocks]")
+        errors = block_errors(view["blocks"], limit=VIEW_BLOCK_LIMIT, file_ok=self._file_ok)
+        if len(str(view.get("private_metadata", ""))) > 3000:
+            errors.append("must be less than 3001 characters [json-pointer:/view/private_metadata]")
+        if len(str(view.get("callback_id", ""))) > 255:
+            errors.append("must be less than 256 characters [json-pointer:/view/callback_id]")
+        if errors:
+            raise _invalid_arguments(*(e.replace("json-pointer:/blocks", "json-pointer:/view/blocks") for e in errors))
+        current = self._home_views.get(user_id)
+        given_hash = _text(params, "hash")
+        if given_hash and current is not None and given_hash != current["hash"]:
+            raise SlackError("hash_conflict")
+        view_id = current["id"] if current else f"V{next(self._ids):010d}"
+        stored = {"id": view_id, "team_id": self.team_id, "type": "home", "blocks": view["blocks"],
+                  "private_metadata": view.get("private_metadata", ""), "callback_id": view.get("callback_id", ""),
+                  "external_id": view.get("external_id", ""), "state": {"values": {}},
+                  "hash": f"{int(time.time())}.{next(self._ids):08d}", "title": None, "close": None, "submit": None,
+                  "clear_on_close": False, "notify_on_close": False, "root_view_id": view_id,
+                  "previous_view_id": None, "app_id": self.app_id, "app_installed_team_id": self.team_id,
+                  "bot_id": self.bot_id}
+        self._home_views[user_id] = stored
+        return {"view": copy.deepcopy(stored)}
+
+    # ---- non-API endpoints -------------------------------------------------------------------
+
+    def _serve_upload(self, h: _Handler, file_id: str, body: bytes, ctype: str) -> None:
+        """v2 step 2. slack_sdk POSTs raw bytes with urllib (no auth, urllib's default
+        form content-type); multipart is accepted too. A length other than the one announced in
+        step 1 is refused with 400. Any non-200 here reaches files_upload_v2's caller as a raw
+        urllib.error.HTTPError (urlopen raises before slack_sdk's own status check)."""
+        data = body
+        if ctype.lower().startswith("multipart/form-data"):
+            parts = _parse_multipart(ctype, body)
+            chosen = next((p for p in parts if p[1] is not None), parts[0] if parts else None)
+            data = chosen[2] if chosen else b""
+        params = {"file_id": file_id, "length": len(data)}
+        if self._faulted(h, "upload", params, ctype):
+            return
+        with self._lock:
+            upload = self._uploads.get(file_id)
+            if upload is None or upload.completed:
+                status, answer = 404, "file not found"
+            elif len(data) != upload.length:
+                status, answer = 400, f"length mismatch: expected {upload.length}, got {len(data)}"
+            else:
+                upload.data = data
+                status, answer = 200, f"OK - {len(data)}"
+        self._record("upload", params, status, {"body": answer}, ctype)
+        self._send(h, status, answer)
+
+    def _serve_response(self, h: _Handler, token_id: str, body: bytes, ctype: str) -> None:
+        """response_url: JSON like an immediate response. Accepted posts count towards the limit
+        of 5 within 30 minutes; after that Slack-like 404s `used_url` / `expired_url`."""
+        try:
+            payload = json.loads(body or b"null")
+        except ValueError:
+            payload = None
+        params = {"token_id": token_id, **(payload if isinstance(payload, dict) else {})}
+        if self._faulted(h, "response_url", params, ctype):
+            return
+        with self._lock:
+            status, answer = self._response_post(token_id, payload)
+        self._record("response_url", params, status, answer, ctype)
+        self._send(h, status, answer)
+
+    def _response_post(self, token_id: str, payload: Any) -> tuple[int, dict[str, Any]]:
+        entry = self._response_urls.get(token_id)
+        if entry is None:
+            return 404, {"ok": False, "error": "no_service"}
+        if self._now() - entry.created > RESPONSE_URL_TTL_SECONDS:
+            return 404, {"ok": False, "error": "expired_url"}
+        if entry.uses >= RESPONSE_URL_MAX_USES:
+            return 404, {"ok": False, "error": "used_url"}
+        if not isinstance(payload, dict):
+            return 400, {"ok": False, "error": "invalid_payload"}
+        blocks = payload.get("blocks")
+        if not _flag(payload, "delete_original") and not payload.get("text") and not blocks:
+            return 400, {"ok": False, "error": "no_text"}
+        if blocks:
+            errors = block_errors(blocks, limit=MESSAGE_BLOCK_LIMIT, file_ok=self._file_ok)
+            if errors:
+                return 400, {"ok": False, "error": "invalid_blocks", "errors": errors}
+        entry.uses += 1
+        entry.posts.append(copy.deepcopy(payload))
+        if entry.channel and not _flag(payload, "delete_original") and not _flag(payload, "replace_original"):
+            message = self._new_message({k: payload[k] for k in ("text", "blocks", "thread_ts") if payload.get(k)})
+            if payload.get("response_type") == "in_channel":
+                self._messages.setdefault(entry.channel, []).append(message)
+            else:
+                message["user_target"] = entry.user
+                self._ephemerals.setdefault(entry.channel, []).append(message)
+        return 200, {"ok": True}

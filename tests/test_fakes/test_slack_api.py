@@ -1,0 +1,332 @@
+"""FakeSlack behaves like Slack for the real slack_sdk WebClient (no mocks between them)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
+
+from tests.fakes.slack_api import DEFAULT_SCOPES, FakeSlack
+
+PUBLIC, OUTSIDE, PRIVATE, SECRET, ARCHIVED = "C0000GEN01", "C0000OUT01", "G0000PRV01", "G0000SEC01", "C0000OLD01"
+ALICE, BOB = "U0000ALICE", "U0000BOB01"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        fake.add_user(ALICE, tz="Europe/Berlin", name="alice")
+        fake.add_user(BOB, tz="America/New_York", name="bob")
+        fake.add_channel(PUBLIC, "general", members=[ALICE])
+        fake.add_channel(OUTSIDE, "random", bot_member=False)
+        fake.add_channel(PRIVATE, "team", private=True)
+        fake.add_channel(SECRET, "secret", private=True, bot_member=False)
+        fake.add_channel(ARCHIVED, "old", archived=True)
+        yield fake
+
+
+@pytest.fixture
+def client(slack: FakeSlack) -> WebClient:
+    return WebClient(token=slack.token, base_url=slack.base_url, timeout=5)
+
+
+def error_of(call) -> SlackApiError:  # type: ignore[no-untyped-def]
+    with pytest.raises(SlackApiError) as info:
+        call()
+    return info.value
+
+
+# ---- auth ------------------------------------------------------------------------------------
+
+def test_auth_test_and_scopes_header(slack: FakeSlack, client: WebClient) -> None:
+    response = client.auth_test()
+    assert (response["team_id"], response["user_id"], response["bot_id"]) == (slack.team_id, slack.bot_user_id, slack.bot_id)
+    assert set(response.headers["x-oauth-scopes"].split(",")) == set(DEFAULT_SCOPES)
+
+
+def test_wrong_or_missing_token(slack: FakeSlack) -> None:
+    assert error_of(WebClient(token="xoxb-wrong", base_url=slack.base_url).auth_test).response["error"] == "invalid_auth"
+    assert error_of(WebClient(base_url=slack.base_url).auth_test).response["error"] == "not_authed"
+
+
+def test_unknown_and_retired_methods(client: WebClient) -> None:
+    assert error_of(lambda: client.api_call("chat.doesNotExist")).response["error"] == "unknown_method"
+    assert error_of(lambda: client.api_call("files.upload", params={"channels": PUBLIC})).response["error"] == "method_deprecated"
+
+
+def test_missing_scope_names_the_scope(slack: FakeSlack, client: WebClient) -> None:
+    slack.scopes.discard("users:read")
+    err = error_of(lambda: client.users_info(user=ALICE)).response
+    assert (err["error"], err["needed"]) == ("missing_scope", "users:read")
+
+
+# ---- chat.postMessage ------------------------------------------------------------------------
+
+def test_post_message_stores_message_and_ts_increases(slack: FakeSlack, client: WebClient) -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*gap*: 26 tn"}}]
+    first = client.chat_postMessage(channel=PUBLIC, text="gap", blocks=blocks)
+    second = client.chat_postMessage(channel=PUBLIC, text="again", thread_ts=first["ts"])
+    assert float(second["ts"]) > float(first["ts"])
+    stored = slack.messages(PUBLIC)
+    assert [m["text"] for m in stored] == ["gap", "again"]
+    assert stored[0]["blocks"] == blocks and stored[1]["thread_ts"] == first["ts"]
+    assert stored[0]["bot_id"] == slack.bot_id
+    assert slack.calls("chat.postMessage")[0].content_type.startswith("application/json")
+
+
+def test_post_message_accepts_form_bodies_with_json_strings(slack: FakeSlack, client: WebClient) -> None:
+    blocks = [{"type": "divider"}]
+    client.api_call("chat.postMessage", params={"channel": PUBLIC, "text": "form", "blocks": json.dumps(blocks)})
+    assert slack.messages(PUBLIC)[0]["blocks"] == blocks
+    assert slack.calls()[-1].content_type == "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(("channel", "error"), [
+    ("C0000NONE1", "channel_not_found"),
+    (SECRET, "channel_not_found"),  # private and the bot is not in it: invisible
+    (ARCHIVED, "is_archived"),
+])
+def test_post_message_channel_errors(client: WebClient, channel: str, error: str) -> None:
+    assert error_of(lambda: client.chat_postMessage(channel=channel, text="x")).response["error"] == error
+
+
+def test_public_channel_needs_membership_or_chat_write_public(slack: FakeSlack, client: WebClient) -> None:
+    client.chat_postMessage(channel=OUTSIDE, text="with chat:write.public")
+    slack.scopes.discard("chat:write.public")
+    assert error_of(lambda: client.chat_postMessage(channel=OUTSIDE, text="x")).response["error"] == "not_in_channel"
+    assert len(slack.messages(OUTSIDE)) == 1
+
+
+def test_post_message_to_user_id_goes_to_the_app_dm(slack: FakeSlack, client: WebClient) -> None:
+    response = client.chat_postMessage(channel=ALICE, text="hello")
+    assert response["channel"].startswith("D")
+    assert slack.messages(response["channel"])[0]["text"] == "hello"
+
+
+def test_no_text(client: WebClient) -> None:
+    with pytest.warns(UserWarning):  # slack_sdk itself warns when text is missing
+        assert error_of(lambda: client.chat_postMessage(channel=PUBLIC)).response["error"] == "no_text"
+
+
+@pytest.mark.parametrize("blocks", [
+    [{"type": "bogus"}],
+    [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+    [{"type": "header", "text": {"type": "mrkdwn", "text": "Header"}}],
+    [{"type": "section", "fields": [{"type": "mrkdwn", "text": "x" * 2001}]}],
+    [{"type": "actions", "elements": [{"type": "not_an_element"}]}],
+    [{"type": "section", "text": {"type": "mrkdwn", "text": ""}}],
+    [{"type": "image", "alt_text": "chart"}],
+    [{"type": "divider"}] * 51,
+])
+def test_invalid_blocks_rejected(slack: FakeSlack, client: WebClient, blocks: list[dict]) -> None:
+    err = error_of(lambda: client.chat_postMessage(channel=PUBLIC, text="t", blocks=blocks)).response
+    assert err["error"] == "invalid_blocks" and err["errors"]
+    assert slack.messages(PUBLIC) == []
+
+
+def test_fifty_blocks_are_fine(client: WebClient) -> None:
+    client.chat_postMessage(channel=PUBLIC, text="t", blocks=[{"type": "divider"}] * 50)
+
+
+def test_post_ephemeral(slack: FakeSlack, client: WebClient) -> None:
+    client.chat_postEphemeral(channel=PUBLIC, user=ALICE, text="only you")
+    assert error_of(lambda: client.chat_postEphemeral(channel=PUBLIC, user=BOB, text="x")).response["error"] == "user_not_in_channel"
+    assert [(m["text"], m["user_target"]) for m in slack.ephemerals(PUBLIC)] == [("only you", ALICE)]
+    assert slack.messages(PUBLIC) == []
+
+
+# ---- files_upload_v2 -------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def test_files_upload_v2_end_to_end(slack: FakeSlack, client: WebClient) -> None:
+    response = client.files_upload_v2(channel=PUBLIC, content=PNG, filename="gap.png", title="The gap",
+                                      alt_txt="Bar chart of the gap", initial_comment="Weekly chart")
+    assert response["file"]["title"] == "The gap" and "shares" not in response["file"]
+    assert [c.method for c in slack.calls()] == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    [shared] = slack.files(PUBLIC)
+    assert (shared.data, shared.title, shared.alt_txt, shared.filename) == (PNG, "The gap", "Bar chart of the gap", "gap.png")
+    [message] = slack.messages(PUBLIC)
+    assert message["text"] == "Weekly chart" and message["files"][0]["id"] == shared.file_id == response["file"]["id"]
+
+
+def test_files_upload_v2_needs_membership_even_with_chat_write_public(slack: FakeSlack, client: WebClient) -> None:
+    assert "chat:write.public" in slack.scopes
+    err = error_of(lambda: client.files_upload_v2(channel=OUTSIDE, content=PNG, filename="gap.png")).response
+    assert err["error"] == "not_in_channel"
+    assert slack.files(OUTSIDE) == [] and slack.messages(OUTSIDE) == []
+    err = error_of(lambda: client.files_upload_v2(channel=SECRET, content=PNG, filename="gap.png")).response
+    assert err["error"] == "channel_not_found"
+
+
+def test_files_upload_v2_rejects_user_ids_as_channel_id(client: WebClient) -> None:
+    err = error_of(lambda: client.files_upload_v2(channel=ALICE, content=PNG, filename="gap.png")).response
+    assert err["error"] == "invalid_arguments"
+    assert "^[CGDZ][A-Z0-9]{8,}$" in err["response_metadata"]["messages"][0]
+
+
+def test_upload_without_channel_stays_private_and_cannot_be_an_image_block(slack: FakeSlack, client: WebClient) -> None:
+    private = client.files_upload_v2(content=PNG, filename="gap.png")["file"]["id"]
+    assert slack.files(PUBLIC) == [] and [u.channels for u in slack.uploads()] == [[]]
+    image = {"type": "image", "slack_file": {"id": private}, "alt_text": "chart"}
+    err = error_of(lambda: client.chat_postMessage(channel=PUBLIC, text="t", blocks=[image])).response
+    assert err["error"] == "invalid_blocks" and "invalid slack file" in err["errors"][0]
+    shared = client.files_upload_v2(channel=PRIVATE, content=PNG, filename="gap.png")["file"]["id"]
+    client.chat_postMessage(channel=PUBLIC, text="t", blocks=[{**image, "slack_file": {"id": shared}}])
+
+
+def test_upload_length_must_match(slack: FakeSlack, client: WebClient) -> None:
+    ticket = client.files_getUploadURLExternal(filename="a.png", length=10)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(urllib.request.Request(ticket["upload_url"], data=b"short", method="POST"), timeout=5)
+    assert info.value.code == 400
+    info.value.close()
+    err = error_of(lambda: client.files_completeUploadExternal(files=[{"id": ticket["file_id"]}], channel_id=PUBLIC))
+    assert err.response["error"] == "file_not_found"
+
+
+def test_upload_step_two_failure_surfaces_as_urllib_http_error(slack: FakeSlack, client: WebClient) -> None:
+    # slack_sdk's urlopen raises before its own `status != 200` check, so callers see HTTPError,
+    # not SlackRequestError/SlackApiError, and no retry handler covers step 2.
+    slack.fail_next("upload", status=500)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        client.files_upload_v2(channel=PUBLIC, content=PNG, filename="gap.png")
+    info.value.close()
+    assert slack.calls("files.completeUploadExternal") == []
+
+
+# ---- faults and retries ----------------------------------------------------------------------
+
+def test_rate_limit_retry_handler_waits_and_retries(slack: FakeSlack) -> None:
+    client = WebClient(token=slack.token, base_url=slack.base_url, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    slack.fail_next("chat.postMessage", status=429, retry_after=1)
+    started = time.monotonic()
+    assert client.chat_postMessage(channel=PUBLIC, text="after 429")["ok"]
+    assert time.monotonic() - started >= 1
+    calls = slack.calls("chat.postMessage")
+    assert [c.status for c in calls] == [429, 200]
+    assert calls[0].response == {"ok": False, "error": "ratelimited"}
+    assert len(slack.messages(PUBLIC)) == 1
+
+
+def test_rate_limit_without_handler_raises_with_retry_after(slack: FakeSlack, client: WebClient) -> None:
+    slack.fail_next("chat.postMessage", retry_after=7)
+    err = error_of(lambda: client.chat_postMessage(channel=PUBLIC, text="x"))
+    assert err.response.status_code == 429 and err.response.headers["Retry-After"] == "7"
+    assert err.response["error"] == "ratelimited"
+
+
+def test_server_error_and_canned_error(slack: FakeSlack) -> None:
+    client = WebClient(token=slack.token, base_url=slack.base_url, retry_handlers=[ServerErrorRetryHandler(max_retry_count=1)])
+    slack.fail_next("chat.postMessage", status=503)
+    client.chat_postMessage(channel=PUBLIC, text="x")
+    slack.fail_next("chat.postMessage", error="not_in_channel", times=2)
+    for _ in range(2):
+        assert error_of(lambda: client.chat_postMessage(channel=PUBLIC, text="x")).response["error"] == "not_in_channel"
+    assert [c.status for c in slack.calls("chat.postMessage")] == [503, 200, 200, 200]
+    assert len(slack.messages(PUBLIC)) == 1
+
+
+def test_delay_causes_client_timeout(slack: FakeSlack) -> None:
+    slack.fail_next("chat.postMessage", delay=3)
+    client = WebClient(token=slack.token, base_url=slack.base_url, timeout=1, retry_handlers=[])
+    with pytest.raises(TimeoutError):
+        client.chat_postMessage(channel=PUBLIC, text="slow")
+
+
+def test_dropped_connection_is_retried_by_default_handler(slack: FakeSlack, client: WebClient) -> None:
+    slack.fail_next("chat.postMessage", drop_connection=True)
+    client.chat_postMessage(channel=PUBLIC, text="second try")
+    assert [c.status for c in slack.calls("chat.postMessage")] == [0, 200]
+
+
+# ---- conversations, users, views -------------------------------------------------------------
+
+def test_conversations_info_and_join(slack: FakeSlack, client: WebClient) -> None:
+    info = client.conversations_info(channel=OUTSIDE)["channel"]
+    assert (info["is_private"], info["is_im"], info["is_member"], info["is_archived"]) == (False, False, False, False)
+    assert client.conversations_join(channel=OUTSIDE)["channel"]["is_member"] is True
+    assert client.conversations_join(channel=OUTSIDE)["warning"] == "already_in_channel"
+    client.files_upload_v2(channel=OUTSIDE, content=PNG, filename="gap.png")
+    assert error_of(lambda: client.conversations_join(channel=PRIVATE)).response["error"] == "method_not_supported_for_channel_type"
+    assert error_of(lambda: client.conversations_info(channel=SECRET)).response["error"] == "channel_not_found"
+    slack.scopes.discard("channels:join")
+    assert error_of(lambda: client.conversations_join(channel=PUBLIC)).response["error"] == "missing_scope"
+
+
+def test_im_objects_look_like_slacks(slack: FakeSlack, client: WebClient) -> None:
+    slack.add_channel("D0000ALICE", im=True, user=ALICE)
+    info = client.conversations_info(channel="D0000ALICE")["channel"]
+    assert info["is_im"] is True and info["user"] == ALICE and "is_member" not in info
+
+
+def test_users_info_timezone(client: WebClient) -> None:
+    user = client.users_info(user=BOB)["user"]
+    assert user["tz"] == "America/New_York" and user["tz_offset"] in (-5 * 3600, -4 * 3600)
+    assert error_of(lambda: client.users_info(user="U0000NOONE")).response["error"] == "user_not_found"
+
+
+def test_views_publish_home(slack: FakeSlack, client: WebClient) -> None:
+    view = client.views_publish(user_id=ALICE, view={"type": "home", "blocks": [{"type": "divider"}] * 100})["view"]
+    assert slack.home_view(ALICE)["id"] == view["id"]
+    too_many = {"type": "home", "blocks": [{"type": "divider"}] * 101}
+    assert error_of(lambda: client.views_publish(user_id=ALICE, view=too_many)).response["error"] == "invalid_arguments"
+    modal = {"type": "modal", "blocks": []}
+    assert error_of(lambda: client.views_publish(user_id=ALICE, view=modal)).response["error"] == "invalid_arguments"
+    stale = {"type": "home", "blocks": []}
+    assert error_of(lambda: client.views_publish(user_id=ALICE, view=stale, hash="old")).response["error"] == "hash_conflict"
+
+
+# ---- response_url ----------------------------------------------------------------------------
+
+def test_response_url_records_posts_and_enforces_five_uses(slack: FakeSlack) -> None:
+    url = slack.response_url("cmd1", channel=PUBLIC, user=ALICE)
+    hook = WebhookClient(url)
+    assert hook.send(text="Working on it…").status_code == 200
+    assert hook.send(text="Gap: 26 tn", response_type="in_channel").status_code == 200
+    for _ in range(3):
+        assert hook.send(text="more").status_code == 200
+    sixth = hook.send(text="one too many")
+    assert (sixth.status_code, json.loads(sixth.body)["error"]) == (404, "used_url")
+    assert [p["text"] for p in slack.responses("cmd1")][:2] == ["Working on it…", "Gap: 26 tn"]
+    assert [m["text"] for m in slack.messages(PUBLIC)] == ["Gap: 26 tn"]
+    assert len(slack.ephemerals(PUBLIC)) == 4
+
+
+def test_response_url_expires_after_30_minutes_and_validates(slack: FakeSlack) -> None:
+    hook = WebhookClient(slack.response_url("cmd2"))
+    assert hook.send_dict({"blocks": [{"type": "bogus"}]}).status_code == 400
+    assert hook.send_dict({"response_type": "ephemeral"}).status_code == 400
+    slack.advance_clock(30 * 60 + 1)
+    late = hook.send(text="late")
+    assert (late.status_code, json.loads(late.body)["error"]) == (404, "expired_url")
+    assert slack.responses("cmd2") == []
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+def test_wait_for_sees_work_done_on_another_thread(slack: FakeSlack, client: WebClient) -> None:
+    worker = threading.Timer(0.2, lambda: client.chat_postMessage(channel=PUBLIC, text="later"))
+    worker.start()
+    assert slack.messages(PUBLIC) == []
+    assert slack.wait_for(lambda: slack.messages(PUBLIC), timeout=5)[0]["text"] == "later"
+    assert slack.wait_for(lambda: slack.messages(OUTSIDE), timeout=0.1) == []
+    worker.join()
+
+
+def test_ids_must_look_like_slacks(slack: FakeSlack) -> None:
+    with pytest.raises(ValueError):
+        slack.add_channel("C1", "too-short")
+    with pytest.raises(ValueError):
+        slack.add_user("alice")
