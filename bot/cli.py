@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -46,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"reset-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     command = args.command or ("serve" if settings.mode != "shell" else "shell")
+    _configure_logging(settings, to_file=command in ("shell", "ask"))
     try:
         if command == "serve":
             return _serve(settings)
@@ -64,6 +65,26 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 0
+    except BrokenPipeError:  # `reset-bot ask gap | head`: the reader left; not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
+        return 0
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _configure_logging(settings: Settings, *, to_file: bool) -> None:
+    """Servers log to stderr; the shell logs to STATE_DIR/reset-bot.log so the terminal shows only replies."""
+    if to_file:
+        try:
+            settings.state_dir.mkdir(parents=True, exist_ok=True)
+            logging.basicConfig(level=settings.log_level, format=LOG_FORMAT,
+                                filename=settings.state_dir / "reset-bot.log")
+            return
+        except OSError:
+            logging.basicConfig(level=logging.ERROR, format=LOG_FORMAT)
+            return
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
 
 
 def _local(settings: Settings, args: argparse.Namespace, command: str) -> int:

@@ -9,11 +9,23 @@ from typing import Any
 from handlers.reply import Reply
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+_ITALIC = re.compile(r"(?<!\w)_(.+?)_(?!\w)", re.DOTALL)
+# The few Slack emoji codes replies use, as terminal characters.
+_EMOJI = {
+    ":white_check_mark:": "✅",
+    ":large_orange_circle:": "🟠",
+    ":x:": "❌",
+    ":grey_question:": "❔",
+    ":warning:": "⚠️",
+}
 
 
 def _mrkdwn(text: str) -> str:
+    for code, char in _EMOJI.items():
+        text = text.replace(code, char)
     text = _LINK.sub(r"\2 (\1)", text)
-    return text.replace("*", "").replace("`", "").replace("_", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    text = _ITALIC.sub(r"\1", text)
+    return text.replace("*", "").replace("`", "").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
 
 
 def _wrap(text: str, indent: str = "") -> str:

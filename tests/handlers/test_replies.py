@@ -1,0 +1,126 @@
+"""Every reply is valid Block Kit within Slack's limits, cites its sources, and says what the data say."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from handlers.answer import answer
+from handlers.claims import evaluate
+from handlers.parsing import parse
+from handlers.reply import MAX_BLOCKS_MESSAGE
+
+TOPICS = ["gap", "gap breakdown", "holdings", "holdings china", "holdings eu", "holdings saudi arabia", "buying",
+          "refinancing", "shock eu 20%", "shock china 10% pause", "shock japan 100%", "shock uk 0%", "gold",
+          "claims", "sources", "help", "help shock"]
+
+
+def reply_for(text, datasets, holders):
+    return answer(parse(text, holders), datasets, holders)
+
+
+def text_of(reply) -> str:
+    return json.dumps(reply.blocks, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("text", TOPICS)
+def test_every_reply_is_valid_block_kit_within_limits(text, datasets, holders):
+    reply = reply_for(text, datasets, holders)
+    assert 0 < len(reply.blocks) <= MAX_BLOCKS_MESSAGE
+    for block in reply.blocks:
+        parsed = Block.parse(block)
+        assert parsed is not None, block  # an unknown block type parses to None
+        parsed.validate_json()
+    assert reply.text.strip()
+
+
+def test_the_sources_reply_lists_every_dataset_with_its_vintage(datasets, holders):
+    body = text_of(reply_for("sources", datasets, holders))
+    for source in datasets.sources.values():
+        assert source.title in body and f"vintage {source.vintage}" in body
+
+
+@pytest.mark.parametrize("text", [t for t in TOPICS if not t.startswith(("help", "sources"))])
+def test_every_data_reply_names_its_sources_with_dates(text, datasets, holders):
+    reply = reply_for(text, datasets, holders)
+    assert reply.sources
+    for source in reply.sources:
+        assert source.publisher and source.as_of and source.vintage
+    assert "Sources:" in text_of(reply)
+
+
+@pytest.mark.parametrize("text, chart_keys", [
+    ("gap", ["gap"]), ("holdings", ["holdings"]), ("holdings eu", ["holdings:eu", "europe"]),
+    ("buying", ["buying"]), ("refinancing", ["refinancing"]), ("gold", ["gold"]),
+    ("shock eu 20%", ["shock:eu:20:sell"]), ("claims", []), ("sources", []),
+])
+def test_each_topic_attaches_its_chart_with_alt_text(text, chart_keys, datasets, holders):
+    reply = reply_for(text, datasets, holders)
+    assert [c.key for c in reply.charts] == chart_keys
+    assert all(len(c.alt_text) > 40 and c.title and c.filename.endswith(".png") for c in reply.charts)
+
+
+def test_gap_reports_the_q3_2025_position(datasets, holders):
+    body = text_of(reply_for("gap", datasets, holders))
+    for figure in ("$68.9T", "$41.3T", "−$27.6T", "89.7%", "2.24× GDP"):
+        assert figure in body
+
+
+def test_shock_eu_20_sells_about_400bn_with_the_literature_range_and_the_articles_figure(datasets, holders):
+    body = text_of(reply_for("shock eu 20%", datasets, holders))
+    assert "$408bn" in body  # 20% of the $2,040.5bn TIC lists for EU members, Dec 2025
+    assert "+20 bp (range +8 bp to +82 bp)" in body
+    assert "+102 bp" in body and "5.0×" in body
+    assert "→ 6.35%" in body  # mortgage: 6.15% (Freddie Mac, end-2025) + 20 bp
+
+
+def test_a_shock_of_zero_changes_nothing(datasets, holders):
+    reply = reply_for("shock uk 0%", datasets, holders)
+    fields = [f["text"] for b in reply.blocks for f in b.get("fields", [])]
+    yields = [f for f in fields if "yield" in f or "mortgage" in f]
+    assert yields and all("0 bp (range 0 bp to 0 bp)" in f for f in yields)
+
+
+def test_holdings_rank_japan_first_and_mark_custody_centres(datasets, holders):
+    body = text_of(reply_for("holdings", datasets, holders))
+    assert "1. Japan" in body
+    assert "United Kingdom†" in body and "Belgium†" in body
+
+
+def test_buying_reproduces_citis_window_but_not_the_whole_year(datasets, holders):
+    body = text_of(reply_for("buying", datasets, holders))
+    assert "79.1%" in body and "55.5%" in body
+
+
+def test_refinancing_separates_bills_from_coupons(datasets, holders):
+    body = text_of(reply_for("refinancing", datasets, holders))
+    assert "$6.4T" in body and "$3.3T" in body and "$9.7T" in body
+    assert "no primary source" in body
+
+
+def test_gold_names_both_bases(datasets, holders):
+    body = text_of(reply_for("gold", datasets, holders))
+    assert "Q3 2025" in body  # all official gold passed foreign official Treasuries then
+    assert "has *not* crossed" in body
+
+
+def test_claims_verdicts_follow_the_official_data(datasets, holders):
+    verdicts = {r.id: r.measured.verdict for r in evaluate(datasets, holders)}
+    assert verdicts["gap_liabilities"] == "confirmed"
+    assert verdicts["china_cut"] == "confirmed"
+    assert verdicts["saudi_cut"] == "not_supported"  # TIC: Saudi holdings rose
+    assert verdicts["europe_80pct_apr_nov"] == "confirmed"
+    assert verdicts["europe_80pct_2025"] == "not_supported"
+    assert verdicts["europe_twice_rest"] == "not_supported"
+    assert verdicts["gold_crossover"] == "partly"
+    assert verdicts["refi_wall_2026"] == "no_primary_source"
+    assert verdicts["eu_sell_20pct"] == "no_primary_source"
+
+
+def test_help_is_ephemeral_and_lists_every_command(datasets, holders):
+    reply = reply_for("help", datasets, holders)
+    assert reply.visibility == "ephemeral"
+    for word in ("gap", "holdings", "buying", "refinancing", "shock", "gold", "claims", "sources", "subscribe"):
+        assert f"/reset {word}" in text_of(reply)
