@@ -63,7 +63,7 @@ class Replier:
     data: DataStore
     delivery: SlackDelivery
     executor: ThreadPoolExecutor
-    briefings: Callable[[Query, Destination], Reply] | None = None
+    briefings: Callable[[Query, Destination], Reply | None] | None = None
 
     def submit(self, query: Query, dest: Destination) -> None:
         self.executor.submit(self.run, query, dest)
@@ -74,6 +74,8 @@ class Replier:
                 if self.briefings is None:
                     raise UsageError("Weekly briefings are not switched on in this deployment yet.")
                 reply = self.briefings(query, dest)
+                if reply is None:  # the briefing service posted it itself
+                    return
                 datasets = self.data.current().datasets
             else:
                 snapshot = self.data.current()
@@ -90,7 +92,7 @@ def create_app(
     client: WebClient | None = None,
     data: DataStore | None = None,
     charts: ChartCache | None = None,
-    briefings: Callable[[Query, Destination], Reply] | None = None,
+    briefings: Callable[[Query, Destination], Reply | None] | None = None,
 ) -> App:
     """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake."""
     client = client or make_client(settings)
@@ -113,14 +115,16 @@ def create_app(
 
     @app.command(COMMAND)
     def on_command(ack: Ack, command: dict[str, Any]) -> None:
-        dest = Destination(command["channel_id"], command.get("user_id"), command.get("response_url"))
+        dest = Destination(command["channel_id"], command.get("user_id"), command.get("response_url"),
+                           command.get("team_id", ""))
         _ack_and_submit(ack, command.get("text", ""), dest, data, replier)
 
     @app.action(re.compile(f"^{RUN_ACTION}"))
     def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        dest = Destination(channel, (body.get("user") or {}).get("id"), body.get("response_url"))
+        dest = Destination(channel, (body.get("user") or {}).get("id"), body.get("response_url"),
+                           (body.get("team") or {}).get("id", ""))
         try:
             query = parse(action.get("value", ""), data.current().holders)
         except UsageError as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -105,24 +106,33 @@ def _serve(settings: Settings) -> int:
     if settings.mode == "shell":
         raise SettingsError("`serve` needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)")
     from slack_bolt.error import BoltError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.app import create_app
-    from bot.datastore import DataStore
+    from bot.runtime import build_runtime
     from bot.server import serve_http, socket_mode_handler
 
-    data = DataStore.from_settings(settings)
     try:
-        app = create_app(settings, data=data)
+        runtime = build_runtime(settings)
     except BoltError as exc:
         raise SettingsError(f"could not start the Slack app: {exc}") from None
+    except SQLAlchemyError as exc:
+        raise SettingsError(f"could not open the database (DATABASE_URL): {exc.__class__.__name__}: "
+                            f"{str(exc).splitlines()[0]}") from None
 
     def health() -> dict:
-        return {"mode": settings.mode, "data_version": data.current().datasets.version}
+        return {"mode": settings.mode, "data_version": runtime.data.current().datasets.version}
 
-    if settings.mode == "socket":
-        socket_mode_handler(app, settings.slack_app_token.get_secret_value()).start()
-    else:
-        serve_http(app, host=settings.host, port=settings.port, health=health)
+    # SIGTERM (deploys, supervisors) ends the process through `finally`, so the scheduler and
+    # reply workers stop cleanly; claims left mid-flight are taken over by another replica.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    runtime.start()
+    try:
+        if settings.mode == "socket":
+            socket_mode_handler(runtime.app, settings.slack_app_token.get_secret_value()).start()
+        else:
+            serve_http(runtime.app, host=settings.host, port=settings.port, health=health)
+    finally:
+        runtime.stop()
     return 0
 
 

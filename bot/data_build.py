@@ -450,12 +450,17 @@ def _integer(value: Any) -> str:
     return "" if value is None or value is pd.NA else str(int(value))
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+    """The exact bytes every generated CSV is written with (UTF-8, ``\\n`` line ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    return buffer.getvalue().encode("utf-8")
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.write_bytes(csv_bytes(header, rows))
 
 
 # ------------------------------------------------------------------------------------------
@@ -589,6 +594,38 @@ def _time_span(path: Path, column: str, kind: str) -> tuple[str, str]:
     return (first if first == last else f"{first} to {last}"), last
 
 
+def describe_resource(name: str, meta: dict[str, Any], path: Path, vintage: str, period: str | None = None,
+                      as_of: str | None = None) -> dict[str, Any]:
+    """One datapackage.json resource entry for the file at ``path`` described by ``meta`` (an entry
+    shaped like `RESOURCES`); ``period``/``as_of`` default to the file's time column (``meta['time']``)
+    or the fixed values in ``meta``. Also used by `bot.refresh` for refreshed and new resources."""
+    if period is None or as_of is None:
+        period, as_of = _time_span(path, *meta["time"]) if meta["time"] else (meta["period"], meta["as_of"])
+    entry: dict[str, Any] = {
+        "name": name,
+        "path": meta["path"],
+        "title": meta["title"],
+        "description": meta["description"],
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "generated": meta["generated"],
+        "sources": meta["sources"],
+        "period": period,
+        "as_of": as_of,
+        "vintage": vintage,
+        "units": meta["units"],
+        "tag": meta["tag"],
+        "derivation": meta["derivation"],
+        "licence": meta["licence"],
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "schema": {"fields": meta["fields"], "primaryKey": meta["primaryKey"]},
+    }
+    if "rowUnits" in meta:
+        entry["rowUnits"] = meta["rowUnits"]
+    return entry
+
+
 def describe(out_dir: Path, raw_dir: Path) -> dict[str, Any]:
     """The datapackage.json content for every resource in `RESOURCES`, hashing files in ``out_dir``."""
     resources = []
@@ -608,29 +645,7 @@ def describe(out_dir: Path, raw_dir: Path) -> dict[str, Any]:
             vintage = _cofer(raw_dir)[1]
         else:
             vintage = meta["vintage"]
-        entry: dict[str, Any] = {
-            "name": name,
-            "path": meta["path"],
-            "title": meta["title"],
-            "description": meta["description"],
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "generated": meta["generated"],
-            "sources": meta["sources"],
-            "period": period,
-            "as_of": as_of,
-            "vintage": vintage,
-            "units": meta["units"],
-            "tag": meta["tag"],
-            "derivation": meta["derivation"],
-            "licence": meta["licence"],
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "schema": {"fields": meta["fields"], "primaryKey": meta["primaryKey"]},
-        }
-        if "rowUnits" in meta:
-            entry["rowUnits"] = meta["rowUnits"]
-        resources.append(entry)
+        resources.append(describe_resource(name, meta, path, vintage, period, as_of))
     return {
         "name": "reset-bot-data",
         "title": "Reset Bot data: US external balance sheet, Treasury holders, reserves, claims",

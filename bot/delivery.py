@@ -37,6 +37,7 @@ class Destination:
     channel_id: str
     user_id: str | None = None
     response_url: str | None = None
+    team_id: str = ""
 
 
 @dataclass
@@ -84,14 +85,16 @@ class SlackDelivery:
             logger.warning("could not send an ephemeral note to %s: %s", dest.user_id, exc)
 
     # -- the main path --------------------------------------------------------------------------
-    def deliver(self, reply: Reply, dest: Destination, datasets: Datasets) -> Delivered:
+    def deliver(self, reply: Reply, dest: Destination, datasets: Datasets, *,
+                metadata: dict | None = None) -> Delivered:
         if reply.visibility == "ephemeral":
             self.tell_user(dest, reply)
             return Delivered(via="response_url" if dest.response_url else "chat")
         result = Delivered()
         try:
             posted = self.client.chat_postMessage(
-                channel=dest.channel_id, text=reply.text, blocks=list(reply.blocks), unfurl_links=False
+                channel=dest.channel_id, text=reply.text, blocks=list(reply.blocks), unfurl_links=False,
+                **({"metadata": metadata} if metadata else {}),
             )
             result.ts, result.via = posted.get("ts"), "chat"
         except SlackApiError as exc:

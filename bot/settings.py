@@ -26,6 +26,10 @@ ENV = {
     "RESET_BOT_STATE_DIR": "state_dir",
     "RESET_BOT_DATA_DIR": "data_dir",
     "RESET_BOT_REPLY_THREADS": "reply_threads",
+    "RESET_BOT_GRACE_MINUTES": "grace_minutes",
+    "RESET_BOT_CLAIM_TIMEOUT_SECONDS": "claim_timeout_seconds",
+    "RESET_BOT_SYNC_SECONDS": "sync_seconds",
+    "RESET_BOT_POSTS_PER_SECOND": "posts_per_second",
     "LOG_LEVEL": "log_level",
 }
 
@@ -48,6 +52,12 @@ class Settings(BaseModel):
     data_dir: Path | None = None  # default: the data shipped with the package
     reply_threads: int = Field(default=8, ge=1, le=64)  # workers that render and post after the ack
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Briefings (see bot/briefings.py): a slot missed by less than the grace is delivered late,
+    # else recorded as missed; a claim older than the timeout belongs to a dead process.
+    grace_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    claim_timeout_seconds: int = Field(default=300, ge=5, le=24 * 3600)
+    sync_seconds: int = Field(default=30, ge=1, le=3600)
+    posts_per_second: float = Field(default=10.0, gt=0, le=100)
 
     @field_validator("slack_bot_token")
     @classmethod

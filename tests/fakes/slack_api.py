@@ -436,6 +436,7 @@ class FakeSlack:
             "files.upload": self._m_files_upload,
             "conversations.info": self._m_conversations_info,
             "conversations.join": self._m_conversations_join,
+            "conversations.history": self._m_conversations_history,
             "users.info": self._m_users_info,
             "views.publish": self._m_views_publish,
         }
@@ -954,6 +955,26 @@ class FakeSlack:
         channel = self._conversation(_text(params, "channel"))
         self._require("im:read" if channel.is_im else "groups:read" if channel.is_private else "channels:read")
         return {"channel": self._channel_object(channel)}
+
+    def _m_conversations_history(self, params: Params) -> dict[str, Any]:
+        """Newest first; `oldest`/`latest` bound the ts; message `metadata` only with
+        include_all_metadata (as Slack does). Needs the history scope of the conversation type."""
+        channel = self._conversation(_text(params, "channel"))
+        self._require("im:history" if channel.is_im else "groups:history" if channel.is_private else "channels:history")
+        if not channel.bot_member and not channel.is_im:
+            raise SlackError("not_in_channel")
+        oldest = float(_text(params, "oldest") or 0)
+        latest = float(_text(params, "latest") or "inf")
+        limit = int(_text(params, "limit") or 100)
+        with_metadata = str(_text(params, "include_all_metadata") or "").lower() in ("1", "true")
+        found = [m for m in reversed(self._messages.get(channel.id, [])) if oldest <= float(m["ts"]) <= latest]
+        out = []
+        for message in found[:limit]:
+            copy_ = copy.deepcopy(message)
+            if not with_metadata:
+                copy_.pop("metadata", None)
+            out.append(copy_)
+        return {"messages": out, "has_more": len(found) > limit, "pin_count": 0}
 
     def _m_conversations_join(self, params: Params) -> dict[str, Any]:
         """Public channels only; joining again is ok with warning `already_in_channel`."""

@@ -1,0 +1,374 @@
+"""Weekly briefings: the subscription commands, the scheduler, and exactly-once delivery.
+
+How a slot is delivered once, whatever happens (see also bot/store.py):
+
+1. The slot is *claimed* in the ledger (unique per subscription, slot and kind). Only the
+   winner goes on: two replicas, a restart or a late (misfired) run cannot both post.
+2. The message is posted with Slack message metadata naming the ledger row. If the owner dies
+   after posting but before recording, the process that takes the stale claim over first looks
+   in the channel's recent history for that metadata and records the message instead of
+   posting it again.
+3. The outcome — sent with its ``ts``, failed with Slack's error, missed (the bot was down for
+   longer than the grace period), skipped — is written to the ledger.
+
+Channel problems (`not_in_channel`, `channel_not_found`, `is_archived`) pause the subscription
+with the reason, shown in `/reset subscriptions`; the sync loop resumes it when the bot can post
+there again. 429s wait for Retry-After and 5xx/timeouts retry with bounded backoff (the Web
+API client's retry handlers), and a slot that still failed is retried by the sync loop a few
+times within the grace period. Nothing here lets an exception escape into the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.datastore import DataStore
+from bot.delivery import Destination, SlackDelivery, error_code
+from bot.pacing import Pacer
+from bot.schedule import DEFAULT_DAY, DEFAULT_TIME, describe, latest_slot, local_and_utc, next_slot, trigger
+from bot.store import Delivery, Store, StoreError, Subscription
+from handlers.briefing import briefing_reply
+from handlers.errors import UserFacingError
+from handlers.queries import BriefingQuery, Query, SubscribeQuery, SubscriptionsQuery, UnsubscribeQuery
+from handlers.reply import Reply, build, buttons, message, section
+
+logger = logging.getLogger("reset_bot.briefings")
+
+PAUSING_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+METADATA_EVENT = "reset_briefing"
+MAX_ATTEMPTS = 3
+SYNC_JOB = "reset-sync"
+
+
+@dataclass(frozen=True)
+class BriefingSettings:
+    grace: timedelta = timedelta(hours=2)  # a slot missed by less than this is delivered late
+    claim_timeout: timedelta = timedelta(minutes=5)  # a claim older than this belongs to a dead process
+    sync_interval: timedelta = timedelta(seconds=30)  # how often jobs are rebuilt from the database
+
+
+def new_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class BriefingService:
+    def __init__(
+        self,
+        store: Store,
+        data: DataStore,
+        delivery: SlackDelivery,
+        client: WebClient,
+        *,
+        config: BriefingSettings = BriefingSettings(),
+        pacer: Pacer | None = None,
+        clock: Callable[[], datetime] | None = None,
+        owner: str | None = None,
+        changes: Callable[[str | None], list[str]] | None = None,
+    ) -> None:
+        self.store = store
+        self.data = data
+        self.delivery = delivery
+        self.client = client
+        self.config = config
+        self.pacer = pacer or Pacer()
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.owner = owner or new_owner()
+        self.changes = changes  # data-version diff lines (issue 5), given the version last sent
+        self.scheduler: BackgroundScheduler | None = None
+        self._sync_lock = threading.Lock()
+
+    # ---- commands (`/reset subscribe` …) ---------------------------------------------------
+    def handle(self, query: Query, dest: Destination) -> Reply | None:
+        """Run a briefing command; returns the reply to deliver, or None if already delivered."""
+        if isinstance(query, SubscribeQuery):
+            return self.subscribe(query, dest)
+        if isinstance(query, SubscriptionsQuery):
+            return self.list_subscriptions(dest.channel_id)
+        if isinstance(query, UnsubscribeQuery):
+            return self.unsubscribe(query, dest.channel_id)
+        if isinstance(query, BriefingQuery):
+            return self.send_now(dest)
+        raise ValueError(f"not a briefing command: {query.kind}")
+
+    def subscribe(self, query: SubscribeQuery, dest: Destination) -> Reply:
+        self._ensure_member(dest.channel_id)
+        tz, tz_note = query.timezone, ""
+        if tz is None:
+            tz, tz_note = self._user_timezone(dest.user_id)
+        day = query.day or DEFAULT_DAY
+        at = (query.at or DEFAULT_TIME).strftime("%H:%M")
+        try:
+            sub = self.store.add_subscription(team_id=dest.team_id, channel_id=dest.channel_id,
+                                              created_by=dest.user_id or "", weekday=day, at_time=at, timezone_name=tz)
+        except StoreError as exc:
+            raise UserFacingError(str(exc)) from None
+        self._schedule(sub)
+        upcoming = next_slot(sub.weekday, sub.at_time, sub.timezone, self.clock())
+        return message(
+            f":white_check_mark: This channel will get the Reset Bot briefing {describe(day, at, tz)}.{tz_note}\n"
+            f"Next: *{local_and_utc(upcoming, tz)}*. `/reset briefing` sends one now; "
+            "`/reset unsubscribe` stops it.",
+            visibility="in_channel",
+        )
+
+    def list_subscriptions(self, channel_id: str) -> Reply:
+        subs = self.store.channel_subscriptions(channel_id)
+        if not subs:
+            return message("This channel has no briefings. Try `/reset subscribe weekly fri 16:30 Europe/London`.")
+        now = self.clock()
+        lines = []
+        for n, sub in enumerate(subs, 1):
+            state = "active" if sub.state == "active" else f":double_vertical_bar: paused — {sub.pause_reason}"
+            last = next((d for d in reversed(self.store.ledger(subscription_id=sub.id)) if d.status != "claimed"), None)
+            last_text = f"; last: {last.status} {last.slot_utc:%d %b %H:%M} UTC" if last else ""
+            lines.append(f"*{n}.* {describe(sub.weekday, sub.at_time, sub.timezone)} — next "
+                         f"{local_and_utc(next_slot(sub.weekday, sub.at_time, sub.timezone, now), sub.timezone)} "
+                         f"({state}{last_text})")
+        return build([section("*Briefings in this channel*\n" + "\n".join(lines))],
+                     text="Briefings in this channel: " + "; ".join(l.replace("*", "") for l in lines),
+                     visibility="ephemeral")
+
+    def unsubscribe(self, query: UnsubscribeQuery, channel_id: str) -> Reply:
+        subs = self.store.channel_subscriptions(channel_id)
+        if not subs:
+            return message("This channel has no briefings to stop.")
+        if query.number is None and len(subs) > 1:
+            lines = [f"*{n}.* {describe(s.weekday, s.at_time, s.timezone)}" for n, s in enumerate(subs, 1)]
+            return build(
+                [section("This channel has several briefings. Which one should stop?\n" + "\n".join(lines)),
+                 buttons([(f"Stop {n}", f"unsubscribe {n}") for n in range(1, len(subs) + 1)], block_id="unsubscribe")],
+                text="Which briefing should stop? " + "; ".join(l.replace("*", "") for l in lines),
+                visibility="ephemeral")
+        number = query.number or 1
+        if not 1 <= number <= len(subs):
+            raise UserFacingError(f"There is no briefing {number} here; `/reset subscriptions` lists them (1–{len(subs)}).")
+        sub = subs[number - 1]
+        self.store.set_state(sub.id, "removed", reason="unsubscribed")
+        self._unschedule(sub.id)
+        return message(f"Stopped the briefing {describe(sub.weekday, sub.at_time, sub.timezone)}.", visibility="in_channel")
+
+    def send_now(self, dest: Destination) -> Reply | None:
+        subs = self.store.channel_subscriptions(dest.channel_id)
+        tz = subs[0].timezone if subs else self._user_timezone(dest.user_id)[0]
+        schedule = describe(subs[0].weekday, subs[0].at_time, tz) if subs else "on request"
+        now = self.clock().replace(microsecond=0)
+        claim = self.store.claim(subscription_id=None, channel_id=dest.channel_id, slot_utc=now, kind="now",
+                                 owner=self.owner, claim_timeout=self.config.claim_timeout)
+        if claim is None:  # a second click in the same second
+            return None
+        try:
+            self._post(claim, tz, schedule, dest)
+        except SlackApiError as exc:
+            code = error_code(exc)
+            self.store.finish(claim, "failed", error=code)
+            if code in PAUSING_ERRORS:
+                raise UserFacingError(_invite_hint(code)) from None
+            raise
+        return None
+
+    # ---- scheduled delivery ------------------------------------------------------------------
+    def deliver_slot(self, subscription_id: int, slot: datetime | None = None) -> str:
+        """Deliver one slot of one subscription; returns what happened (also in the ledger)."""
+        try:
+            sub = self.store.get(subscription_id)
+            if sub is None or sub.state == "removed":
+                return "removed"
+            now = self.clock()
+            slot = slot or latest_slot(sub.weekday, sub.at_time, sub.timezone, now)
+            if now - slot > self.config.grace:
+                recorded = self.store.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot,
+                                             status="missed", owner=self.owner,
+                                             error=f"the bot was not running within {self.config.grace} of the slot")
+                return "missed" if recorded else "already"
+            claim = self.store.claim(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot,
+                                     kind="scheduled", owner=self.owner, claim_timeout=self.config.claim_timeout,
+                                     retry_failed=MAX_ATTEMPTS)
+            if claim is None:
+                return "already"
+            if claim.taken_over and self._already_posted(claim):
+                return "recovered"
+            try:
+                self._post(claim, sub.timezone, describe(sub.weekday, sub.at_time, sub.timezone),
+                           Destination(sub.channel_id))
+            except SlackApiError as exc:
+                code = error_code(exc)
+                self.store.finish(claim, "failed", error=code)
+                if code in PAUSING_ERRORS:
+                    self.store.set_state(sub.id, "paused", reason=_pause_reason(code))
+                    logger.warning("subscription %s paused: %s", sub.id, code)
+                return f"failed:{code}"
+            except (SlackClientError, OSError) as exc:
+                self.store.finish(claim, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
+                return "failed:transient"
+            if sub.state == "paused":
+                self.store.set_state(sub.id, "active")
+            return "sent"
+        except Exception:  # never let one subscription break the scheduler
+            logger.exception("delivery of subscription %s failed unexpectedly", subscription_id)
+            return "error"
+
+    def _post(self, claim: Delivery, tz: str, schedule: str, dest: Destination) -> None:
+        snapshot = self.data.current()
+        previous = self.store.last_sent(claim.channel_id)
+        changes = self.changes(previous.data_version if previous else None) if self.changes else None
+        reply, headline = briefing_reply(snapshot.datasets, snapshot.holders, slot=claim.slot_utc, tz=tz,
+                                         schedule=schedule, previous=previous.headline if previous else None,
+                                         changes=changes)
+        self.pacer.wait(claim.channel_id)
+        result = self.delivery.deliver(reply, Destination(claim.channel_id, dest.user_id, None), snapshot.datasets,
+                                       metadata={"event_type": METADATA_EVENT,
+                                                 "event_payload": {"delivery_id": claim.id}})
+        if not self.store.finish(claim, "sent", ts=result.ts, data_version=snapshot.datasets.version,
+                                 headline=headline, error=";".join(result.problems) or None):
+            logger.warning("delivery %s finished after its claim was taken over", claim.id)
+
+    def _already_posted(self, claim: Delivery) -> bool:
+        """After a takeover: did the dead owner post before dying? Then record, don't repost."""
+        # The newest 200 messages, not a time window: Slack's clock and ours may disagree, and a
+        # briefing posted by the dead owner is at most a few claim timeouts old.
+        try:
+            history = self.client.conversations_history(channel=claim.channel_id, include_all_metadata=True,
+                                                        limit=200)
+        except (SlackClientError, OSError) as exc:
+            logger.warning("could not read history of %s to check delivery %s: %s", claim.channel_id, claim.id, exc)
+            return False
+        for msg in history.get("messages", []):
+            meta = msg.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT and meta.get("event_payload", {}).get("delivery_id") == claim.id:
+                self.store.finish(claim, "sent", ts=msg.get("ts"), error="recovered after a takeover")
+                return True
+        return False
+
+    # ---- the scheduler -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Start APScheduler: one cron job per subscription, rebuilt from the database."""
+        scheduler = BackgroundScheduler(
+            timezone=timezone.utc,
+            executors={"default": JobExecutor(max_workers=10)},
+            job_defaults={"coalesce": True, "max_instances": 1,
+                          "misfire_grace_time": int(self.config.grace.total_seconds())},
+        )
+        self.scheduler = scheduler
+        scheduler.add_job(self.sync, "interval", seconds=self.config.sync_interval.total_seconds(), id=SYNC_JOB,
+                          replace_existing=True, next_run_time=datetime.now(timezone.utc))
+        scheduler.start()
+        logger.info("briefing scheduler started (owner %s)", self.owner)
+
+    def shutdown(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+
+    def sync(self) -> None:
+        """Rebuild jobs from the database (changes by other replicas), catch up, resume, retry."""
+        if not self._sync_lock.acquire(blocking=False):
+            return
+        try:
+            live = self.store.live_subscriptions()
+            wanted = {f"sub-{s.id}": s for s in live}
+            if self.scheduler is not None:
+                for job in self.scheduler.get_jobs():
+                    if job.id.startswith("sub-") and job.id not in wanted:
+                        job.remove()
+                for sub in live:
+                    self._schedule(sub)
+            now = self.clock()
+            for sub in live:
+                slot = latest_slot(sub.weekday, sub.at_time, sub.timezone, now)
+                if slot <= sub.created_at:
+                    continue
+                if sub.state == "paused" and not self._can_post(sub.channel_id):
+                    continue
+                if not self.store.has_slot(sub.id, slot) or self._retryable(sub.id, slot):
+                    self.deliver_slot(sub.id, slot)
+        except Exception:
+            logger.exception("briefing sync failed; will try again")
+        finally:
+            self._sync_lock.release()
+
+    def _retryable(self, subscription_id: int, slot: datetime) -> bool:
+        rows = [d for d in self.store.ledger(subscription_id=subscription_id) if d.slot_utc == slot]
+        now = self.clock()
+        return any(
+            (d.status == "failed" and d.attempts < MAX_ATTEMPTS and d.error not in PAUSING_ERRORS)
+            or (d.status == "claimed" and now - d.claimed_at > self.config.claim_timeout)
+            for d in rows
+        )
+
+    def _schedule(self, sub: Subscription) -> None:
+        if self.scheduler is None:
+            return
+        job_id = f"sub-{sub.id}"
+        cron = trigger(sub.weekday, sub.at_time, sub.timezone)
+        existing = self.scheduler.get_job(job_id)
+        if existing is not None and repr(existing.trigger) == repr(cron):
+            return
+        self.scheduler.add_job(self.deliver_slot, cron, args=[sub.id], id=job_id, replace_existing=True,
+                               name=describe(sub.weekday, sub.at_time, sub.timezone))
+
+    def _unschedule(self, subscription_id: int) -> None:
+        if self.scheduler is not None and self.scheduler.get_job(f"sub-{subscription_id}"):
+            self.scheduler.remove_job(f"sub-{subscription_id}")
+
+    # ---- Slack look-ups ----------------------------------------------------------------------
+    def _user_timezone(self, user_id: str | None) -> tuple[str, str]:
+        if user_id:
+            try:
+                tz = self.client.users_info(user=user_id)["user"].get("tz")
+                if tz:
+                    return tz, ""
+            except (SlackClientError, OSError, KeyError) as exc:
+                logger.info("no time zone for %s: %s", user_id, exc)
+        return "UTC", " (I couldn't read your Slack time zone, so I used UTC; add one, e.g. `Europe/London`.)"
+
+    def _ensure_member(self, channel_id: str) -> None:
+        """Join a public channel if needed; otherwise say exactly what to run. Never records a dead subscription."""
+        try:
+            info = self.client.conversations_info(channel=channel_id)["channel"]
+        except SlackApiError as exc:
+            raise UserFacingError(_invite_hint(error_code(exc))) from None
+        if info.get("is_archived"):
+            raise UserFacingError("This channel is archived, so it cannot get briefings.")
+        if info.get("is_im") or info.get("is_member"):
+            return
+        if info.get("is_private"):
+            raise UserFacingError(_invite_hint("not_in_channel"))
+        try:
+            self.client.conversations_join(channel=channel_id)
+        except SlackApiError as exc:
+            raise UserFacingError(_invite_hint(error_code(exc))) from None
+
+    def _can_post(self, channel_id: str) -> bool:
+        try:
+            info = self.client.conversations_info(channel=channel_id)["channel"]
+        except (SlackClientError, OSError):
+            return False
+        return not info.get("is_archived") and bool(info.get("is_im") or info.get("is_member"))
+
+
+def _invite_hint(code: str) -> str:
+    if code == "is_archived":
+        return "This channel is archived, so it cannot get briefings."
+    return ("I'm not a member of this conversation, so I can't deliver briefings here. Run "
+            "`/invite @Reset Bot` in this channel, then subscribe again.")
+
+
+def _pause_reason(code: str) -> str:
+    return {
+        "not_in_channel": "the bot was removed from the channel — `/invite @Reset Bot` to resume",
+        "channel_not_found": "the bot cannot see this channel — `/invite @Reset Bot` to resume",
+        "is_archived": "the channel is archived",
+    }.get(code, code)
+

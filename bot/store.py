@@ -1,0 +1,313 @@
+"""Subscriptions and the delivery ledger, in SQL through SQLAlchemy 2.
+
+SQLite by default (a file in the state directory), PostgreSQL (psycopg 3) when several replicas
+share one database. The schema is versioned and upgraded by the app at start (`migrate`).
+
+The ledger is what makes a briefing arrive exactly once. Before posting, a process *claims*
+the row ``(subscription, scheduled slot, kind)``; the unique constraint lets exactly one
+process win, whichever replica, restart or retry gets there. The winner posts and records
+Slack's message ``ts``. A claim whose owner died is taken over after ``claim_timeout``; the
+taker first asks Slack whether the message went out (see `bot.briefings`), so a crash between
+posting and recording does not post twice. Every outcome — sent, failed, missed, skipped —
+stays in the ledger; nothing is deleted (an unsubscribed subscription is marked, not removed).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Literal
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+SCHEMA_VERSION = 1
+MAX_PER_CHANNEL = 3  # a few per channel: more is almost always a mistake
+
+State = Literal["active", "paused", "removed"]
+DeliveryStatus = Literal["claimed", "sent", "failed", "missed", "skipped"]
+Kind = Literal["scheduled", "now"]
+
+metadata = MetaData()
+
+schema_version = Table(
+    "reset_schema_version", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+subscriptions = Table(
+    "reset_subscriptions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False, index=True),
+    Column("created_by", String(32), nullable=False),
+    Column("weekday", String(3), nullable=False),  # mon … sun
+    Column("at_time", String(5), nullable=False),  # "HH:MM", local to `timezone`
+    Column("timezone", String(64), nullable=False),  # IANA name
+    Column("state", String(16), nullable=False, default="active"),
+    Column("pause_reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+deliveries = Table(
+    "reset_deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", Integer, ForeignKey("reset_subscriptions.id")),  # None for a send-now
+    Column("channel_id", String(32), nullable=False),
+    Column("slot_utc", DateTime(timezone=True), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("owner", String(64), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("message_ts", String(32)),
+    Column("error", Text),
+    Column("data_version", String(32)),
+    Column("headline_json", Text),  # the numbers sent, to say what changed next time
+    UniqueConstraint("subscription_id", "slot_utc", "kind", name="reset_deliveries_one_per_slot"),
+)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    team_id: str
+    channel_id: str
+    created_by: str
+    weekday: str
+    at_time: str
+    timezone: str
+    state: State
+    pause_reason: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    subscription_id: int | None
+    channel_id: str
+    slot_utc: datetime
+    kind: Kind
+    status: DeliveryStatus
+    owner: str
+    claimed_at: datetime
+    attempts: int
+    message_ts: str | None
+    error: str | None
+    data_version: str | None
+    headline: dict[str, Any] | None
+    taken_over: bool = False  # this process took the claim over from a dead owner
+
+
+class StoreError(ValueError):
+    """A subscription cannot be changed as asked (the message is for the user)."""
+
+
+def utc(value: datetime) -> datetime:
+    """Timezone-aware UTC (SQLite returns naive datetimes)."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+# Versioned upgrades: each entry brings the schema from version i to i + 1.
+MIGRATIONS: list[Callable[[Any], None]] = [
+    lambda conn: metadata.create_all(conn, tables=[subscriptions, deliveries]),
+]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+class Store:
+    def __init__(self, engine: Engine, now: Callable[[], datetime] | None = None) -> None:
+        self.engine = engine
+        self._now = now or (lambda: datetime.now(timezone.utc))
+
+    @classmethod
+    def connect(cls, url: str, now: Callable[[], datetime] | None = None) -> "Store":
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        kwargs: dict[str, Any] = {"pool_pre_ping": True, "future": True}
+        if url.startswith("sqlite"):
+            # Several threads (listeners, scheduler) share the file; wait instead of failing when locked.
+            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        store = cls(create_engine(url, **kwargs), now)
+        store.migrate()
+        return store
+
+    # -- schema -------------------------------------------------------------------------------
+    def migrate(self) -> int:
+        """Bring the schema up to `SCHEMA_VERSION`; safe when several replicas start at once."""
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(7365102)"))  # one migrator at a time
+            metadata.create_all(conn, tables=[schema_version])
+            row = conn.execute(select(schema_version.c.version).where(schema_version.c.id == 1)).first()
+            current = row.version if row else 0
+            if current > SCHEMA_VERSION:
+                raise StoreError(f"the database schema is version {current}, newer than this bot ({SCHEMA_VERSION}); upgrade the bot")
+            for step in MIGRATIONS[current:]:
+                step(conn)
+            if row is None:
+                conn.execute(insert(schema_version).values(id=1, version=SCHEMA_VERSION))
+            elif current != SCHEMA_VERSION:
+                conn.execute(update(schema_version).where(schema_version.c.id == 1).values(version=SCHEMA_VERSION))
+        return SCHEMA_VERSION
+
+    # -- subscriptions ------------------------------------------------------------------------
+    def add_subscription(self, *, team_id: str, channel_id: str, created_by: str, weekday: str,
+                         at_time: str, timezone_name: str) -> Subscription:
+        now = self._now()
+        with self.engine.begin() as conn:
+            existing = [self._sub(r) for r in conn.execute(
+                select(subscriptions).where(subscriptions.c.channel_id == channel_id,
+                                            subscriptions.c.state != "removed").order_by(subscriptions.c.id))]
+            for sub in existing:
+                if (sub.weekday, sub.at_time, sub.timezone) == (weekday, at_time, timezone_name):
+                    raise StoreError("This channel already gets that briefing.")
+            if len(existing) >= MAX_PER_CHANNEL:
+                raise StoreError(f"A channel can have at most {MAX_PER_CHANNEL} briefings; "
+                                 "remove one with `/reset unsubscribe <number>` first.")
+            result = conn.execute(insert(subscriptions).values(
+                team_id=team_id, channel_id=channel_id, created_by=created_by, weekday=weekday,
+                at_time=at_time, timezone=timezone_name, state="active", pause_reason=None,
+                created_at=now, updated_at=now))
+            new_id = result.inserted_primary_key[0]
+            return self._sub(conn.execute(select(subscriptions).where(subscriptions.c.id == new_id)).one())
+
+    def channel_subscriptions(self, channel_id: str) -> list[Subscription]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(subscriptions).where(
+                subscriptions.c.channel_id == channel_id, subscriptions.c.state != "removed"
+            ).order_by(subscriptions.c.id))
+            return [self._sub(r) for r in rows]
+
+    def live_subscriptions(self) -> list[Subscription]:
+        """Active and paused subscriptions (paused ones are retried: the cause may be fixed)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(subscriptions).where(subscriptions.c.state != "removed").order_by(subscriptions.c.id))
+            return [self._sub(r) for r in rows]
+
+    def get(self, subscription_id: int) -> Subscription | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(subscriptions).where(subscriptions.c.id == subscription_id)).first()
+            return self._sub(row) if row else None
+
+    def set_state(self, subscription_id: int, state: State, reason: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(subscriptions).where(subscriptions.c.id == subscription_id).values(
+                state=state, pause_reason=reason, updated_at=self._now()))
+
+    # -- the ledger ---------------------------------------------------------------------------
+    def claim(self, *, subscription_id: int | None, channel_id: str, slot_utc: datetime, kind: Kind,
+              owner: str, claim_timeout: timedelta, retry_failed: int = 0) -> Delivery | None:
+        """Claim a slot for delivery; None if another process holds (or finished) it.
+
+        A claim older than ``claim_timeout`` is taken over (its owner died); a failed delivery
+        is re-claimed while it has had fewer than ``retry_failed`` attempts.
+        """
+        now = self._now()
+        slot_utc = utc(slot_utc)
+        values = dict(subscription_id=subscription_id, channel_id=channel_id, slot_utc=slot_utc, kind=kind,
+                      status="claimed", owner=owner, claimed_at=now, attempts=1)
+        try:
+            with self.engine.begin() as conn:
+                new_id = conn.execute(insert(deliveries).values(**values)).inserted_primary_key[0]
+                return self._delivery(conn.execute(select(deliveries).where(deliveries.c.id == new_id)).one())
+        except IntegrityError:
+            pass  # someone has this slot already: maybe it can be taken over
+        key = ((deliveries.c.subscription_id == subscription_id) & (deliveries.c.slot_utc == slot_utc)
+               & (deliveries.c.kind == kind))
+        stale = (deliveries.c.status == "claimed") & (deliveries.c.claimed_at < now - claim_timeout)
+        retry = (deliveries.c.status == "failed") & (deliveries.c.attempts < retry_failed)
+        with self.engine.begin() as conn:
+            row = conn.execute(select(deliveries).where(key)).first()
+            if row is None:
+                return None
+            result = conn.execute(update(deliveries).where(key & (stale | retry)).values(
+                status="claimed", owner=owner, claimed_at=now, attempts=deliveries.c.attempts + 1))
+            if result.rowcount != 1:
+                return None
+            taken = self._delivery(conn.execute(select(deliveries).where(key)).one())
+            return Delivery(**{**taken.__dict__, "taken_over": row.status == "claimed"})
+
+    def finish(self, delivery: Delivery, status: DeliveryStatus, *, ts: str | None = None, error: str | None = None,
+               data_version: str | None = None, headline: dict[str, Any] | None = None) -> bool:
+        """Record the outcome; only the current owner of the claim may (False if it lost it)."""
+        with self.engine.begin() as conn:
+            result = conn.execute(update(deliveries).where(
+                (deliveries.c.id == delivery.id) & (deliveries.c.owner == delivery.owner)
+                & (deliveries.c.status == "claimed")
+            ).values(status=status, message_ts=ts, error=error, finished_at=self._now(), data_version=data_version,
+                     headline_json=json.dumps(headline) if headline is not None else None))
+            return result.rowcount == 1
+
+    def record(self, *, subscription_id: int, channel_id: str, slot_utc: datetime, status: DeliveryStatus,
+               owner: str, error: str) -> bool:
+        """Record a slot that will not be delivered (missed, skipped); False if it already has a row."""
+        now = self._now()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(deliveries).values(
+                    subscription_id=subscription_id, channel_id=channel_id, slot_utc=utc(slot_utc), kind="scheduled",
+                    status=status, owner=owner, claimed_at=now, finished_at=now, attempts=0, error=error))
+            return True
+        except IntegrityError:
+            return False
+
+    def has_slot(self, subscription_id: int, slot_utc: datetime) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(deliveries.c.id).where(
+                (deliveries.c.subscription_id == subscription_id) & (deliveries.c.slot_utc == utc(slot_utc))
+                & (deliveries.c.kind == "scheduled"))).first() is not None
+
+    def ledger(self, subscription_id: int | None = None, channel_id: str | None = None) -> list[Delivery]:
+        query = select(deliveries).order_by(deliveries.c.slot_utc, deliveries.c.id)
+        if subscription_id is not None:
+            query = query.where(deliveries.c.subscription_id == subscription_id)
+        if channel_id is not None:
+            query = query.where(deliveries.c.channel_id == channel_id)
+        with self.engine.connect() as conn:
+            return [self._delivery(r) for r in conn.execute(query)]
+
+    def last_sent(self, channel_id: str) -> Delivery | None:
+        """The channel's latest delivered briefing (its numbers are the base for "what changed")."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(deliveries).where(
+                (deliveries.c.channel_id == channel_id) & (deliveries.c.status == "sent")
+            ).order_by(deliveries.c.finished_at.desc(), deliveries.c.id.desc()).limit(1)).first()
+            return self._delivery(row) if row else None
+
+    # -- rows → values --------------------------------------------------------------------------
+    @staticmethod
+    def _sub(row: Any) -> Subscription:
+        return Subscription(id=row.id, team_id=row.team_id, channel_id=row.channel_id, created_by=row.created_by,
+                            weekday=row.weekday, at_time=row.at_time, timezone=row.timezone, state=row.state,
+                            pause_reason=row.pause_reason, created_at=utc(row.created_at))
+
+    @staticmethod
+    def _delivery(row: Any) -> Delivery:
+        return Delivery(id=row.id, subscription_id=row.subscription_id, channel_id=row.channel_id,
+                        slot_utc=utc(row.slot_utc), kind=row.kind, status=row.status, owner=row.owner,
+                        claimed_at=utc(row.claimed_at), attempts=row.attempts, message_ts=row.message_ts,
+                        error=row.error, data_version=row.data_version,
+                        headline=json.loads(row.headline_json) if row.headline_json else None)
+

@@ -1,0 +1,137 @@
+"""The weekly briefing: headline numbers and what moved, a topic of the week, the countdown.
+
+Pure: everything it needs is passed in (datasets, the channel's previous headline, the slot and
+its time zone), so a briefing is the same whether the scheduler, `/reset briefing` or a test
+asks for it. The headline it returns is stored with the delivery and becomes the next
+briefing's "since last time".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers import formatting as fmt
+from handlers.answer import answer
+from handlers.datasets import Datasets
+from handlers.gap import latest_position
+from handlers.holders import EU, HolderRegistry
+from handlers.lookup import fact, holder_series, latest_month, total_series
+from handlers.parsing import parse
+from handlers.reply import Reply, build, context, divider, fields, header, section
+
+#: The thesis, one topic a week, in this order (ISO week number modulo the length).
+ROTATION = ("gap", "holdings", "buying", "refinancing", "shock eu 20%", "gold", "claims")
+WALL_YEAR = 2026
+
+
+def headline(datasets: Datasets, holders: HolderRegistry) -> dict[str, Any]:
+    """The numbers every briefing leads with, with their periods (stored to diff next week)."""
+    pos = latest_position(datasets)
+    month = latest_month(datasets)
+    china = holder_series(datasets, holders.get("china"))
+    eu = holder_series(datasets, holders.get(EU))
+    return {
+        "iip_period": pos.period,
+        "foreign_owned_usd_bn": pos.liabilities_usd_bn,
+        "net_usd_bn": pos.headline_net_usd_bn,
+        "net_pct_gdp": round(pos.net_pct_gdp, 2),
+        "tic_month": month,
+        "foreign_treasuries_usd_bn": float(total_series(datasets).loc[month]),
+        "china_month": str(china.index.max()),
+        "china_usd_bn": float(china.iloc[-1]),
+        "eu_month": str(eu.index.max()),
+        "eu_usd_bn": float(eu.iloc[-1]),
+        "ten_year_pct": fact(datasets, "ten_year_yield_pct").value,
+        "ten_year_as_of": fact(datasets, "ten_year_yield_pct").period,
+        "data_version": datasets.version,
+    }
+
+
+def _since(now: dict[str, Any], before: dict[str, Any] | None, key: str, period_key: str, unit: str) -> str:
+    if before is None or key not in before:
+        return ""
+    change = now[key] - before[key]
+    if abs(change) < 1e-9:
+        return " · unchanged since the last briefing" if now[period_key] == before.get(period_key) else ""
+    shown = fmt.usd_bn(change, signed=True) if unit == "usd_bn" else (
+        fmt.bp(change * 100) if unit == "pct_points_as_bp" else fmt.pct(change, signed=True))
+    return f" · {shown} since the last briefing ({before.get(period_key)})"
+
+
+def topic_of_week(slot_local: date) -> str:
+    return ROTATION[slot_local.isocalendar().week % len(ROTATION)]
+
+
+def briefing_reply(
+    datasets: Datasets,
+    holders: HolderRegistry,
+    *,
+    slot: datetime,
+    tz: str,
+    schedule: str,
+    previous: dict[str, Any] | None,
+    changes: list[str] | None = None,
+) -> tuple[Reply, dict[str, Any]]:
+    """The briefing for ``slot`` (an aware datetime) in time zone ``tz``, and its headline."""
+    now = headline(datasets, holders)
+    local = slot.astimezone(ZoneInfo(tz))
+    pairs = [
+        (f"Foreign-owned US assets ({now['iip_period']})",
+         f"{fmt.usd_bn(now['foreign_owned_usd_bn'])}{_since(now, previous, 'foreign_owned_usd_bn', 'iip_period', 'usd_bn')}"),
+        ("Net position", f"{fmt.usd_bn(now['net_usd_bn'])} = {fmt.pct(now['net_pct_gdp'])} of GDP"),
+        (f"Foreign-held Treasuries ({fmt.month(now['tic_month'])})",
+         f"{fmt.usd_bn(now['foreign_treasuries_usd_bn'])}{_since(now, previous, 'foreign_treasuries_usd_bn', 'tic_month', 'usd_bn')}"),
+        (f"China ({fmt.month(now['china_month'])})",
+         f"{fmt.usd_bn(now['china_usd_bn'])}{_since(now, previous, 'china_usd_bn', 'china_month', 'usd_bn')}"),
+        (f"EU members listed by TIC ({fmt.month(now['eu_month'])})",
+         f"{fmt.usd_bn(now['eu_usd_bn'])}{_since(now, previous, 'eu_usd_bn', 'eu_month', 'usd_bn')}"),
+        (f"10-year yield ({now['ten_year_as_of']})",
+         f"{fmt.pct(now['ten_year_pct'], digits=2)}{_since(now, previous, 'ten_year_pct', 'ten_year_as_of', 'pct_points_as_bp')}"),
+    ]
+    what_changed = changes or []
+    if previous is None:
+        what_changed = ["First briefing in this channel: changes will be shown from next week."] + what_changed
+    elif previous.get("data_version") == now["data_version"] and not changes:
+        what_changed = ["No new official data since the last briefing."] + what_changed
+
+    topic = topic_of_week(local.date())
+    topic_reply = answer(parse(topic, holders), datasets, holders)
+    topic_blocks = [b for b in topic_reply.blocks if b["type"] in ("section",)][:2]
+    days_left = (date(WALL_YEAR + 1, 1, 1) - local.date()).days
+    claim = fact(datasets, "refi_2026_claim_usd_bn")
+    countdown = (f"*{days_left} days* left in {WALL_YEAR}, the year of the claimed {fmt.usd_bn(claim.value)} "
+                 "refinancing wall (`/reset refinancing` for what really matures)." if days_left > 0 else
+                 f"{WALL_YEAR}, the year of the claimed {fmt.usd_bn(claim.value)} refinancing wall, is over.")
+
+    blocks = [
+        header(f"Reset Bot weekly briefing — {local:%d %b %Y}"),
+        fields(pairs),
+        section("*What changed*\n" + "\n".join(f"• {line}" for line in what_changed)) if what_changed else None,
+        divider(),
+        section(f"*Topic of the week: {_topic_title(topic_reply)}*"),
+        *(_block(b) for b in topic_blocks),
+        section(countdown),
+    ]
+    sources = [datasets.source("iip_quarterly"), datasets.source("treasury_holdings"),
+               fact(datasets, "ten_year_yield_pct").source, *topic_reply.sources]
+    footer = context([f"Delivered {schedule} ({local.tzname()}). `/reset subscriptions` to manage, "
+                      "`/reset unsubscribe` to stop."])
+    reply = build([b for b in blocks if b is not None] + [footer],
+                  text=f"Reset Bot weekly briefing {local:%d %b %Y}: foreign-held Treasuries "
+                       f"{fmt.usd_bn(now['foreign_treasuries_usd_bn'])}, net position {fmt.usd_bn(now['net_usd_bn'])}. "
+                       f"Topic of the week: {topic}.",
+                  charts=topic_reply.charts[:1], sources=sources)
+    return reply, now
+
+
+def _topic_title(reply: Reply) -> str:
+    first = reply.blocks[0]
+    return first["text"]["text"] if first.get("type") == "header" else "this week"
+
+
+def _block(block: dict[str, Any]):
+    from slack_sdk.models.blocks import Block
+
+    return Block.parse(block)

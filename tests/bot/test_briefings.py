@@ -1,0 +1,272 @@
+"""Briefings against the local Slack stand-in, with an injected clock, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+
+from bot.app import make_client
+from bot.briefings import METADATA_EVENT, BriefingService, BriefingSettings
+from bot.datastore import DataStore
+from bot.delivery import Destination, SlackDelivery
+from bot.pacing import Pacer
+from bot.store import Store
+from handlers.briefing import topic_of_week
+from handlers.errors import UserFacingError
+from handlers.queries import BriefingQuery, SubscribeQuery, SubscriptionsQuery, UnsubscribeQuery
+from tests.conftest import CHANNEL, USER
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+FRIDAY_1630_LONDON = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)  # GMT in November
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock(datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc))  # a Thursday
+
+
+@pytest.fixture
+def make_service(db_url, settings, datasets, chart_cache, clock):
+    stores = []
+
+    def factory(owner="replica-a", **config):
+        store = Store.connect(db_url, now=clock)
+        stores.append(store)
+        client = make_client(settings)
+        return BriefingService(store, DataStore(datasets), SlackDelivery(client, chart_cache), client,
+                               config=BriefingSettings(**config), pacer=Pacer(sleep=lambda s: None), clock=clock,
+                               owner=owner)
+    yield factory
+    for store in stores:
+        store.engine.dispose()
+
+
+@pytest.fixture
+def service(make_service):
+    return make_service()
+
+
+def here(channel=CHANNEL):
+    return Destination(channel, USER, None, "T0000FAKE1")
+
+
+def subscribe_friday(service, channel=CHANNEL):
+    return service.handle(SubscribeQuery(day="fri", at=time(16, 30), timezone="Europe/London"), here(channel))
+
+
+def briefings(slack, channel=CHANNEL):
+    return [m for m in slack.messages(channel) if (m.get("metadata") or {}).get("event_type") == METADATA_EVENT]
+
+
+class TestSubscribing:
+    def test_defaults_are_monday_nine_in_the_subscribers_slack_time_zone(self, service, slack):
+        reply = service.handle(SubscribeQuery(), here())
+        text = dumps(reply.blocks)
+        assert "every Monday at 09:00 Europe/Berlin" in text
+        assert "Mon 30 Nov 2026 09:00 CET (08:00 UTC)" in text
+        assert reply.visibility == "in_channel"
+
+    def test_the_confirmation_shows_the_next_time_locally_and_in_utc(self, service, slack):
+        text = dumps(subscribe_friday(service).blocks)
+        assert "Fri 27 Nov 2026 16:30 GMT (16:30 UTC)" in text
+
+    def test_a_public_channel_the_bot_is_not_in_is_joined(self, service, slack):
+        slack.add_channel("C0000PUB02", "markets", bot_member=False)
+        subscribe_friday(service, "C0000PUB02")
+        assert [c.method for c in slack.calls("conversations.join")] == ["conversations.join"]
+        assert service.store.channel_subscriptions("C0000PUB02")
+
+    def test_a_private_channel_the_bot_is_not_in_gets_the_exact_invite_and_nothing_is_recorded(self, service, slack):
+        slack.add_channel("G0000PRIV2", "secret", private=True, bot_member=False)
+        with pytest.raises(UserFacingError, match=r"`/invite @Reset Bot`"):
+            subscribe_friday(service, "G0000PRIV2")
+        assert service.store.channel_subscriptions("G0000PRIV2") == []
+
+    def test_listing_shows_the_next_delivery_and_state(self, service, slack):
+        subscribe_friday(service)
+        text = dumps(service.handle(SubscriptionsQuery(), here()).blocks)
+        assert "every Friday at 16:30 Europe/London" in text and "active" in text
+
+    def test_unsubscribing_with_several_asks_which_one(self, service, slack):
+        subscribe_friday(service)
+        service.handle(SubscribeQuery(day="mon", at=time(9, 0), timezone="UTC"), here())
+        ask = service.handle(UnsubscribeQuery(), here())
+        assert "Which one" in dumps(ask.blocks) and len(service.store.channel_subscriptions(CHANNEL)) == 2
+        service.handle(UnsubscribeQuery(number=2), here())
+        [left] = service.store.channel_subscriptions(CHANNEL)
+        assert left.weekday == "fri"
+
+
+class TestDelivery:
+    def test_a_slot_is_delivered_once_with_its_chart_and_recorded(self, service, slack, clock):
+        subscribe_friday(service)
+        sub_id = service.store.channel_subscriptions(CHANNEL)[0].id
+        clock.now = FRIDAY_1630_LONDON + timedelta(seconds=2)
+        assert service.deliver_slot(sub_id) == "sent"
+        assert service.deliver_slot(sub_id) == "already"  # a retry, a late run or a second replica
+        [message] = briefings(slack)
+        text = dumps(message["blocks"])
+        assert "Reset Bot weekly briefing — 27 Nov 2026" in text
+        assert "Topic of the week" in text and "days* left in 2026" in text
+        assert "Europe/London" in text and "Sources:" in text
+        topic = topic_of_week(date(2026, 11, 27))
+        assert len(slack.files(CHANNEL)) == (0 if topic in ("claims",) else 1)
+        [row] = service.store.ledger(sub_id)
+        assert (row.status, row.message_ts) == ("sent", message["ts"])
+
+    def test_two_replicas_on_one_database_deliver_once(self, make_service, slack, clock):
+        a, b = make_service("replica-a"), make_service("replica-b")
+        subscribe_friday(a)
+        sub_id = a.store.channel_subscriptions(CHANNEL)[0].id
+        clock.now = FRIDAY_1630_LONDON + timedelta(seconds=1)
+        results = []
+        threads = [threading.Thread(target=lambda s=s: results.append(s.deliver_slot(sub_id))) for s in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(results) == ["already", "sent"]
+        assert len(briefings(slack)) == 1
+
+    def test_a_bot_down_at_the_time_delivers_late_within_the_grace(self, service, slack, clock):
+        subscribe_friday(service)
+        clock.now = FRIDAY_1630_LONDON + timedelta(minutes=90)
+        service.sync()
+        assert len(briefings(slack)) == 1
+
+    def test_beyond_the_grace_the_slot_is_recorded_as_missed_and_never_sent(self, service, slack, clock):
+        subscribe_friday(service)
+        clock.now = FRIDAY_1630_LONDON + timedelta(hours=3)
+        service.sync()
+        service.sync()
+        assert briefings(slack) == []
+        [row] = service.store.ledger()
+        assert row.status == "missed"
+
+    def test_rate_limits_and_server_errors_are_retried(self, service, slack, clock):
+        subscribe_friday(service)
+        slack.fail_next("chat.postMessage", status=429, retry_after=1)
+        slack.fail_next("chat.postMessage", status=500)
+        clock.now = FRIDAY_1630_LONDON
+        service.sync()
+        assert len(briefings(slack)) == 1
+        assert [c.status for c in slack.calls("chat.postMessage")] == [429, 500, 200]
+
+    def test_a_persistent_failure_is_recorded_and_retried_by_the_next_sync(self, service, slack, clock):
+        subscribe_friday(service)
+        slack.fail_next("chat.postMessage", status=500, times=3)  # outlasts the client's own retries
+        clock.now = FRIDAY_1630_LONDON
+        service.sync()
+        assert service.store.ledger()[0].status == "failed"
+        clock.now += timedelta(minutes=1)
+        service.sync()
+        assert service.store.ledger()[0].status == "sent"
+        assert len(briefings(slack)) == 1
+
+    def test_a_removed_bot_pauses_the_subscription_with_the_reason_and_resumes_when_invited(self, service, slack, clock):
+        subscribe_friday(service)
+        slack.set_bot_member(CHANNEL, False)
+        clock.now = FRIDAY_1630_LONDON
+        service.sync()
+        [sub] = service.store.channel_subscriptions(CHANNEL)
+        assert sub.state == "paused" and "/invite @Reset Bot" in sub.pause_reason
+        assert "paused" in dumps(service.handle(SubscriptionsQuery(), here()).blocks)
+        slack.set_bot_member(CHANNEL, True)
+        clock.now = FRIDAY_1630_LONDON + timedelta(days=7)
+        service.sync()
+        assert service.store.channel_subscriptions(CHANNEL)[0].state == "active"
+        assert len(briefings(slack)) == 1
+        assert [d.status for d in service.store.ledger()] == ["failed", "sent"]
+
+    def test_a_claim_left_by_a_crash_after_posting_is_recovered_not_reposted(self, make_service, slack, clock):
+        dead, alive = make_service("dead", claim_timeout=timedelta(seconds=30)), make_service("alive", claim_timeout=timedelta(seconds=30))
+        subscribe_friday(dead)
+        sub = dead.store.channel_subscriptions(CHANNEL)[0]
+        clock.now = FRIDAY_1630_LONDON
+        claim = dead.store.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
+                                 kind="scheduled", owner="dead", claim_timeout=timedelta(seconds=30))
+        # The dead process posted, then died before recording the ts:
+        dead.client.chat_postMessage(channel=CHANNEL, text="briefing",
+                                metadata={"event_type": METADATA_EVENT, "event_payload": {"delivery_id": claim.id}})
+        clock.now += timedelta(seconds=10)
+        alive.sync()
+        assert len(briefings(slack)) == 1  # too early to take over
+        clock.now += timedelta(minutes=1)
+        alive.sync()
+        assert len(briefings(slack)) == 1
+        [row] = alive.store.ledger()
+        assert row.status == "sent" and row.error == "recovered after a takeover"
+
+    def test_a_claim_left_by_a_crash_before_posting_is_delivered_by_another_replica(self, make_service, slack, clock):
+        dead, alive = make_service("dead", claim_timeout=timedelta(seconds=30)), make_service("alive", claim_timeout=timedelta(seconds=30))
+        subscribe_friday(dead)
+        sub = dead.store.channel_subscriptions(CHANNEL)[0]
+        clock.now = FRIDAY_1630_LONDON
+        dead.store.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON, kind="scheduled",
+                         owner="dead", claim_timeout=timedelta(seconds=30))
+        clock.now += timedelta(minutes=1)
+        alive.sync()
+        assert len(briefings(slack)) == 1
+
+    def test_the_next_briefing_says_what_changed_since_the_last(self, service, slack, clock):
+        subscribe_friday(service)
+        clock.now = FRIDAY_1630_LONDON
+        service.sync()
+        clock.now += timedelta(days=7)
+        service.sync()
+        first, second = briefings(slack)
+        assert "First briefing in this channel" in dumps(first["blocks"])
+        assert "No new official data since the last briefing" in dumps(second["blocks"])
+
+    def test_send_now_posts_a_briefing_and_records_it(self, service, slack):
+        assert service.handle(BriefingQuery(), here()) is None
+        assert len(briefings(slack)) == 1
+        assert service.store.ledger()[0].kind == "now"
+
+    def test_many_channels_due_at_once_are_each_delivered_once_and_paced(self, service, slack, clock):
+        waits, now = [], [0.0]  # a fake monotonic clock that only sleeping advances
+
+        def sleep(seconds):
+            waits.append(seconds)
+            now[0] += seconds
+
+        service.pacer = Pacer(per_second=10, clock=lambda: now[0], sleep=sleep)
+        channels = [f"C00000{n:04d}" for n in range(30)]
+        for channel in channels:
+            slack.add_channel(channel, channel.lower())
+            subscribe_friday(service, channel)
+        clock.now = FRIDAY_1630_LONDON
+        service.sync()
+        assert all(len(briefings(slack, c)) == 1 for c in channels)
+        assert len(waits) == 29 and sum(waits) == pytest.approx(2.9)  # 30 posts at 10 a second
+
+
+def test_scheduler_jobs_follow_the_database(make_service, slack):
+    a, b = make_service("a"), make_service("b")  # b plays another replica writing to the database
+    a.start()
+    try:
+        subscribe_friday(b)
+        a.sync()
+        jobs = {j.id: j for j in a.scheduler.get_jobs()}
+        sub = a.store.channel_subscriptions(CHANNEL)[0]
+        assert f"sub-{sub.id}" in jobs
+        assert "Europe/London" in repr(jobs[f"sub-{sub.id}"].trigger)
+        b.handle(UnsubscribeQuery(), here())
+        a.sync()
+        assert f"sub-{sub.id}" not in {j.id for j in a.scheduler.get_jobs()}
+    finally:
+        a.shutdown()

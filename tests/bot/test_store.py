@@ -1,0 +1,139 @@
+"""The ledger: one claim per slot, takeover of dead claims, every outcome kept; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.store import MAX_PER_CHANNEL, SCHEMA_VERSION, Store, StoreError
+
+SLOT = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)
+TIMEOUT = timedelta(minutes=5)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock(datetime(2026, 11, 27, 16, 30, 5, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def store(db_url, clock):
+    s = Store.connect(db_url, now=clock)
+    yield s
+    s.engine.dispose()
+
+
+def subscribe(store, channel="C0000GEN01", **kw):
+    values = dict(team_id="T1", channel_id=channel, created_by="U1", weekday="fri", at_time="16:30",
+                  timezone_name="Europe/London")
+    values.update(kw)
+    return store.add_subscription(**values)
+
+
+def claim(store, sub, owner="a", **kw):
+    return store.claim(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=SLOT, kind="scheduled",
+                       owner=owner, claim_timeout=TIMEOUT, **kw)
+
+
+def test_migrating_twice_is_harmless_and_versioned(db_url, store):
+    assert store.migrate() == SCHEMA_VERSION
+    assert Store.connect(db_url).migrate() == SCHEMA_VERSION
+
+
+def test_only_one_claim_wins_a_slot(store):
+    sub = subscribe(store)
+    first = claim(store, sub, "a")
+    assert first is not None and first.status == "claimed"
+    assert claim(store, sub, "b") is None
+    assert store.finish(first, "sent", ts="1.0")
+    assert claim(store, sub, "c") is None  # a sent slot is never claimed again
+
+
+def test_concurrent_claims_from_many_threads_have_exactly_one_winner(store):
+    sub = subscribe(store)
+    winners = []
+    barrier = threading.Barrier(8)
+
+    def contend(name):
+        barrier.wait()
+        if claim(store, sub, name) is not None:
+            winners.append(name)
+
+    threads = [threading.Thread(target=contend, args=(f"p{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1
+
+
+def test_a_dead_owners_claim_is_taken_over_after_the_timeout(store, clock):
+    sub = subscribe(store)
+    dead = claim(store, sub, "dead")
+    assert claim(store, sub, "alive") is None
+    clock.now += TIMEOUT + timedelta(seconds=1)
+    taken = claim(store, sub, "alive")
+    assert taken is not None and taken.taken_over and taken.attempts == 2
+    assert not store.finish(dead, "sent", ts="9.9")  # the dead owner can no longer record
+    assert store.finish(taken, "sent", ts="1.0")
+    assert [d.status for d in store.ledger(sub.id)] == ["sent"]
+
+
+def test_failed_deliveries_are_retried_a_bounded_number_of_times(store):
+    sub = subscribe(store)
+    for attempt in range(1, 4):
+        d = claim(store, sub, f"p{attempt}", retry_failed=3)
+        assert d is not None and d.attempts == attempt
+        store.finish(d, "failed", error="internal_error")
+    assert claim(store, sub, "p4", retry_failed=3) is None
+    assert store.ledger(sub.id)[0].error == "internal_error"
+
+
+def test_missed_slots_are_recorded_once(store):
+    sub = subscribe(store)
+    assert store.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=SLOT, status="missed",
+                        owner="a", error="down")
+    assert not store.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=SLOT, status="missed",
+                            owner="b", error="down")
+    assert claim(store, sub) is None  # a missed slot is not delivered later
+
+
+def test_a_channel_has_a_few_subscriptions_at_most_and_no_duplicates(store):
+    subscribe(store)
+    with pytest.raises(StoreError, match="already gets that briefing"):
+        subscribe(store)
+    for n in range(1, MAX_PER_CHANNEL):
+        subscribe(store, at_time=f"0{n}:00")
+    with pytest.raises(StoreError, match="at most"):
+        subscribe(store, at_time="23:00")
+
+
+def test_unsubscribing_keeps_the_history(store):
+    sub = subscribe(store)
+    d = claim(store, sub)
+    store.finish(d, "sent", ts="1.0", headline={"x": 1})
+    store.set_state(sub.id, "removed", reason="unsubscribed")
+    assert store.channel_subscriptions(sub.channel_id) == []
+    assert store.get(sub.id).state == "removed"
+    assert store.last_sent(sub.channel_id).headline == {"x": 1}
+
+
+def test_a_newer_schema_is_refused(db_url, store):
+    from sqlalchemy import update
+
+    from bot.store import schema_version
+
+    with store.engine.begin() as conn:
+        conn.execute(update(schema_version).values(version=SCHEMA_VERSION + 1))
+    with pytest.raises(StoreError, match="newer than this bot"):
+        Store.connect(db_url)
