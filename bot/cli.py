@@ -33,11 +33,19 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one command and exit")
     ask.add_argument("text", nargs="+", help='the command, e.g. "shock eu 20%%"')
     ask.add_argument("--out", type=Path, default=None, help="where charts are written (default: STATE_DIR/charts)")
-    data = sub.add_parser("data", help="datasets")
+    data = sub.add_parser("data", help="datasets: build, refresh from the publishers, status")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     build = data_sub.add_parser("build", help="rebuild data/ from the publishers' raw files")
     build.add_argument("raw_dir", type=Path)
     build.add_argument("--out", type=Path, default=Path("data"))
+    refresh = data_sub.add_parser("refresh", help="download the publishers' files; publish a new data version "
+                                  "in STATE_DIR/data if they pass the checks")
+    refresh.add_argument("--source", action="append", metavar="NAME",
+                         help="refresh only this source (repeatable): tic, shl, fred_niip, fred_gdp, fred_rates, "
+                              "fred_iip_quarterly, cofer, wgc, bea")
+    # Offline demonstration: serve the publishers' URLs from raw folders laid out like tests/fixtures/raw.
+    refresh.add_argument("--fixtures", action="append", type=Path, metavar="DIR", help=argparse.SUPPRESS)
+    data_sub.add_parser("status", help="each source's vintage and its last successful and failed refresh")
     return parser
 
 
@@ -54,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         if command == "serve":
             return _serve(settings)
         if command == "data":
+            if args.data_command in ("refresh", "status"):
+                from bot.refresh import data_command
+
+                return data_command(settings, args.data_command, sources=getattr(args, "source", None),
+                                    fixtures=getattr(args, "fixtures", None))
             from bot.data_build import build
 
             build(args.raw_dir, args.out)

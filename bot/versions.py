@@ -32,6 +32,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from bot.datasets import PACKAGE, DataError, load_datasets
+from handlers.changes import (  # noqa: F401 - the _meta keys load_version sets, re-exported
+    BASELINE_LABEL,
+    META_CHANGES,
+    META_LABEL,
+    META_PUBLISHED,
+    META_RETRIEVED,
+    META_RETRIEVED_PREFIX,
+)
 from handlers.datasets import Datasets
 
 logger = logging.getLogger(__name__)
@@ -45,14 +53,8 @@ STAGING_PREFIX = ".staging-"
 #: Versions kept on disk (besides the one in service): enough for a weekly briefing to compare
 #: with the version a channel received last week even when rates change every day.
 KEEP_VERSIONS = 30
-BASELINE = "shipped baseline"
+BASELINE = BASELINE_LABEL  # the label of the data shipped with the package (META_LABEL)
 
-# Keys of `Datasets._meta` set by `load_version` (all values are strings).
-META_LABEL = "data.label"  # version ID, or "shipped baseline"
-META_PUBLISHED = "data.published"  # ISO time the version was published ("" for the baseline)
-META_RETRIEVED = "data.retrieved"  # ISO time (or date) of the newest retrieval in the version
-META_CHANGES = "data.changes"  # what changed against the previous version, one line each
-META_RETRIEVED_PREFIX = "retrieved."  # + resource name: when that resource was downloaded
 
 
 def utc_iso(moment: datetime) -> str:

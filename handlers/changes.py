@@ -22,6 +22,15 @@ from pydantic import BaseModel, ConfigDict
 from handlers.datasets import Datasets
 from handlers.formatting import MINUS, bp, month
 
+# Keys of `Datasets._meta` describing where the data in service came from; set by
+# `bot.versions.load_version` (all values are strings; absent for hand-built Datasets).
+META_LABEL = "data.label"  # published version ID, or "shipped baseline"
+META_PUBLISHED = "data.published"  # ISO time the version was published ("" for the baseline)
+META_RETRIEVED = "data.retrieved"  # ISO time (or date) of the newest retrieval in the version
+META_CHANGES = "data.changes"  # what changed against the previous version, one line each
+META_RETRIEVED_PREFIX = "retrieved."  # + resource name: when that resource was downloaded
+BASELINE_LABEL = "shipped baseline"  # META_LABEL of the data shipped with the package
+
 #: Relative change below which a value counts as unchanged (0.01%: a $0.1bn revision of the
 #: $9.3T TIC total is noise, TIC's $3.8bn revision of Dec 2025 is not).
 REVISION_REL_TOL = 1e-4

@@ -16,6 +16,7 @@ from bot.app import create_app
 from bot.charts import ChartCache
 from bot.datasets import default_data_dir, load_datasets
 from bot.datastore import DataStore
+from bot.runtime import build_runtime
 from bot.server import wsgi_app
 from bot.settings import Settings
 from handlers import charts
@@ -95,9 +96,17 @@ class Served:
 
 
 @pytest.fixture
-def served(make_app) -> Iterator[Served]:
+def runtime(settings, datasets, chart_cache):
+    """Everything `reset-bot serve` builds (app, database, briefing service), scheduler not started."""
+    rt = build_runtime(settings, data=DataStore(datasets), charts=chart_cache)
+    yield rt
+    rt.store.engine.dispose()
+
+
+@pytest.fixture
+def served(runtime) -> Iterator[Served]:
     """The app behind waitress on an ephemeral loopback port, exactly as `reset-bot serve` runs it."""
-    app = make_app()
+    app = runtime.app
     server = create_server(wsgi_app(app, lambda: {"data_version": "test"}), host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

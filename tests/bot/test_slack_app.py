@@ -194,3 +194,27 @@ def test_health_check(served):
     with urllib.request.urlopen(f"{served.base}/healthz", timeout=5) as response:
         assert response.status == 200
         assert json.loads(response.read())["ok"] is True
+
+
+class TestBriefingCommands:
+    def test_subscribe_list_send_now_and_unsubscribe_from_slack(self, served, slack):
+        command(served, slack, "subscribe weekly fri 16:30 Europe/London")
+        confirmation = slack.wait_for(lambda: slack.messages(CHANNEL))[0]  # visible to the channel
+        assert "every Friday at 16:30 Europe/London" in confirmation["text"] and "UTC" in confirmation["text"]
+
+        _, _, token = command(served, slack, "subscriptions")
+        listing = slack.wait_for(lambda: slack.responses(token))[0]
+        assert listing["response_type"] == "ephemeral" and "next" in listing["text"]
+
+        command(served, slack, "briefing")
+        briefing = slack.wait_for(lambda: [m for m in slack.messages(CHANNEL) if m.get("metadata")])[0]
+        assert "weekly briefing" in json.dumps(briefing["blocks"])
+
+        command(served, slack, "unsubscribe")
+        assert slack.wait_for(lambda: [m for m in slack.messages(CHANNEL) if "Stopped the briefing" in m["text"]])
+
+    def test_subscribing_a_private_channel_without_the_bot_names_the_invite(self, served, slack):
+        slack.add_channel("G0000PRIV9", "secret", private=True, bot_member=False)
+        _, _, token = command(served, slack, "subscribe", channel="G0000PRIV9")
+        reply = slack.wait_for(lambda: slack.responses(token))[0]
+        assert reply["response_type"] == "ephemeral" and "/invite @Reset Bot" in reply["text"]
