@@ -82,6 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `reset-bot ask gap | head`: the reader left; not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
         return 0
+    except Exception as exc:  # a bug: say so in one line, keep the traceback for the log
+        from bot.errors import new_error_id
+
+        error_id = new_error_id()
+        logging.getLogger("reset_bot").exception("unexpected error %s", error_id)
+        print(f"reset-bot: unexpected error {type(exc).__name__} (id {error_id}); details in the log "
+              f"({settings.state_dir / 'reset-bot.log'} for the shell, stderr for serve)", file=sys.stderr)
+        return 1
 
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
