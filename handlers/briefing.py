@@ -12,6 +12,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from slack_sdk.models.blocks import Block
+
 from handlers import formatting as fmt
 from handlers.answer import answer
 from handlers.datasets import Datasets
@@ -131,7 +133,5 @@ def _topic_title(reply: Reply) -> str:
     return first["text"]["text"] if first.get("type") == "header" else "this week"
 
 
-def _block(block: dict[str, Any]):
-    from slack_sdk.models.blocks import Block
-
+def _block(block: dict[str, Any]) -> Block:
     return Block.parse(block)

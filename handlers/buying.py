@@ -85,7 +85,7 @@ def answer_buying(query: BuyingQuery, datasets: Datasets, holders: HolderRegistr
         section(f"Calendar-year changes elsewhere: " + ", ".join(others) + "."),
         section(
             f"The popular *“Europe bought {fmt.pct(citi.value, digits=0)}”* is Citi's figure for April–November "
-            f"2025 ({citi.source.publisher}), measured as the increase in holdings. TIC holdings reproduce it for "
+            f"2025 (reported by Reuters), measured as the increase in holdings. TIC holdings reproduce it for "
             f"that window but not for the whole year. Treasury's own flow data put foreign net purchases of "
             f"Treasuries in {tic_flow.period} at {fmt.usd_bn(tic_flow.value)} (reported second-hand)."
         ),

@@ -12,7 +12,7 @@ import pandas as pd
 
 from handlers.datasets import Datasets, Source
 from handlers.formatting import iso_date
-from handlers.holders import EU, FOREIGN, Holder
+from handlers.holders import EU, Holder
 
 GRAND_TOTAL = "Grand Total"
 FOREIGN_OFFICIAL = "Foreign Official"
@@ -106,6 +106,3 @@ def official_series(datasets: Datasets) -> pd.Series:
     frame = holdings(datasets)
     return frame[frame["holder"] == FOREIGN_OFFICIAL].set_index("month")["usd_bn"].sort_index()
 
-
-def is_aggregate(holder: Holder) -> bool:
-    return holder.key in (EU, FOREIGN)

@@ -323,14 +323,7 @@ def parse_slt_table5(text: str, origin: str) -> pd.DataFrame:
             raise SourceFormatError(origin, line_no, f"unexpected row after the memo lines: {cells[0]!r}")
         if _is_blank(cells):
             raise SourceFormatError(origin, line_no, "blank line inside the table (file cut short?)")
-        row = _read_row(cells, width, origin, line_no)
-        if rows and rows[-1].label == GRAND_TOTAL or memo:
-            label = _memo_label(row.label)
-            if label != MEMO_LABELS[len(memo)]:
-                raise SourceFormatError(origin, line_no, f"expected the '{MEMO_LABELS[len(memo)]}' line, got {row.label!r}")
-            memo.append(_Row(row.line, label, row.cells))
-        else:
-            rows.append(row)
+        _add_row(_read_row(cells, width, origin, line_no), rows, memo, origin, line_no)
     if len(memo) != len(MEMO_LABELS):
         raise SourceFormatError(origin, len(lines), "table ends before the Grand Total and 'Of Which' lines (file cut short?)")
     if not notes_seen:
@@ -399,14 +392,7 @@ def parse_mfh(text: str, origin: str) -> pd.DataFrame:
             if rows and rows[-1].label != GRAND_TOTAL and not memo and not stripped:
                 raise SourceFormatError(origin, line_no, "blank line inside the table (file cut short?)")
             continue
-        row = _read_fixed(line, label_end, spans, origin, line_no)
-        if rows and rows[-1].label == GRAND_TOTAL or memo:
-            label = _memo_label(row.label)
-            if label != MEMO_LABELS[len(memo)]:
-                raise SourceFormatError(origin, line_no, f"expected the '{MEMO_LABELS[len(memo)]}' line, got {row.label!r}")
-            memo.append(_Row(row.line, label, row.cells))
-        else:
-            rows.append(row)
+        _add_row(_read_fixed(line, label_end, spans, origin, line_no), rows, memo, origin, line_no)
     if len(memo) != len(MEMO_LABELS):
         raise SourceFormatError(origin, len(lines), "table ends before the Grand Total and 'Of which' lines (file cut short?)")
     if not footer_seen:
@@ -505,3 +491,14 @@ def parse_slt3d(text: str, origin: str) -> pd.DataFrame:
             **{c: pd.Series(out[c], dtype="Int64") for c in _SLT3D_COLUMNS},
         }
     )
+
+
+def _add_row(row: _Row, rows: list[_Row], memo: list[_Row], origin: str, line_no: int) -> None:
+    """Country rows up to the Grand Total; after it, the 'Of which' memo lines in their fixed order."""
+    if rows and rows[-1].label == GRAND_TOTAL or memo:
+        label = _memo_label(row.label)
+        if label != MEMO_LABELS[len(memo)]:
+            raise SourceFormatError(origin, line_no, f"expected the '{MEMO_LABELS[len(memo)]}' line, got {row.label!r}")
+        memo.append(_Row(row.line, label, row.cells))
+    else:
+        rows.append(row)
