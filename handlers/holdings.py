@@ -50,9 +50,8 @@ def answer_holdings(query: HoldingsQuery, datasets: Datasets, holders: HolderReg
 def _overview(datasets: Datasets, holders: HolderRegistry) -> Reply:
     month = latest_month(datasets)
     by_label = {h.tic_labels[0]: h for h in (holders.get(k) for k in holders.keys()) if not h.aggregate}
-    # Rank countries only: totals and breakdowns ("Grand Total", "Foreign Official", "All Other") are not holders.
-    not_countries = (set(holdings(datasets)["holder"]) - set(by_label)) | {"All Other"}
-    top = ranking(holdings(datasets), month, 10, exclude=not_countries)
+    # Rank countries only: totals, breakdowns and "All Other" are not holders.
+    top = ranking(holdings(datasets), month, 10)
     rows = []
     for r in top:
         h = by_label.get(r.holder)

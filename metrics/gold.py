@@ -74,7 +74,7 @@ def gold_vs_treasuries(gold: pd.DataFrame, official_ust: pd.Series) -> pd.DataFr
     References
     ----------
     World Gold Council central-bank gold statistics (republishing IMF IFS), summed across
-    holders; US Treasury TIC mfhhis01, "For. Official".
+    holders; US Treasury TIC mfhhis01, "For. Official" (normalised to "Foreign Official" in data/).
 
     Examples
     --------

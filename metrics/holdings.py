@@ -37,7 +37,8 @@ __all__ = [
 
 #: TIC rows that are totals or breakdowns, not holders; `ranking` leaves them out by default.
 NON_COUNTRY_LABELS: frozenset[str] = frozenset(
-    {"Grand Total", "All Other", "For. Official", "Treasury Bills", "T-Bonds & Notes"}
+    {"Grand Total", "All Other", "Foreign Official", "Foreign Official Treasury Bills",
+     "Foreign Official T-Bonds & Notes"}
 )
 
 _COLUMNS = ("month", "holder", "usd_bn")

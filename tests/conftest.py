@@ -108,9 +108,19 @@ def served(runtime) -> Iterator[Served]:
     """The app behind waitress on an ephemeral loopback port, exactly as `reset-bot serve` runs it."""
     app = runtime.app
     server = create_server(wsgi_app(app, lambda: {"data_version": "test"}), host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:  # select() on the socket close() just shut: the normal way this loop ends
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.effective_port}"
     yield Served(url=f"{base}/slack/events", base=base, app=app)
+    closing.set()
     server.close()
     app._reset_replier.executor.shutdown(wait=True)  # let replies finish while the fake Slack is up

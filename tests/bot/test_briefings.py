@@ -237,7 +237,7 @@ class TestDelivery:
         assert len(briefings(slack)) == 1
         assert service.store.ledger()[0].kind == "now"
 
-    def test_many_channels_due_at_once_are_each_delivered_once_and_paced(self, service, slack, clock):
+    def test_many_channels_due_at_once_are_each_delivered_once_and_paced(self, service, slack, clock, chart_cache):
         waits, now = [], [0.0]  # a fake monotonic clock that only sleeping advances
 
         def sleep(seconds):
@@ -250,8 +250,10 @@ class TestDelivery:
             slack.add_channel(channel, channel.lower())
             subscribe_friday(service, channel)
         clock.now = FRIDAY_1630_LONDON
+        renders_before = chart_cache.renders
         service.sync()
         assert all(len(briefings(slack, c)) == 1 for c in channels)
+        assert chart_cache.renders - renders_before <= 1  # the topic's chart is drawn once, not per channel
         assert len(waits) == 29 and sum(waits) == pytest.approx(2.9)  # 30 posts at 10 a second
 
 

@@ -128,7 +128,7 @@ class TestShareOf:
     def test_official_share(self, tic_holdings) -> None:
         # fact sheet §2: 3,877.6 ÷ 9,267.2 = 41.8% (Dec 2025)
         wide = pivot_holdings(tic_holdings)
-        share = share_of(wide["For. Official"], wide["Grand Total"])
+        share = share_of(wide["Foreign Official"], wide["Grand Total"])
         assert round(share["2025-12"], 1) == 41.8
         assert share.name == "share_pct"
 
@@ -170,12 +170,12 @@ class TestRanking:
 
     def test_totals_are_not_holders(self, tic_holdings) -> None:
         names = {r.holder for r in ranking(tic_holdings, "2025-12", 100)}
-        assert "Grand Total" not in names and "For. Official" not in names
+        assert "Grand Total" not in names and "Foreign Official" not in names
         assert len(names) == 15
 
     def test_without_total_there_is_no_share(self, tic_holdings) -> None:
         top = ranking(tic_holdings, "2025-12", 1, total_holder=None,
-                      exclude={"Grand Total", "For. Official"})
+                      exclude={"Grand Total", "Foreign Official"})
         assert top[0].holder == "Japan" and top[0].share_of_total_pct is None
 
     def test_ties_are_broken_by_name(self) -> None:
