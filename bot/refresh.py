@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.client import HTTPException
 from pathlib import Path
-from typing import Any, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 
 from bot.data_build import csv_bytes, describe_resource
 from bot.datasets import PACKAGE, DataError, default_data_dir, read_resource
@@ -49,11 +49,15 @@ from bot.versions import (
     VERSION_INFO,
     Pointer,
     VersionStore,
+    load_serving,
     load_version,
     utc_iso,
 )
 from handlers.changes import SERIES, Revision, find_revisions, what_changed
 from handlers.datasets import Datasets
+
+if TYPE_CHECKING:
+    from bot.datastore import DataStore
 
 logger = logging.getLogger(__name__)
 
@@ -212,8 +216,7 @@ def refresh_all(settings: Settings, transport: Transport | None = None, now: dat
             return RefreshReport(now, skipped, previous=_serving_label(store))
         notes = [f"Removed {len(cleaned)} unfinished folder(s) left by an interrupted refresh."] if (
             cleaned := store.clean_staging()) else []
-        base_dir, previous = _base(store, baseline)
-        base = load_version(base_dir)
+        base_dir, previous, base = _base(store, baseline)
         package = json.loads((base_dir / PACKAGE).read_text(encoding="utf-8"))
 
         results: list[SourceResult] = []
@@ -248,22 +251,28 @@ def refresh_all(settings: Settings, transport: Transport | None = None, now: dat
     return report
 
 
+def scheduled_refresh(settings: Settings, data: "DataStore", transport: Transport | None = None,
+                      now: datetime | None = None) -> RefreshReport:
+    """The daily job: refresh every source, then put a newly published version in service.
+
+    For the briefing scheduler (bot/), which should also call ``data.reload_if_changed()``
+    every few minutes, since another replica sharing STATE_DIR may have published.
+    """
+    report = refresh_all(settings, transport, now)
+    data.reload_if_changed()
+    return report
+
+
 def _serving_label(store: VersionStore) -> str:
     pointer = store.pointer()
     return pointer.version if pointer else BASELINE
 
 
-def _base(store: VersionStore, baseline: Path) -> tuple[Path, str]:
-    """The folder of the version in service (which a refresh builds on) and its label."""
-    pointer = store.pointer()
-    if pointer is not None:
-        folder = store.folder(pointer.version)
-        try:
-            load_version(folder)
-            return folder, pointer.version
-        except DataError as error:
-            logger.error("data version %s does not load (%s); refreshing on top of the baseline", pointer.version, error)
-    return baseline, BASELINE
+def _base(store: VersionStore, baseline: Path) -> tuple[Path, str, Datasets]:
+    """The version in service, which a refresh builds on: its folder, label and datasets (the
+    same choice `load_serving` makes: a damaged current version is passed over)."""
+    datasets, serving = load_serving(store, baseline)
+    return (store.folder(serving), serving, datasets) if serving else (baseline, BASELINE, datasets)
 
 
 def _refresh_source(spec: SourceSpec, transport: Transport, timeout: float, now: datetime, raw: Path,
@@ -371,6 +380,16 @@ def _as_text(values) -> list[str]:
 def _publish(store: VersionStore, base_dir: Path, base: Datasets, previous: str, package: dict[str, Any],
              staged: list[_Staged], results: list[SourceResult], now: datetime) -> tuple[Pointer, list[str]]:
     staging = store.stage()
+    try:
+        return _assemble_and_publish(store, staging, base_dir, base, previous, package, staged, results, now)
+    except Exception:
+        shutil.rmtree(staging, ignore_errors=True)  # refused: leave nothing behind (a crash leaves it to clean_staging)
+        raise
+
+
+def _assemble_and_publish(store: VersionStore, staging: Path, base_dir: Path, base: Datasets, previous: str,
+                          package: dict[str, Any], staged: list[_Staged], results: list[SourceResult],
+                          now: datetime) -> tuple[Pointer, list[str]]:
     for path in base_dir.iterdir():
         if path.is_file() and path.name != VERSION_INFO:
             shutil.copy2(path, staging / path.name)
@@ -435,7 +454,7 @@ def _record_status(store: VersionStore, results: list[SourceResult], now: dateti
 
 def status_lines(settings: Settings, now: datetime | None = None) -> list[str]:
     """Each source, its vintage and as-of date in service, and its last successful and failed refresh."""
-    from bot.versions import load_serving, parse_time
+    from bot.versions import parse_time
 
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     store = VersionStore.for_state_dir(settings.state_dir)
@@ -488,11 +507,20 @@ def _age(delta) -> str:
 def data_command(settings: Settings, command: str, *, sources: Sequence[str] | None = None,
                  fixtures: Sequence[Path] | None = None, now: datetime | None = None) -> int:
     """Print the refresh report or the status; 0 while data can be served (misuse raises ValueError)."""
-    from bot.versions import load_serving
-
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    for name in ("bot.refresh", "bot.versions"):  # the printed report says it all; keep errors only
+    # The printed report says it all: while it runs, these loggers keep errors only.
+    quiet = {name: logging.getLogger(name).level for name in ("bot.refresh", "bot.versions")}
+    for name in quiet:
         logging.getLogger(name).setLevel(max(logging.ERROR, logging.getLogger(name).getEffectiveLevel()))
+    try:
+        return _data_command(settings, command, sources, fixtures, now)
+    finally:
+        for name, level in quiet.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _data_command(settings: Settings, command: str, sources: Sequence[str] | None, fixtures: Sequence[Path] | None,
+                  now: datetime) -> int:
     if command == "status":
         print("\n".join(status_lines(settings, now)))
         return 0

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.data_build import BUILDERS, MONTH, QUARTER, RESOURCES, _cofer, _number, field  # noqa: F401
+from bot.data_build import BUILDERS, QUARTER, RESOURCES, _cofer, _number, field
 from bot.sources import SourceFormatError, parse_fred_csv
 
 FRED_GRAPH = "https://fred.stlouisfed.org/graph/fredgraph.csv?id={series}"

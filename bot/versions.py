@@ -88,8 +88,23 @@ def write_atomically(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
+        fsync_dir(path.parent)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort: not every file system supports it)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def load_version(folder: Path) -> Datasets:
@@ -223,11 +238,15 @@ class VersionStore:
         pointer = Pointer(version, datasets.version, utc_iso(published))
         record = {"id": version, "datasets_version": datasets.version, "published": pointer.published, **info}
         (staging / VERSION_INFO).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        for path in staging.iterdir():  # durable before the folder becomes visible under its name
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
         target = self.folder(version)
         if target.exists():  # the same content published in the same second: keep the first
             shutil.rmtree(staging, ignore_errors=True)
         else:
             os.rename(staging, target)
+            fsync_dir(self.versions)
         self._switch(pointer)
         return pointer
 
@@ -250,17 +269,23 @@ class VersionStore:
 
 
 def load_serving(store: VersionStore, baseline: Path) -> tuple[Datasets, str | None]:
-    """The datasets to serve: the published version in ``store`` if there is one and it loads,
-    else the baseline folder. Returns them with the version ID served (None = baseline)."""
+    """The datasets to serve: the published version in ``store`` if there is one and it loads;
+    if it does not (damaged on disk), the newest older version that does; else the baseline
+    folder. Returns them with the version ID served (None = baseline)."""
     pointer = store.pointer()
     if pointer is not None:
-        try:
-            datasets = load_version(store.folder(pointer.version))
-            logger.info("serving published data version %s (published %s)", pointer.version, pointer.published)
-            return datasets, pointer.version
-        except DataError as error:
-            logger.error("published data version %s does not load (%s); serving the shipped baseline",
-                         pointer.version, error)
+        candidates = [pointer.version] + [v for v in reversed(store.published()) if v < pointer.version]
+        for version in candidates:
+            try:
+                datasets = load_version(store.folder(version))
+            except (DataError, OSError, ValueError) as error:
+                logger.error("data version %s does not load (%s)", version, error)
+                continue
+            if version == pointer.version:
+                logger.info("serving published data version %s (published %s)", version, pointer.published)
+            else:
+                logger.error("serving the older data version %s instead of %s", version, pointer.version)
+            return datasets, version
     datasets = load_version(baseline)
-    logger.info("serving the shipped baseline data from %s (no refreshed version published)", baseline)
+    logger.info("serving the shipped baseline data from %s (no loadable refreshed version)", baseline)
     return datasets, None

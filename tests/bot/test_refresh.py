@@ -469,17 +469,25 @@ def test_the_bot_serves_the_previous_version_until_a_good_one_is_published(tmp_p
     assert DataStore.from_settings(settings).current().datasets.version == current.datasets.version
 
 
-def test_a_published_version_that_no_longer_loads_is_not_served(tmp_path):
+def test_a_published_version_damaged_on_disk_is_passed_over_for_the_last_one_that_loads(tmp_path):
     settings = settings_for(tmp_path)
-    report = refresh_all(settings, Publishers(), NOW, sources=["fred_rates"])
-    folder = VersionStore.for_state_dir(settings.state_dir).folder(report.published.version)
-    (folder / "market_rates.csv").write_text("date,series,value_pct\n2026-06-26,DGS10,abc\n")
-    served = DataStore.from_settings(settings)
-    assert served.current().datasets._meta["data.label"] == BASELINE  # fell back, did not crash
-    # …and the next refresh builds on the baseline, not on the broken version.
-    again = refresh_all(settings, Publishers(), NOW + timedelta(days=1), sources=["fred_rates"])
-    assert again.previous == BASELINE and again.published is not None
+    store = VersionStore.for_state_dir(settings.state_dir)
+    first = refresh_all(settings, Publishers(), NOW, sources=["fred_iip_quarterly"])
+    second = refresh_all(settings, Publishers(), NOW + timedelta(days=1), sources=["fred_rates"])
+    (store.folder(second.published.version) / "market_rates.csv").write_text("date,series,value_pct\n2026-06-26,DGS10,abc\n")
+
+    served = DataStore.from_settings(settings)  # does not crash: serves the newest version that loads
+    assert served.current().datasets._meta["data.label"] == first.published.version
+    assert served.reload_if_changed() is False  # the damaged version is never put in service
+    # The next refresh builds on the version actually served, and repairs the damage.
+    again = refresh_all(settings, Publishers(), NOW + timedelta(days=2), sources=["fred_rates"])
+    assert again.previous == first.published.version and again.published is not None
     assert served.reload_if_changed() is True and "market_rates" in served.current().datasets.frames
+
+    # With no loadable version at all, the shipped baseline serves.
+    for version in store.published():
+        (store.folder(version) / "datapackage.json").write_text("{")
+    assert DataStore.from_settings(settings).current().datasets._meta["data.label"] == BASELINE
 
 
 def test_changes_since_the_version_a_channel_last_received(tmp_path, march_baseline):
@@ -597,3 +605,43 @@ def test_status_lines_read_without_a_state_dir(tmp_path):
     assert lines[0].startswith("Serving the shipped baseline")
     assert not (tmp_path / "state").exists()  # reading the status creates nothing
     assert len(lines) == 2 + len(SOURCES)
+
+
+def test_the_daily_job_refreshes_and_puts_the_new_version_in_service(tmp_path):
+    from bot.refresh import scheduled_refresh
+
+    settings = settings_for(tmp_path)
+    served = DataStore.from_settings(settings)
+    report = scheduled_refresh(settings, served, Publishers(), NOW)
+    assert report.published is not None
+    assert served.current().datasets._meta["data.label"] == report.published.version
+    assert "market_rates" in served.current().datasets.frames
+
+
+def test_the_bea_api_is_skipped_with_its_reason_with_or_without_a_key(tmp_path):
+    without = refresh_all(settings_for(tmp_path), Publishers(), NOW, sources=["bea"], env={})
+    assert without.result("bea").outcome == "skipped"
+    assert without.result("bea").detail.startswith("BEA_API_KEY not set; ")
+    with_key = refresh_all(settings_for(tmp_path), Publishers(), NOW, sources=["bea"], env={"BEA_API_KEY": "k-123"})
+    assert with_key.result("bea").outcome == "skipped"
+    assert "not implemented" in with_key.result("bea").detail and "k-123" not in with_key.result("bea").detail
+
+
+def test_a_new_folder_that_does_not_validate_as_a_whole_is_not_published(tmp_path, monkeypatch):
+    """Each CSV passed its own checks, but the assembled datapackage.json is wrong: nothing is
+    published, the sources that contributed are reported failed, and no folder is left behind."""
+    real = refresh_module.describe_resource
+
+    def wrong_unit(*args, **kwargs):
+        entry = real(*args, **kwargs)
+        entry["schema"]["fields"][-1]["unit"] = "usd_mn"  # contradicts the column name value_pct
+        return entry
+    monkeypatch.setattr(refresh_module, "describe_resource", wrong_unit)
+    settings = settings_for(tmp_path)
+    report = refresh_all(settings, Publishers(), NOW, sources=["fred_rates"])
+    assert report.result("fred_rates").outcome == "failed"
+    assert report.result("fred_rates").detail.startswith("new data folder refused: ")
+    assert "value_pct: unit 'usd_mn'" in report.result("fred_rates").detail
+    store = VersionStore.for_state_dir(settings.state_dir)
+    assert report.published is None and store.pointer() is None
+    assert list(store.versions.iterdir()) == []

@@ -1,0 +1,82 @@
+"""`reset-bot serve`, exactly, plus two benchmark-only control routes.
+
+Runs the real command line (`bot.cli.main(["serve"])`: settings from the environment, logging,
+`build_runtime`, the briefing scheduler, waitress with 16 threads). Two hooks are added by
+wrapping module functions before `serve` looks them up, and nothing else changes:
+
+    POST /bench/publish   publish a copy of the datasets in service under a new data version
+                          (what a data refresh does), so the next request for each chart is cold
+    GET  /bench/stats     the ChartCache's render count, data version, RSS and CPU seconds
+
+Sections 5 and 6 (cold start, memory) start the plain `reset-bot serve` instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import os
+import sys
+from pathlib import Path
+
+import bot.runtime
+import bot.server
+from bot import cli
+
+_runtime: dict[str, object] = {}
+_versions = itertools.count(1)
+
+
+def _capture_runtime(build):
+    def build_runtime(*args, **kwargs):
+        runtime = build(*args, **kwargs)
+        _runtime["runtime"] = runtime
+        return runtime
+    return build_runtime
+
+
+def _with_control(make_wsgi):
+    def wsgi_app(app, health):
+        inner = make_wsgi(app, health)
+
+        def application(environ, start_response):
+            path = environ.get("PATH_INFO", "")
+            if not path.startswith("/bench/"):
+                return inner(environ, start_response)
+            runtime = _runtime["runtime"]
+            if path == "/bench/publish":
+                current = runtime.data.current().datasets
+                version = f"bench{os.getpid() % 1000:03d}{next(_versions):04d}"
+                runtime.data.publish(dataclasses.replace(current, version=version))
+                body = {"ok": True, "data_version": version}
+            elif path == "/bench/stats":
+                times = os.times()
+                body = {"ok": True, "renders": runtime.charts.renders,
+                        "data_version": runtime.data.current().datasets.version,
+                        "cpu": times.user + times.system, "rss_kb": _rss_kb()}
+            else:
+                body = {"ok": False, "error": "not_found"}
+            payload = json.dumps(body).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+            return [payload]
+
+        return application
+    return wsgi_app
+
+
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main() -> int:
+    bot.runtime.build_runtime = _capture_runtime(bot.runtime.build_runtime)
+    bot.server.wsgi_app = _with_control(bot.server.wsgi_app)
+    return cli.main(["serve"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
