@@ -51,6 +51,18 @@ def retry_handlers() -> list:
     ]
 
 
+def briefing_client(settings: Settings) -> WebClient:
+    """The client that posts briefings: retries only 429s, which Slack did not act on.
+
+    A post that times out or gets a 5xx may still have gone out, so it is not retried blindly:
+    the briefing ledger records the failure and the next attempt first looks for the message
+    (see bot/briefings.py).
+    """
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=15,
+                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
+
+
 def make_client(settings: Settings) -> WebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return WebClient(token=token, base_url=settings.slack_api_url, timeout=15, retry_handlers=retry_handlers())

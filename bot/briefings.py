@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -50,12 +51,13 @@ PAUSING_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"
 METADATA_EVENT = "reset_briefing"
 MAX_ATTEMPTS = 3
 SYNC_JOB = "reset-sync"
+PAUSED_CHECK_INTERVAL = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
 class BriefingSettings:
     grace: timedelta = timedelta(hours=2)  # a slot missed by less than this is delivered late
-    claim_timeout: timedelta = timedelta(minutes=5)  # a claim older than this belongs to a dead process
+    claim_timeout: timedelta = timedelta(minutes=10)  # a claim older than this belongs to a dead process
     sync_interval: timedelta = timedelta(seconds=30)  # how often jobs are rebuilt from the database
 
 
@@ -88,6 +90,7 @@ class BriefingService:
         self.changes = changes  # data-version diff lines (issue 5), given the version last sent
         self.scheduler: BackgroundScheduler | None = None
         self._sync_lock = threading.Lock()
+        self._paused_checked: dict[int, datetime] = {}
 
     # ---- commands (`/reset subscribe` …) ---------------------------------------------------
     def handle(self, query: Query, dest: Destination) -> Reply | None:
@@ -155,7 +158,7 @@ class BriefingService:
         if not 1 <= number <= len(subs):
             raise UserFacingError(f"There is no briefing {number} here; `/reset subscriptions` lists them (1–{len(subs)}).")
         sub = subs[number - 1]
-        self.store.set_state(sub.id, "removed", reason="unsubscribed")
+        self.store.set_state(sub.id, "removed", reason="unsubscribed")  # from active or paused
         self._unschedule(sub.id)
         return message(f"Stopped the briefing {describe(sub.weekday, sub.at_time, sub.timezone)}.", visibility="in_channel")
 
@@ -192,16 +195,21 @@ class BriefingService:
                                              status="missed", owner=self.owner,
                                              error=f"the bot was not running within {self.config.grace} of the slot")
                 return "missed" if recorded else "already"
+            if self._repeated_wall_time(sub, slot):
+                self.store.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot, status="skipped",
+                                  owner=self.owner, error="the clocks went back: this wall-clock time came round twice")
+                return "already"
             claim = self.store.claim(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot,
                                      kind="scheduled", owner=self.owner, claim_timeout=self.config.claim_timeout,
                                      retry_failed=MAX_ATTEMPTS)
             if claim is None:
                 return "already"
-            if claim.taken_over and self._already_posted(claim):
+            # A takeover or a retry: the earlier attempt may have reached Slack before failing.
+            if (claim.taken_over or claim.attempts > 1) and self._already_posted(claim):
                 return "recovered"
             try:
-                self._post(claim, sub.timezone, describe(sub.weekday, sub.at_time, sub.timezone),
-                           Destination(sub.channel_id))
+                outcome = self._post(claim, sub.timezone, describe(sub.weekday, sub.at_time, sub.timezone),
+                                     Destination(sub.channel_id))
             except SlackApiError as exc:
                 code = error_code(exc)
                 self.store.finish(claim, "failed", error=code)
@@ -212,14 +220,15 @@ class BriefingService:
             except (SlackClientError, OSError) as exc:
                 self.store.finish(claim, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
                 return "failed:transient"
-            if sub.state == "paused":
-                self.store.set_state(sub.id, "active")
-            return "sent"
+            if outcome == "sent":
+                self.store.set_state(sub.id, "active", only_from=("paused",))
+            return outcome
         except Exception:  # never let one subscription break the scheduler
             logger.exception("delivery of subscription %s failed unexpectedly", subscription_id)
             return "error"
 
-    def _post(self, claim: Delivery, tz: str, schedule: str, dest: Destination) -> None:
+    def _post(self, claim: Delivery, tz: str, schedule: str, dest: Destination) -> str:
+        """Build and post the briefing for a claimed slot; "sent", or "lost" if the claim was taken."""
         snapshot = self.data.current()
         previous = self.store.last_sent(claim.channel_id)
         changes = self.changes(previous.data_version if previous else None) if self.changes else None
@@ -227,12 +236,23 @@ class BriefingService:
                                          schedule=schedule, previous=previous.headline if previous else None,
                                          changes=changes)
         self.pacer.wait(claim.channel_id)
+        if not self.store.still_mine(claim):  # renew the claim; a slow process must not post after a takeover
+            return "lost"
         result = self.delivery.deliver(reply, Destination(claim.channel_id, dest.user_id, None), snapshot.datasets,
                                        metadata={"event_type": METADATA_EVENT,
                                                  "event_payload": {"delivery_id": claim.id}})
         if not self.store.finish(claim, "sent", ts=result.ts, data_version=snapshot.datasets.version,
                                  headline=headline, error=";".join(result.problems) or None):
             logger.warning("delivery %s finished after its claim was taken over", claim.id)
+            return "lost"
+        return "sent"
+
+    def _repeated_wall_time(self, sub: Subscription, slot: datetime) -> bool:
+        """True for the second 02:30 of a night when the clocks go back (that slot was delivered an hour ago)."""
+        zone = ZoneInfo(sub.timezone)
+        earlier = slot - timedelta(hours=1)
+        same_wall_time = earlier.astimezone(zone).replace(tzinfo=None) == slot.astimezone(zone).replace(tzinfo=None)
+        return same_wall_time and self.store.has_slot(sub.id, earlier)
 
     def _already_posted(self, claim: Delivery) -> bool:
         """After a takeover: did the dead owner post before dying? Then record, don't repost."""
@@ -277,32 +297,51 @@ class BriefingService:
             return
         try:
             live = self.store.live_subscriptions()
-            wanted = {f"sub-{s.id}": s for s in live}
             if self.scheduler is not None:
+                wanted = {f"sub-{s.id}" for s in live}
                 for job in self.scheduler.get_jobs():
                     if job.id.startswith("sub-") and job.id not in wanted:
                         job.remove()
-                for sub in live:
-                    self._schedule(sub)
             now = self.clock()
             for sub in live:
-                slot = latest_slot(sub.weekday, sub.at_time, sub.timezone, now)
-                if slot <= sub.created_at:
-                    continue
-                if sub.state == "paused" and not self._can_post(sub.channel_id):
-                    continue
-                if not self.store.has_slot(sub.id, slot) or self._retryable(sub.id, slot):
-                    self.deliver_slot(sub.id, slot)
+                try:  # one bad row must not stop the others
+                    self._schedule(sub)
+                    self._sync_one(sub, now)
+                except Exception:
+                    logger.exception("sync of subscription %s failed; will try again", sub.id)
         except Exception:
             logger.exception("briefing sync failed; will try again")
         finally:
             self._sync_lock.release()
 
+    def _sync_one(self, sub: Subscription, now: datetime) -> None:
+        if sub.state == "paused":
+            if not self._membership_restored(sub, now):
+                return
+            self.store.set_state(sub.id, "active", only_from=("paused",))
+            sub = self.store.get(sub.id) or sub
+        slot = latest_slot(sub.weekday, sub.at_time, sub.timezone, now)
+        if slot <= sub.created_at:
+            return
+        if not self.store.has_slot(sub.id, slot) or self._retryable(sub.id, slot):
+            self.deliver_slot(sub.id, slot)
+
+    def _membership_restored(self, sub: Subscription, now: datetime) -> bool:
+        """Ask Slack (at most every few minutes per subscription) whether the bot can post again."""
+        last = self._paused_checked.get(sub.id)
+        if last is not None and now - last < PAUSED_CHECK_INTERVAL:
+            return False
+        self._paused_checked[sub.id] = now
+        return self._can_post(sub.channel_id)
+
     def _retryable(self, subscription_id: int, slot: datetime) -> bool:
         rows = [d for d in self.store.ledger(subscription_id=subscription_id) if d.slot_utc == slot]
         now = self.clock()
+        sub = self.store.get(subscription_id)
+        active = sub is not None and sub.state == "active"
         return any(
-            (d.status == "failed" and d.attempts < MAX_ATTEMPTS and d.error not in PAUSING_ERRORS)
+            # a slot that failed because of the channel is retried once the bot can post there again
+            (d.status == "failed" and d.attempts < MAX_ATTEMPTS and (active or d.error not in PAUSING_ERRORS))
             or (d.status == "claimed" and now - d.claimed_at > self.config.claim_timeout)
             for d in rows
         )
@@ -328,8 +367,9 @@ class BriefingService:
             try:
                 tz = self.client.users_info(user=user_id)["user"].get("tz")
                 if tz:
+                    ZoneInfo(tz)  # Slack's value, but never store a zone the scheduler cannot use
                     return tz, ""
-            except (SlackClientError, OSError, KeyError) as exc:
+            except (SlackClientError, OSError, KeyError, ValueError, ZoneInfoNotFoundError) as exc:
                 logger.info("no time zone for %s: %s", user_id, exc)
         return "UTC", " (I couldn't read your Slack time zone, so I used UTC; add one, e.g. `Europe/London`.)"
 

@@ -73,14 +73,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {args.out}")
             return 0
         return _local(settings, args, command)
+    except BrokenPipeError:  # `reset-bot ask gap | head`: the reader left; not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
+        return 0
     except (SettingsError, ValueError, OSError) as exc:
         # DataError, SourceFormatError and SettingsError are ValueErrors with a clear message.
         print(f"reset-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
-        return 0
-    except BrokenPipeError:  # `reset-bot ask gap | head`: the reader left; not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep Python's exit flush quiet
         return 0
     except Exception as exc:  # a bug: say so in one line, keep the traceback for the log
         from bot.errors import new_error_id
@@ -141,7 +141,8 @@ def _serve(settings: Settings) -> int:
                             f"{str(exc).splitlines()[0]}") from None
 
     def health() -> dict:
-        return {"mode": settings.mode, "data_version": runtime.data.current().datasets.version}
+        return {"mode": settings.mode, "data_version": runtime.data.current().datasets.version,
+                "data": runtime.data.data_info()}
 
     # SIGTERM (deploys, supervisors) ends the process through `finally`, so the scheduler and
     # reply workers stop cleanly; claims left mid-flight are taken over by another replica.

@@ -6,21 +6,28 @@ database, the briefing scheduler and the Bolt app are built once here and handed
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.app import create_app, make_client, retry_handlers
+from bot.app import briefing_client, create_app, make_client
 from bot.briefings import BriefingService, BriefingSettings
 from bot.charts import ChartCache
 from bot.datastore import DataStore
 from bot.delivery import SlackDelivery
 from bot.pacing import Pacer
+from bot.refresh import scheduled_refresh
 from bot.settings import Settings
 from bot.store import Store
 from handlers import charts as chart_renderers
+
+
+logger = logging.getLogger("reset_bot.runtime")
+
+REFRESH_HOUR_UTC = 6  # publishers release overnight US time; refresh before European mornings
 
 
 @dataclass
@@ -31,8 +38,27 @@ class Runtime:
     store: Store
     charts: ChartCache
 
+    settings: Settings | None = None
+
     def start(self) -> None:
+        """Start the scheduler: briefings, a daily data refresh, and picking up other replicas' refreshes."""
         self.briefings.start()
+        scheduler = self.briefings.scheduler
+        scheduler.add_job(self._refresh, "cron", hour=REFRESH_HOUR_UTC, minute=15, id="reset-refresh",
+                          replace_existing=True)
+        scheduler.add_job(self._reload, "interval", minutes=5, id="reset-reload", replace_existing=True)
+
+    def _refresh(self) -> None:
+        try:
+            scheduled_refresh(self.settings, self.data)
+        except Exception:  # a failed refresh keeps the data in service; it is in `data status`
+            logger.exception("scheduled data refresh failed")
+
+    def _reload(self) -> None:
+        try:
+            self.data.reload_if_changed()
+        except Exception:
+            logger.exception("could not check for a newer data version")
 
     def stop(self) -> None:
         self.briefings.shutdown()
@@ -47,12 +73,14 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
     if settings.database_url is None:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
     store = Store.connect(settings.db_url)
+    posting = briefing_client(settings)
     service = BriefingService(
-        store, data, SlackDelivery(client, charts, retry_handlers()), client,
+        store, data, SlackDelivery(posting, charts), posting,
         config=BriefingSettings(grace=timedelta(minutes=settings.grace_minutes),
                                 claim_timeout=timedelta(seconds=settings.claim_timeout_seconds),
                                 sync_interval=timedelta(seconds=settings.sync_seconds)),
         pacer=Pacer(per_second=settings.posts_per_second),
+        changes=data.changes_since,
     )
     app = create_app(settings, client=client, data=data, charts=charts, briefings=service.handle)
-    return Runtime(app=app, briefings=service, data=data, store=store, charts=charts)
+    return Runtime(app=app, briefings=service, data=data, store=store, charts=charts, settings=settings)

@@ -55,7 +55,7 @@ class Settings(BaseModel):
     # Briefings (see bot/briefings.py): a slot missed by less than the grace is delivered late,
     # else recorded as missed; a claim older than the timeout belongs to a dead process.
     grace_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
-    claim_timeout_seconds: int = Field(default=300, ge=5, le=24 * 3600)
+    claim_timeout_seconds: int = Field(default=600, ge=5, le=24 * 3600)
     sync_seconds: int = Field(default=30, ge=1, le=3600)
     posts_per_second: float = Field(default=10.0, gt=0, le=100)
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    func,
     insert,
     select,
     text,
@@ -38,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_PER_CHANNEL = 3  # a few per channel: more is almost always a mistake
 
 State = Literal["active", "paused", "removed"]
@@ -87,6 +89,18 @@ deliveries = Table(
     UniqueConstraint("subscription_id", "slot_utc", "kind", name="reset_deliveries_one_per_slot"),
 )
 
+# Version 2: the database itself refuses what concurrent requests could otherwise slip past the
+# application's checks — the same briefing twice in a channel, and two send-nows in one second
+# (NULL subscription ids are distinct under the unique constraint above).
+_live = subscriptions.c.state != "removed"
+one_schedule_per_channel = Index(
+    "reset_subscriptions_one_schedule", subscriptions.c.channel_id, subscriptions.c.weekday,
+    subscriptions.c.at_time, subscriptions.c.timezone, unique=True, sqlite_where=_live, postgresql_where=_live)
+_now_kind = deliveries.c.kind == "now"
+one_send_now_per_second = Index(
+    "reset_deliveries_one_send_now", deliveries.c.channel_id, deliveries.c.slot_utc, unique=True,
+    sqlite_where=_now_kind, postgresql_where=_now_kind)
+
 
 @dataclass(frozen=True)
 class Subscription:
@@ -132,6 +146,8 @@ def utc(value: datetime) -> datetime:
 # Versioned upgrades: each entry brings the schema from version i to i + 1.
 MIGRATIONS: list[Callable[[Any], None]] = [
     lambda conn: metadata.create_all(conn, tables=[subscriptions, deliveries]),
+    lambda conn: (one_schedule_per_channel.create(conn, checkfirst=True),
+                  one_send_now_per_second.create(conn, checkfirst=True)),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -143,8 +159,9 @@ class Store:
 
     @classmethod
     def connect(cls, url: str, now: Callable[[], datetime] | None = None) -> "Store":
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        for prefix in ("postgresql://", "postgres://"):  # the forms hosting providers hand out
+            if url.startswith(prefix):
+                url = "postgresql+psycopg://" + url.removeprefix(prefix)
         kwargs: dict[str, Any] = {"pool_pre_ping": True, "future": True}
         if url.startswith("sqlite"):
             # Several threads (listeners, scheduler) share the file; wait instead of failing when locked.
@@ -175,23 +192,30 @@ class Store:
     # -- subscriptions ------------------------------------------------------------------------
     def add_subscription(self, *, team_id: str, channel_id: str, created_by: str, weekday: str,
                          at_time: str, timezone_name: str) -> Subscription:
+        """Add a weekly briefing; StoreError if the channel has it already or has too many.
+
+        Concurrent subscribes are serialised per channel (PostgreSQL: an advisory lock; SQLite:
+        the insert takes the database's single write lock before the count), and a unique index
+        refuses an exact duplicate whatever the application checks.
+        """
         now = self._now()
-        with self.engine.begin() as conn:
-            existing = [self._sub(r) for r in conn.execute(
-                select(subscriptions).where(subscriptions.c.channel_id == channel_id,
-                                            subscriptions.c.state != "removed").order_by(subscriptions.c.id))]
-            for sub in existing:
-                if (sub.weekday, sub.at_time, sub.timezone) == (weekday, at_time, timezone_name):
-                    raise StoreError("This channel already gets that briefing.")
-            if len(existing) >= MAX_PER_CHANNEL:
-                raise StoreError(f"A channel can have at most {MAX_PER_CHANNEL} briefings; "
-                                 "remove one with `/reset unsubscribe <number>` first.")
-            result = conn.execute(insert(subscriptions).values(
-                team_id=team_id, channel_id=channel_id, created_by=created_by, weekday=weekday,
-                at_time=at_time, timezone=timezone_name, state="active", pause_reason=None,
-                created_at=now, updated_at=now))
-            new_id = result.inserted_primary_key[0]
-            return self._sub(conn.execute(select(subscriptions).where(subscriptions.c.id == new_id)).one())
+        try:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": channel_id})
+                result = conn.execute(insert(subscriptions).values(
+                    team_id=team_id, channel_id=channel_id, created_by=created_by, weekday=weekday,
+                    at_time=at_time, timezone=timezone_name, state="active", pause_reason=None,
+                    created_at=now, updated_at=now))
+                count = conn.execute(select(func.count()).select_from(subscriptions).where(
+                    subscriptions.c.channel_id == channel_id, subscriptions.c.state != "removed")).scalar_one()
+                if count > MAX_PER_CHANNEL:
+                    raise StoreError(f"A channel can have at most {MAX_PER_CHANNEL} briefings; "
+                                     "remove one with `/reset unsubscribe <number>` first.")
+                new_id = result.inserted_primary_key[0]
+                return self._sub(conn.execute(select(subscriptions).where(subscriptions.c.id == new_id)).one())
+        except IntegrityError:
+            raise StoreError("This channel already gets that briefing.") from None
 
     def channel_subscriptions(self, channel_id: str) -> list[Subscription]:
         with self.engine.connect() as conn:
@@ -211,10 +235,18 @@ class Store:
             row = conn.execute(select(subscriptions).where(subscriptions.c.id == subscription_id)).first()
             return self._sub(row) if row else None
 
-    def set_state(self, subscription_id: int, state: State, reason: str | None = None) -> None:
+    def set_state(self, subscription_id: int, state: State, reason: str | None = None, *,
+                  only_from: tuple[State, ...] = ("active", "paused")) -> bool:
+        """Change a subscription's state if it is currently one of ``only_from``.
+
+        The condition keeps a delivery that fails after the user unsubscribed from pausing —
+        and so reviving — a removed subscription.
+        """
         with self.engine.begin() as conn:
-            conn.execute(update(subscriptions).where(subscriptions.c.id == subscription_id).values(
-                state=state, pause_reason=reason, updated_at=self._now()))
+            result = conn.execute(update(subscriptions).where(
+                (subscriptions.c.id == subscription_id) & subscriptions.c.state.in_(only_from)
+            ).values(state=state, pause_reason=reason, updated_at=self._now()))
+            return result.rowcount == 1
 
     # -- the ledger ---------------------------------------------------------------------------
     def claim(self, *, subscription_id: int | None, channel_id: str, slot_utc: datetime, kind: Kind,
@@ -248,6 +280,15 @@ class Store:
                 return None
             taken = self._delivery(conn.execute(select(deliveries).where(key)).one())
             return Delivery(**{**taken.__dict__, "taken_over": row.status == "claimed"})
+
+    def still_mine(self, delivery: Delivery) -> bool:
+        """Renew the claim just before posting; False if another process has taken it over."""
+        with self.engine.begin() as conn:
+            result = conn.execute(update(deliveries).where(
+                (deliveries.c.id == delivery.id) & (deliveries.c.owner == delivery.owner)
+                & (deliveries.c.status == "claimed")
+            ).values(claimed_at=self._now()))
+            return result.rowcount == 1
 
     def finish(self, delivery: Delivery, status: DeliveryStatus, *, ts: str | None = None, error: str | None = None,
                data_version: str | None = None, headline: dict[str, Any] | None = None) -> bool:

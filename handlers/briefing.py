@@ -100,7 +100,11 @@ def briefing_reply(
 
     topic = topic_of_week(local.date())
     topic_reply = answer(parse(topic, holders), datasets, holders)
-    topic_blocks = [b for b in topic_reply.blocks if b["type"] in ("section",)][:2]
+    # The topic's first two sections, and always its caveats (context blocks other than sources).
+    sections = [b for b in topic_reply.blocks if b["type"] == "section"][:2]
+    caveats = [b for b in topic_reply.blocks if b["type"] == "context"
+               and not b["elements"][0].get("text", "").startswith("Sources:")]
+    topic_blocks = sections + caveats
     days_left = (date(WALL_YEAR + 1, 1, 1) - local.date()).days
     claim = fact(datasets, "refi_2026_claim_usd_bn")
     countdown = (f"*{days_left} days* left in {WALL_YEAR}, the year of the claimed {fmt.usd_bn(claim.value)} "

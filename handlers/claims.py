@@ -8,8 +8,8 @@ fixed verdict (``verdict_if_unchecked``, e.g. "no primary source").
 Check keys (``:``-separated arguments):
 
 * ``iip_liabilities_usd_t``, ``iip_assets_usd_t``, ``iip_net_usd_t``, ``iip_net_pct_gdp``
-* ``holder_change_decade:<holder>:<up|down>``, ``holder_change:<holder>:<start>:<end>:<up|down>``,
-  ``eu_change_decade:<up|down>`` — the direction claimed
+* ``holder_change:<holder>:<start>:<end>:<up|down>`` — the direction claimed over a stated
+  window (pinned, so the figure shown matches the claim's evidence after a refresh)
 * ``shl_eu27:<treasury|corporate|equities>`` — EU-27 holdings by type, $T
 * ``europe_share_of_foreign_holdings`` — Europe's holdings ÷ the rest of the world's
 * ``europe_buying_share:<start>:<end>`` — Europe's share of the change in foreign holdings, %
@@ -27,8 +27,7 @@ from handlers.datasets import Datasets, Source
 from handlers.europe import eu_holdings
 from handlers.gap import latest_position
 from handlers.gold import gold_crossover
-from handlers.holders import EU, HolderRegistry
-from handlers.holdings import holder_decade_change
+from handlers.holders import HolderRegistry
 from handlers.lookup import holder_series
 from handlers.queries import ClaimsQuery
 from handlers.reply import Reply, build, context, header, section
@@ -91,16 +90,9 @@ def measure(check: str, claimed: float | None, datasets: Datasets, holders: Hold
             raise ValueError(f"unknown check {check!r}")
         value, shown = values[name]
         return _level(_need(claimed, check), value, shown, iip)
-    if name in ("holder_change_decade", "holder_change", "eu_change_decade"):
-        if name == "eu_change_decade":
-            holder, direction = holders.get(EU), args[0]
-            change = holder_decade_change(datasets, holder)
-        elif name == "holder_change_decade":
-            holder, direction = holders.get(args[0]), args[1]
-            change = holder_decade_change(datasets, holder)
-        else:
-            holder, start, end, direction = holders.get(args[0]), args[1], args[2], args[3]
-            change = change_between(holder_series(datasets, holder), start, end)
+    if name == "holder_change":
+        holder, start, end, direction = holders.get(args[0]), args[1], args[2], args[3]
+        change = change_between(holder_series(datasets, holder), start, end)
         shown = (f"{holder.label}: {fmt.usd_bn(change.start_value)} ({fmt.month(str(change.start))}) → "
                  f"{fmt.usd_bn(change.end_value)} ({fmt.month(str(change.end))})")
         return Measured(judge_direction(_direction(direction), change.change), shown, tuple(tic))

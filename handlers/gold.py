@@ -43,8 +43,8 @@ def answer_gold(query: GoldQuery, datasets: Datasets) -> Reply:
     all_base, ex_us = cross.all_official_gold, cross.ex_us_official_gold
     if all_base.first_quarter_end:
         all_line = (f"*Counting all official gold, the US's included*, gold passed foreign official Treasuries in "
-                    f"{fmt.quarter_end(all_base.first_quarter_end)} ({fmt.usd_bn(all_base.gold_usd_bn)} vs "
-                    f"{fmt.usd_bn(all_base.official_ust_usd_bn)}); ratio now {all_base.latest_ratio:.2f}.")
+                    f"{fmt.quarter_end(all_base.first_quarter_end)} ({fmt.usd_bn(all_base.gold_usd_bn, digits=2)} vs "
+                    f"{fmt.usd_bn(all_base.official_ust_usd_bn, digits=2)}); ratio now {all_base.latest_ratio:.2f}.")
     else:
         all_line = f"Counting all official gold, gold has not passed foreign official Treasuries (ratio {all_base.latest_ratio:.2f})."
     if ex_us.first_quarter_end:
@@ -68,8 +68,9 @@ def answer_gold(query: GoldQuery, datasets: Datasets) -> Reply:
             ("Foreign official Treasuries (TIC)", fmt.usd_bn(latest["official_ust_usd_bn"])),
             (f"Gold ex-US, {fmt.quarter_end(str(table.index[0]))}", f"{fmt.usd_bn(first['gold_ex_us_usd_bn'])} "
              f"(ratio {first['ratio_ex_us']:.2f})"),
-            ("Dollar share of FX reserves (IMF COFER)", f"{fmt.pct(usd_now['usd_share_pct'])} in {usd_now['quarter']}, "
-             f"from {fmt.pct(usd_then['usd_share_pct'])} in {usd_then['quarter']}"),
+            ("Dollar share of FX reserves (IMF COFER)", f"{fmt.pct(usd_now['usd_share_pct'])} in {usd_now['quarter']}"
+             + (f", from {fmt.pct(usd_then['usd_share_pct'])} in {usd_then['quarter']}"
+                if usd_then["quarter"] != usd_now["quarter"] else "")),
             ("Central-bank gold bought in 2025", f"{bought.value:,.0f} t (WGC)"),
         ]),
         context([

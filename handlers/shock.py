@@ -16,15 +16,29 @@ from handlers.reply import ChartRef, Reply, build, buttons, context, fields, hea
 from metrics import DEFAULT_MONTHS, Range, ShockInput, ShockResult, calibration_from_table, shock_impact
 
 
+def purchase_pace(series, month: str) -> tuple[float, str]:
+    """Net additions over the 12 months to ``month`` ($bn, 0 for a net seller) and the window start."""
+    start = f"{int(month[:4]) - 1}{month[4:]}"
+    if start not in series.index:
+        start = str(series.index.min())
+    return max(0.0, float(series.loc[month]) - float(series.loc[start])), start
+
+
 def shock_input(query: ShockQuery, datasets: Datasets, holder: Holder) -> tuple[ShockInput, str]:
-    """The model's input and the month whose holdings it uses."""
+    """The model's input and the month whose holdings it uses.
+
+    A sale takes ``percent`` of the holder's latest TIC holdings. A buyers' strike (``pause``)
+    takes ``percent`` of what the holder added over the last 12 months — a net seller forgoes
+    nothing by stopping purchases.
+    """
     series = holder_series(datasets, holder)
     month = str(series.index.max())
     params = calibration_table(datasets).set_index("parameter")["central"]
     total = total_series(datasets)
+    base = float(series.loc[month]) if query.mode == "sell" else purchase_pace(series, month)[0]
     return ShockInput(
         holder_label=holder.label,
-        holdings_usd_bn=float(series.loc[month]),
+        holdings_usd_bn=base,
         percent=query.percent,
         mode=query.mode,
         months=DEFAULT_MONTHS[query.mode],
@@ -55,9 +69,16 @@ def answer_shock(query: ShockQuery, datasets: Datasets, holders: HolderRegistry)
     shock = result.input
     verb = "sells" if query.mode == "sell" else "stops buying:"
     title = (f"If {holder.label} sells {query.percent:g}% of its Treasuries" if query.mode == "sell"
-             else f"If {holder.label} stops buying Treasuries ({query.percent:g}% of holdings forgone)")
-    size = (f"That is *{fmt.usd_bn(result.amount_usd_bn)}* — {query.percent:g}% of the "
-            f"{fmt.usd_bn(shock.holdings_usd_bn, digits=2 if shock.holdings_usd_bn >= 1000 else None)} TIC recorded for {holder.label} in {fmt.month(month)}")
+             else f"If {holder.label} stops buying Treasuries ({query.percent:g}% of its purchases forgone)")
+    if query.mode == "sell":
+        size = (f"That is *{fmt.usd_bn(result.amount_usd_bn)}* — {query.percent:g}% of the "
+                f"{fmt.usd_bn(shock.holdings_usd_bn, digits=2 if shock.holdings_usd_bn >= 1000 else None)} "
+                f"TIC recorded for {holder.label} in {fmt.month(month)}")
+    else:
+        pace, start = purchase_pace(holder_series(datasets, holder), month)
+        size = (f"That is *{fmt.usd_bn(result.amount_usd_bn)}* of purchases forgone over a year — {query.percent:g}% "
+                f"of the {fmt.usd_bn(pace)} {holder.label} added from {fmt.month(start)} to {fmt.month(month)}"
+                + (" (it was a net seller, so a buyers' strike changes nothing)" if pace == 0 else ""))
     shares = []
     if result.share_of_foreign_pct is not None:
         shares.append(f"{fmt.pct(result.share_of_foreign_pct)} of all foreign holdings")
@@ -78,7 +99,10 @@ def answer_shock(query: ShockQuery, datasets: Datasets, holders: HolderRegistry)
         years = ", ".join(f"year {y.year} {fmt.usd_bn(y.usd_bn.central)}" for y in result.extra_federal_interest_usd_bn)
         total = result.extra_federal_interest_10y_total_usd_bn
         pairs.append(("Extra federal interest (central)", years + (f"; 10-year total {fmt.usd_bn(total.central)}" if total else "")))
-    ratio = f" — {result.article_vs_central:.1f}× the literature's central estimate" if result.article_vs_central else ""
+    ratio = f" — {result.article_vs_central:.1f}× the central *lasting* estimate" if result.article_vs_central else ""
+    if result.short_run_10y_bp is not None:
+        position = "below" if result.article_bp < result.short_run_10y_bp.central else "above"
+        ratio += f"; {position} the central short-run overshoot of {fmt.bp(result.short_run_10y_bp.central)}"
     pairs.append(("The article's claim", f"{fmt.bp(result.article_bp)}{ratio}"))
     blocks = [
         header(title[:150]),

@@ -7,9 +7,10 @@ holds no numbers of its own.
 1. **Size.** S = holdings × percent / 100 ($bn).
 
    * ``mode="sell"``: the holder sells S, spread evenly over ``months`` (default 1).
-   * ``mode="pause"``: a buyers' strike. The holder *stops adding* for ``months`` (default 12);
-     ``percent`` is the purchases it forgoes over that window, as a percent of its holdings
-     (e.g. the EU members TIC lists grew their holdings ≈ 9% in 2025). Holdings do not fall;
+   * ``mode="pause"``: a buyers' strike. The holder *stops adding* for ``months`` (default 12).
+     The caller passes as ``holdings_usd_bn`` the purchases the holder would have made over
+     that window (its recent pace of net additions, zero for a net seller) and ``percent`` is
+     the share of them it forgoes (100% = a full strike). Holdings do not fall;
      the market must absorb S more than it otherwise would. No calibrated elasticity for a
      non-participation strike exists (yield-model §2, last bullet), so the strike is treated as
      a flow shock of the forgone amount S, using the same coefficients as a sale.
@@ -406,9 +407,9 @@ def shock_impact(shock: ShockInput, calibration: YieldCalibration) -> ShockResul
     else:
         meaning = (
             f"buyers' strike: {shock.holder_label} stops adding for {months} month"
-            f"{'s' if months > 1 else ''}, forgoing purchases of {shock.percent:g}% of its "
-            f"{_fmt_bn(shock.holdings_usd_bn)} = {_fmt_bn(amount)}; its holdings do not fall, "
-            "the market must absorb that much more (treated as a flow shock of that size)"
+            f"{'s' if months > 1 else ''}, forgoing {shock.percent:g}% of the "
+            f"{_fmt_bn(shock.holdings_usd_bn)} it would have bought = {_fmt_bn(amount)}; its holdings "
+            "do not fall, the market must absorb that much more (treated as a flow shock of that size)"
         )
 
     reading = _reading(shock, calibration, amount, long_run, short_run, capped, article, ratio)

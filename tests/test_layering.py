@@ -1,6 +1,7 @@
 """Imports flow one way: metrics ← handlers ← bot; metrics is pure and handlers do no network I/O."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,18 @@ FORBIDDEN = {
     "metrics": {"bot", "handlers", "slack_sdk", "slack_bolt", "matplotlib", "os", "pathlib", "io",
                 "apscheduler", "sqlalchemy", "urllib", "http", "requests", "socket", "logging", "open"},
     "handlers": {"bot", "urllib", "http", "socket", "requests", "sqlalchemy", "apscheduler",
-                 "slack_sdk.web", "slack_sdk.webhook", "slack_bolt", "matplotlib.pyplot"},
+                 "slack_sdk.web", "slack_sdk.webhook", "slack_sdk.WebClient", "slack_sdk.socket_mode",
+                 "slack_sdk.oauth", "slack_bolt", "matplotlib.pyplot", "pandas.read_csv"},
     "bot": {"matplotlib.pyplot"},
 }
+
+
+FILE_IO = re.compile(r"^(read_(csv|json|excel|parquet|table|html|sql|pickle|fwf|xml)|to_(csv|json|excel|parquet|pickle|sql|html|xml)|urlopen)$")
+for package in ("metrics", "handlers"):
+    FORBIDDEN[package] |= {"io:" + name for name in (
+        "read_csv", "read_json", "read_excel", "read_parquet", "read_table", "read_html", "read_sql", "read_pickle",
+        "read_fwf", "read_xml", "to_csv", "to_json", "to_excel", "to_parquet", "to_pickle", "to_sql", "to_html",
+        "to_xml", "urlopen")}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -27,6 +37,8 @@ def imported_modules(path: Path) -> set[str]:
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open":
             names.add("open")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and FILE_IO.match(node.func.attr):
+            names.add(f"io:{node.func.attr}")  # pd.read_csv(...), frame.to_csv(...): files or URLs
     return names
 
 
@@ -50,3 +62,8 @@ def test_the_checker_catches_a_violation(tmp_path):
     (tmp_path / "metrics" / "bad.py").write_text("import os\nfrom slack_sdk import WebClient\n")
     assert sorted(violations("metrics", root=tmp_path)) == ["metrics/bad.py imports os", "metrics/bad.py imports slack_sdk",
                                      "metrics/bad.py imports slack_sdk.WebClient"]
+    (tmp_path / "handlers").mkdir()
+    (tmp_path / "handlers" / "bad.py").write_text(
+        "import pandas as pd\nfrom slack_sdk import WebClient\nx = pd.read_csv('https://example.org/x.csv')\n")
+    assert sorted(violations("handlers", root=tmp_path)) == ["handlers/bad.py imports io:read_csv",
+                                                             "handlers/bad.py imports slack_sdk.WebClient"]

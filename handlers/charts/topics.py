@@ -163,7 +163,10 @@ def gold(datasets: Datasets) -> bytes:
     ax.set_ylabel("$ billions")
     ax.set_ylim(bottom=0)
     usd_axis(ax)
-    source_line(fig, f"Sources: {short_cite(datasets.source('gold_reserves'))}; {short_cite(datasets.source('treasury_holdings'))}")
+    gold_source = datasets.source("gold_reserves").publisher.split(" (")[0]
+    source_line(fig, f"Sources: {gold_source}, central-bank gold summed over reporters, quarter-ends to "
+                     f"{table.index[-1]} (later quarters have too few reporters); "
+                     f"{short_cite(datasets.source('treasury_holdings'))}, foreign official holdings")
     return to_png(fig)
 
 

@@ -14,17 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.harness import (
-    COMMANDS,
-    PYTHON,
-    RESULTS,
-    SlackApp,
-    burst,
-    command_request,
-    ms,
-    percentile,
-)
-from tests.bench.slackproc import GENERAL, fanout_channel
+from tests.bench.harness import COMMANDS, PYTHON, RESULTS, SlackApp, answered, ask, ms, percentile
+from tests.bench.slackproc import fanout_channel
 
 SINGLE_ROUNDS = 100  # one command at a time, each side
 BURSTS = 10  # bursts of CONCURRENT simultaneous commands, each side
@@ -67,32 +58,6 @@ def bare(slack_standin, echo_files):
                    BENCH_ECHO_PNG=str(echo_files / "chart.png")).wait_healthy()
     yield app
     app.stop()
-
-
-def response_url(slack) -> str:
-    # Reset Bot only uses response_url for ephemeral notes and errors; any call to it fails the run.
-    return f"{slack.root}/response/bench-unused"
-
-
-def ask(app, slack, texts, *, command="/reset", channels=None):
-    """Send texts at once (one connection each); all must be acknowledged with HTTP 200."""
-    channels = channels or [GENERAL] * len(texts)
-    requests = [command_request(app.port, text, command=command, channel=channel, response_url=response_url(slack))
-                for text, channel in zip(texts, channels)]
-    sent = burst(app.port, requests)
-    bad = [s for s in sent if s.status != 200]
-    assert not bad, f"{app.name}: {len(bad)} of {len(sent)} not acknowledged: {bad[0].status} {bad[0].body[:200]!r}"
-    return sent
-
-
-def answered(app, slack, texts, *, command="/reset", channels=None):
-    """Send texts at once and wait for every answer; returns (acks, seconds to each complete answer)."""
-    channels = channels or [fanout_channel(i) for i in range(len(texts))]
-    assert len(set(channels)) == len(channels), "one channel per command, to match answers to commands"
-    since = slack.seq()
-    sent = ask(app, slack, texts, command=command, channels=channels)
-    done = {row[5]: row[2] for row in slack.wait_completions(since, len(texts))}
-    return sent, [done[channel] - s.started_wall for s, channel in zip(sent, channels)]
 
 
 def text_for(i: int) -> str:

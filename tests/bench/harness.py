@@ -18,8 +18,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
+from tests.bench.slackproc import GENERAL, fanout_channel
 from tests.fakes.slack_requests import sign, slash_command_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -317,7 +318,7 @@ def http_get(port: int, path: str) -> int | None:
 
 # ---- the load client ----------------------------------------------------------------------
 
-def command_request(port: int, text: str, *, command: str = "/reset", channel: str = "C0000GEN01",
+def command_request(port: int, text: str, *, command: str = "/reset", channel: str = GENERAL,
                     response_url: str) -> bytes:
     """A complete HTTP/1.1 request, form-encoded and signed exactly like Slack's."""
     body = slash_command_body(text, command=command, channel_id=channel, response_url=response_url)
@@ -421,7 +422,29 @@ def _complete(conn: _Conn) -> bool:
     return len(conn.buf) >= conn.expected
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t0 = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - t0, value
+def response_url(slack: SlackStandIn) -> str:
+    # Reset Bot only uses response_url for ephemeral notes and errors; any call to it fails the run.
+    return f"{slack.root}/response/bench-unused"
+
+
+def ask(app: SlackApp, slack: SlackStandIn, texts: Sequence[str], *, command: str = "/reset",
+        channels: Sequence[str] | None = None) -> list[Sent]:
+    """Send texts at once (one connection each); all must be acknowledged with HTTP 200."""
+    channels = channels or [GENERAL] * len(texts)
+    requests = [command_request(app.port, text, command=command, channel=channel, response_url=response_url(slack))
+                for text, channel in zip(texts, channels)]
+    sent = burst(app.port, requests)
+    bad = [s for s in sent if s.status != 200]
+    assert not bad, f"{app.name}: {len(bad)} of {len(sent)} not acknowledged: {bad[0].status} {bad[0].body[:200]!r}"
+    return sent
+
+
+def answered(app: SlackApp, slack: SlackStandIn, texts: Sequence[str], *, command: str = "/reset",
+             channels: Sequence[str] | None = None) -> tuple[list[Sent], list[float]]:
+    """Send texts at once and wait for every answer; returns (acks, seconds to each complete answer)."""
+    channels = channels or [fanout_channel(i) for i in range(len(texts))]
+    assert len(set(channels)) == len(channels), "one channel per command, to match answers to commands"
+    since = slack.seq()
+    sent = ask(app, slack, texts, command=command, channels=channels)
+    done = {row[5]: row[2] for row in slack.wait_completions(since, len(texts))}
+    return sent, [done[channel] - s.started_wall for s, channel in zip(sent, channels)]

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from bot.app import make_client
+from bot.app import briefing_client
 from bot.briefings import METADATA_EVENT, BriefingService, BriefingSettings
 from bot.datastore import DataStore
 from bot.delivery import Destination, SlackDelivery
@@ -46,7 +46,7 @@ def make_service(db_url, settings, datasets, chart_cache, clock):
     def factory(owner="replica-a", **config):
         store = Store.connect(db_url, now=clock)
         stores.append(store)
-        client = make_client(settings)
+        client = briefing_client(settings)
         return BriefingService(store, DataStore(datasets), SlackDelivery(client, chart_cache), client,
                                config=BriefingSettings(**config), pacer=Pacer(sleep=lambda s: None), clock=clock,
                                owner=owner)
@@ -157,25 +157,41 @@ class TestDelivery:
         [row] = service.store.ledger()
         assert row.status == "missed"
 
-    def test_rate_limits_and_server_errors_are_retried(self, service, slack, clock):
+    def test_rate_limits_wait_and_server_errors_are_retried_after_checking_slack(self, service, slack, clock):
         subscribe_friday(service)
         slack.fail_next("chat.postMessage", status=429, retry_after=1)
         slack.fail_next("chat.postMessage", status=500)
         clock.now = FRIDAY_1630_LONDON
+        service.sync()  # the 429 is waited out; the 500 may have posted, so it is not retried blindly
+        assert service.store.ledger()[0].status == "failed"
+        clock.now += timedelta(minutes=1)
         service.sync()
         assert len(briefings(slack)) == 1
         assert [c.status for c in slack.calls("chat.postMessage")] == [429, 500, 200]
+        assert slack.calls("conversations.history")  # it looked before posting again
 
-    def test_a_persistent_failure_is_recorded_and_retried_by_the_next_sync(self, service, slack, clock):
+    def test_failures_are_retried_a_bounded_number_of_times(self, service, slack, clock):
         subscribe_friday(service)
-        slack.fail_next("chat.postMessage", status=500, times=3)  # outlasts the client's own retries
+        slack.fail_next("chat.postMessage", status=500, times=5)
+        clock.now = FRIDAY_1630_LONDON
+        for _ in range(5):
+            service.sync()
+            clock.now += timedelta(minutes=1)
+        [row] = service.store.ledger()
+        assert (row.status, row.attempts) == ("failed", 3)
+        assert briefings(slack) == []
+
+    def test_a_post_that_reached_slack_before_timing_out_is_not_posted_again(self, service, slack, clock):
+        subscribe_friday(service)
+        service.delivery.client.timeout = 1
+        slack.fail_next("chat.postMessage", delay=2)  # Slack posts it, but the answer comes too late
         clock.now = FRIDAY_1630_LONDON
         service.sync()
         assert service.store.ledger()[0].status == "failed"
         clock.now += timedelta(minutes=1)
         service.sync()
-        assert service.store.ledger()[0].status == "sent"
         assert len(briefings(slack)) == 1
+        assert service.store.ledger()[0].status == "sent"
 
     def test_a_removed_bot_pauses_the_subscription_with_the_reason_and_resumes_when_invited(self, service, slack, clock):
         subscribe_friday(service)
@@ -185,12 +201,65 @@ class TestDelivery:
         [sub] = service.store.channel_subscriptions(CHANNEL)
         assert sub.state == "paused" and "/invite @Reset Bot" in sub.pause_reason
         assert "paused" in dumps(service.handle(SubscriptionsQuery(), here()).blocks)
-        slack.set_bot_member(CHANNEL, True)
-        clock.now = FRIDAY_1630_LONDON + timedelta(days=7)
+        slack.set_bot_member(CHANNEL, True)  # someone ran /invite
+        clock.now = FRIDAY_1630_LONDON + timedelta(minutes=10)
         service.sync()
         assert service.store.channel_subscriptions(CHANNEL)[0].state == "active"
+        assert len(briefings(slack)) == 1  # the missed slot is still within the grace period
+        assert [d.status for d in service.store.ledger()] == ["sent"]
+
+    def test_paused_subscriptions_do_not_ask_slack_on_every_sync(self, service, slack, clock):
+        subscribe_friday(service)
+        slack.set_bot_member(CHANNEL, False)
+        clock.now = FRIDAY_1630_LONDON
+        service.sync()
+        before = len(slack.calls("conversations.info"))
+        for _ in range(5):
+            clock.now += timedelta(seconds=30)
+            service.sync()
+        assert len(slack.calls("conversations.info")) - before == 1
+
+    def test_an_unsubscribe_during_a_failing_delivery_stays_unsubscribed(self, service, slack, clock):
+        subscribe_friday(service)
+        sub_id = service.store.channel_subscriptions(CHANNEL)[0].id
+        slack.set_bot_member(CHANNEL, False)
+        service.store.set_state(sub_id, "removed", reason="unsubscribed")  # the user unsubscribes meanwhile
+        clock.now = FRIDAY_1630_LONDON
+        service.deliver_slot(sub_id, FRIDAY_1630_LONDON)
+        assert service.store.get(sub_id).state == "removed"
+
+    def test_when_the_clocks_go_back_a_repeated_time_is_delivered_once(self, service, slack, clock):
+        service.handle(SubscribeQuery(day="sun", at=time(2, 30), timezone="Europe/Berlin"), here())
+        sub_id = service.store.channel_subscriptions(CHANNEL)[0].id
+        first, second = datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc), datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)
+        clock.now = first
+        assert service.deliver_slot(sub_id, first) == "sent"
+        clock.now = second
+        assert service.deliver_slot(sub_id, second) == "already"
         assert len(briefings(slack)) == 1
-        assert [d.status for d in service.store.ledger()] == ["failed", "sent"]
+        assert [d.status for d in service.store.ledger()] == ["sent", "skipped"]
+
+    def test_a_slow_owner_whose_claim_was_taken_over_does_not_post(self, make_service, slack, clock):
+        slow, other = make_service("slow", claim_timeout=timedelta(seconds=30)), make_service("other", claim_timeout=timedelta(seconds=30))
+        subscribe_friday(slow)
+        sub = slow.store.channel_subscriptions(CHANNEL)[0]
+        clock.now = FRIDAY_1630_LONDON
+        claim = slow.store.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
+                                 kind="scheduled", owner="slow", claim_timeout=timedelta(seconds=30))
+        clock.now += timedelta(minutes=1)
+        assert other.deliver_slot(sub.id, FRIDAY_1630_LONDON) == "sent"  # took the stale claim over
+        assert slow._post(claim, "Europe/London", "weekly", here()) == "lost"  # the slow one wakes up
+        assert len(briefings(slack)) == 1
+
+    def test_one_broken_subscription_does_not_stop_the_others(self, service, slack, clock):
+        subscribe_friday(service)
+        slack.add_channel("C0000OTHER", "other")
+        broken = service.store.add_subscription(team_id="T", channel_id="C0000OTHER", created_by="U",
+                                                weekday="fri", at_time="16:30", timezone_name="Mars/Olympus")
+        assert broken.id
+        clock.now = FRIDAY_1630_LONDON
+        service.sync()
+        assert len(briefings(slack)) == 1
 
     def test_a_claim_left_by_a_crash_after_posting_is_recovered_not_reposted(self, make_service, slack, clock):
         dead, alive = make_service("dead", claim_timeout=timedelta(seconds=30)), make_service("alive", claim_timeout=timedelta(seconds=30))

@@ -137,3 +137,72 @@ def test_a_newer_schema_is_refused(db_url, store):
         conn.execute(update(schema_version).values(version=SCHEMA_VERSION + 1))
     with pytest.raises(StoreError, match="newer than this bot"):
         Store.connect(db_url)
+
+
+def test_concurrent_identical_subscribes_record_one(store):
+    results, barrier = [], threading.Barrier(4)
+
+    def add():
+        barrier.wait()
+        try:
+            results.append(subscribe(store).id)
+        except StoreError:
+            results.append(None)
+
+    threads = [threading.Thread(target=add) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len([r for r in results if r is not None]) == 1
+    assert len(store.channel_subscriptions("C0000GEN01")) == 1
+
+
+def test_concurrent_different_subscribes_respect_the_per_channel_limit(store):
+    barrier = threading.Barrier(6)
+
+    def add(n):
+        barrier.wait()
+        try:
+            subscribe(store, at_time=f"1{n}:00")
+        except StoreError:
+            pass
+
+    threads = [threading.Thread(target=add, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(store.channel_subscriptions("C0000GEN01")) == MAX_PER_CHANNEL
+
+
+def test_a_removed_subscription_cannot_be_paused_back_to_life(store):
+    sub = subscribe(store)
+    store.set_state(sub.id, "removed", reason="unsubscribed")
+    assert not store.set_state(sub.id, "paused", reason="not_in_channel")
+    assert store.get(sub.id).state == "removed"
+
+
+def test_two_send_nows_in_one_second_post_once(store):
+    first = store.claim(subscription_id=None, channel_id="C0000GEN01", slot_utc=SLOT, kind="now", owner="a",
+                        claim_timeout=TIMEOUT)
+    second = store.claim(subscription_id=None, channel_id="C0000GEN01", slot_utc=SLOT, kind="now", owner="b",
+                         claim_timeout=TIMEOUT)
+    assert first is not None and second is None
+
+
+def test_a_claim_renewed_before_posting_is_not_taken_over(store, clock):
+    sub = subscribe(store)
+    mine = claim(store, sub, "slow")
+    clock.now += TIMEOUT - timedelta(seconds=5)
+    assert store.still_mine(mine)  # renewed just before the post
+    clock.now += timedelta(seconds=10)
+    assert claim(store, sub, "other") is None
+
+
+def test_hosting_providers_postgres_urls_are_accepted(monkeypatch):
+    seen = {}
+    monkeypatch.setattr("bot.store.create_engine", lambda url, **kw: seen.setdefault("url", url) and None)
+    monkeypatch.setattr(Store, "migrate", lambda self: SCHEMA_VERSION)
+    Store.connect("postgres://u:p@db:5432/reset")
+    assert seen["url"] == "postgresql+psycopg://u:p@db:5432/reset"

@@ -1,0 +1,59 @@
+"""Section 3: each chart's render time, in this process, against an empty chart of the same size.
+
+The render *count* (once per chart and data version, across 1,000 requests) is measured over
+HTTP in bench_1_slack.py; this file times the renderer itself and checks that repeated renders
+do not grow the process (figures and PNG buffers are released).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+from tests.bench.harness import RESULTS, ms, rss_mb
+
+CHARTS = ("gap", "holdings", "holdings:china", "europe", "buying", "refinancing", "gold", "shock:eu:20:sell",
+          "shock:china:10:pause")
+REPEATS = 3
+LEAK_RENDERS = 20
+
+
+def empty_chart() -> bytes:
+    """The floor: a styled 1200×675 figure with one line, drawn and PNG-encoded."""
+    from handlers.charts.style import new_figure, to_png
+
+    fig, ax = new_figure("Baseline", "an empty chart of the same size and style")
+    ax.plot([0, 1], [0, 1])
+    return to_png(fig)
+
+
+def test_render_times():
+    from bot.datasets import default_data_dir, load_datasets
+    from handlers.charts import render
+
+    datasets = load_datasets(default_data_dir())
+    empty_chart()  # first draw loads fonts: not part of any chart's time
+    baseline = statistics.median(_time(empty_chart) for _ in range(REPEATS))
+    for key in CHARTS:
+        times = [_time(lambda: render(key, datasets)) for _ in range(REPEATS)]
+        median = statistics.median(times)
+        RESULTS.add("3 charts", f"render {key} (median of {REPEATS}; PNG {len(render(key, datasets)) // 1024} KB)",
+                    ms(median), baseline=f"empty chart {ms(baseline)}", ratio=median / baseline)
+
+    # Leak check: the same chart drawn again and again must not grow the process.
+    for _ in range(3):
+        render("holdings", datasets)
+    before = rss_mb(os.getpid())
+    for _ in range(LEAK_RENDERS):
+        render("holdings", datasets)
+    growth = rss_mb(os.getpid()) - before
+    RESULTS.add("3 charts", f"RSS growth over {LEAK_RENDERS} more renders of one chart", f"{growth:+.1f} MB",
+                target="< 10 MB (no figure leak)", ok=growth < 10)
+    assert growth < 10
+
+
+def _time(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
