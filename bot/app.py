@@ -30,7 +30,7 @@ from bot.delivery import Destination, SlackDelivery
 from bot.errors import explain
 from bot.settings import Settings
 from handlers import charts as chart_renderers
-from handlers.answer import answer
+from handlers.answer import answer, cached_answer
 from handlers.errors import UsageError
 from handlers.home import home_view
 from handlers.parsing import parse
@@ -92,7 +92,7 @@ class Replier:
             else:
                 snapshot = self.data.current()
                 datasets = snapshot.datasets
-                reply = answer(query, datasets, snapshot.holders)
+                reply = cached_answer(query, datasets, snapshot.holders)  # computed once per data version
             self.delivery.deliver(reply, dest, datasets)
         except Exception as exc:  # every failure becomes a message to the asker, never silence
             self.delivery.tell_user(dest, explain(exc, where=query.kind))

@@ -91,6 +91,7 @@ class BriefingService:
         self.scheduler: BackgroundScheduler | None = None
         self._sync_lock = threading.Lock()
         self._paused_checked: dict[int, datetime] = {}
+        self._stopping = False
 
     # ---- commands (`/reset subscribe` …) ---------------------------------------------------
     def handle(self, query: Query, dest: Destination) -> Reply | None:
@@ -220,7 +221,7 @@ class BriefingService:
             except (SlackClientError, OSError) as exc:
                 self.store.finish(claim, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
                 return "failed:transient"
-            if outcome == "sent":
+            if outcome == "sent" and sub.state == "paused":  # no write transaction per briefing when active
                 self.store.set_state(sub.id, "active", only_from=("paused",))
             return outcome
         except Exception:  # never let one subscription break the scheduler
@@ -281,19 +282,25 @@ class BriefingService:
                           "misfire_grace_time": int(self.config.grace.total_seconds())},
         )
         self.scheduler = scheduler
+        self._stopping = False
         scheduler.add_job(self.sync, "interval", seconds=self.config.sync_interval.total_seconds(), id=SYNC_JOB,
                           replace_existing=True, next_run_time=datetime.now(timezone.utc))
         scheduler.start()
         logger.info("briefing scheduler started (owner %s)", self.owner)
 
     def shutdown(self) -> None:
-        if self.scheduler is not None:
+        """Stop the scheduler after any running sync: APScheduler's shutdown holds its job-store
+        lock while waiting for jobs, and a sync inside get_jobs() would wait on it forever."""
+        if self.scheduler is None:
+            return
+        self._stopping = True
+        with self._sync_lock:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
 
     def sync(self) -> None:
         """Rebuild jobs from the database (changes by other replicas), catch up, resume, retry."""
-        if not self._sync_lock.acquire(blocking=False):
+        if self._stopping or not self._sync_lock.acquire(blocking=False):
             return
         try:
             live = self.store.live_subscriptions()
@@ -303,10 +310,11 @@ class BriefingService:
                     if job.id.startswith("sub-") and job.id not in wanted:
                         job.remove()
             now = self.clock()
+            known = self._latest_slot_rows(live, now)  # one query for all, not two per subscription
             for sub in live:
                 try:  # one bad row must not stop the others
                     self._schedule(sub)
-                    self._sync_one(sub, now)
+                    self._sync_one(sub, now, known)
                 except Exception:
                     logger.exception("sync of subscription %s failed; will try again", sub.id)
         except Exception:
@@ -314,17 +322,38 @@ class BriefingService:
         finally:
             self._sync_lock.release()
 
-    def _sync_one(self, sub: Subscription, now: datetime) -> None:
+    def _sync_one(self, sub: Subscription, now: datetime,
+                  known: dict[int, tuple[datetime, list[Delivery]]] | None = None) -> None:
         if sub.state == "paused":
             if not self._membership_restored(sub, now):
                 return
             self.store.set_state(sub.id, "active", only_from=("paused",))
             sub = self.store.get(sub.id) or sub
-        slot = latest_slot(sub.weekday, sub.at_time, sub.timezone, now)
+            known = None  # the state changed: read this one afresh
+        slot, rows = (known or {}).get(sub.id, (None, None))
+        slot = slot or latest_slot(sub.weekday, sub.at_time, sub.timezone, now)
         if slot <= sub.created_at:
             return
-        if not self.store.has_slot(sub.id, slot) or self._retryable(sub.id, slot):
+        if rows is None:  # not read in the batch: ask the database
+            if not self.store.has_slot(sub.id, slot) or self._retryable(sub.id, slot):
+                self.deliver_slot(sub.id, slot)
+        elif not rows or self._retryable(sub.id, slot, rows=rows, state=sub.state):
             self.deliver_slot(sub.id, slot)
+
+    def _latest_slot_rows(self, live: list[Subscription], now: datetime) -> dict[int, tuple[datetime, list[Delivery]]]:
+        """Each live subscription's latest slot and its ledger rows, the rows read in one query."""
+        slots: dict[int, datetime] = {}
+        for sub in live:
+            try:
+                slots[sub.id] = latest_slot(sub.weekday, sub.at_time, sub.timezone, now)
+            except Exception:  # a bad row is reported by _sync_one; it must not stop the batch
+                continue
+        try:
+            found = self.store.slot_rows(slots)
+        except Exception:
+            logger.exception("could not read the ledger in one query; checking subscriptions one by one")
+            return {}
+        return {sub_id: (slot, found.get(sub_id, [])) for sub_id, slot in slots.items()}
 
     def _membership_restored(self, sub: Subscription, now: datetime) -> bool:
         """Ask Slack (at most every few minutes per subscription) whether the bot can post again."""
@@ -334,11 +363,15 @@ class BriefingService:
         self._paused_checked[sub.id] = now
         return self._can_post(sub.channel_id)
 
-    def _retryable(self, subscription_id: int, slot: datetime) -> bool:
-        rows = [d for d in self.store.ledger(subscription_id=subscription_id) if d.slot_utc == slot]
+    def _retryable(self, subscription_id: int, slot: datetime, *, rows: list[Delivery] | None = None,
+                   state: str | None = None) -> bool:
+        if rows is None:
+            rows = [d for d in self.store.ledger(subscription_id=subscription_id) if d.slot_utc == slot]
         now = self.clock()
-        sub = self.store.get(subscription_id)
-        active = sub is not None and sub.state == "active"
+        if state is None:
+            sub = self.store.get(subscription_id)
+            state = sub.state if sub is not None else None
+        active = state == "active"
         return any(
             # a slot that failed because of the channel is retried once the bot can post there again
             (d.status == "failed" and d.attempts < MAX_ATTEMPTS and (active or d.error not in PAUSING_ERRORS))

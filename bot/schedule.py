@@ -8,6 +8,7 @@ computes slots here, so "09:00 Europe/Berlin" stays 09:00 local across daylight-
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -19,27 +20,34 @@ DEFAULT_DAY = "mon"
 DEFAULT_TIME = time(9, 0)
 
 
+@lru_cache(maxsize=1024)
 def trigger(weekday: str, at_time: str, tz: str) -> CronTrigger:
+    """The weekly cron for a schedule. Cached: triggers are immutable, many subscriptions share a
+    schedule, and the scheduler's sync pass asks for every subscription's trigger every 30 s."""
     hour, minute = (int(part) for part in at_time.split(":"))
     return CronTrigger(day_of_week=weekday, hour=hour, minute=minute, second=0, timezone=ZoneInfo(tz))
 
 
 def next_slot(weekday: str, at_time: str, tz: str, after: datetime) -> datetime:
     """The first slot strictly after ``after``, in UTC."""
-    fire = trigger(weekday, at_time, tz).get_next_fire_time(None, after + timedelta(seconds=1))
-    assert fire is not None  # a weekly cron always has a next time
-    return fire.astimezone(timezone.utc)
+    return _fire_after(trigger(weekday, at_time, tz), after)
 
 
 def latest_slot(weekday: str, at_time: str, tz: str, now: datetime) -> datetime:
     """The most recent slot at or before ``now``, in UTC (at most a week back)."""
-    week_ago = now - timedelta(days=7, minutes=1)
-    slot = next_slot(weekday, at_time, tz, week_ago)
+    cron = trigger(weekday, at_time, tz)  # built once: the scheduler's sync asks this for every subscription
+    slot = _fire_after(cron, now - timedelta(days=7, minutes=1))
     while True:
-        following = next_slot(weekday, at_time, tz, slot)
+        following = _fire_after(cron, slot)
         if following > now:
             return slot
         slot = following
+
+
+def _fire_after(cron: CronTrigger, after: datetime) -> datetime:
+    fire = cron.get_next_fire_time(None, after + timedelta(seconds=1))
+    assert fire is not None  # a weekly cron always has a next time
+    return fire.astimezone(timezone.utc)
 
 
 def describe(weekday: str, at_time: str, tz: str) -> str:

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_PER_CHANNEL = 3  # a few per channel: more is almost always a mistake
 
 State = Literal["active", "paused", "removed"]
@@ -100,6 +100,10 @@ _now_kind = deliveries.c.kind == "now"
 one_send_now_per_second = Index(
     "reset_deliveries_one_send_now", deliveries.c.channel_id, deliveries.c.slot_utc, unique=True,
     sqlite_where=_now_kind, postgresql_where=_now_kind)
+# Version 3: `last_sent` (run for every briefing) finds a channel's latest delivery by index
+# instead of scanning the whole ledger, which grows by one row per channel every week.
+deliveries_by_channel = Index(
+    "reset_deliveries_by_channel", deliveries.c.channel_id, deliveries.c.status, deliveries.c.finished_at)
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ MIGRATIONS: list[Callable[[Any], None]] = [
     lambda conn: metadata.create_all(conn, tables=[subscriptions, deliveries]),
     lambda conn: (one_schedule_per_channel.create(conn, checkfirst=True),
                   one_send_now_per_second.create(conn, checkfirst=True)),
+    lambda conn: deliveries_by_channel.create(conn, checkfirst=True),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -319,6 +324,23 @@ class Store:
             return conn.execute(select(deliveries.c.id).where(
                 (deliveries.c.subscription_id == subscription_id) & (deliveries.c.slot_utc == utc(slot_utc))
                 & (deliveries.c.kind == "scheduled"))).first() is not None
+
+    def slot_rows(self, slots: dict[int, datetime]) -> dict[int, list[Delivery]]:
+        """The scheduled ledger rows of each subscription's given slot, in one query (`sync` asks for
+        every live subscription's latest slot on each pass; one query per subscription was an N+1)."""
+        wanted = {(sub_id, utc(slot)) for sub_id, slot in slots.items()}
+        found: dict[int, list[Delivery]] = {sub_id: [] for sub_id in slots}
+        if not wanted:
+            return found
+        since = min(slot for _, slot in wanted)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(deliveries).where(
+                (deliveries.c.kind == "scheduled") & (deliveries.c.slot_utc >= since)
+            ).order_by(deliveries.c.slot_utc, deliveries.c.id))
+            for row in rows:
+                if (row.subscription_id, utc(row.slot_utc)) in wanted:
+                    found[row.subscription_id].append(self._delivery(row))
+        return found
 
     def ledger(self, subscription_id: int | None = None, channel_id: str | None = None) -> list[Delivery]:
         query = select(deliveries).order_by(deliveries.c.slot_utc, deliveries.c.id)

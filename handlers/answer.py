@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from handlers.buying import answer_buying
 from handlers.claims import answer_claims
 from handlers.datasets import Datasets
@@ -39,3 +41,38 @@ def answer(query: Query, datasets: Datasets, holders: HolderRegistry) -> Reply:
         case "sources":
             return answer_sources(query, datasets)
     raise ValueError(f"{query.kind!r} is not answered by handlers.answer")
+
+
+#: Kinds whose reply is a pure function of (query, datasets). `sources` reads the clock (the data's
+#: age) and `help` needs no data, so those are always built afresh.
+MEMO_KINDS = frozenset({"gap", "holdings", "buying", "refinancing", "shock", "gold", "claims"})
+_MEMO_MAX = 512  # replies per data version; distinct shock scenarios are the only unbounded kind
+_memo: dict[str, tuple[Datasets, dict[Query, Reply]]] = {}
+_memo_lock = threading.Lock()
+
+
+def cached_answer(query: Query, datasets: Datasets, holders: HolderRegistry) -> Reply:
+    """`answer`, memoised per data version: the same question about the same data is computed once.
+
+    A reply costs 5–60 ms of pandas work and is asked for again and again (every `/reset gap`,
+    the briefing's topic of the week for each channel), while the data change a few times a week.
+    Keyed by ``datasets.version`` *and* the datasets object itself, so two different objects that
+    happen to share a version string never see each other's replies. Replies are frozen values.
+    """
+    if query.kind not in MEMO_KINDS:
+        return answer(query, datasets, holders)
+    with _memo_lock:
+        entry = _memo.get(datasets.version)
+        if entry is None or entry[0] is not datasets:
+            if len(_memo) >= 4:  # versions change rarely; keep the memo small
+                _memo.clear()
+            entry = _memo[datasets.version] = (datasets, {})
+        replies = entry[1]
+        reply = replies.get(query)
+    if reply is None:
+        reply = answer(query, datasets, holders)  # outside the lock: concurrent misses may both compute
+        with _memo_lock:
+            if len(replies) >= _MEMO_MAX:
+                replies.clear()
+            replies[query] = reply
+    return reply

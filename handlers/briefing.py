@@ -9,13 +9,13 @@ briefing's "since last time".
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block
 
 from handlers import formatting as fmt
-from handlers.answer import answer
+from handlers.answer import cached_answer
 from handlers.datasets import Datasets
 from handlers.gap import latest_position
 from handlers.holders import EU, HolderRegistry
@@ -51,6 +51,24 @@ def headline(datasets: Datasets, holders: HolderRegistry) -> dict[str, Any]:
     }
 
 
+_per_version: dict[str, tuple[Datasets, dict[str, Any]]] = {}
+
+
+def _once(datasets: Datasets, key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per data version: a fan-out builds one briefing per channel, and the
+    headline and facts it looks up (milliseconds of pandas each) are the same for all of them.
+    Keyed by the version *and* the datasets object, like `handlers.answer.cached_answer`."""
+    entry = _per_version.get(datasets.version)
+    if entry is None or entry[0] is not datasets:
+        if len(_per_version) >= 4:  # versions change rarely; keep the memo small
+            _per_version.clear()
+        entry = _per_version[datasets.version] = (datasets, {})
+    values = entry[1]
+    if key not in values:
+        values[key] = compute()  # concurrent first calls may both compute: same value
+    return values[key]
+
+
 def _since(now: dict[str, Any], before: dict[str, Any] | None, key: str, period_key: str, unit: str) -> str:
     if before is None or key not in before:
         return ""
@@ -77,7 +95,7 @@ def briefing_reply(
     changes: list[str] | None = None,
 ) -> tuple[Reply, dict[str, Any]]:
     """The briefing for ``slot`` (an aware datetime) in time zone ``tz``, and its headline."""
-    now = headline(datasets, holders)
+    now = dict(_once(datasets, "headline", lambda: headline(datasets, holders)))  # a copy: it is stored
     local = slot.astimezone(ZoneInfo(tz))
     pairs = [
         (f"Foreign-owned US assets ({now['iip_period']})",
@@ -99,14 +117,14 @@ def briefing_reply(
         what_changed = ["No new official data since the last briefing."] + what_changed
 
     topic = topic_of_week(local.date())
-    topic_reply = answer(parse(topic, holders), datasets, holders)
+    topic_reply = cached_answer(parse(topic, holders), datasets, holders)
     # The topic's first two sections, and always its caveats (context blocks other than sources).
     sections = [b for b in topic_reply.blocks if b["type"] == "section"][:2]
     caveats = [b for b in topic_reply.blocks if b["type"] == "context"
                and not b["elements"][0].get("text", "").startswith("Sources:")]
     topic_blocks = sections + caveats
     days_left = (date(WALL_YEAR + 1, 1, 1) - local.date()).days
-    claim = fact(datasets, "refi_2026_claim_usd_bn")
+    claim = _once(datasets, "refi_claim", lambda: fact(datasets, "refi_2026_claim_usd_bn"))
     countdown = (f"*{days_left} days* left in {WALL_YEAR}, the year of the claimed {fmt.usd_bn(claim.value)} "
                  "refinancing wall (`/reset refinancing` for what really matures)." if days_left > 0 else
                  f"{WALL_YEAR}, the year of the claimed {fmt.usd_bn(claim.value)} refinancing wall, is over.")
@@ -121,7 +139,7 @@ def briefing_reply(
         section(countdown),
     ]
     sources = [datasets.source("iip_quarterly"), datasets.source("treasury_holdings"),
-               fact(datasets, "ten_year_yield_pct").source, *topic_reply.sources]
+               _once(datasets, "ten_year", lambda: fact(datasets, "ten_year_yield_pct")).source, *topic_reply.sources]
     footer = context([f"Delivered {schedule} ({local.tzname()}). `/reset subscriptions` to manage, "
                       "`/reset unsubscribe` to stop."])
     reply = build([b for b in blocks if b is not None] + [footer],

@@ -11,8 +11,15 @@ so `time.process_time()` here counts only the bot — the ledger, composing each
 chart cache and slack_sdk's side of every HTTP call. The stand-in's own CPU is read from its
 /bench/stats and shown for information.
 
+The ledger is not empty: each subscription has a year (52 weeks) of delivered briefings, as
+after a year in service, so queries that scan the ledger show up.
+
 Baseline: the same 1,000 channels sent the same briefing (built once) through the same
 `SlackDelivery` and client with the chart already cached: the cost of the Slack calls alone.
+
+The same service's `sync()` pass — run every 30 s by the scheduler to rebuild jobs, catch up and
+retry — is timed too, on its steady-state second pass with all 1,000 jobs scheduled (APScheduler
+started paused, so nothing fires); baseline: reading the live subscriptions alone.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ CHANNELS = 1000
 WORKERS = 10  # BriefingService.start: JobExecutor(max_workers=10)
 SLOT = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)  # a Monday, 09:00 in each of these zones
 ZONES = ("Europe/London", "UTC", "Africa/Abidjan", "Atlantic/Reykjavik")  # all UTC+0 on that day
+HISTORY_WEEKS = 52
 CPU_TARGET = 0.005
 
 
@@ -66,11 +74,13 @@ def test_briefing_fanout(slack_standin, tmp_path):
         return BriefingService(store, data, SlackDelivery(client, charts, retry_handlers()), client,
                                pacer=Pacer(sleep=lambda seconds: None), clock=clock, owner=owner)
 
+    clock.now = SLOT - timedelta(weeks=HISTORY_WEEKS + 1)
     ids = [store.add_subscription(team_id="T0000FAKE1", channel_id=fanout_channel(n), created_by="U0000USER1",
                                   weekday="mon", at_time="09:00", timezone_name=ZONES[n % len(ZONES)]).id
            for n in range(CHANNELS)]
     warm_id = store.add_subscription(team_id="T0000FAKE1", channel_id=GENERAL, created_by="U0000USER1",
                                      weekday="mon", at_time="09:00", timezone_name="UTC").id
+    seed_history(store, data, ids)
     clock.now = SLOT + timedelta(seconds=5)
 
     # Warm the code paths (imports, connection pool, SQL compilation) on another channel with a
@@ -89,7 +99,8 @@ def test_briefing_fanout(slack_standin, tmp_path):
     _, calls = slack.calls(seq, ("chat.postMessage", "files.completeUploadExternal"))
     posted = sum(1 for c in calls if c[1] == "chat.postMessage" and c[4])
     shared = sum(1 for c in calls if c[1] == "files.completeUploadExternal" and c[4])
-    ledger = [d for d in store.ledger() if d.subscription_id in set(ids)]
+    wanted = set(ids)
+    ledger = [d for d in store.ledger() if d.slot_utc == SLOT and d.subscription_id in wanted]
     slack.reset()
 
     # Baseline: the same briefing, built once, delivered to the same channels by the same client.
@@ -104,6 +115,25 @@ def test_briefing_fanout(slack_standin, tmp_path):
                       range(CHANNELS)))
     base_wall, base_cpu = time.perf_counter() - base_wall, time.process_time() - base_cpu
     slack.reset()
+
+    # The scheduler's sync pass over the same 1,000 subscriptions (all delivered, none due).
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    clock.now = SLOT + timedelta(minutes=1)
+    fanout.scheduler = BackgroundScheduler(timezone=timezone.utc)
+    fanout.scheduler.start(paused=True)
+    try:
+        fanout.sync()  # first pass schedules the 1,000 jobs
+        sync_cpu, sync_wall = time.process_time(), time.perf_counter()
+        fanout.sync()
+        sync_wall, sync_cpu = time.perf_counter() - sync_wall, time.process_time() - sync_cpu
+        assert len(fanout.scheduler.get_jobs()) == CHANNELS + 1
+    finally:
+        fanout.scheduler.shutdown(wait=False)
+        fanout.scheduler = None
+    floor_cpu = time.process_time()
+    store.live_subscriptions()
+    floor_cpu = time.process_time() - floor_cpu
     store.engine.dispose()
 
     per_channel, base_per_channel = cpu / CHANNELS, base_cpu / CHANNELS
@@ -115,8 +145,33 @@ def test_briefing_fanout(slack_standin, tmp_path):
     RESULTS.add("4 fan-out", "chart renders during the fan-out", str(charts.renders),
                 baseline="1 topic chart", target="= 1", ok=charts.renders == 1)
     RESULTS.add("4 fan-out", "stand-in CPU per channel (other process, not counted)", ms(slack_cpu / CHANNELS))
+    RESULTS.add("4 fan-out", f"scheduler sync pass (every 30 s), {CHANNELS:,} subscriptions: CPU (wall {ms(sync_wall)})",
+                ms(sync_cpu), baseline=f"read subscriptions {ms(floor_cpu)}", ratio=sync_cpu / floor_cpu)
     assert outcomes == ["sent"] * CHANNELS, {o: outcomes.count(o) for o in set(outcomes)}
     assert (posted, shared) == (CHANNELS, CHANNELS)
     assert len(ledger) == CHANNELS and all(d.status == "sent" and d.message_ts for d in ledger)
     assert charts.renders == 1
     assert per_channel < CPU_TARGET, f"{per_channel * 1000:.2f} ms CPU per channel"
+
+
+def seed_history(store, data, ids) -> None:
+    """A year of delivered briefings per subscription, written straight into the ledger."""
+    import json
+
+    from sqlalchemy import insert
+
+    from bot.store import deliveries
+    from handlers.briefing import headline
+
+    snapshot = data.current()
+    headline_json = json.dumps(headline(snapshot.datasets, snapshot.holders))
+    rows = []
+    for week in range(1, HISTORY_WEEKS + 1):
+        slot = SLOT - timedelta(weeks=week)
+        for n, sub_id in enumerate(ids):
+            rows.append({"subscription_id": sub_id, "channel_id": fanout_channel(n), "slot_utc": slot,
+                         "kind": "scheduled", "status": "sent", "owner": "bench-history", "claimed_at": slot,
+                         "finished_at": slot + timedelta(seconds=2), "attempts": 1, "message_ts": f"{week}.{n:06d}",
+                         "data_version": snapshot.datasets.version, "headline_json": headline_json})
+    with store.engine.begin() as conn:
+        conn.execute(insert(deliveries), rows)

@@ -7,6 +7,8 @@ wrapping module functions before `serve` looks them up, and nothing else changes
     POST /bench/publish   publish a copy of the datasets in service under a new data version
                           (what a data refresh does), so the next request for each chart is cold
     GET  /bench/stats     the ChartCache's render count, data version, RSS and CPU seconds
+    POST /bench/hold      (diagnostic) keep replies queued instead of starting them …
+    POST /bench/release   … and start them all now: separates the ack path from the reply work
 
 Sections 5 and 6 (cold start, memory) start the plain `reset-bot serve` instead.
 """
@@ -26,12 +28,25 @@ from bot import cli
 
 _runtime: dict[str, object] = {}
 _versions = itertools.count(1)
+_held: list[tuple] | None = None  # replies queued while /bench/hold is on
 
 
 def _capture_runtime(build):
     def build_runtime(*args, **kwargs):
         runtime = build(*args, **kwargs)
         _runtime["runtime"] = runtime
+        replier = runtime.app._reset_replier
+        submit = replier.submit
+
+        def maybe_hold(query, dest):
+            held = _held
+            if held is None:
+                submit(query, dest)
+            else:
+                held.append((query, dest))
+
+        replier.submit = maybe_hold  # the listeners look it up on each command
+        replier._bench_submit = submit
         return runtime
     return build_runtime
 
@@ -44,8 +59,17 @@ def _with_control(make_wsgi):
             path = environ.get("PATH_INFO", "")
             if not path.startswith("/bench/"):
                 return inner(environ, start_response)
+            global _held
             runtime = _runtime["runtime"]
-            if path == "/bench/publish":
+            if path == "/bench/hold":
+                _held = []
+                body = {"ok": True}
+            elif path == "/bench/release":
+                held, _held = _held or [], None
+                for query, dest in held:
+                    runtime.app._reset_replier._bench_submit(query, dest)
+                body = {"ok": True, "released": len(held)}
+            elif path == "/bench/publish":
                 current = runtime.data.current().datasets
                 version = f"bench{os.getpid() % 1000:03d}{next(_versions):04d}"
                 runtime.data.publish(dataclasses.replace(current, version=version))

@@ -296,10 +296,14 @@ class SlackApp(Process):
         with NO_PROXY.open(f"http://{LOOPBACK}:{self.port}/bench/stats", timeout=10) as response:
             return json.loads(response.read())
 
-    def publish(self) -> str:
-        request = urllib.request.Request(f"http://{LOOPBACK}:{self.port}/bench/publish", data=b"", method="POST")
+    def control(self, name: str) -> dict[str, Any]:
+        """POST /bench/<name> (tests/bench/botproc.py only)."""
+        request = urllib.request.Request(f"http://{LOOPBACK}:{self.port}/bench/{name}", data=b"", method="POST")
         with NO_PROXY.open(request, timeout=10) as response:
-            return json.loads(response.read())["data_version"]
+            return json.loads(response.read())
+
+    def publish(self) -> str:
+        return self.control("publish")["data_version"]
 
 
 def http_get(port: int, path: str) -> int | None:

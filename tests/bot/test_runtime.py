@@ -1,0 +1,28 @@
+"""`reset-bot serve` builds one runtime: the app, the briefing scheduler and the data jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from bot.delivery import Destination
+from handlers.queries import BriefingQuery
+from tests.conftest import CHANNEL, USER
+
+
+def test_the_scheduler_runs_briefings_a_daily_refresh_and_reloads(runtime):
+    runtime.start()
+    try:
+        jobs = {job.id: job for job in runtime.briefings.scheduler.get_jobs()}
+        assert {"reset-sync", "reset-refresh", "reset-reload"} <= set(jobs)
+        refresh = jobs["reset-refresh"].next_run_time
+        assert (refresh.hour, refresh.minute) == (6, 15)  # daily, 06:15 UTC
+        assert jobs["reset-reload"].trigger.interval == timedelta(minutes=5)
+    finally:
+        runtime.stop()
+
+
+def test_a_briefing_lists_what_changed_in_the_data(runtime, slack):
+    runtime.briefings.changes = lambda since: ["TIC: new month Apr 2026 — foreign holdings $9,352.6bn"]
+    runtime.briefings.handle(BriefingQuery(), Destination(CHANNEL, USER, None, "T"))
+    [message] = [m for m in slack.messages(CHANNEL) if m.get("metadata")]
+    assert "TIC: new month Apr 2026" in str(message["blocks"])
