@@ -19,7 +19,7 @@ from handlers.answer import cached_answer
 from handlers.datasets import Datasets
 from handlers.gap import latest_position
 from handlers.holders import EU, HolderRegistry
-from handlers.lookup import fact, holder_series, latest_month, total_series
+from handlers.lookup import fact, holder_series, latest_month, market_rate, total_series
 from handlers.parsing import parse
 from handlers.reply import Reply, build, context, divider, fields, header, section
 
@@ -45,8 +45,8 @@ def headline(datasets: Datasets, holders: HolderRegistry) -> dict[str, Any]:
         "china_usd_bn": float(china.iloc[-1]),
         "eu_month": str(eu.index.max()),
         "eu_usd_bn": float(eu.iloc[-1]),
-        "ten_year_pct": fact(datasets, "ten_year_yield_pct").value,
-        "ten_year_as_of": fact(datasets, "ten_year_yield_pct").period,
+        "ten_year_pct": market_rate(datasets, "ten_year_yield_pct").value,
+        "ten_year_as_of": market_rate(datasets, "ten_year_yield_pct").period,
         "data_version": datasets.version,
     }
 
@@ -139,7 +139,7 @@ def briefing_reply(
         section(countdown),
     ]
     sources = [datasets.source("iip_quarterly"), datasets.source("treasury_holdings"),
-               _once(datasets, "ten_year", lambda: fact(datasets, "ten_year_yield_pct")).source, *topic_reply.sources]
+               _once(datasets, "ten_year", lambda: market_rate(datasets, "ten_year_yield_pct")).source, *topic_reply.sources]
     footer = context([f"Delivered {schedule} ({local.tzname()}). `/reset subscriptions` to manage, "
                       "`/reset unsubscribe` to stop."])
     reply = build([b for b in blocks if b is not None] + [footer],

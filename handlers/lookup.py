@@ -106,3 +106,26 @@ def official_series(datasets: Datasets) -> pd.Series:
     frame = holdings(datasets)
     return frame[frame["holder"] == FOREIGN_OFFICIAL].set_index("month")["usd_bn"].sort_index()
 
+
+
+MARKET_SERIES = {"ten_year_yield_pct": "DGS10", "mortgage_30y_pct": "MORTGAGE30US"}
+
+
+def market_rate(datasets: Datasets, key: str) -> Fact:
+    """The latest 10-year yield or 30-year mortgage rate (percent).
+
+    From FRED's ``market_rates`` when a refreshed version has it, else the quoted figure in
+    facts.csv (the shipped baseline has only an end-2025 quote).
+    """
+    series = MARKET_SERIES[key]
+    frame = datasets.frames.get("market_rates")
+    if frame is not None:
+        rows = frame[frame["series"] == series].dropna(subset=["value_pct"])
+        if not rows.empty:
+            latest = rows.sort_values("date").iloc[-1]
+            base = datasets.source("market_rates")
+            as_of = iso_date(latest["date"])
+            source = base.model_copy(update={"name": f"market_rates:{series}", "series": f"FRED {series}",
+                                             "as_of": as_of, "period": as_of})
+            return Fact(key, float(latest["value_pct"]), "pct", as_of, f"FRED {series}", source)
+    return fact(datasets, key)

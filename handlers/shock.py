@@ -10,7 +10,7 @@ from __future__ import annotations
 from handlers import formatting as fmt
 from handlers.datasets import Datasets
 from handlers.holders import Holder, HolderRegistry
-from handlers.lookup import calibration_table, fact, holder_series, total_series
+from handlers.lookup import calibration_table, fact, holder_series, market_rate, total_series
 from handlers.queries import ShockQuery
 from handlers.reply import ChartRef, Reply, build, buttons, context, fields, header, section
 from metrics import DEFAULT_MONTHS, Range, ShockInput, ShockResult, calibration_from_table, shock_impact
@@ -42,8 +42,8 @@ def shock_input(query: ShockQuery, datasets: Datasets, holder: Holder) -> tuple[
         percent=query.percent,
         mode=query.mode,
         months=DEFAULT_MONTHS[query.mode],
-        base_10y_pct=fact(datasets, "ten_year_yield_pct").value,
-        base_mortgage_pct=fact(datasets, "mortgage_30y_pct").value,
+        base_10y_pct=market_rate(datasets, "ten_year_yield_pct").value,
+        base_mortgage_pct=market_rate(datasets, "mortgage_30y_pct").value,
         debt_usd_bn=float(params["debt_held_by_public_usd_bn"]),
         foreign_holdings_usd_bn=float(total.loc[month]) if month in total.index else None,
         marketable_usd_bn=fact(datasets, "marketable_treasuries_usd_bn").value,
@@ -129,7 +129,7 @@ def answer_shock(query: ShockQuery, datasets: Datasets, holders: HolderRegistry)
         filename=f"reset-shock-{query.holder}-{query.percent:g}-{query.mode}.png",
     )
     sources = [datasets.source("treasury_holdings"), datasets.source("yield_calibration"),
-               fact(datasets, "ten_year_yield_pct").source, fact(datasets, "mortgage_30y_pct").source,
+               market_rate(datasets, "ten_year_yield_pct").source, market_rate(datasets, "mortgage_30y_pct").source,
                fact(datasets, "marketable_treasuries_usd_bn").source]
     return build(blocks, text, charts=[chart], sources=sources)
 

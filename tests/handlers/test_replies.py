@@ -124,3 +124,17 @@ def test_help_is_ephemeral_and_lists_every_command(datasets, holders):
     assert reply.visibility == "ephemeral"
     for word in ("gap", "holdings", "buying", "refinancing", "shock", "gold", "claims", "sources", "subscribe"):
         assert f"/reset {word}" in text_of(reply)
+
+
+def test_a_refreshed_market_rate_replaces_the_end_2025_quote(datasets, holders):
+    import dataclasses
+
+    import pandas as pd
+
+    rates = pd.DataFrame({"date": ["2026-06-18", "2026-06-26", "2026-06-25"],
+                          "series": ["DGS10", "DGS10", "MORTGAGE30US"], "value_pct": [4.47, 4.49, 6.40]})
+    source = datasets.source("facts").model_copy(update={"name": "market_rates", "title": "FRED rates"})
+    refreshed = dataclasses.replace(datasets, version="with-rates", frames={**datasets.frames, "market_rates": rates},
+                                    sources={**datasets.sources, "market_rates": source})
+    body = text_of(reply_for("shock eu 20%", refreshed, holders))
+    assert "→ 4.69%" in body and "→ 6.60%" in body  # 4.49% + 20 bp, 6.40% + 20 bp
