@@ -300,8 +300,14 @@ class BriefingService:
 
     def sync(self) -> None:
         """Rebuild jobs from the database (changes by other replicas), catch up, resume, retry."""
-        if self._stopping or not self._sync_lock.acquire(blocking=False):
+        if self._stopping:
             return
+        with self._sync_lock:  # the scheduled sync never overlaps itself (max_instances=1); a direct call waits
+            if self._stopping:
+                return
+            self._sync_all()
+
+    def _sync_all(self) -> None:
         try:
             live = self.store.live_subscriptions()
             if self.scheduler is not None:
@@ -319,8 +325,6 @@ class BriefingService:
                     logger.exception("sync of subscription %s failed; will try again", sub.id)
         except Exception:
             logger.exception("briefing sync failed; will try again")
-        finally:
-            self._sync_lock.release()
 
     def _sync_one(self, sub: Subscription, now: datetime,
                   known: dict[int, tuple[datetime, list[Delivery]]] | None = None) -> None:

@@ -135,6 +135,7 @@ class TestFaults:
             raise RuntimeError("boom")
 
         monkeypatch.setattr("bot.app.answer", broken)
+        monkeypatch.setattr("bot.app.cached_answer", broken)
         _, _, token = command(served, slack, "gap")
         reply = slack.wait_for(lambda: slack.responses(token))[0]
         assert reply["response_type"] == "ephemeral"
