@@ -41,6 +41,7 @@ from handlers.changes import (  # noqa: F401 - the _meta keys load_version sets,
     META_RETRIEVED_PREFIX,
 )
 from handlers.datasets import Datasets
+from handlers.formatting import parse_utc
 
 logger = logging.getLogger(__name__)
 
@@ -61,15 +62,7 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_time(text: str) -> datetime | None:
-    """An ISO time or date from our own files, as an aware UTC datetime (dates: midnight UTC)."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+parse_time = parse_utc  # shared with handlers/sources.py
 
 
 @dataclass(frozen=True)

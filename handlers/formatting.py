@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime, timezone
 
 MINUS = "\u2212"  # a real minus sign reads better than a hyphen in Slack
 
@@ -84,3 +84,18 @@ def iso_date(value: object) -> str:
         except ValueError:  # NaT
             return ""
     return str(value)[:10]
+
+
+def parse_utc(text: str) -> datetime | None:
+    """An ISO time or date from our own files as an aware UTC datetime (a date: midnight UTC); None if unreadable.
+
+    >>> parse_utc("2026-11-26T15:50:15Z"), parse_utc("2026-07-01").hour, parse_utc("soon")
+    (datetime.datetime(2026, 11, 26, 15, 50, 15, tzinfo=datetime.timezone.utc), 0, None)
+    """
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -14,6 +14,7 @@ from handlers.changes import (
     META_RETRIEVED_PREFIX,
 )
 from handlers.datasets import Datasets
+from handlers.formatting import parse_utc
 from handlers.queries import SourcesQuery
 from handlers.reply import Reply, build, context, header, section
 
@@ -75,14 +76,7 @@ def data_in_service(datasets: Datasets, now: datetime) -> str:
     return f"*Data in service:* version {datasets.version} (retrieval times not recorded)."
 
 
-def _parse(text: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+_parse = parse_utc
 
 
 def _when(text: str) -> str:
