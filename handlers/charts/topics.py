@@ -174,8 +174,9 @@ def shock(datasets: Datasets, holder: str, percent: str, mode: str) -> bytes:
     query = ShockQuery(holder=holder, percent=float(percent), mode=mode)
     result, month = run_shock(query, datasets, registry(datasets))
     title_holder = registry(datasets).get(holder).title
-    fig, ax = new_figure(f"{title_holder} {'sells' if mode == 'sell' else 'stops buying'} {float(percent):g}%: "
-                         f"10-year yield change", f"≈{fmt.usd_bn(result.amount_usd_bn)}; bars = central estimate, whiskers = literature range",
+    action = f"sells {float(percent):g}%" if mode == "sell" else f"forgoes {float(percent):g}% of its purchases"
+    fig, ax = new_figure(f"{title_holder} {action}: "
+                         "10-year yield change", f"≈{fmt.usd_bn(result.amount_usd_bn)}; bars = central estimate, whiskers = literature range",
                          left=0.24)
     rows = [("Lasting effect\n(literature range)", result.long_run_10y_bp, INK)]
     if result.short_run_10y_bp is not None:
@@ -190,12 +191,14 @@ def shock(datasets: Datasets, holder: str, percent: str, mode: str) -> bytes:
         ax.plot([rng.high, rng.high], [y - 0.15, y + 0.15], color="black", linewidth=2.5)
         ax.annotate(f"central {fmt.bp(rng.central)}", (rng.high, y), xytext=(8, 0), textcoords="offset points", parse_math=False, va="center", fontsize=14)
     ax.axvline(result.article_bp, color=ACCENT, linestyle="--", linewidth=2.5)
-    ax.set_ylim(-0.6, len(rows) - 0.1)
-    ax.annotate(f"The article's claim: {fmt.bp(result.article_bp)}", (result.article_bp, len(rows) - 0.35),
-                xytext=(6, 0), textcoords="offset points", parse_math=False, color=ACCENT, fontsize=14, fontweight="bold")
-    ax.set_xlabel("Change, basis points (100 bp = 1 percentage point)")
     high = max([r[1].high for r in rows] + [result.article_bp])
     ax.set_xlim(0, high * 1.25 + 1)
+    # The label sits on whichever side of the article's line has room.
+    right_side = result.article_bp < 0.55 * (high * 1.25 + 1)
+    ax.set_ylim(-0.6, len(rows) - 0.1)
+    ax.annotate(f"The article's claim: {fmt.bp(result.article_bp)}", (result.article_bp, len(rows) - 0.35),
+                ha="left" if right_side else "right", xytext=(6 if right_side else -6, 0), textcoords="offset points", parse_math=False, color=ACCENT, fontsize=14, fontweight="bold")
+    ax.set_xlabel("Change, basis points (100 bp = 1 percentage point)")
     ax.grid(axis="y", visible=False)
     source_line(fig, f"Model: Reset Bot yield model, coefficients from data/yield_calibration.csv ({short_cite(datasets.source('yield_calibration'))}); "
                      f"holdings: TIC, {fmt.month(month)}")
