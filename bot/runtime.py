@@ -47,6 +47,9 @@ class Runtime:
         scheduler.add_job(self._refresh, "cron", hour=REFRESH_HOUR_UTC, minute=15, id="reset-refresh",
                           replace_existing=True)
         scheduler.add_job(self._reload, "interval", minutes=5, id="reset-reload", replace_existing=True)
+        # Chart rendering (matplotlib) is imported lazily to keep it off the start path; load it now,
+        # in the background, so the first chart a user asks for does not wait for the import.
+        scheduler.add_job(chart_renderers.load, id="reset-load-charts", replace_existing=True)
 
     def _refresh(self) -> None:
         try:

@@ -9,7 +9,8 @@ key and data version.
 
 from __future__ import annotations
 
-from handlers.charts import topics
+from types import ModuleType
+
 from handlers.datasets import Datasets
 
 
@@ -17,9 +18,18 @@ class UnknownChart(KeyError):
     pass
 
 
+def load() -> ModuleType:
+    """The renderers' module, imported on first use rather than with this package: importing
+    matplotlib was about a third of `reset-bot serve`'s start-up (BENCHMARKS.md, section 5).
+    `bot.runtime` calls this on a background thread as the server starts."""
+    from handlers.charts import topics
+
+    return topics
+
+
 def render(key: str, datasets: Datasets) -> bytes:
     name, _, args = key.partition(":")
-    renderer = topics.RENDERERS.get(name)
+    renderer = load().RENDERERS.get(name)
     if renderer is None:
         raise UnknownChart(f"no chart called {name!r}")
     return renderer(datasets, *(args.split(":") if args else ()))

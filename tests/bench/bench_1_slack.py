@@ -1,14 +1,19 @@
 """Sections 1–3 over real HTTP: acknowledgement latency, time to a complete answer, render counts.
 
-Reset Bot runs as `reset-bot serve` (tests/bench/botproc.py adds only /bench/publish and
-/bench/stats); the baseline is a bare Bolt app on the same waitress + Bolt WSGI stack
+Reset Bot runs as `reset-bot serve` (tests/bench/botproc.py adds only its /bench/ control
+routes); the baseline is a bare Bolt app on the same waitress + Bolt WSGI stack
 (tests/bench/bareproc.py). Both talk to the same Slack stand-in, which runs in a third process.
 Baseline and Reset Bot requests alternate, so a noisy moment hits both.
+
+Two diagnostic rows explain the acknowledgement figure at 50 concurrent: the same bursts with
+Reset Bot's replies held back until every command is acknowledged (its ack path alone), and
+with the stand-in answering each call 100 ms late, as Slack does over a network.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,6 +24,8 @@ from tests.bench.slackproc import fanout_channel
 
 SINGLE_ROUNDS = 200  # one command at a time, each side
 BURSTS = 10  # bursts of CONCURRENT simultaneous commands, each side
+SLOW_BURSTS = 4  # … and with the stand-in answering like Slack over a network
+SLACK_RTT_MS = 100
 CONCURRENT = 50
 RENDER_COUNT_REQUESTS = 1000
 COLD_ROUNDS = 2  # × len(COMMANDS) cold requests
@@ -41,7 +48,8 @@ def echo_files():
     folder = Path(tempfile.mkdtemp(prefix="bench-echo-"))
     (folder / "blocks.json").write_text(json.dumps(list(reply.blocks)))
     (folder / "chart.png").write_bytes(charts.render("gap", datasets))
-    return folder
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -107,14 +115,32 @@ def test_ack_latency_and_warm_answers(reset_bot, bare, slack_standin):
             target, ok = "", None
             if q == 99:
                 limit = 1.2 * base
-                target = f"≤ 1.2× bare" + (" and < 100 ms" if label != "1 at a time" else "")
+                target = "≤ 1.2× bare" + (" and < 100 ms" if label != "1 at a time" else "")
                 ok = ours <= limit and (label == "1 at a time" or ours < 0.100)
             RESULTS.add("1 ack", f"ack p{q}, {label} (n={n})", ms(ours), baseline=f"bare Bolt {ms(base)}",
                         ratio=ours / base, target=target, ok=ok)
 
+    # The same bursts while every Slack call takes a network round trip, as in production: the reply
+    # threads then mostly wait instead of competing with the acks for the interpreter.
+    slow = {"reset": [], "bare": []}
+    slack.set_latency(SLACK_RTT_MS)
+    try:
+        for b in range(SLOW_BURSTS):
+            texts = [text_for(b + i) for i in range(CONCURRENT)]
+            slow["bare"] += [s.latency for s in ask(bare, slack, texts)]
+            since = slack.seq()
+            slow["reset"] += [s.latency for s in ask(reset_bot, slack, texts, channels=channels)]
+            slack.wait_completions(since, CONCURRENT)
+            slack.reset()
+    finally:
+        slack.set_latency(0)
+
     held, base = percentile(ack_burst["held"], 99), percentile(ack_burst["bare"], 99)
     RESULTS.add("1 ack", f"ack p99, {CONCURRENT} concurrent, replies held until all acked (diagnostic)", ms(held),
                 baseline=f"bare Bolt {ms(base)}", ratio=held / base)
+    ours, base = percentile(slow["reset"], 99), percentile(slow["bare"], 99)
+    RESULTS.add("1 ack", f"ack p99, {CONCURRENT} concurrent, Slack API {SLACK_RTT_MS} ms away "
+                f"(n={SLOW_BURSTS * CONCURRENT}, diagnostic)", ms(ours), baseline=f"bare Bolt {ms(base)}", ratio=ours / base)
 
     warm_p50 = percentile(answer_single["reset"], 50)
     FIGURES["warm_p50"] = warm_p50
@@ -149,7 +175,7 @@ def test_cold_answers(reset_bot, slack_standin):
     RESULTS.add("2 answer", "complete answer max, cold", ms(max(cold)), baseline=f"warm p50 {ms(warm)}",
                 ratio=max(cold) / warm, target="< 1 s", ok=max(cold) < 1.0)
     assert renders == len(cold), f"each cold request renders exactly its one chart: {renders} renders"
-    assert not RESULTS.failures("2 answer"), RESULTS.table()
+    assert max(cold) < 1.0, f"slowest cold answer {ms(max(cold))}"
 
 
 def test_each_chart_is_rendered_once_per_data_version(reset_bot, slack_standin):

@@ -7,6 +7,7 @@ do not grow the process (figures and PNG buffers are released).
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import time
@@ -44,9 +45,11 @@ def test_render_times():
     # Leak check: the same chart drawn again and again must not grow the process.
     for _ in range(3):
         render("holdings", datasets)
+    gc.collect()  # whatever earlier sections left behind must not be freed in the middle of this
     before = rss_mb(os.getpid())
     for _ in range(LEAK_RENDERS):
         render("holdings", datasets)
+    gc.collect()
     growth = rss_mb(os.getpid()) - before
     RESULTS.add("3 charts", f"RSS growth over {LEAK_RENDERS} more renders of one chart", f"{growth:+.1f} MB",
                 target="< 10 MB (no figure leak)", ok=growth < 10)

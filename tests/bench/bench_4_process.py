@@ -4,10 +4,12 @@
    loaded, auth.test called) to its port accepting connections and to GET /healthz answering 200.
    Baselines, started alternately with it: the bare Bolt + waitress app, and `python -c "import
    slack_bolt"`.
-6. Memory: VmRSS of the serve process after start and after every 500 of 2,000 answered
-   commands (bursts of 50; a few new shock scenarios per burst keep the renderer busy so a
-   leaked figure or buffer would show). Baseline: the bare app's RSS after start and after 2,000
-   acknowledgements.
+6. Memory: VmRSS of the serve process after start and after every 250 of 2,000 answered
+   commands (bursts of 50; a new shock scenario in each burst keeps the renderer busy, so a
+   leaked figure or buffer would show). "Flat" is judged after the first 500 commands, by which
+   time every chart of the mix is cached and the interpreter's pools are warm: RSS at 2,000 may
+   not exceed RSS at 500 by more than 10 MB. Baseline: the bare app's RSS after start and after
+   2,000 acknowledgements.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ START_TARGET = 2.0
 MEMORY_COMMANDS = 2000
 BURST = 50
 RSS_LIMIT_MB = 250
-FLAT_LIMIT_MB = 10  # growth allowed over the second 1,000 commands
+FLAT_LIMIT_MB = 10  # growth allowed from 500 to 2,000 commands
+WARM = 500
+SAMPLE_EVERY = 250
 
 
 def test_cold_start(slack_standin):
@@ -62,7 +66,7 @@ def test_memory(slack_standin):
     app = SlackApp([RESET_BOT, "serve"], slack, "serve-memory").wait_healthy()
     bare = SlackApp([PYTHON, "-m", "tests.bench.bareproc"], slack, "bare-memory").wait_healthy()
     try:
-        time.sleep(0.5)  # let the scheduler's first sync finish
+        time.sleep(1.0)  # let the first sync and the background chart import finish
         rss = {0: app.rss_mb()}
         bare_rss = {0: bare.rss_mb()}
         channels = [fanout_channel(i) for i in range(BURST)]
@@ -72,22 +76,24 @@ def test_memory(slack_standin):
             answered(app, slack, texts, channels=channels)
             ask(bare, slack, texts)
             done = (b + 1) * BURST
-            if done % 500 == 0:
+            if done % SAMPLE_EVERY == 0:
                 rss[done] = app.rss_mb()
                 bare_rss[done] = bare.rss_mb()
                 slack.reset()
     finally:
         app.stop()
         bare.stop()
-    half = MEMORY_COMMANDS // 2
+    peak, last = max(rss.values()), rss[MEMORY_COMMANDS]
+    shown = " → ".join(f"{v:.0f}" for n, v in rss.items() if n % 500 == 0)
     RESULTS.add("6 memory", "RSS after start", f"{rss[0]:.0f} MB", baseline=f"bare Bolt {bare_rss[0]:.0f} MB",
                 ratio=rss[0] / bare_rss[0], target=f"< {RSS_LIMIT_MB} MB", ok=rss[0] < RSS_LIMIT_MB)
-    RESULTS.add("6 memory", f"RSS after {MEMORY_COMMANDS:,} answered commands "
-                f"({' → '.join(f'{v:.0f}' for v in rss.values())} MB every 500)", f"{rss[MEMORY_COMMANDS]:.0f} MB",
-                baseline=f"bare Bolt {bare_rss[MEMORY_COMMANDS]:.0f} MB", ratio=rss[MEMORY_COMMANDS] / bare_rss[MEMORY_COMMANDS],
-                target=f"< {RSS_LIMIT_MB} MB", ok=rss[MEMORY_COMMANDS] < RSS_LIMIT_MB)
-    growth, bare_growth = rss[MEMORY_COMMANDS] - rss[half], bare_rss[MEMORY_COMMANDS] - bare_rss[half]
-    RESULTS.add("6 memory", f"RSS growth over commands {half + 1:,}–{MEMORY_COMMANDS:,}", f"{growth:+.1f} MB",
-                baseline=f"bare Bolt {bare_growth:+.1f} MB", target=f"flat: < {FLAT_LIMIT_MB} MB",
+    RESULTS.add("6 memory", f"RSS after {MEMORY_COMMANDS:,} answered commands ({shown} MB every 500; peak {peak:.0f})",
+                f"{last:.0f} MB", baseline=f"bare Bolt {bare_rss[MEMORY_COMMANDS]:.0f} MB",
+                ratio=last / bare_rss[MEMORY_COMMANDS], target=f"< {RSS_LIMIT_MB} MB (peak too)",
+                ok=peak < RSS_LIMIT_MB)
+    growth, bare_growth = last - rss[WARM], bare_rss[MEMORY_COMMANDS] - bare_rss[WARM]
+    RESULTS.add("6 memory", f"RSS growth from command {WARM:,} to {MEMORY_COMMANDS:,} "
+                f"({(MEMORY_COMMANDS - WARM) // BURST} new charts drawn)",
+                f"{growth:+.1f} MB", baseline=f"bare Bolt {bare_growth:+.1f} MB", target=f"flat: < {FLAT_LIMIT_MB} MB",
                 ok=growth < FLAT_LIMIT_MB)
-    assert rss[MEMORY_COMMANDS] < RSS_LIMIT_MB and growth < FLAT_LIMIT_MB
+    assert peak < RSS_LIMIT_MB and growth < FLAT_LIMIT_MB

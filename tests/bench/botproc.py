@@ -1,8 +1,8 @@
-"""`reset-bot serve`, exactly, plus two benchmark-only control routes.
+"""`reset-bot serve`, exactly, plus benchmark-only control routes.
 
 Runs the real command line (`bot.cli.main(["serve"])`: settings from the environment, logging,
-`build_runtime`, the briefing scheduler, waitress with 16 threads). Two hooks are added by
-wrapping module functions before `serve` looks them up, and nothing else changes:
+`build_runtime`, the briefing scheduler, waitress with 16 threads). The routes are added by
+wrapping `build_runtime` and `wsgi_app` before `serve` looks them up; nothing else changes:
 
     POST /bench/publish   publish a copy of the datasets in service under a new data version
                           (what a data refresh does), so the next request for each chart is cold

@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import selectors
+import shutil
 import socket
 import subprocess
 import sys
@@ -187,6 +188,8 @@ class Process:
             self.proc.stdin.close()
         if self.proc.stdout:
             self.proc.stdout.close()
+        if not os.environ.get("BENCH_KEEP_LOGS"):  # failures quote the log's tail in their message
+            Path(self.log.name).unlink(missing_ok=True)
 
     def check_alive(self) -> None:
         if self.proc.poll() is not None:
@@ -230,6 +233,10 @@ class SlackStandIn(Process):
     def reset(self) -> int:
         return self._get("/bench/reset", "POST")["seq"]
 
+    def set_latency(self, ms: float) -> None:
+        """Delay every Slack API call by `ms` (a network round trip); 0 turns it off."""
+        self._get(f"/bench/latency?ms={ms}", "POST")
+
     def cpu(self) -> float:
         return self._get("/bench/stats")["cpu"]
 
@@ -266,6 +273,7 @@ class SlackApp(Process):
     def __init__(self, argv: list[str], slack: SlackStandIn, name: str, state_dir: str | None = None,
                  **env: str) -> None:
         self.port = free_port()
+        self._own_state = state_dir is None
         self.state_dir = state_dir or tempfile.mkdtemp(prefix=f"bench-{name}-state-")
         super().__init__(argv, clean_env(
             SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.base_url,
@@ -273,6 +281,11 @@ class SlackApp(Process):
             name)
         self.listening_after: float | None = None
         self.healthy_after: float | None = None
+
+    def stop(self, timeout: float = 10) -> None:
+        super().stop(timeout)
+        if self._own_state:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def wait_healthy(self, timeout: float = 30) -> "SlackApp":
         """Poll every 5 ms: first a TCP connect (listening), then GET /healthz answering 200."""

@@ -12,6 +12,7 @@ endpoints it answers a few loopback-only control routes under ``/bench/``:
     GET  /bench/calls?since=SEQ&methods=a,b   calls recorded since SEQ: [seq, method, time, status, ok, channel]
     GET  /bench/stats                        this process's CPU seconds and RSS
     POST /bench/reset                        forget messages, files and calls (bounds memory between phases)
+    POST /bench/latency?ms=N                 answer every Slack call N ms late, like a real network round trip
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -49,10 +51,13 @@ class BenchSlack(FakeSlack):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._dropped = 0  # calls forgotten by /bench/reset, so sequence numbers stay monotonic
+        self._latency = 0.0  # seconds each Slack call waits before it is served (outside the lock)
 
     def _serve(self, h) -> None:  # noqa: ANN001 - http.server handler
         split = urlsplit(h.path)
         if not split.path.startswith("/bench/"):
+            if self._latency:
+                time.sleep(self._latency)
             super()._serve(h)
             return
         length = int(h.headers.get("Content-Length") or 0)
@@ -76,6 +81,9 @@ class BenchSlack(FakeSlack):
         elif route == "stats":
             times = os.times()
             self._send(h, 200, {"ok": True, "cpu": times.user + times.system, "rss_kb": rss_kb(os.getpid())})
+        elif route == "latency":
+            self._latency = float(query.get("ms", 0)) / 1000
+            self._send(h, 200, {"ok": True, "latency_ms": self._latency * 1000})
         elif route == "reset":
             with self._lock:
                 self._dropped += len(self._calls)
