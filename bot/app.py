@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -68,6 +70,36 @@ def make_client(settings: Settings) -> WebClient:
     return WebClient(token=token, base_url=settings.slack_api_url, timeout=15, retry_handlers=retry_handlers())
 
 
+class AckGate:
+    """Lets acknowledgements go first under bursts.
+
+    Every reply competes with the acknowledgements still queued behind it for the same
+    interpreter; Slack only waits 3 seconds for an ack but minutes for an answer. So a reply
+    worker waits (at most ``max_wait`` seconds) while requests are being acknowledged.
+    """
+
+    def __init__(self, max_wait: float = 0.25) -> None:
+        self.max_wait = max_wait
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    @contextmanager
+    def acking(self) -> Iterator[None]:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                if self._in_flight == 0:
+                    self._idle.notify_all()
+
+    def wait_idle(self) -> None:
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=self.max_wait)
+
+
 @dataclass
 class Replier:
     """Runs the slow half of every command on its own pool: answer, render, post."""
@@ -76,11 +108,14 @@ class Replier:
     delivery: SlackDelivery
     executor: ThreadPoolExecutor
     briefings: Callable[[Query, Destination], Reply | None] | None = None
+    gate: AckGate | None = None
 
     def submit(self, query: Query, dest: Destination) -> None:
         self.executor.submit(self.run, query, dest)
 
     def run(self, query: Query, dest: Destination) -> None:
+        if self.gate is not None:
+            self.gate.wait_idle()
         try:
             if query.kind in BRIEFING_KINDS:
                 if self.briefings is None:
@@ -116,6 +151,7 @@ def create_app(
         delivery=delivery,
         executor=ThreadPoolExecutor(max_workers=settings.reply_threads, thread_name_prefix="reply"),
         briefings=briefings,
+        gate=AckGate(),
     )
     app = App(
         client=client,
@@ -124,6 +160,7 @@ def create_app(
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
     )
     app._reset_replier = replier  # type: ignore[attr-defined]  # for tests and benchmarks
+    app._reset_gate = replier.gate  # type: ignore[attr-defined]  # the HTTP server marks requests in flight
 
     @app.command(COMMAND)
     def on_command(ack: Ack, command: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ StartResponse = Callable[..., object]
 
 def wsgi_app(app: App, health: Callable[[], dict]) -> Callable[[dict, StartResponse], Iterable[bytes]]:
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    gate = getattr(app, "_reset_gate", None)
 
     def application(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -32,7 +33,10 @@ def wsgi_app(app: App, health: Callable[[], dict]) -> Callable[[dict, StartRespo
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         if path == EVENTS_PATH:
-            return bolt(environ, start_response)
+            if gate is None:
+                return bolt(environ, start_response)
+            with gate.acking():  # reply workers hold back until this request is acknowledged
+                return bolt(environ, start_response)
         body = b'{"ok": false, "error": "not_found"}'
         start_response("404 Not Found", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
