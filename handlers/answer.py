@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 
 from handlers.buying import answer_buying
 from handlers.claims import answer_claims
@@ -11,6 +10,7 @@ from handlers.gap import answer_gap
 from handlers.gold import answer_gold
 from handlers.help import answer_help
 from handlers.holders import HolderRegistry
+from handlers.memo import VersionMemo
 from handlers.holdings import answer_holdings
 from handlers.queries import Query
 from handlers.refinancing import answer_refinancing
@@ -46,9 +46,7 @@ def answer(query: Query, datasets: Datasets, holders: HolderRegistry) -> Reply:
 #: Kinds whose reply is a pure function of (query, datasets). `sources` reads the clock (the data's
 #: age) and `help` needs no data, so those are always built afresh.
 MEMO_KINDS = frozenset({"gap", "holdings", "buying", "refinancing", "shock", "gold", "claims"})
-_MEMO_MAX = 512  # replies per data version; distinct shock scenarios are the only unbounded kind
-_memo: dict[str, tuple[Datasets, dict[Query, Reply]]] = {}
-_memo_lock = threading.Lock()
+_replies: VersionMemo[Reply] = VersionMemo(max_entries=512)  # shock scenarios are the only unbounded kind
 
 
 def cached_answer(query: Query, datasets: Datasets, holders: HolderRegistry) -> Reply:
@@ -61,18 +59,4 @@ def cached_answer(query: Query, datasets: Datasets, holders: HolderRegistry) -> 
     """
     if query.kind not in MEMO_KINDS:
         return answer(query, datasets, holders)
-    with _memo_lock:
-        entry = _memo.get(datasets.version)
-        if entry is None or entry[0] is not datasets:
-            if len(_memo) >= 4:  # versions change rarely; keep the memo small
-                _memo.clear()
-            entry = _memo[datasets.version] = (datasets, {})
-        replies = entry[1]
-        reply = replies.get(query)
-    if reply is None:
-        reply = answer(query, datasets, holders)  # outside the lock: concurrent misses may both compute
-        with _memo_lock:
-            if len(replies) >= _MEMO_MAX:
-                replies.clear()
-            replies[query] = reply
-    return reply
+    return _replies.get(datasets, query, lambda: answer(query, datasets, holders))

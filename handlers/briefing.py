@@ -20,6 +20,7 @@ from handlers.datasets import Datasets
 from handlers.gap import latest_position
 from handlers.holders import EU, HolderRegistry
 from handlers.lookup import fact, holder_series, latest_month, market_rate, total_series
+from handlers.memo import VersionMemo
 from handlers.parsing import parse
 from handlers.reply import Reply, build, context, divider, fields, header, section
 
@@ -51,22 +52,13 @@ def headline(datasets: Datasets, holders: HolderRegistry) -> dict[str, Any]:
     }
 
 
-_per_version: dict[str, tuple[Datasets, dict[str, Any]]] = {}
+_per_version: VersionMemo[Any] = VersionMemo()
 
 
 def _once(datasets: Datasets, key: str, compute: Callable[[], Any]) -> Any:
     """``compute()`` once per data version: a fan-out builds one briefing per channel, and the
-    headline and facts it looks up (milliseconds of pandas each) are the same for all of them.
-    Keyed by the version *and* the datasets object, like `handlers.answer.cached_answer`."""
-    entry = _per_version.get(datasets.version)
-    if entry is None or entry[0] is not datasets:
-        if len(_per_version) >= 4:  # versions change rarely; keep the memo small
-            _per_version.clear()
-        entry = _per_version[datasets.version] = (datasets, {})
-    values = entry[1]
-    if key not in values:
-        values[key] = compute()  # concurrent first calls may both compute: same value
-    return values[key]
+    headline and facts it looks up (milliseconds of pandas each) are the same for all of them."""
+    return _per_version.get(datasets, key, compute)
 
 
 def _since(now: dict[str, Any], before: dict[str, Any] | None, key: str, period_key: str, unit: str) -> str:

@@ -1,0 +1,42 @@
+"""Memoising pure computations per data version.
+
+Replies, headlines and look-ups are pure functions of the datasets, which change a few times a
+week while the same questions arrive all day. Entries are keyed by ``datasets.version`` *and*
+the datasets object itself, so two objects that share a version string never see each other's
+values; only the newest few versions are kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable, Generic, Hashable, TypeVar
+
+from handlers.datasets import Datasets
+
+T = TypeVar("T")
+
+
+class VersionMemo(Generic[T]):
+    def __init__(self, max_versions: int = 4, max_entries: int | None = None) -> None:
+        self._max_versions = max_versions
+        self._max_entries = max_entries
+        self._by_version: dict[str, tuple[Datasets, dict[Hashable, T]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, datasets: Datasets, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per (data version, key); concurrent first calls may both compute."""
+        with self._lock:
+            entry = self._by_version.get(datasets.version)
+            if entry is None or entry[0] is not datasets:
+                if len(self._by_version) >= self._max_versions:
+                    self._by_version.clear()
+                entry = self._by_version[datasets.version] = (datasets, {})
+            values = entry[1]
+            if key in values:
+                return values[key]
+        value = compute()  # outside the lock: a slow computation must not block other keys
+        with self._lock:
+            if self._max_entries is not None and len(values) >= self._max_entries:
+                values.clear()
+            values[key] = value
+        return value
