@@ -74,7 +74,7 @@ def answer_refinancing(query: RefinancingQuery, datasets: Datasets) -> Reply:
             f"= {fmt.usd_bn(everything.maturing_usd_bn)} ({fmt.pct(everything.share_of_gdp_pct)} of GDP); the {fmt.usd_bn(claim.value)} claim has no primary source.")
     chart = ChartRef(
         key="refinancing",
-        title="What matures within 12 months vs the “$8T wall”",
+        title=f"What matures within 12 months vs the “{fmt.usd_bn(claim.value, digits=0)} wall”",
         alt_text=(f"Bar chart: Treasury bills outstanding {fmt.usd_bn(everything.bills_usd_bn or 0)}, notes and bonds "
                   f"maturing within a year about {fmt.usd_bn(coupons_only.maturing_usd_bn)}, together "
                   f"{fmt.usd_bn(everything.maturing_usd_bn)}, against the claimed {fmt.usd_bn(claim.value)}."),

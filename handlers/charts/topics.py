@@ -133,7 +133,7 @@ def buying(datasets: Datasets) -> bytes:
 def refinancing(datasets: Datasets) -> bytes:
     everything, coupons = wall(datasets)
     claim = fact(datasets, "refi_2026_claim_usd_bn")
-    fig, ax = new_figure("What matures within a year vs the “$8T wall”",
+    fig, ax = new_figure(f"What matures within a year vs the “{fmt.usd_bn(claim.value, digits=0)} wall”",
                          f"$ billions; bills as outstanding at {fact(datasets, 'treasury_bills_usd_bn').period}")
     names = ["Treasury bills\n(rolled over)", "Notes & bonds\ndue ≤12 months", "Bills + coupons", "Claimed 2026 wall"]
     values = [everything.bills_usd_bn or 0, coupons.maturing_usd_bn, everything.maturing_usd_bn, claim.value]
