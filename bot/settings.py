@@ -80,6 +80,14 @@ class Settings(BaseModel):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str | None) -> str | None:
+        # The store relies on SQLite's and PostgreSQL's SQL (partial unique indexes, ON CONFLICT).
+        if value is not None and not value.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+", "postgres:")):
+            raise ValueError("must be a SQLite (sqlite:///path) or PostgreSQL (postgresql://…) URL")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: str) -> str:

@@ -66,6 +66,7 @@ def test_briefing_words_point_to_slack_in_the_shell(tmp_path):
     ({"SLACK_BOT_TOKEN": "xoxb-1"}, "neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET"),
     ({"PORT": "eighty"}, "PORT:"),
     ({"SLACK_API_URL": "ftp://x"}, "SLACK_API_URL: must be an http(s) URL"),
+    ({"DATABASE_URL": "mysql://root@127.0.0.1/reset"}, "DATABASE_URL: must be a SQLite (sqlite:///path) or PostgreSQL"),
 ])
 def test_a_broken_configuration_stops_with_one_clear_line(env, says):
     result = run("ask", "gap", env=env)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import create_engine, event
 
 from bot.store import MAX_PER_CHANNEL, SCHEMA_VERSION, Store, StoreError
 
@@ -40,9 +42,21 @@ def subscribe(store, channel="C0000GEN01", **kw):
     return store.add_subscription(**values)
 
 
-def claim(store, sub, owner="a", **kw):
-    return store.claim(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=SLOT, kind="scheduled",
+def claim(store, sub, owner="a", slot=SLOT, **kw):
+    return store.claim(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot, kind="scheduled",
                        owner=owner, claim_timeout=TIMEOUT, **kw)
+
+
+@contextmanager
+def statements(store):
+    """Collect the SQL statements the store sends while the block runs."""
+    seen = []
+    listener = lambda conn, cursor, sql, *rest: seen.append(sql)  # noqa: E731
+    event.listen(store.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", listener)
 
 
 def test_migrating_twice_is_harmless_and_versioned(db_url, store):
@@ -202,7 +216,65 @@ def test_a_claim_renewed_before_posting_is_not_taken_over(store, clock):
 
 def test_hosting_providers_postgres_urls_are_accepted(monkeypatch):
     seen = {}
-    monkeypatch.setattr("bot.store.create_engine", lambda url, **kw: seen.setdefault("url", url) and None)
+    monkeypatch.setattr("bot.store.create_engine", lambda url, **kw: seen.setdefault("url", url) and create_engine("sqlite://"))
     monkeypatch.setattr(Store, "migrate", lambda self: SCHEMA_VERSION)
     Store.connect("postgres://u:p@db:5432/reset")
     assert seen["url"] == "postgresql+psycopg://u:p@db:5432/reset"
+
+
+def test_a_schedule_is_claimed_in_one_statement_leaving_out_slots_that_have_a_row(store):
+    a, b, c = (subscribe(store, channel) for channel in ("C0000AAAA1", "C0000BBBB2", "C0000CCCC3"))
+    assert claim(store, b, "other-replica") is not None  # b was claimed elsewhere first
+    with statements(store) as sql:
+        won = store.claim_slots([a, b, c], SLOT, owner="me")
+    assert len([s for s in sql if s.lstrip().upper().startswith("INSERT")]) == 1
+    assert set(won) == {a.id, c.id}
+    assert all((d.status, d.owner, d.attempts, d.slot_utc, d.taken_over) == ("claimed", "me", 1, SLOT, False)
+               for d in won.values())
+    assert store.claim_slots([a, b, c], SLOT, owner="third") == {}  # every slot has its row now
+    assert claim(store, a, "late") is None  # and the one-by-one path agrees
+    assert {(d.subscription_id, d.owner) for d in store.ledger()} == {(a.id, "me"), (b.id, "other-replica"),
+                                                                      (c.id, "me")}
+
+
+def test_a_released_claim_is_retried_without_using_up_an_attempt(store):
+    sub = subscribe(store)
+    mine = claim(store, sub, "stopping")
+    assert store.release(mine, "not posted: the bot was stopping")
+    [row] = store.ledger()
+    assert (row.status, row.attempts, row.error) == ("failed", 0, "not posted: the bot was stopping")
+    again = claim(store, sub, "next", retry_failed=3)
+    assert again is not None and (again.attempts, again.taken_over) == (1, False)  # never posted: no history check
+    assert not store.release(mine, "too late")  # it is no longer that process's claim
+
+
+def test_the_last_briefing_of_many_channels_comes_from_one_query(store, clock):
+    subs = [subscribe(store, f"C00000{n:04d}") for n in range(3)]
+    for week in range(3):
+        for sub in subs[:2]:  # the third channel has never had a briefing
+            delivery = claim(store, sub, "a", slot=SLOT + timedelta(weeks=week))
+            clock.now += timedelta(minutes=1)
+            assert store.finish(delivery, "sent", ts=f"{week}.0", headline={"week": week})
+    with statements(store) as sql:
+        found = store.last_sent_many([s.id for s in subs])
+    assert len(sql) == 1
+    assert set(found) == {subs[0].channel_id, subs[1].channel_id}
+    for sub in subs[:2]:
+        assert found[sub.channel_id] == store.last_sent(sub.channel_id)
+        assert found[sub.channel_id].headline == {"week": 2}
+
+
+def test_one_schedule_lists_only_its_live_subscriptions(store):
+    london = subscribe(store, "C0000AAAA1")
+    subscribe(store, "C0000BBBB2", timezone_name="Europe/Paris")
+    gone = subscribe(store, "C0000CCCC3")
+    store.set_state(gone.id, "removed", reason="unsubscribed")
+    assert [s.id for s in store.schedule_subscriptions("fri", "16:30", "Europe/London")] == [london.id]
+
+
+def test_a_sqlite_database_keeps_a_write_ahead_log_and_full_syncs(tmp_path):
+    store = Store.connect(f"sqlite:///{tmp_path / 'reset.sqlite3'}")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: a commit survives a power cut
+    store.engine.dispose()
