@@ -11,6 +11,13 @@ How a slot is delivered once, whatever happens (see also bot/store.py):
 3. The outcome — sent with its ``ts``, failed with Slack's error, missed (the bot was down for
    longer than the grace period), skipped — is written to the ledger.
 
+A fan-out is one scheduler job per weekly schedule ("Monday 09:00 Europe/London"), not per
+subscription: the job reads the schedule's subscriptions in one query, claims all their slots in
+one transaction (step 1 for each, with ON CONFLICT DO NOTHING), reads what each channel was last
+sent in one more, and a pool of workers posts them (step 2) and records each outcome as it
+happens (step 3). Slots another process holds are left to it; slots that failed or were left by
+a dead process go through the one-subscription path, `deliver_slot`, as the sync loop's retries do.
+
 Channel problems (`not_in_channel`, `channel_not_found`, `is_archived`) pause the subscription
 with the reason, shown in `/reset subscriptions`; the sync loop resumes it when the bot can post
 there again. 429s wait for Retry-After and 5xx/timeouts retry with bounded backoff (the Web
@@ -25,6 +32,8 @@ import os
 import socket
 import threading
 import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -51,6 +60,8 @@ PAUSING_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"
 METADATA_EVENT = "reset_briefing"
 MAX_ATTEMPTS = 3
 SYNC_JOB = "reset-sync"
+JOB_PREFIX = "briefing:"  # + weekday:HH:MM:zone, one job per schedule
+BRIEFING_EXECUTOR = "briefings"  # fan-outs run in executor threads of their own, apart from sync and data jobs
 PAUSED_CHECK_INTERVAL = timedelta(minutes=5)
 
 
@@ -59,6 +70,11 @@ class BriefingSettings:
     grace: timedelta = timedelta(hours=2)  # a slot missed by less than this is delivered late
     claim_timeout: timedelta = timedelta(minutes=10)  # a claim older than this belongs to a dead process
     sync_interval: timedelta = timedelta(seconds=30)  # how often jobs are rebuilt from the database
+    workers: int = 10  # briefings posted at once: Slack answers in ~0.1 s, so a few in flight keep pace
+
+
+def schedule_job_id(weekday: str, at_time: str, tz: str) -> str:
+    return f"{JOB_PREFIX}{weekday}:{at_time}:{tz}"
 
 
 def new_owner() -> str:
@@ -92,6 +108,8 @@ class BriefingService:
         self._sync_lock = threading.Lock()
         self._paused_checked: dict[int, datetime] = {}
         self._stopping = False
+        self._workers: ThreadPoolExecutor | None = None  # posts a fan-out's briefings; made on first use
+        self._workers_lock = threading.Lock()
 
     # ---- commands (`/reset subscribe` …) ---------------------------------------------------
     def handle(self, query: Query, dest: Destination) -> Reply | None:
@@ -160,7 +178,7 @@ class BriefingService:
             raise UserFacingError(f"There is no briefing {number} here; `/reset subscriptions` lists them (1–{len(subs)}).")
         sub = subs[number - 1]
         self.store.set_state(sub.id, "removed", reason="unsubscribed")  # from active or paused
-        self._unschedule(sub.id)
+        self._unschedule(sub)
         return message(f"Stopped the briefing {describe(sub.weekday, sub.at_time, sub.timezone)}.", visibility="in_channel")
 
     def send_now(self, dest: Destination) -> Reply | None:
@@ -173,7 +191,7 @@ class BriefingService:
         if claim is None:  # a second click in the same second
             return None
         try:
-            self._post(claim, tz, schedule, dest)
+            self._post(claim, tz, schedule, dest, previous=self.store.last_sent(dest.channel_id))
         except SlackApiError as exc:
             code = error_code(exc)
             self.store.finish(claim, "failed", error=code)
@@ -183,8 +201,49 @@ class BriefingService:
         return None
 
     # ---- scheduled delivery ------------------------------------------------------------------
+    def deliver_due(self, weekday: str, at_time: str, tz: str) -> dict[int, str]:
+        """The scheduler's job for one weekly schedule: the slot just due, to every subscription on it.
+
+        Returns what happened to each subscription (also in the ledger). Never raises."""
+        try:
+            slot = latest_slot(weekday, at_time, tz, self.clock())
+            subs = [s for s in self.store.schedule_subscriptions(weekday, at_time, tz) if s.created_at < slot]
+            return self._deliver_group(slot, subs)
+        except Exception:  # never let one schedule break the scheduler; the sync loop catches up
+            logger.exception("briefings %s failed unexpectedly", describe(weekday, at_time, tz))
+            return {}
+
+    def _deliver_group(self, slot: datetime, subs: list[Subscription]) -> dict[int, str]:
+        """Deliver one slot to subscriptions on one schedule: claimed together, posted by the workers."""
+        if not subs:
+            return {}
+        if self.clock() - slot > self.config.grace or _wall_time_repeats(subs[0].timezone, slot):
+            return {s.id: self.deliver_slot(s.id, slot) for s in subs}  # rare: recorded one by one
+        claims = self.store.claim_slots(subs, slot, owner=self.owner)
+        outcomes: dict[int, str] = {}
+        if claims:
+            previous = self.store.last_sent_many(list(claims))
+            by_id = {s.id: s for s in subs}
+            posted = self._pool().map(
+                lambda claim: self._deliver_claim(by_id[claim.subscription_id], claim, previous.get(claim.channel_id)),
+                claims.values())
+            outcomes.update(zip(claims, posted))
+        held = [s for s in subs if s.id not in claims]
+        if held:  # the slot has a row already: delivered elsewhere, in flight, failed, or left by a dead process
+            rows = self.store.slot_rows({s.id: slot for s in held})
+            for sub in held:
+                retry = not rows[sub.id] or self._retryable(sub.id, slot, rows=rows[sub.id], state=sub.state)
+                outcomes[sub.id] = self.deliver_slot(sub.id, slot) if retry else "already"
+        first = subs[0]
+        logger.info("briefings %s, slot %s UTC: %s", describe(first.weekday, first.at_time, first.timezone),
+                    f"{slot:%Y-%m-%d %H:%M}", dict(Counter(outcomes.values())))
+        return outcomes
+
     def deliver_slot(self, subscription_id: int, slot: datetime | None = None) -> str:
-        """Deliver one slot of one subscription; returns what happened (also in the ledger)."""
+        """Deliver one slot of one subscription; returns what happened (also in the ledger).
+
+        The path for retries, takeovers, late and missed slots (the sync loop) and `deliver_due`'s
+        rare cases; a schedule's regular fan-out claims its slots together instead."""
         try:
             sub = self.store.get(subscription_id)
             if sub is None or sub.state == "removed":
@@ -208,9 +267,20 @@ class BriefingService:
             # A takeover or a retry: the earlier attempt may have reached Slack before failing.
             if (claim.taken_over or claim.attempts > 1) and self._already_posted(claim):
                 return "recovered"
+            return self._deliver_claim(sub, claim, self.store.last_sent(sub.channel_id))
+        except Exception:  # never let one subscription break the scheduler
+            logger.exception("delivery of subscription %s failed unexpectedly", subscription_id)
+            return "error"
+
+    def _deliver_claim(self, sub: Subscription, claim: Delivery, previous: Delivery | None) -> str:
+        """Post a claimed slot and record the outcome; never raises. ``previous``: the channel's last briefing."""
+        try:
+            if self._stopping:  # a deploy mid-fan-out: give the claim back rather than hold up the stop
+                self.store.release(claim, "not posted: the bot was stopping; the next sync delivers it")
+                return "released"
             try:
                 outcome = self._post(claim, sub.timezone, describe(sub.weekday, sub.at_time, sub.timezone),
-                                     Destination(sub.channel_id))
+                                     Destination(sub.channel_id), previous=previous)
             except SlackApiError as exc:
                 code = error_code(exc)
                 self.store.finish(claim, "failed", error=code)
@@ -224,20 +294,23 @@ class BriefingService:
             if outcome == "sent" and sub.state == "paused":  # no write transaction per briefing when active
                 self.store.set_state(sub.id, "active", only_from=("paused",))
             return outcome
-        except Exception:  # never let one subscription break the scheduler
-            logger.exception("delivery of subscription %s failed unexpectedly", subscription_id)
+        except Exception:
+            logger.exception("delivery of subscription %s failed unexpectedly", sub.id)
             return "error"
 
-    def _post(self, claim: Delivery, tz: str, schedule: str, dest: Destination) -> str:
+    def _post(self, claim: Delivery, tz: str, schedule: str, dest: Destination, *, previous: Delivery | None) -> str:
         """Build and post the briefing for a claimed slot; "sent", or "lost" if the claim was taken."""
         snapshot = self.data.current()
-        previous = self.store.last_sent(claim.channel_id)
         changes = self.changes(previous.data_version if previous else None) if self.changes else None
         reply, headline = briefing_reply(snapshot.datasets, snapshot.holders, slot=claim.slot_utc, tz=tz,
                                          schedule=schedule, previous=previous.headline if previous else None,
                                          changes=changes)
         self.pacer.wait(claim.channel_id)
-        if not self.store.still_mine(claim):  # renew the claim; a slow process must not post after a takeover
+        # A slow process must not post after a takeover: renew the claim first, unless it is so
+        # fresh that nobody can have taken it (takeover needs a claim older than claim_timeout).
+        # Pacing a large fan-out can make it old; a briefing posted straight away skips a write.
+        fresh = self.clock() - claim.claimed_at < self.config.claim_timeout / 4
+        if not fresh and not self.store.still_mine(claim):
             return "lost"
         result = self.delivery.deliver(reply, Destination(claim.channel_id, dest.user_id, None), snapshot.datasets,
                                        metadata={"event_type": METADATA_EVENT,
@@ -250,10 +323,13 @@ class BriefingService:
 
     def _repeated_wall_time(self, sub: Subscription, slot: datetime) -> bool:
         """True for the second 02:30 of a night when the clocks go back (that slot was delivered an hour ago)."""
-        zone = ZoneInfo(sub.timezone)
-        earlier = slot - timedelta(hours=1)
-        same_wall_time = earlier.astimezone(zone).replace(tzinfo=None) == slot.astimezone(zone).replace(tzinfo=None)
-        return same_wall_time and self.store.has_slot(sub.id, earlier)
+        return _wall_time_repeats(sub.timezone, slot) and self.store.has_slot(sub.id, slot - timedelta(hours=1))
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._workers_lock:
+            if self._workers is None:
+                self._workers = ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="briefing")
+            return self._workers
 
     def _already_posted(self, claim: Delivery) -> bool:
         """After a takeover: did the dead owner post before dying? Then record, don't repost."""
@@ -274,10 +350,12 @@ class BriefingService:
 
     # ---- the scheduler -----------------------------------------------------------------------
     def start(self) -> None:
-        """Start APScheduler: one cron job per subscription, rebuilt from the database."""
+        """Start APScheduler: one cron job per weekly schedule in use, rebuilt from the database."""
         scheduler = BackgroundScheduler(
             timezone=timezone.utc,
-            executors={"default": JobExecutor(max_workers=10)},
+            # Fan-outs wait on the workers (and on pacing) for as long as a big one takes; they get
+            # executor threads of their own so that the sync loop and the data jobs never queue behind them.
+            executors={"default": JobExecutor(max_workers=4), BRIEFING_EXECUTOR: JobExecutor(max_workers=10)},
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": int(self.config.grace.total_seconds())},
         )
@@ -290,13 +368,17 @@ class BriefingService:
 
     def shutdown(self) -> None:
         """Stop the scheduler after any running sync: APScheduler's shutdown holds its job-store
-        lock while waiting for jobs, and a sync inside get_jobs() would wait on it forever."""
-        if self.scheduler is None:
-            return
+        lock while waiting for jobs, and a sync inside get_jobs() would wait on it forever. A
+        fan-out in progress gives its unposted claims back (`_deliver_claim`) and ends quickly."""
         self._stopping = True
         with self._sync_lock:
-            self.scheduler.shutdown(wait=True)
-            self.scheduler = None
+            if self.scheduler is not None:
+                self.scheduler.shutdown(wait=True)
+                self.scheduler = None
+            with self._workers_lock:
+                workers, self._workers = self._workers, None
+            if workers is not None:
+                workers.shutdown(wait=True)
 
     def sync(self) -> None:
         """Rebuild jobs from the database (changes by other replicas), catch up, resume, retry."""
@@ -311,38 +393,51 @@ class BriefingService:
         try:
             live = self.store.live_subscriptions()
             if self.scheduler is not None:
-                wanted = {f"sub-{s.id}" for s in live}
+                wanted = {schedule_job_id(s.weekday, s.at_time, s.timezone) for s in live}
                 for job in self.scheduler.get_jobs():
-                    if job.id.startswith("sub-") and job.id not in wanted:
+                    if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
                         job.remove()
             now = self.clock()
             known = self._latest_slot_rows(live, now)  # one query for all, not two per subscription
+            due: dict[tuple[str, str, str, datetime], list[Subscription]] = {}
             for sub in live:
                 try:  # one bad row must not stop the others
                     self._schedule(sub)
-                    self._sync_one(sub, now, known)
+                    slot = self._sync_one(sub, now, known)
+                    if slot is not None:
+                        due.setdefault((sub.weekday, sub.at_time, sub.timezone, slot), []).append(sub)
                 except Exception:
                     logger.exception("sync of subscription %s failed; will try again", sub.id)
+            for (weekday, at_time, tz, slot), subs in due.items():  # caught up: delivered together, per schedule
+                try:
+                    self._deliver_group(slot, subs)
+                except Exception:
+                    logger.exception("catching up %s failed; will try again", describe(weekday, at_time, tz))
         except Exception:
             logger.exception("briefing sync failed; will try again")
 
     def _sync_one(self, sub: Subscription, now: datetime,
-                  known: dict[int, tuple[datetime, list[Delivery]]] | None = None) -> None:
+                  known: dict[int, tuple[datetime, list[Delivery]]] | None = None) -> datetime | None:
+        """Catch one subscription up. Retries, takeovers and resumed subscriptions are delivered
+        here; a slot with no ledger row yet is returned, for the caller to deliver with its schedule."""
         if sub.state == "paused":
             if not self._membership_restored(sub, now):
-                return
+                return None
             self.store.set_state(sub.id, "active", only_from=("paused",))
             sub = self.store.get(sub.id) or sub
             known = None  # the state changed: read this one afresh
         slot, rows = (known or {}).get(sub.id, (None, None))
         slot = slot or latest_slot(sub.weekday, sub.at_time, sub.timezone, now)
         if slot <= sub.created_at:
-            return
+            return None
         if rows is None:  # not read in the batch: ask the database
             if not self.store.has_slot(sub.id, slot) or self._retryable(sub.id, slot):
                 self.deliver_slot(sub.id, slot)
-        elif not rows or self._retryable(sub.id, slot, rows=rows, state=sub.state):
+        elif not rows:
+            return slot
+        elif self._retryable(sub.id, slot, rows=rows, state=sub.state):
             self.deliver_slot(sub.id, slot)
+        return None
 
     def _latest_slot_rows(self, live: list[Subscription], now: datetime) -> dict[int, tuple[datetime, list[Delivery]]]:
         """Each live subscription's latest slot and its ledger rows, the rows read in one query."""
@@ -386,17 +481,20 @@ class BriefingService:
     def _schedule(self, sub: Subscription) -> None:
         if self.scheduler is None:
             return
-        job_id = f"sub-{sub.id}"
-        cron = trigger(sub.weekday, sub.at_time, sub.timezone)
-        existing = self.scheduler.get_job(job_id)
-        if existing is not None and repr(existing.trigger) == repr(cron):
+        job_id = schedule_job_id(sub.weekday, sub.at_time, sub.timezone)
+        if self.scheduler.get_job(job_id) is not None:  # the id names the schedule, so the trigger matches
             return
-        self.scheduler.add_job(self.deliver_slot, cron, args=[sub.id], id=job_id, replace_existing=True,
-                               name=describe(sub.weekday, sub.at_time, sub.timezone))
+        self.scheduler.add_job(self.deliver_due, trigger(sub.weekday, sub.at_time, sub.timezone),
+                               args=[sub.weekday, sub.at_time, sub.timezone], id=job_id, replace_existing=True,
+                               executor=BRIEFING_EXECUTOR, name=describe(sub.weekday, sub.at_time, sub.timezone))
 
-    def _unschedule(self, subscription_id: int) -> None:
-        if self.scheduler is not None and self.scheduler.get_job(f"sub-{subscription_id}"):
-            self.scheduler.remove_job(f"sub-{subscription_id}")
+    def _unschedule(self, sub: Subscription) -> None:
+        """Remove a schedule's job once no live subscription uses it (others may share it)."""
+        if self.scheduler is None or self.store.schedule_subscriptions(sub.weekday, sub.at_time, sub.timezone):
+            return
+        job_id = schedule_job_id(sub.weekday, sub.at_time, sub.timezone)
+        if self.scheduler.get_job(job_id) is not None:
+            self.scheduler.remove_job(job_id)
 
     # ---- Slack look-ups ----------------------------------------------------------------------
     def _user_timezone(self, user_id: str | None) -> tuple[str, str]:
@@ -433,6 +531,13 @@ class BriefingService:
         except (SlackClientError, OSError):
             return False
         return not info.get("is_archived") and bool(info.get("is_im") or info.get("is_member"))
+
+
+def _wall_time_repeats(tz: str, slot: datetime) -> bool:
+    """True when the local wall-clock time of ``slot`` also happened an hour earlier (clocks went back)."""
+    zone = ZoneInfo(tz)
+    earlier = slot - timedelta(hours=1)
+    return earlier.astimezone(zone).replace(tzinfo=None) == slot.astimezone(zone).replace(tzinfo=None)
 
 
 def _invite_hint(code: str) -> str:

@@ -35,6 +35,14 @@ def next_slot(weekday: str, at_time: str, tz: str, after: datetime) -> datetime:
 
 def latest_slot(weekday: str, at_time: str, tz: str, now: datetime) -> datetime:
     """The most recent slot at or before ``now``, in UTC (at most a week back)."""
+    # Slots fall on whole minutes, so every instant of a minute has the same latest slot: the
+    # cron maths runs once per schedule and minute, not once per subscription (a fan-out of a
+    # thousand channels on one schedule asks the same question a thousand times).
+    return _latest_slot(weekday, at_time, tz, now.astimezone(timezone.utc).replace(second=0, microsecond=0))
+
+
+@lru_cache(maxsize=4096)
+def _latest_slot(weekday: str, at_time: str, tz: str, now: datetime) -> datetime:
     cron = trigger(weekday, at_time, tz)  # built once: the scheduler's sync asks this for every subscription
     slot = _fire_after(cron, now - timedelta(days=7, minutes=1))
     while True:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from time import monotonic, sleep
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -248,7 +249,7 @@ class TestDelivery:
                                  kind="scheduled", owner="slow", claim_timeout=timedelta(seconds=30))
         clock.now += timedelta(minutes=1)
         assert other.deliver_slot(sub.id, FRIDAY_1630_LONDON) == "sent"  # took the stale claim over
-        assert slow._post(claim, "Europe/London", "weekly", here()) == "lost"  # the slow one wakes up
+        assert slow._post(claim, "Europe/London", "weekly", here(), previous=None) == "lost"  # the slow one wakes up
         assert len(briefings(slack)) == 1
 
     def test_one_broken_subscription_does_not_stop_the_others(self, service, slack, clock):
@@ -307,13 +308,10 @@ class TestDelivery:
         assert service.store.ledger()[0].kind == "now"
 
     def test_many_channels_due_at_once_are_each_delivered_once_and_paced(self, service, slack, clock, chart_cache):
-        waits, now = [], [0.0]  # a fake monotonic clock that only sleeping advances
-
-        def sleep(seconds):
-            waits.append(seconds)
-            now[0] += seconds
-
-        service.pacer = Pacer(per_second=10, clock=lambda: now[0], sleep=sleep)
+        # The pacer's clock stands still, so each wait is how far past "now" it booked that post:
+        # 0.1 s after the previous one, whichever worker asks first.
+        waits = []
+        service.pacer = Pacer(per_second=10, clock=lambda: 0.0, sleep=waits.append)
         channels = [f"C00000{n:04d}" for n in range(30)]
         for channel in channels:
             slack.add_channel(channel, channel.lower())
@@ -323,7 +321,93 @@ class TestDelivery:
         service.sync()
         assert all(len(briefings(slack, c)) == 1 for c in channels)
         assert chart_cache.renders - renders_before <= 1  # the topic's chart is drawn once, not per channel
-        assert len(waits) == 29 and sum(waits) == pytest.approx(2.9)  # 30 posts at 10 a second
+        assert sorted(waits) == pytest.approx([n / 10 for n in range(1, 30)])  # 30 posts at 10 a second
+
+
+LONDON_FRIDAY = ("fri", "16:30", "Europe/London")
+
+
+class TestScheduleJobs:
+    """One scheduler job per weekly schedule delivers it to every channel on it."""
+
+    CHANNELS = ("C0000AAAA1", "C0000BBBB2", "C0000CCCC3")
+
+    def subscribe_all(self, service, slack):
+        for channel in self.CHANNELS:
+            slack.add_channel(channel, channel.lower())
+            subscribe_friday(service, channel)
+
+    def test_one_job_delivers_its_schedule_to_every_channel_once(self, service, slack, clock):
+        self.subscribe_all(service, slack)
+        slack.add_channel("C0000PARIS", "paris")
+        service.handle(SubscribeQuery(day="fri", at=time(16, 30), timezone="Europe/Paris"), here("C0000PARIS"))
+        clock.now = FRIDAY_1630_LONDON + timedelta(seconds=1)
+        assert sorted(service.deliver_due(*LONDON_FRIDAY).values()) == ["sent"] * 3
+        assert all(len(briefings(slack, channel)) == 1 for channel in self.CHANNELS)
+        assert briefings(slack, "C0000PARIS") == []  # another schedule, another job
+        assert set(service.deliver_due(*LONDON_FRIDAY).values()) == {"already"}  # a late second run posts nothing
+        assert [(d.status, d.attempts) for d in service.store.ledger()] == [("sent", 1)] * 3
+
+    def test_two_replicas_firing_the_same_job_deliver_each_channel_once(self, make_service, slack, clock):
+        a, b = make_service("replica-a"), make_service("replica-b")
+        self.subscribe_all(a, slack)
+        clock.now = FRIDAY_1630_LONDON + timedelta(seconds=1)
+        results = []
+        threads = [threading.Thread(target=lambda s=s: results.append(s.deliver_due(*LONDON_FRIDAY))) for s in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for sub_id in results[0]:
+            assert sorted(r[sub_id] for r in results) == ["already", "sent"]
+        assert all(len(briefings(slack, channel)) == 1 for channel in self.CHANNELS)
+
+    def test_a_channel_subscribed_after_the_slot_waits_for_next_week(self, service, slack, clock):
+        clock.now = FRIDAY_1630_LONDON + timedelta(seconds=30)
+        subscribe_friday(service)
+        assert service.deliver_due(*LONDON_FRIDAY) == {}
+        assert briefings(slack) == []
+
+    def test_a_channel_that_fails_does_not_hold_up_the_others(self, service, slack, clock):
+        self.subscribe_all(service, slack)
+        slack.set_bot_member("C0000BBBB2", False)  # removed from one channel since subscribing
+        clock.now = FRIDAY_1630_LONDON
+        outcomes = service.deliver_due(*LONDON_FRIDAY)
+        by_channel = {service.store.get(sub_id).channel_id: outcome for sub_id, outcome in outcomes.items()}
+        assert by_channel == {"C0000AAAA1": "sent", "C0000BBBB2": "failed:not_in_channel", "C0000CCCC3": "sent"}
+        [paused] = service.store.channel_subscriptions("C0000BBBB2")
+        assert paused.state == "paused"
+
+    def test_a_stop_mid_fan_out_gives_back_the_unposted_claims_for_the_next_process(self, make_service, slack, clock):
+        stopping = make_service("stopping", workers=1)
+        channels = [f"C00000{n:04d}" for n in range(4)]
+        for channel in channels:
+            slack.add_channel(channel, channel.lower())
+            subscribe_friday(stopping, channel)
+
+        paced = threading.Event()
+
+        def pace(seconds):  # the second post waits for its turn, and meanwhile a deploy stops the bot
+            paced.set()
+            deadline = monotonic() + 10
+            while not stopping._stopping and monotonic() < deadline:
+                sleep(0.01)
+
+        stopping.pacer = Pacer(per_second=10, clock=lambda: 0.0, sleep=pace)
+        clock.now = FRIDAY_1630_LONDON
+        outcomes = {}
+        job = threading.Thread(target=lambda: outcomes.update(stopping.deliver_due(*LONDON_FRIDAY)))
+        job.start()
+        assert paced.wait(timeout=10)  # the first is posted, the second waits for its turn
+        stopping.shutdown()  # SIGTERM: returns once the post in flight is recorded
+        job.join(timeout=10)
+        assert sorted(outcomes.values()) == ["released", "released", "sent", "sent"]
+        assert sum(len(briefings(slack, c)) for c in channels) == 2
+
+        clock.now += timedelta(seconds=40)
+        make_service("next").sync()  # the replacement process catches up
+        assert all(len(briefings(slack, c)) == 1 for c in channels)
+        assert [(d.status, d.attempts) for d in stopping.store.ledger()] == [("sent", 1)] * 4
 
 
 def test_scheduler_jobs_follow_the_database(make_service, slack):
@@ -331,13 +415,28 @@ def test_scheduler_jobs_follow_the_database(make_service, slack):
     a.start()
     try:
         subscribe_friday(b)
+        slack.add_channel("C0000OTHER", "other")
+        subscribe_friday(b, "C0000OTHER")  # the same schedule: one job delivers both
         a.sync()
-        jobs = {j.id: j for j in a.scheduler.get_jobs()}
-        sub = a.store.channel_subscriptions(CHANNEL)[0]
-        assert f"sub-{sub.id}" in jobs
-        assert "Europe/London" in repr(jobs[f"sub-{sub.id}"].trigger)
+        briefing_jobs = [j for j in a.scheduler.get_jobs() if j.id.startswith("briefing:")]
+        assert [j.id for j in briefing_jobs] == ["briefing:fri:16:30:Europe/London"]
+        assert "Europe/London" in repr(briefing_jobs[0].trigger) and briefing_jobs[0].executor == "briefings"
         b.handle(UnsubscribeQuery(), here())
         a.sync()
-        assert f"sub-{sub.id}" not in {j.id for j in a.scheduler.get_jobs()}
+        assert [j.id for j in a.scheduler.get_jobs() if j.id.startswith("briefing:")] == [briefing_jobs[0].id]
+        b.handle(UnsubscribeQuery(), here("C0000OTHER"))
+        a.sync()
+        assert not [j for j in a.scheduler.get_jobs() if j.id.startswith("briefing:")]
     finally:
         a.shutdown()
+
+
+def test_unsubscribing_the_last_channel_on_a_schedule_removes_its_job_at_once(service, slack):
+    service.start()
+    try:
+        subscribe_friday(service)
+        assert service.scheduler.get_job("briefing:fri:16:30:Europe/London") is not None
+        service.handle(UnsubscribeQuery(), here())
+        assert service.scheduler.get_job("briefing:fri:16:30:Europe/London") is None
+    finally:
+        service.shutdown()

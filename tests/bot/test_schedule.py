@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -34,6 +34,15 @@ def test_latest_slot_is_at_or_before_now():
     slot = utc(2026, 11, 27, 16, 30)
     assert latest_slot("fri", "16:30", "Europe/London", slot) == slot
     assert latest_slot("fri", "16:30", "Europe/London", utc(2026, 11, 27, 16, 29)) == utc(2026, 11, 20, 16, 30)
+
+
+def test_every_instant_of_a_minute_has_the_same_latest_slot():
+    # latest_slot is memoised per minute (a fan-out asks it once per channel); that is only right
+    # because slots fall on whole minutes, in quarter-hour zones too.
+    for tz, expected in (("Europe/London", utc(2026, 11, 27, 16, 30)), ("Asia/Kathmandu", utc(2026, 11, 27, 10, 45))):
+        instants = [expected + timedelta(seconds=s, microseconds=999_999) for s in range(60)]
+        assert {latest_slot("fri", "16:30", tz, now) for now in instants} == {expected}
+        assert latest_slot("fri", "16:30", tz, expected - timedelta(microseconds=1)) == expected - timedelta(weeks=1)
 
 
 def test_the_description_shows_local_and_utc():

@@ -1,0 +1,42 @@
+"""The weekly briefing is a pure value: the same arguments give the same briefing, built once."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+
+from handlers.briefing import briefing_reply
+
+SLOT = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+
+
+def brief(datasets, holders, **changed):
+    args = dict(slot=SLOT, tz="Europe/London", schedule="every Monday at 09:00 Europe/London", previous=None)
+    return briefing_reply(datasets, holders, **{**args, **changed})
+
+
+def test_every_channel_on_one_schedule_shares_one_briefing(datasets, holders):
+    first, headline = brief(datasets, holders)
+    again, _ = brief(datasets, holders)
+    assert again is first  # a fan-out builds it once, not once per channel
+
+
+def test_what_the_channel_saw_last_time_makes_its_own_briefing(datasets, holders):
+    fresh, headline = brief(datasets, holders)
+    older = {**headline, "china_usd_bn": headline["china_usd_bn"] + 25.0}
+    since, _ = brief(datasets, holders, previous=older)
+    assert since is not fresh
+    assert "First briefing in this channel" in fresh.text + str(fresh.blocks)
+    assert "since the last briefing" in str(since.blocks) and "First briefing" not in str(since.blocks)
+
+
+def test_a_new_data_version_builds_a_new_briefing(datasets, holders):
+    first, _ = brief(datasets, holders)
+    refreshed = dataclasses.replace(datasets)  # what a data refresh puts in service
+    assert brief(refreshed, holders)[0] is not first
+
+
+def test_the_headline_returned_is_the_callers_own_copy(datasets, holders):
+    _, headline = brief(datasets, holders)
+    headline["net_usd_bn"] = 0.0  # e.g. the ledger serialises and keeps it
+    assert brief(datasets, holders)[1]["net_usd_bn"] != 0.0
