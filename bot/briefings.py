@@ -63,6 +63,8 @@ SYNC_JOB = "reset-sync"
 JOB_PREFIX = "briefing:"  # + weekday:HH:MM:zone, one job per schedule
 BRIEFING_EXECUTOR = "briefings"  # fan-outs run in executor threads of their own, apart from sync and data jobs
 PAUSED_CHECK_INTERVAL = timedelta(minutes=5)
+STOPPING = "stopping"  # _deliver_claim's answer when the bot is stopping: the caller gives the claim back
+RELEASED = "not posted: the bot was stopping; the next sync delivers it"
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,8 @@ class BriefingService:
         """The scheduler's job for one weekly schedule: the slot just due, to every subscription on it.
 
         Returns what happened to each subscription (also in the ledger). Never raises."""
+        if self._stopping:  # a job that fires while the bot stops: the next process's sync catches up
+            return {}
         try:
             slot = latest_slot(weekday, at_time, tz, self.clock())
             subs = [s for s in self.store.schedule_subscriptions(weekday, at_time, tz) if s.created_at < slot]
@@ -214,29 +218,56 @@ class BriefingService:
             return {}
 
     def _deliver_group(self, slot: datetime, subs: list[Subscription]) -> dict[int, str]:
-        """Deliver one slot to subscriptions on one schedule: claimed together, posted by the workers."""
+        """Deliver one slot to subscriptions on one schedule, a chunk of claims at a time."""
         if not subs:
             return {}
         if self.clock() - slot > self.config.grace or _wall_time_repeats(subs[0].timezone, slot):
             return {s.id: self.deliver_slot(s.id, slot) for s in subs}  # rare: recorded one by one
+        outcomes: dict[int, str] = {}
+        size = self._chunk_size()
+        for start in range(0, len(subs), size):
+            if self._stopping:  # the rest have no claim yet: whoever syncs next delivers them
+                break
+            outcomes.update(self._deliver_chunk(slot, subs[start:start + size]))
+        first = subs[0]
+        logger.info("briefings %s, slot %s UTC: %s", describe(first.weekday, first.at_time, first.timezone),
+                    f"{slot:%Y-%m-%d %H:%M}", dict(Counter(outcomes.values())))
+        return outcomes
+
+    def _chunk_size(self) -> int:
+        """How many slots to claim at once: what the pacer lets out in a quarter of the claim timeout.
+
+        A claim is then still fresh when its turn comes, so it is never old enough for the sync
+        loop — this process's or another's — to take over while it waits, and a crash leaves at
+        most one chunk of claims to be taken over one by one."""
+        per_second = 1 / self.pacer.interval
+        return max(self.config.workers, int(self.config.claim_timeout.total_seconds() / 4 * per_second))
+
+    def _deliver_chunk(self, slot: datetime, subs: list[Subscription]) -> dict[int, str]:
+        """Claim the slots in one transaction, post them through the workers, and look at the rest."""
         claims = self.store.claim_slots(subs, slot, owner=self.owner)
         outcomes: dict[int, str] = {}
         if claims:
-            previous = self.store.last_sent_many(list(claims))
+            try:
+                previous = self.store.last_sent_many(list(claims))
+            except Exception:  # nothing is posted yet: give the claims back rather than leave them to time out
+                self.store.release(list(claims.values()), "not posted: the channels' last briefings could not be read")
+                raise
             by_id = {s.id: s for s in subs}
-            posted = self._pool().map(
+            posted = list(self._pool().map(
                 lambda claim: self._deliver_claim(by_id[claim.subscription_id], claim, previous.get(claim.channel_id)),
-                claims.values())
-            outcomes.update(zip(claims, posted))
+                claims.values()))
+            stopped = [claim for claim, outcome in zip(claims.values(), posted) if outcome == STOPPING]
+            if stopped:
+                self.store.release(stopped, RELEASED)  # in one statement, so a stop stays quick
+            outcomes.update((sub_id, "released" if outcome == STOPPING else outcome)
+                            for sub_id, outcome in zip(claims, posted))
         held = [s for s in subs if s.id not in claims]
         if held:  # the slot has a row already: delivered elsewhere, in flight, failed, or left by a dead process
             rows = self.store.slot_rows({s.id: slot for s in held})
             for sub in held:
                 retry = not rows[sub.id] or self._retryable(sub.id, slot, rows=rows[sub.id], state=sub.state)
                 outcomes[sub.id] = self.deliver_slot(sub.id, slot) if retry else "already"
-        first = subs[0]
-        logger.info("briefings %s, slot %s UTC: %s", describe(first.weekday, first.at_time, first.timezone),
-                    f"{slot:%Y-%m-%d %H:%M}", dict(Counter(outcomes.values())))
         return outcomes
 
     def deliver_slot(self, subscription_id: int, slot: datetime | None = None) -> str:
@@ -251,10 +282,7 @@ class BriefingService:
             now = self.clock()
             slot = slot or latest_slot(sub.weekday, sub.at_time, sub.timezone, now)
             if now - slot > self.config.grace:
-                recorded = self.store.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot,
-                                             status="missed", owner=self.owner,
-                                             error=f"the bot was not running within {self.config.grace} of the slot")
-                return "missed" if recorded else "already"
+                return self._too_late(sub, slot)
             if self._repeated_wall_time(sub, slot):
                 self.store.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot, status="skipped",
                                   owner=self.owner, error="the clocks went back: this wall-clock time came round twice")
@@ -267,17 +295,39 @@ class BriefingService:
             # A takeover or a retry: the earlier attempt may have reached Slack before failing.
             if (claim.taken_over or claim.attempts > 1) and self._already_posted(claim):
                 return "recovered"
-            return self._deliver_claim(sub, claim, self.store.last_sent(sub.channel_id))
+            outcome = self._deliver_claim(sub, claim, self.store.last_sent(sub.channel_id))
+            if outcome == STOPPING:
+                self.store.release([claim], RELEASED)
+                return "released"
+            return outcome
         except Exception:  # never let one subscription break the scheduler
             logger.exception("delivery of subscription %s failed unexpectedly", subscription_id)
             return "error"
 
+    def _too_late(self, sub: Subscription, slot: datetime) -> str:
+        """Beyond the grace period a slot is not sent: it is recorded as missed. A claim that a dead
+        process left on it is closed the same way — after asking Slack whether that process posted —
+        rather than left open."""
+        error = f"the bot was not running within {self.config.grace} of the slot"
+        if self.store.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot, status="missed",
+                             owner=self.owner, error=error):
+            return "missed"
+        claim = self.store.claim(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot, kind="scheduled",
+                                 owner=self.owner, claim_timeout=self.config.claim_timeout)  # only a stale claim
+        if claim is None:
+            return "already"
+        if self._already_posted(claim):
+            return "recovered"
+        self.store.finish(claim, "missed", error=error)
+        return "missed"
+
     def _deliver_claim(self, sub: Subscription, claim: Delivery, previous: Delivery | None) -> str:
-        """Post a claimed slot and record the outcome; never raises. ``previous``: the channel's last briefing."""
+        """Post a claimed slot and record the outcome; never raises. ``previous``: the channel's last briefing.
+
+        Answers STOPPING, without posting, when the bot is stopping: the caller gives the claim back."""
         try:
             if self._stopping:  # a deploy mid-fan-out: give the claim back rather than hold up the stop
-                self.store.release(claim, "not posted: the bot was stopping; the next sync delivers it")
-                return "released"
+                return STOPPING
             try:
                 outcome = self._post(claim, sub.timezone, describe(sub.weekday, sub.at_time, sub.timezone),
                                      Destination(sub.channel_id), previous=previous)
@@ -306,11 +356,14 @@ class BriefingService:
                                          schedule=schedule, previous=previous.headline if previous else None,
                                          changes=changes)
         self.pacer.wait(claim.channel_id)
-        # A slow process must not post after a takeover: renew the claim first, unless it is so
-        # fresh that nobody can have taken it (takeover needs a claim older than claim_timeout).
-        # Pacing a large fan-out can make it old; a briefing posted straight away skips a write.
+        # Last look before posting: is the claim still this attempt's (not taken over by a replica
+        # or by this process's own sync), and is the subscription still live (not unsubscribed
+        # while the fan-out ran)? A read; once the claim is old enough that it could soon be taken
+        # over (pacing a big fan-out ages it), the same check also renews it — a write.
         fresh = self.clock() - claim.claimed_at < self.config.claim_timeout / 4
-        if not fresh and not self.store.still_mine(claim):
+        if not self.store.still_mine(claim, renew=not fresh):
+            if self.store.finish(claim, "skipped", error="unsubscribed before it was posted"):
+                return "skipped"  # the claim was still ours: only the subscription went away
             return "lost"
         result = self.delivery.deliver(reply, Destination(claim.channel_id, dest.user_id, None), snapshot.datasets,
                                        metadata={"event_type": METADATA_EVENT,
@@ -367,18 +420,21 @@ class BriefingService:
         logger.info("briefing scheduler started (owner %s)", self.owner)
 
     def shutdown(self) -> None:
-        """Stop the scheduler after any running sync: APScheduler's shutdown holds its job-store
-        lock while waiting for jobs, and a sync inside get_jobs() would wait on it forever. A
-        fan-out in progress gives its unposted claims back (`_deliver_claim`) and ends quickly."""
+        """Stop the scheduler once no sync is running: APScheduler's shutdown holds its job-store
+        lock while waiting for jobs, and a sync inside get_jobs() would wait on it forever. Syncs
+        that start later see `_stopping` inside the lock and return at once (so the scheduler is
+        not shut down under the lock: a sync job waiting for it would be waited for in turn). A
+        fan-out in progress finishes the posts in flight and gives the other claims back."""
         self._stopping = True
         with self._sync_lock:
-            if self.scheduler is not None:
-                self.scheduler.shutdown(wait=True)
-                self.scheduler = None
-            with self._workers_lock:
-                workers, self._workers = self._workers, None
-            if workers is not None:
-                workers.shutdown(wait=True)
+            pass
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+        with self._workers_lock:
+            workers, self._workers = self._workers, None
+        if workers is not None:
+            workers.shutdown(wait=True)
 
     def sync(self) -> None:
         """Rebuild jobs from the database (changes by other replicas), catch up, resume, retry."""
@@ -471,9 +527,12 @@ class BriefingService:
             sub = self.store.get(subscription_id)
             state = sub.state if sub is not None else None
         active = state == "active"
+        in_grace = now - slot <= self.config.grace
         return any(
             # a slot that failed because of the channel is retried once the bot can post there again
-            (d.status == "failed" and d.attempts < MAX_ATTEMPTS and (active or d.error not in PAUSING_ERRORS))
+            (in_grace and d.status == "failed" and d.attempts < MAX_ATTEMPTS
+             and (active or d.error not in PAUSING_ERRORS))
+            # a claim left by a dead process: delivered within the grace, closed as missed after it
             or (d.status == "claimed" and now - d.claimed_at > self.config.claim_timeout)
             for d in rows
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Literal, Sequence
@@ -34,6 +35,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    exists,
     func,
     insert,
     select,
@@ -48,6 +50,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 logger = logging.getLogger("reset_bot.store")
 
 SCHEMA_VERSION = 3
+MIN_SQLITE = (3, 35)
 MAX_PER_CHANNEL = 3  # a few per channel: more is almost always a mistake
 
 State = Literal["active", "paused", "removed"]
@@ -113,15 +116,27 @@ deliveries_by_channel = Index(
     "reset_deliveries_by_channel", deliveries.c.channel_id, deliveries.c.status, deliveries.c.finished_at)
 
 
-# The two statements every briefing runs, built once with bind parameters. Building an
-# expression (`deliveries.c.id == …`) and its cache key costs more CPU than SQLite's whole update;
-# a prebuilt statement skips both (measured: 0.55 → 0.25 ms per `finish`).
+# A claim is a process's only while the row is still claimed by it *in that attempt*: a takeover
+# or a retry bumps `attempts`, so an older claim object of the same process (a briefing queued in
+# a long fan-out while the sync loop took its stale claim over) no longer matches.
 _claim_is_mine = ((deliveries.c.id == bindparam("claim_id")) & (deliveries.c.owner == bindparam("claim_owner"))
-                  & (deliveries.c.status == "claimed"))
-_RENEW = update(deliveries).where(_claim_is_mine).values(claimed_at=bindparam("at"))
+                  & (deliveries.c.attempts == bindparam("claim_attempts")) & (deliveries.c.status == "claimed"))
+# … and a scheduled one is worth posting only while its subscription is live (not unsubscribed).
+_subscription_live = deliveries.c.subscription_id.is_(None) | exists().where(
+    (subscriptions.c.id == deliveries.c.subscription_id) & (subscriptions.c.state != "removed"))
+
+# The statements every briefing runs, built once with bind parameters. Building an expression
+# (`deliveries.c.id == …`) and its cache key costs more CPU than SQLite's whole update; a
+# prebuilt statement skips both (measured: 0.55 → 0.25 ms per `finish`).
+_RENEW = update(deliveries).where(_claim_is_mine & _subscription_live).values(claimed_at=bindparam("at"))
+_CHECK = select(deliveries.c.id).where(_claim_is_mine & _subscription_live)
 _FINISH = update(deliveries).where(_claim_is_mine).values(
     status=bindparam("new_status"), message_ts=bindparam("ts"), error=bindparam("why"), finished_at=bindparam("at"),
     data_version=bindparam("version"), headline_json=bindparam("headline"))
+
+
+def _mine(delivery: "Delivery") -> dict[str, Any]:
+    return {"claim_id": delivery.id, "claim_owner": delivery.owner, "claim_attempts": delivery.attempts}
 
 
 @dataclass(frozen=True)
@@ -194,6 +209,9 @@ class Store:
         kwargs: dict[str, Any] = {"future": True}
         sqlite = url.startswith("sqlite")
         if sqlite:
+            if sqlite3.sqlite_version_info < MIN_SQLITE:  # RETURNING (3.35) claims a slot in one statement
+                raise StoreError(f"SQLite {'.'.join(map(str, MIN_SQLITE))} or newer is needed, and this Python has "
+                                 f"{sqlite3.sqlite_version}; use a newer Python build or a PostgreSQL DATABASE_URL")
             # Several threads (listeners, scheduler) share the file; wait instead of failing when locked.
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
@@ -360,29 +378,40 @@ class Store:
             won = conn.execute(new_rows.on_conflict_do_nothing().returning(*deliveries.c), rows).all()
         return {row.subscription_id: self._delivery(row) for row in won}
 
-    def release(self, delivery: Delivery, reason: str) -> bool:
-        """Give back a claim that was never posted (the bot is stopping): recorded as failed without
-        using up an attempt, so the next sync — here or in another replica — delivers it."""
+    def release(self, claims: Sequence[Delivery], reason: str) -> int:
+        """Give back claims that were never posted (the bot is stopping, or failed before posting), in
+        one statement: recorded as failed without using up an attempt, so the next sync — here or
+        in another replica — delivers them. Returns how many were still this process's to give back."""
+        groups: dict[tuple[str, int], list[int]] = {}
+        for claim in claims:  # one statement per (owner, attempt): usually a single one
+            groups.setdefault((claim.owner, claim.attempts), []).append(claim.id)
+        released = 0
         with self.engine.begin() as conn:
-            result = conn.execute(update(deliveries).where(_claim_is_mine).values(
-                status="failed", error=reason, finished_at=self._now(), attempts=deliveries.c.attempts - 1),
-                {"claim_id": delivery.id, "claim_owner": delivery.owner})
-            return result.rowcount == 1
+            for (owner, attempts), ids in groups.items():
+                for start in range(0, len(ids), 500):
+                    released += conn.execute(update(deliveries).where(
+                        deliveries.c.id.in_(ids[start:start + 500]) & (deliveries.c.owner == owner)
+                        & (deliveries.c.attempts == attempts) & (deliveries.c.status == "claimed")
+                    ).values(status="failed", error=reason, finished_at=self._now(),
+                             attempts=deliveries.c.attempts - 1)).rowcount
+        return released
 
-    def still_mine(self, delivery: Delivery) -> bool:
-        """Renew the claim just before posting; False if another process has taken it over."""
+    def still_mine(self, delivery: Delivery, *, renew: bool = True) -> bool:
+        """Just before posting: does this process still hold the claim (not taken over, not retried
+        elsewhere), and is its subscription still live? ``renew`` also restarts the claim's timeout
+        (one write); without it the check is a read."""
         with self.engine.begin() as conn:
-            return conn.execute(_RENEW, {"claim_id": delivery.id, "claim_owner": delivery.owner,
-                                         "at": self._now()}).rowcount == 1
+            if renew:
+                return conn.execute(_RENEW, {**_mine(delivery), "at": self._now()}).rowcount == 1
+            return conn.execute(_CHECK, _mine(delivery)).first() is not None
 
     def finish(self, delivery: Delivery, status: DeliveryStatus, *, ts: str | None = None, error: str | None = None,
                data_version: str | None = None, headline: dict[str, Any] | None = None) -> bool:
         """Record the outcome; only the current owner of the claim may (False if it lost it)."""
         with self.engine.begin() as conn:
             return conn.execute(_FINISH, {
-                "claim_id": delivery.id, "claim_owner": delivery.owner, "new_status": status, "ts": ts, "why": error,
-                "at": self._now(), "version": data_version,
-                "headline": json.dumps(headline) if headline is not None else None}).rowcount == 1
+                **_mine(delivery), "new_status": status, "ts": ts, "why": error, "at": self._now(),
+                "version": data_version, "headline": json.dumps(headline) if headline is not None else None}).rowcount == 1
 
     def record(self, *, subscription_id: int, channel_id: str, slot_utc: datetime, status: DeliveryStatus,
                owner: str, error: str) -> bool:

@@ -281,6 +281,23 @@ class TestDelivery:
         [row] = alive.store.ledger()
         assert row.status == "sent" and row.error == "recovered after a takeover"
 
+    def test_a_claim_left_open_past_the_grace_is_closed_as_missed_after_checking_slack(self, make_service, slack,
+                                                                                        clock):
+        dead, alive = make_service("dead", claim_timeout=timedelta(seconds=30)), make_service("alive", claim_timeout=timedelta(seconds=30))
+        subscribe_friday(dead)
+        sub = dead.store.channel_subscriptions(CHANNEL)[0]
+        clock.now = FRIDAY_1630_LONDON
+        dead.store.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON, kind="scheduled",
+                         owner="dead", claim_timeout=timedelta(seconds=30))  # and died before posting
+        clock.now += timedelta(hours=3)  # no replica ran for longer than the grace period
+        alive.sync()
+        assert briefings(slack) == []
+        assert slack.calls("conversations.history")  # it asked Slack whether the dead process had posted
+        [row] = alive.store.ledger()
+        assert (row.status, row.owner) == ("missed", "alive")
+        alive.sync()
+        assert len(slack.calls("conversations.history")) == 1  # closed: not looked at again
+
     def test_a_claim_left_by_a_crash_before_posting_is_delivered_by_another_replica(self, make_service, slack, clock):
         dead, alive = make_service("dead", claim_timeout=timedelta(seconds=30)), make_service("alive", claim_timeout=timedelta(seconds=30))
         subscribe_friday(dead)
@@ -384,7 +401,6 @@ class TestScheduleJobs:
         for channel in channels:
             slack.add_channel(channel, channel.lower())
             subscribe_friday(stopping, channel)
-
         paced = threading.Event()
 
         def pace(seconds):  # the second post waits for its turn, and meanwhile a deploy stops the bot
@@ -394,20 +410,74 @@ class TestScheduleJobs:
                 sleep(0.01)
 
         stopping.pacer = Pacer(per_second=10, clock=lambda: 0.0, sleep=pace)
+        stopping.sync = lambda: None  # this process's own catch-up stays out of the way
+        stopping.start()
         clock.now = FRIDAY_1630_LONDON
-        outcomes = {}
-        job = threading.Thread(target=lambda: outcomes.update(stopping.deliver_due(*LONDON_FRIDAY)))
-        job.start()
+        stopping.scheduler.add_job(stopping.deliver_due, args=LONDON_FRIDAY, executor="briefings")  # fires now
         assert paced.wait(timeout=10)  # the first is posted, the second waits for its turn
-        stopping.shutdown()  # SIGTERM: returns once the post in flight is recorded
-        job.join(timeout=10)
-        assert sorted(outcomes.values()) == ["released", "released", "sent", "sent"]
+        stopping.shutdown()  # SIGTERM: APScheduler waits for the job, which ends once the post in flight is recorded
         assert sum(len(briefings(slack, c)) for c in channels) == 2
+        rows = stopping.store.ledger()
+        assert sorted((d.status, d.attempts) for d in rows) == [("failed", 0), ("failed", 0), ("sent", 1), ("sent", 1)]
+        assert {d.error for d in rows if d.status == "failed"} == {"not posted: the bot was stopping; the next sync delivers it"}
 
         clock.now += timedelta(seconds=40)
         make_service("next").sync()  # the replacement process catches up
         assert all(len(briefings(slack, c)) == 1 for c in channels)
         assert [(d.status, d.attempts) for d in stopping.store.ledger()] == [("sent", 1)] * 4
+
+    def test_a_fan_out_outlasting_the_claim_timeout_still_posts_each_channel_once(self, make_service, slack, clock):
+        # 30 s claims, and pacing that takes 40 s per post: while a briefing waits for its turn,
+        # this process's own sync finds its claim stale and takes it over. The waiting worker must
+        # then see that the claim is no longer its own attempt, and not post.
+        service = make_service("only-replica", claim_timeout=timedelta(seconds=30), workers=1)
+        self.subscribe_all(service, slack)
+        synced = []
+
+        def pace(seconds):
+            clock.now += timedelta(seconds=40)
+            if not synced:
+                synced.append(True)
+                service.sync()
+
+        service.pacer = Pacer(per_second=10, clock=lambda: 0.0, sleep=pace)
+        clock.now = FRIDAY_1630_LONDON
+        outcomes = service.deliver_due(*LONDON_FRIDAY)
+        assert all(len(briefings(slack, channel)) == 1 for channel in self.CHANNELS)
+        assert sorted(outcomes.values()) == ["lost", "lost", "sent"]  # the other two went out through the sync
+        assert sorted((d.status, d.attempts) for d in service.store.ledger()) == [("sent", 1), ("sent", 2), ("sent", 2)]
+
+    def test_a_channel_unsubscribed_during_the_fan_out_is_skipped(self, make_service, slack, clock):
+        service = make_service(workers=1)
+        self.subscribe_all(service, slack)
+        gone = "C0000CCCC3"
+
+        def pace(seconds):  # while the first briefings go out, someone in the last channel unsubscribes
+            if service.store.channel_subscriptions(gone):
+                service.handle(UnsubscribeQuery(), here(gone))
+
+        service.pacer = Pacer(per_second=10, clock=lambda: 0.0, sleep=pace)
+        clock.now = FRIDAY_1630_LONDON
+        outcomes = service.deliver_due(*LONDON_FRIDAY)
+        assert briefings(slack, gone) == []
+        assert sorted(outcomes.values()) == ["sent", "sent", "skipped"]
+        [row] = service.store.ledger(channel_id=gone)
+        assert (row.status, row.error) == ("skipped", "unsubscribed before it was posted")
+
+    def test_claims_are_made_a_chunk_at_a_time_sized_to_the_pacing(self, make_service, slack, clock):
+        # 8 s claims at 10 posts a second: a quarter of the timeout lets out 20 posts.
+        service = make_service(claim_timeout=timedelta(seconds=8), workers=2)
+        channels = [f"C00001{n:04d}" for n in range(25)]
+        for channel in channels:
+            slack.add_channel(channel, channel.lower())
+            subscribe_friday(service, channel)
+        sizes = []
+        claim_slots = service.store.claim_slots
+        service.store.claim_slots = lambda subs, *a, **kw: sizes.append(len(subs)) or claim_slots(subs, *a, **kw)
+        clock.now = FRIDAY_1630_LONDON
+        assert set(service.deliver_due(*LONDON_FRIDAY).values()) == {"sent"}
+        assert sizes == [20, 5]
+        assert all(len(briefings(slack, c)) == 1 for c in channels)
 
 
 def test_scheduler_jobs_follow_the_database(make_service, slack):
@@ -432,11 +502,17 @@ def test_scheduler_jobs_follow_the_database(make_service, slack):
 
 
 def test_unsubscribing_the_last_channel_on_a_schedule_removes_its_job_at_once(service, slack):
-    service.start()
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    service.scheduler = BackgroundScheduler(timezone=timezone.utc)  # no background sync to race with
+    service.scheduler.start(paused=True)
     try:
         subscribe_friday(service)
-        assert service.scheduler.get_job("briefing:fri:16:30:Europe/London") is not None
+        slack.add_channel("C0000OTHER", "other")
+        subscribe_friday(service, "C0000OTHER")
         service.handle(UnsubscribeQuery(), here())
+        assert service.scheduler.get_job("briefing:fri:16:30:Europe/London") is not None  # still used by the other
+        service.handle(UnsubscribeQuery(), here("C0000OTHER"))
         assert service.scheduler.get_job("briefing:fri:16:30:Europe/London") is None
     finally:
         service.shutdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -9,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import create_engine, event
 
-from bot.store import MAX_PER_CHANNEL, SCHEMA_VERSION, Store, StoreError
+from bot.store import MAX_PER_CHANNEL, SCHEMA_VERSION, Store, StoreError, _full_sync
 
 SLOT = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)
 TIMEOUT = timedelta(minutes=5)
@@ -240,12 +241,12 @@ def test_a_schedule_is_claimed_in_one_statement_leaving_out_slots_that_have_a_ro
 def test_a_released_claim_is_retried_without_using_up_an_attempt(store):
     sub = subscribe(store)
     mine = claim(store, sub, "stopping")
-    assert store.release(mine, "not posted: the bot was stopping")
+    assert store.release([mine], "not posted: the bot was stopping") == 1
     [row] = store.ledger()
     assert (row.status, row.attempts, row.error) == ("failed", 0, "not posted: the bot was stopping")
     again = claim(store, sub, "next", retry_failed=3)
     assert again is not None and (again.attempts, again.taken_over) == (1, False)  # never posted: no history check
-    assert not store.release(mine, "too late")  # it is no longer that process's claim
+    assert store.release([mine], "too late") == 0  # it is no longer that process's claim
 
 
 def test_the_last_briefing_of_many_channels_comes_from_one_query(store, clock):
@@ -276,5 +277,42 @@ def test_a_sqlite_database_keeps_a_write_ahead_log_and_full_syncs(tmp_path):
     store = Store.connect(f"sqlite:///{tmp_path / 'reset.sqlite3'}")
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: a commit survives a power cut
     store.engine.dispose()
+    # Every connection is set to FULL, whatever the build's default (here it is FULL already).
+    assert event.contains(store.engine, "connect", _full_sync)
+    raw = sqlite3.connect(tmp_path / "reset.sqlite3")
+    raw.execute("PRAGMA synchronous=OFF")
+    _full_sync(raw, None)
+    assert raw.execute("PRAGMA synchronous").fetchone() == (2,)  # a commit survives a power cut
+    raw.close()
+
+
+def test_an_old_sqlite_stops_the_bot_with_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.store.sqlite3.sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr("bot.store.sqlite3.sqlite_version", "3.34.1")
+    with pytest.raises(StoreError, match=r"SQLite 3\.35 or newer is needed, and this Python has 3\.34\.1; .*PostgreSQL"):
+        Store.connect(f"sqlite:///{tmp_path / 'reset.sqlite3'}")
+
+
+def test_a_claim_is_only_good_for_its_own_attempt_and_a_live_subscription(store, clock):
+    sub = subscribe(store)
+    first = claim(store, sub, "me")
+    assert store.still_mine(first, renew=False) and store.still_mine(first)
+    clock.now += TIMEOUT + timedelta(seconds=1)
+    again = claim(store, sub, "me")  # the same process's sync took its own stale claim over
+    assert again is not None and again.attempts == 2
+    assert not store.still_mine(first, renew=False) and not store.still_mine(first)
+    assert not store.finish(first, "sent", ts="1.0")  # the older attempt cannot record either
+    store.set_state(sub.id, "removed", reason="unsubscribed")
+    assert not store.still_mine(again, renew=False)  # unsubscribed meanwhile: not worth posting
+    assert store.finish(again, "skipped", error="unsubscribed before it was posted")
+
+
+def test_claims_given_back_in_one_statement_are_only_this_processs_open_ones(store):
+    subs = [subscribe(store, f"C00000{n:04d}") for n in range(3)]
+    won = store.claim_slots(subs, SLOT, owner="me")
+    assert store.finish(won[subs[0].id], "sent", ts="1.0")  # posted before the stop
+    with statements(store) as sql:
+        assert store.release(list(won.values()), "stopping") == 2
+    assert len([s for s in sql if s.lstrip().upper().startswith("UPDATE")]) == 1
+    assert sorted((d.status, d.attempts) for d in store.ledger()) == [("failed", 0), ("failed", 0), ("sent", 1)]

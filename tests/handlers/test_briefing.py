@@ -32,8 +32,14 @@ def test_what_the_channel_saw_last_time_makes_its_own_briefing(datasets, holders
 
 def test_a_new_data_version_builds_a_new_briefing(datasets, holders):
     first, _ = brief(datasets, holders)
-    refreshed = dataclasses.replace(datasets)  # what a data refresh puts in service
-    assert brief(refreshed, holders)[0] is not first
+    refreshed = dataclasses.replace(datasets, version=datasets.version + "-refreshed")  # what a refresh serves
+    again, headline = brief(refreshed, holders)
+    assert again is not first and headline["data_version"] == refreshed.version
+
+
+def test_another_datasets_object_with_the_same_version_gets_its_own_briefing(datasets, holders):
+    first, _ = brief(datasets, holders)
+    assert brief(dataclasses.replace(datasets), holders)[0] is not first  # caches key on the object too
 
 
 def test_the_headline_returned_is_the_callers_own_copy(datasets, holders):
