@@ -12,11 +12,15 @@ How a slot is delivered once, whatever happens (see also bot/store.py):
    longer than the grace period), skipped — is written to the ledger.
 
 A fan-out is one scheduler job per weekly schedule ("Monday 09:00 Europe/London"), not per
-subscription: the job reads the schedule's subscriptions in one query, claims all their slots in
-one transaction (step 1 for each, with ON CONFLICT DO NOTHING), reads what each channel was last
-sent in one more, and a pool of workers posts them (step 2) and records each outcome as it
-happens (step 3). Slots another process holds are left to it; slots that failed or were left by
-a dead process go through the one-subscription path, `deliver_slot`, as the sync loop's retries do.
+subscription. The job reads the schedule's subscriptions in one query; then, a chunk at a time
+(what the pacer lets out in a quarter of the claim timeout, so no claim grows stale while it
+waits), it claims the chunk's slots in one transaction (step 1, with ON CONFLICT DO NOTHING),
+reads what each channel was last sent in one more, and a pool of workers posts them (step 2)
+— each first checking that its claim is still its own attempt and the subscription still live —
+and writes the sent briefings to the ledger RECORD_BATCH at a time (step 3: a crash before such a
+write is the crash-after-posting case of step 2). Slots another process holds are left to it;
+slots that failed or were left by a dead process go through the one-subscription path,
+`deliver_slot`, as the sync loop's retries do.
 
 Channel problems (`not_in_channel`, `channel_not_found`, `is_archived`) pause the subscription
 with the reason, shown in `/reset subscriptions`; the sync loop resumes it when the bot can post
@@ -48,7 +52,7 @@ from bot.datastore import DataStore
 from bot.delivery import Destination, SlackDelivery, error_code
 from bot.pacing import Pacer
 from bot.schedule import DEFAULT_DAY, DEFAULT_TIME, describe, latest_slot, local_and_utc, next_slot, trigger
-from bot.store import Delivery, Store, StoreError, Subscription
+from bot.store import Delivery, Outcome, Store, StoreError, Subscription
 from handlers.briefing import briefing_reply
 from handlers.errors import UserFacingError
 from handlers.queries import BriefingQuery, Query, SubscribeQuery, SubscriptionsQuery, UnsubscribeQuery
@@ -63,6 +67,7 @@ SYNC_JOB = "reset-sync"
 JOB_PREFIX = "briefing:"  # + weekday:HH:MM:zone, one job per schedule
 BRIEFING_EXECUTOR = "briefings"  # fan-outs run in executor threads of their own, apart from sync and data jobs
 PAUSED_CHECK_INTERVAL = timedelta(minutes=5)
+RECORD_BATCH = 25  # a fan-out writes its posts' outcomes this many at a time, in one transaction
 STOPPING = "stopping"  # _deliver_claim's answer when the bot is stopping: the caller gives the claim back
 RELEASED = "not posted: the bot was stopping; the next sync delivers it"
 
@@ -254,9 +259,14 @@ class BriefingService:
                 self.store.release(list(claims.values()), "not posted: the channels' last briefings could not be read")
                 raise
             by_id = {s.id: s for s in subs}
-            posted = list(self._pool().map(
-                lambda claim: self._deliver_claim(by_id[claim.subscription_id], claim, previous.get(claim.channel_id)),
-                claims.values()))
+            recorder = _Recorder(self.store)
+            try:
+                posted = list(self._pool().map(
+                    lambda claim: self._deliver_claim(by_id[claim.subscription_id], claim,
+                                                      previous.get(claim.channel_id), recorder),
+                    claims.values()))
+            finally:
+                recorder.flush()
             stopped = [claim for claim, outcome in zip(claims.values(), posted) if outcome == STOPPING]
             if stopped:
                 self.store.release(stopped, RELEASED)  # in one statement, so a stop stays quick
@@ -321,8 +331,10 @@ class BriefingService:
         self.store.finish(claim, "missed", error=error)
         return "missed"
 
-    def _deliver_claim(self, sub: Subscription, claim: Delivery, previous: Delivery | None) -> str:
-        """Post a claimed slot and record the outcome; never raises. ``previous``: the channel's last briefing.
+    def _deliver_claim(self, sub: Subscription, claim: Delivery, previous: Delivery | None,
+                       recorder: _Recorder | None = None) -> str:
+        """Post a claimed slot and record the outcome; never raises. ``previous``: the channel's last
+        briefing; ``recorder``: a fan-out's batch writer for sent briefings (else recorded at once).
 
         Answers STOPPING, without posting, when the bot is stopping: the caller gives the claim back."""
         try:
@@ -330,7 +342,7 @@ class BriefingService:
                 return STOPPING
             try:
                 outcome = self._post(claim, sub.timezone, describe(sub.weekday, sub.at_time, sub.timezone),
-                                     Destination(sub.channel_id), previous=previous)
+                                     Destination(sub.channel_id), previous=previous, recorder=recorder)
             except SlackApiError as exc:
                 code = error_code(exc)
                 self.store.finish(claim, "failed", error=code)
@@ -348,7 +360,8 @@ class BriefingService:
             logger.exception("delivery of subscription %s failed unexpectedly", sub.id)
             return "error"
 
-    def _post(self, claim: Delivery, tz: str, schedule: str, dest: Destination, *, previous: Delivery | None) -> str:
+    def _post(self, claim: Delivery, tz: str, schedule: str, dest: Destination, *, previous: Delivery | None,
+              recorder: _Recorder | None = None) -> str:
         """Build and post the briefing for a claimed slot; "sent", or "lost" if the claim was taken."""
         snapshot = self.data.current()
         changes = self.changes(previous.data_version if previous else None) if self.changes else None
@@ -368,8 +381,12 @@ class BriefingService:
         result = self.delivery.deliver(reply, Destination(claim.channel_id, dest.user_id, None), snapshot.datasets,
                                        metadata={"event_type": METADATA_EVENT,
                                                  "event_payload": {"delivery_id": claim.id}})
-        if not self.store.finish(claim, "sent", ts=result.ts, data_version=snapshot.datasets.version,
-                                 headline=headline, error=";".join(result.problems) or None):
+        outcome = Outcome("sent", ts=result.ts, error=";".join(result.problems) or None,
+                          data_version=snapshot.datasets.version, headline=headline)
+        if recorder is not None:
+            recorder.add(claim, outcome)
+            return "sent"
+        if self.store.finish_many([(claim, outcome)]):
             logger.warning("delivery %s finished after its claim was taken over", claim.id)
             return "lost"
         return "sent"
@@ -590,6 +607,43 @@ class BriefingService:
         except (SlackClientError, OSError):
             return False
         return not info.get("is_archived") and bool(info.get("is_im") or info.get("is_member"))
+
+
+class _Recorder:
+    """A fan-out's sent briefings, written to the ledger RECORD_BATCH at a time, not one
+    transaction per post (a transaction per post was a third of a fan-out's CPU: BENCHMARKS.md).
+
+    An outcome still queued when the process dies is lost only from the ledger: its slot looks
+    like a crash mid-post, so its claim is taken over after the claim timeout and the taker finds
+    the message in Slack by its metadata and records it instead of posting again."""
+
+    def __init__(self, store: Store, batch: int = RECORD_BATCH) -> None:
+        self._store, self._batch = store, batch
+        self._queued: list[tuple[Delivery, Outcome]] = []
+        self._lock = threading.Lock()
+
+    def add(self, claim: Delivery, outcome: Outcome) -> None:
+        with self._lock:
+            self._queued.append((claim, outcome))
+            if len(self._queued) < self._batch:
+                return
+            batch, self._queued = self._queued, []
+        self._write(batch)  # in the worker that filled the batch, outside the lock
+
+    def flush(self) -> None:
+        with self._lock:
+            batch, self._queued = self._queued, []
+        if batch:
+            self._write(batch)
+
+    def _write(self, batch: list[tuple[Delivery, Outcome]]) -> None:
+        try:
+            lost = self._store.finish_many(batch)
+        except Exception:  # the claims stay open; recovery reads Slack (see the class docstring)
+            logger.exception("could not record %d sent briefings; their claims will be recovered", len(batch))
+            return
+        for claim in lost:
+            logger.warning("delivery %s finished after its claim was taken over", claim.id)
 
 
 def _wall_time_repeats(tz: str, slot: datetime) -> bool:

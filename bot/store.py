@@ -171,6 +171,17 @@ class Delivery:
     taken_over: bool = False  # this process took the claim over from a dead owner
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a claimed slot, as `Store.finish` records it."""
+
+    status: DeliveryStatus
+    ts: str | None = None
+    error: str | None = None
+    data_version: str | None = None
+    headline: dict[str, Any] | None = None
+
+
 class StoreError(ValueError):
     """A subscription cannot be changed as asked (the message is for the user)."""
 
@@ -408,10 +419,27 @@ class Store:
     def finish(self, delivery: Delivery, status: DeliveryStatus, *, ts: str | None = None, error: str | None = None,
                data_version: str | None = None, headline: dict[str, Any] | None = None) -> bool:
         """Record the outcome; only the current owner of the claim may (False if it lost it)."""
-        with self.engine.begin() as conn:
-            return conn.execute(_FINISH, {
-                **_mine(delivery), "new_status": status, "ts": ts, "why": error, "at": self._now(),
-                "version": data_version, "headline": json.dumps(headline) if headline is not None else None}).rowcount == 1
+        return not self.finish_many([(delivery, Outcome(status, ts, error, data_version, headline))])
+
+    def finish_many(self, outcomes: Sequence[tuple[Delivery, Outcome]]) -> list[Delivery]:
+        """`finish` for many claims in one statement (an executemany); returns those that were no
+        longer this process's to record."""
+        if not outcomes:
+            return []
+        now = self._now()
+        rows = [{**_mine(delivery), "new_status": outcome.status, "ts": outcome.ts, "why": outcome.error, "at": now,
+                 "version": outcome.data_version,
+                 "headline": json.dumps(outcome.headline) if outcome.headline is not None else None}
+                for delivery, outcome in outcomes]
+        with self.engine.begin() as conn:  # the row counts of an executemany add up (SQLite, psycopg)
+            if conn.execute(_FINISH, rows).rowcount == len(rows):
+                return []
+        # Some were not recorded (taken over meanwhile): find which. Rare, so a second query is fine.
+        with self.engine.connect() as conn:
+            recorded = {(row.id, row.owner, row.attempts) for row in conn.execute(
+                select(deliveries.c.id, deliveries.c.owner, deliveries.c.attempts).where(
+                    deliveries.c.id.in_([d.id for d, _ in outcomes]) & (deliveries.c.status != "claimed")))}
+        return [d for d, _ in outcomes if (d.id, d.owner, d.attempts) not in recorded]
 
     def record(self, *, subscription_id: int, channel_id: str, slot_utc: datetime, status: DeliveryStatus,
                owner: str, error: str) -> bool:

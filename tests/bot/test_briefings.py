@@ -429,7 +429,9 @@ class TestScheduleJobs:
     def test_a_fan_out_outlasting_the_claim_timeout_still_posts_each_channel_once(self, make_service, slack, clock):
         # 30 s claims, and pacing that takes 40 s per post: while a briefing waits for its turn,
         # this process's own sync finds its claim stale and takes it over. The waiting worker must
-        # then see that the claim is no longer its own attempt, and not post.
+        # then see that the claim is no longer its own attempt, and not post. (The first channel's
+        # post is done but not yet recorded — outcomes are written in batches — so the sync takes
+        # that claim over too, finds the message in Slack and records it.)
         service = make_service("only-replica", claim_timeout=timedelta(seconds=30), workers=1)
         self.subscribe_all(service, slack)
         synced = []
@@ -445,7 +447,9 @@ class TestScheduleJobs:
         outcomes = service.deliver_due(*LONDON_FRIDAY)
         assert all(len(briefings(slack, channel)) == 1 for channel in self.CHANNELS)
         assert sorted(outcomes.values()) == ["lost", "lost", "sent"]  # the other two went out through the sync
-        assert sorted((d.status, d.attempts) for d in service.store.ledger()) == [("sent", 1), ("sent", 2), ("sent", 2)]
+        rows = service.store.ledger()
+        assert [(d.status, d.attempts) for d in rows] == [("sent", 2)] * 3
+        assert rows[0].error == "recovered after a takeover" and len(slack.calls("chat.postMessage")) == 3
 
     def test_a_channel_unsubscribed_during_the_fan_out_is_skipped(self, make_service, slack, clock):
         service = make_service(workers=1)
@@ -463,6 +467,35 @@ class TestScheduleJobs:
         assert sorted(outcomes.values()) == ["sent", "sent", "skipped"]
         [row] = service.store.ledger(channel_id=gone)
         assert (row.status, row.error) == ("skipped", "unsubscribed before it was posted")
+
+    def test_sent_briefings_are_recorded_in_batches(self, service, slack, clock):
+        channels = [f"C00002{n:04d}" for n in range(30)]
+        for channel in channels:
+            slack.add_channel(channel, channel.lower())
+            subscribe_friday(service, channel)
+        sizes = []
+        finish_many = service.store.finish_many
+        service.store.finish_many = lambda outcomes: sizes.append(len(outcomes)) or finish_many(outcomes)
+        clock.now = FRIDAY_1630_LONDON
+        assert set(service.deliver_due(*LONDON_FRIDAY).values()) == {"sent"}
+        assert sorted(sizes) == [5, 25]  # one transaction per 25 posts (RECORD_BATCH), then the rest
+        assert all(d.status == "sent" and d.message_ts for d in service.store.ledger())
+
+    def test_posts_whose_outcomes_were_never_written_are_recovered_not_reposted(self, make_service, slack, clock):
+        crashing = make_service("crashing", claim_timeout=timedelta(seconds=30))
+        self.subscribe_all(crashing, slack)
+
+        def database_gone(outcomes):  # the process dies (or its database goes) before the batch is written
+            raise OSError("database went away")
+
+        crashing.store.finish_many = database_gone
+        clock.now = FRIDAY_1630_LONDON
+        assert set(crashing.deliver_due(*LONDON_FRIDAY).values()) == {"sent"}  # posted, not recorded
+        clock.now += timedelta(minutes=1)
+        make_service("survivor", claim_timeout=timedelta(seconds=30)).sync()
+        assert all(len(briefings(slack, channel)) == 1 for channel in self.CHANNELS)
+        rows = make_service("reader").store.ledger()
+        assert [(d.status, d.error) for d in rows] == [("sent", "recovered after a takeover")] * 3
 
     def test_claims_are_made_a_chunk_at_a_time_sized_to_the_pacing(self, make_service, slack, clock):
         # 8 s claims at 10 posts a second: a quarter of the timeout lets out 20 posts.

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import create_engine, event
 
-from bot.store import MAX_PER_CHANNEL, SCHEMA_VERSION, Store, StoreError, _full_sync
+from bot.store import MAX_PER_CHANNEL, SCHEMA_VERSION, Outcome, Store, StoreError, _full_sync
 
 SLOT = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)
 TIMEOUT = timedelta(minutes=5)
@@ -316,3 +316,19 @@ def test_claims_given_back_in_one_statement_are_only_this_processs_open_ones(sto
         assert store.release(list(won.values()), "stopping") == 2
     assert len([s for s in sql if s.lstrip().upper().startswith("UPDATE")]) == 1
     assert sorted((d.status, d.attempts) for d in store.ledger()) == [("failed", 0), ("failed", 0), ("sent", 1)]
+
+
+def test_a_batch_of_outcomes_is_recorded_in_one_statement_except_claims_taken_over(store, clock):
+    subs = [subscribe(store, f"C00000{n:04d}") for n in range(3)]
+    won = store.claim_slots(subs, SLOT, owner="me")
+    clock.now += TIMEOUT + timedelta(seconds=1)
+    assert claim(store, subs[1], "other") is not None  # one was taken over while its outcome waited
+    batch = [(won[s.id], Outcome("sent", ts=f"{n}.0", data_version="v1", headline={"n": n})) for n, s in enumerate(subs)]
+    with statements(store) as sql:
+        lost = store.finish_many(batch)
+    assert [d.subscription_id for d in lost] == [subs[1].id]
+    assert len([s for s in sql if s.lstrip().upper().startswith("UPDATE")]) == 1  # one executemany
+    by_sub = {d.subscription_id: d for d in store.ledger()}
+    assert (by_sub[subs[0].id].status, by_sub[subs[0].id].message_ts, by_sub[subs[0].id].headline) == ("sent", "0.0", {"n": 0})
+    assert (by_sub[subs[1].id].status, by_sub[subs[1].id].owner) == ("claimed", "other")
+    assert by_sub[subs[2].id].message_ts == "2.0"
