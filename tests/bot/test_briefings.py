@@ -344,6 +344,21 @@ class TestDelivery:
 LONDON_FRIDAY = ("fri", "16:30", "Europe/London")
 
 
+def subscribe_many(service, slack, count):
+    channels = [f"C0001{n:05d}" for n in range(count)]
+    for channel in channels:
+        slack.add_channel(channel, channel.lower())
+        subscribe_friday(service, channel)
+    return channels
+
+
+def sizes_of_calls(store, method):
+    """Spy on a Store method: the length of its first argument, call by call."""
+    sizes, real = [], getattr(store, method)
+    setattr(store, method, lambda first, *args, **kwargs: sizes.append(len(first)) or real(first, *args, **kwargs))
+    return sizes
+
+
 class TestScheduleJobs:
     """One scheduler job per weekly schedule delivers it to every channel on it."""
 
@@ -469,13 +484,8 @@ class TestScheduleJobs:
         assert (row.status, row.error) == ("skipped", "unsubscribed before it was posted")
 
     def test_sent_briefings_are_recorded_in_batches(self, service, slack, clock):
-        channels = [f"C00002{n:04d}" for n in range(30)]
-        for channel in channels:
-            slack.add_channel(channel, channel.lower())
-            subscribe_friday(service, channel)
-        sizes = []
-        finish_many = service.store.finish_many
-        service.store.finish_many = lambda outcomes: sizes.append(len(outcomes)) or finish_many(outcomes)
+        subscribe_many(service, slack, 30)
+        sizes = sizes_of_calls(service.store, "finish_many")
         clock.now = FRIDAY_1630_LONDON
         assert set(service.deliver_due(*LONDON_FRIDAY).values()) == {"sent"}
         assert sorted(sizes) == [5, 25]  # one transaction per 25 posts (RECORD_BATCH), then the rest
@@ -500,13 +510,8 @@ class TestScheduleJobs:
     def test_claims_are_made_a_chunk_at_a_time_sized_to_the_pacing(self, make_service, slack, clock):
         # 8 s claims at 10 posts a second: a quarter of the timeout lets out 20 posts.
         service = make_service(claim_timeout=timedelta(seconds=8), workers=2)
-        channels = [f"C00001{n:04d}" for n in range(25)]
-        for channel in channels:
-            slack.add_channel(channel, channel.lower())
-            subscribe_friday(service, channel)
-        sizes = []
-        claim_slots = service.store.claim_slots
-        service.store.claim_slots = lambda subs, *a, **kw: sizes.append(len(subs)) or claim_slots(subs, *a, **kw)
+        channels = subscribe_many(service, slack, 25)
+        sizes = sizes_of_calls(service.store, "claim_slots")
         clock.now = FRIDAY_1630_LONDON
         assert set(service.deliver_due(*LONDON_FRIDAY).values()) == {"sent"}
         assert sizes == [20, 5]
