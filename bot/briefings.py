@@ -242,9 +242,10 @@ class BriefingService:
     def _chunk_size(self) -> int:
         """How many slots to claim at once: what the pacer lets out in a quarter of the claim timeout.
 
-        A claim is then still fresh when its turn comes, so it is never old enough for the sync
-        loop — this process's or another's — to take over while it waits, and a crash leaves at
-        most one chunk of claims to be taken over one by one."""
+        A claim is then normally still fresh when its turn comes, too young for any sync loop to
+        take over, and a crash leaves at most one chunk of claims to be taken over one by one.
+        Schedules firing together share the pacer, so their claims can age more; the check before
+        each post (`_post`) keeps that correct."""
         per_second = 1 / self.pacer.interval
         return max(self.config.workers, int(self.config.claim_timeout.total_seconds() / 4 * per_second))
 
@@ -611,7 +612,7 @@ class BriefingService:
 
 class _Recorder:
     """A fan-out's sent briefings, written to the ledger RECORD_BATCH at a time, not one
-    transaction per post (a transaction per post was a third of a fan-out's CPU: BENCHMARKS.md).
+    transaction per post (that cost about a fifth of a fan-out's CPU: BENCHMARKS.md).
 
     An outcome still queued when the process dies is lost only from the ledger: its slot looks
     like a crash mid-post, so its claim is taken over after the claim timeout and the taker finds

@@ -411,9 +411,10 @@ class Store:
         """Just before posting: does this process still hold the claim (not taken over, not retried
         elsewhere), and is its subscription still live? ``renew`` also restarts the claim's timeout
         (one write); without it the check is a read."""
-        with self.engine.begin() as conn:
-            if renew:
+        if renew:
+            with self.engine.begin() as conn:
                 return conn.execute(_RENEW, {**_mine(delivery), "at": self._now()}).rowcount == 1
+        with self.engine.connect() as conn:
             return conn.execute(_CHECK, _mine(delivery)).first() is not None
 
     def finish(self, delivery: Delivery, status: DeliveryStatus, *, ts: str | None = None, error: str | None = None,
