@@ -17,7 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -28,7 +30,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.charts import ChartCache
 from bot.datastore import DataStore
-from bot.delivery import Destination, SlackDelivery
+from bot.delivery import Destination, ResponseUrls, SlackDelivery
 from bot.errors import explain
 from bot.settings import Settings
 from handlers import charts as chart_renderers
@@ -42,6 +44,9 @@ from handlers.reply import RUN_ACTION, Reply
 logger = logging.getLogger("reset_bot.app")
 
 COMMAND = "/reset"
+VERIFIED = "reset_verified"  # set in the context of every request that passed Bolt's verification
+NO_CHANNEL = ("I couldn't tell which conversation this came from, so I didn't run it. "
+              "Please try again from a channel or a DM.")
 
 
 def retry_handlers() -> list:
@@ -145,7 +150,8 @@ def create_app(
     client = client or make_client(settings)
     data = data or DataStore.from_settings(settings)
     charts = charts or ChartCache(chart_renderers.render)
-    delivery = SlackDelivery(client, charts, retry_handlers())
+    delivery = SlackDelivery(client, charts)  # response_url posts: bounded retries (bot.delivery)
+    response_urls = ResponseUrls(settings.slack_api_url)
     replier = Replier(
         data=data,
         delivery=delivery,
@@ -158,24 +164,40 @@ def create_app(
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
         # Listeners only ack and hand off, so a small pool suffices; the work runs on the Replier.
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
+        # A request no listener takes goes to `on_error` (answered 200, logged without its body)
+        # instead of Bolt's warning, which prints the whole payload.
+        raise_error_for_unhandled_request=True,
     )
+
+    @app.middleware
+    def mark_verified(context: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
+        # Global middleware runs after Bolt's signature check: reaching here means verified
+        # (or Socket Mode, whose payloads come over the app's own authenticated connection).
+        context[VERIFIED] = True
+        return next()
     app._reset_replier = replier  # type: ignore[attr-defined]  # for tests and benchmarks
     app._reset_gate = replier.gate  # type: ignore[attr-defined]  # the HTTP server marks requests in flight
 
     @app.command(COMMAND)
     def on_command(ack: Ack, command: dict[str, Any]) -> None:
-        dest = Destination(command["channel_id"], command.get("user_id"), command.get("response_url"),
-                           command.get("team_id", ""))
-        _ack_and_submit(ack, command.get("text", ""), dest, data, replier)
+        channel = _text(command.get("channel_id"))
+        if not channel:
+            ack(text=NO_CHANNEL, response_type="ephemeral")
+            return
+        dest = Destination(channel, _text(command.get("user_id")) or None,
+                           response_urls.allowed(command.get("response_url")), _text(command.get("team_id")))
+        _ack_and_submit(ack, _text(command.get("text")), dest, data, replier)
 
     @app.action(re.compile(f"^{RUN_ACTION}"))
     def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        dest = Destination(channel, (body.get("user") or {}).get("id"), body.get("response_url"),
-                           (body.get("team") or {}).get("id", ""))
+        channel = _text(_field(body, "channel", "id")) or _text(_field(body, "container", "channel_id"))
+        dest = Destination(channel, _text(_field(body, "user", "id")) or None,
+                           response_urls.allowed(body.get("response_url")), _text(_field(body, "team", "id")))
         try:
-            query = parse(action.get("value", ""), data.current().holders)
+            if not channel:
+                raise UsageError(NO_CHANNEL)
+            query = parse(_text(action.get("value")), data.current().holders)
         except UsageError as exc:
             replier.delivery.tell_user(dest, explain(exc))
             return
@@ -192,16 +214,53 @@ def create_app(
             logger.warning("views.publish failed for %s: %s", event.get("user"), exc.response.get("error"))
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
+    def on_error(error: Exception, body: dict[str, Any], request: BoltRequest,
+                 response: BoltResponse | None) -> None:
+        """The one error funnel for Bolt: verified requests only, never the body in the log.
+
+        Whatever failed, Slack gets a 200 (a 404 or 500 would show the user "dispatch_failed"
+        after 3 seconds) and the asker, where Slack gave a valid response_url, gets the reason
+        or an error id — posted from the reply pool, not from the thread that answers Slack."""
+        if response is not None:  # not yet acknowledged: acknowledge it now
+            response.status, response.body, response.headers = 200, "", {"content-type": ["text/plain"]}
+        if isinstance(error, BoltUnhandledRequestError):
+            logger.warning("no listener for a %s request; acknowledged", _kind(body))
+            return
+        if not request.context.get(VERIFIED):  # e.g. a signature check that raised: nothing more
+            logger.warning("refused an unverifiable request: %s", type(error).__name__)
+            return
         reply = explain(error, where="bolt")
-        url = body.get("response_url") if isinstance(body, dict) else None
+        url = response_urls.allowed(body.get("response_url")) if isinstance(body, dict) else None
         if url:
-            try:
-                delivery.respond(url, reply, response_type="ephemeral")
-            except (SlackClientError, OSError):
-                logger.warning("could not report an error to the user")
+            replier.executor.submit(_respond_quietly, delivery, url, reply)
 
     return app
+
+
+def _respond_quietly(delivery: SlackDelivery, url: str, reply: Reply) -> None:
+    try:
+        delivery.respond(url, reply, response_type="ephemeral")
+    except (SlackClientError, OSError):
+        logger.warning("could not report an error to the user")
+
+
+def _text(value: object) -> str:
+    """A string field of a Slack payload, or "" when it is missing or not a string."""
+    return value if isinstance(value, str) else ""
+
+
+def _field(body: object, *path: str) -> object:
+    for key in path:
+        body = body.get(key) if isinstance(body, dict) else None
+    return body
+
+
+def _kind(body: object) -> str:
+    if isinstance(body, dict):
+        kind = body.get("type") or ("slash_command" if "command" in body else None)
+        if isinstance(kind, str) and kind.replace("_", "").isalnum():
+            return kind[:40]
+    return "unknown"
 
 
 def _ack_and_submit(ack: Ack, text: str, dest: Destination, data: DataStore, replier: Replier) -> None:

@@ -140,10 +140,6 @@ def _serve(settings: Settings) -> int:
         raise SettingsError(f"could not open the database (DATABASE_URL): {exc.__class__.__name__}: "
                             f"{str(exc).splitlines()[0]}") from None
 
-    def health() -> dict:
-        return {"mode": settings.mode, "data_version": runtime.data.current().datasets.version,
-                "data": runtime.data.data_info()}
-
     # SIGTERM (deploys, supervisors) ends the process through `finally`, so the scheduler and
     # reply workers stop cleanly; claims left mid-flight are taken over by another replica.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -152,7 +148,7 @@ def _serve(settings: Settings) -> int:
         if settings.mode == "socket":
             socket_mode_handler(runtime.app, settings.slack_app_token.get_secret_value()).start()
         else:
-            serve_http(runtime.app, host=settings.host, port=settings.port, health=health)
+            serve_http(runtime.wsgi(), host=settings.host, port=settings.port)
     finally:
         runtime.stop()
     return 0

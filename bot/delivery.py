@@ -12,12 +12,23 @@ Rules it follows (see README, "How replies reach Slack"):
 from __future__ import annotations
 
 import logging
+import random
+import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Optional
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
 from bot.charts import ChartCache
@@ -50,6 +61,71 @@ class Delivered:
     problems: list[str] = field(default_factory=list)
 
 
+SLACK_HOOKS = "https://hooks.slack.com/"
+WEBHOOK_TIMEOUT_SECONDS = 5
+WEBHOOK_MAX_RETRY_WAIT_SECONDS = 3
+
+
+class ResponseUrls:
+    """Which ``response_url``s the bot may POST to: Slack's own (``https://hooks.slack.com/``), or
+    — for a stand-in or a proxy — URLs under the host of ``SLACK_API_URL`` when that is not
+    Slack's. A request body can say anything; anything else is ignored (and logged, host only)."""
+
+    def __init__(self, api_url: str, default_api_url: str = "https://slack.com/api/") -> None:
+        parts = urlsplit(api_url)
+        self._extra = None if api_url == default_api_url else (parts.scheme, parts.netloc.lower())
+
+    def allowed(self, url: object) -> str | None:
+        if not isinstance(url, str) or not url or len(url) > 2000:
+            return None
+        if url.startswith(SLACK_HOOKS):
+            return url
+        parts = urlsplit(url)
+        if self._extra is not None and (parts.scheme, parts.netloc.lower()) == self._extra:
+            return url
+        logger.warning("ignored a response_url outside Slack's hooks (host %r)", parts.hostname)
+        return None
+
+
+class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """A 429 retried only when its Retry-After is short: a webhook answer is worth a few
+    seconds' wait, not a worker thread held for a minute (slack_sdk's handler sleeps for
+    whatever the server says, and fails on a Retry-After that is not a number)."""
+
+    def __init__(self, max_retry_count: int = 1, max_wait_seconds: float = WEBHOOK_MAX_RETRY_WAIT_SECONDS) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait_seconds = max_wait_seconds
+
+    def _retry_after(self, response: HttpResponse) -> float | None:
+        for name, values in response.headers.items():
+            if name.lower() == "retry-after":
+                value = values[0] if isinstance(values, list) and values else values
+                text = str(value).strip()
+                return float(text) if text.isascii() and text.isdigit() and len(text) < 6 else None
+        return 1.0
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: Optional[HttpResponse] = None,
+                   error: Optional[Exception] = None) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = self._retry_after(response)
+        return wait is not None and wait <= self.max_wait_seconds
+
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
+                                 response: Optional[HttpResponse] = None, error: Optional[Exception] = None) -> None:
+        wait = (self._retry_after(response) if response is not None else None) or 1.0
+        state.next_attempt_requested = True
+        time.sleep(min(wait, self.max_wait_seconds) + random.random() / 4)
+        state.increment_current_attempt()
+
+
+def webhook_retry_handlers() -> list[RetryHandler]:
+    """Retries for response_url posts, bounded in count (one each) and time: with a 5-second
+    timeout, at most about 3 × 5 s + 3 s before giving up."""
+    return [ConnectionErrorRetryHandler(max_retry_count=1), BoundedRateLimitRetryHandler(max_retry_count=1),
+            ServerErrorRetryHandler(max_retry_count=1)]
+
+
 def error_code(error: SlackApiError) -> str:
     return str(error.response.get("error", "unknown_error"))
 
@@ -58,11 +134,11 @@ class SlackDelivery:
     def __init__(self, client: WebClient, charts: ChartCache, retry_handlers: list[RetryHandler] | None = None) -> None:
         self.client = client
         self.charts = charts
-        self._retry_handlers = retry_handlers or []
+        self._retry_handlers = retry_handlers if retry_handlers is not None else webhook_retry_handlers()
 
     # -- response_url ---------------------------------------------------------------------------
     def respond(self, url: str, reply: Reply, *, response_type: Literal["in_channel", "ephemeral"] | None = None) -> None:
-        webhook = WebhookClient(url, timeout=10, retry_handlers=list(self._retry_handlers))
+        webhook = WebhookClient(url, timeout=WEBHOOK_TIMEOUT_SECONDS, retry_handlers=list(self._retry_handlers))
         response = webhook.send(
             text=reply.text,
             blocks=list(reply.blocks),

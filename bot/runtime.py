@@ -18,10 +18,13 @@ from bot.briefings import BriefingService, BriefingSettings
 from bot.charts import ChartCache
 from bot.datastore import DataStore
 from bot.delivery import SlackDelivery
+from bot.errors import new_error_id
+from bot.front import RequestGuard, Verified
 from bot.pacing import Pacer
 from bot.refresh import scheduled_refresh
+from bot import server
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, StoreUnavailable
 from handlers import charts as chart_renderers
 
 
@@ -63,9 +66,43 @@ class Runtime:
         except Exception:
             logger.exception("could not check for a newer data version")
 
+    def health(self) -> dict:
+        """What `/healthz` answers: ok only when the database takes a write and data are in service."""
+        problems: dict[str, str] = {}
+        try:
+            self.store.check_writable()
+        except StoreUnavailable as exc:
+            problems["database"] = str(exc)
+        except Exception as exc:  # never a 500 from the health check itself
+            problems["database"] = f"unusable ({type(exc).__name__})"
+        info: dict[str, object] = {"mode": self.settings.mode if self.settings else "http"}
+        try:
+            snapshot = self.data.current()
+            info.update(data_version=snapshot.datasets.version, data=self.data.data_info())
+        except Exception as exc:
+            problems["data"] = f"not loaded ({type(exc).__name__})"
+        if problems:
+            logger.warning("health check failing: %s", problems)
+        return {"ok": not problems, **info, **({"problems": problems} if problems else {})}
+
+    def wsgi(self):
+        """The HTTP application `reset-bot serve` runs: the front door, Bolt, and the health check."""
+        secret = self.settings.slack_signing_secret if self.settings else None
+        if secret is None:
+            raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
+        guard = RequestGuard(secret.get_secret_value(), self.store)
+        return server.wsgi_app(self.app, self.health, guard, _log_failed_request)
+
     def stop(self) -> None:
         self.briefings.shutdown()
         self.app._reset_replier.executor.shutdown(wait=True)  # type: ignore[attr-defined]
+
+
+def _log_failed_request(what: str, request: Verified) -> str:
+    error_id = new_error_id()
+    kind = request.fields.get("type") or ("slash_command" if "command" in request.fields else "unknown")
+    logger.error("unexpected error %s: %s for a %s request", error_id, what, str(kind)[:40])
+    return error_id
 
 
 def build_runtime(settings: Settings, *, client: WebClient | None = None, data: DataStore | None = None,

@@ -1,18 +1,27 @@
 """Serving the app: HTTP mode on waitress (a production WSGI server), or Socket Mode.
 
-HTTP mode routes ``POST /slack/events`` (slash commands, buttons, events) to Bolt's WSGI
-adapter, which verifies every request's signature before any listener runs, and answers
-``GET /healthz`` for load balancers. Bolt's own ``app.start()`` server is for development only.
+HTTP mode routes ``POST /slack/events`` (slash commands, buttons, events) through the front
+door (`bot.front`: size limit, signature on the raw bytes, replays) to Bolt's WSGI adapter, and
+answers ``GET /healthz`` for load balancers (503 when the database or the data are not usable).
+Bolt's own ``app.start()`` server is for development only.
+
+Waitress is tuned so that hostile or slow clients cannot starve Slack's requests (issue 10;
+README, "Security"): it reads requests asynchronously and hands a thread only a complete one, so
+an idle or trickling socket costs a connection slot, not a worker. `WAITRESS_OPTIONS` says how
+many slots there are, how long an idle one is kept, and how much of a body is read at all.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Callable, Iterable
+import resource
+from typing import Any, Callable, Iterable
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.front import MAX_BODY_BYTES, RequestGuard, Verified, guarded, refuse
 
 logger = logging.getLogger("reset_bot.server")
 
@@ -21,35 +30,76 @@ HEALTH_PATH = "/healthz"
 
 StartResponse = Callable[..., object]
 
+#: waitress settings (its defaults in brackets). Measured in tests/bot/test_front.py: with 300
+#: idle and 100 trickling sockets open, signed commands and /healthz still answer at once.
+WAITRESS_OPTIONS: dict[str, Any] = {
+    "connection_limit": 2000,  # [100] open sockets before waitress stops accepting
+    "channel_timeout": 15,  # [120] seconds a socket may send nothing before it is closed
+    "cleanup_interval": 5,  # [30] how often idle sockets are looked for
+    "max_request_body_size": MAX_BODY_BYTES,  # [1 GiB] larger bodies get 413 before being read
+    "max_request_header_size": 32 * 1024,  # [256 KiB]
+    "asyncore_use_poll": True,  # select() cannot watch more than 1024 sockets
+    "backlog": 2048,  # [1024]
+    "ident": "reset-bot",
+}
 
-def wsgi_app(app: App, health: Callable[[], dict]) -> Callable[[dict, StartResponse], Iterable[bytes]]:
+
+def raise_open_files_limit(wanted: int = WAITRESS_OPTIONS["connection_limit"] + 200) -> int:
+    """Lift the soft limit on open files towards the hard one, so that waitress's connection
+    limit (not the kernel's 1024 default) decides when sockets are refused. Returns the limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            logger.warning("could not raise the open-files limit from %d; fewer connections will be served", soft)
+    return soft
+
+
+def wsgi_app(app: App, health: Callable[[], dict], guard: RequestGuard,
+             on_error: Callable[[str, Verified], str]) -> Callable[[dict, StartResponse], Iterable[bytes]]:
+    """The whole HTTP surface: the events endpoint behind the front door, and the health check.
+
+    ``health()`` returns a JSON-able dict whose ``ok`` says whether the bot can serve (200) or
+    not (503)."""
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
     gate = getattr(app, "_reset_gate", None)
+
+    def acked(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        if gate is None:
+            return bolt(environ, start_response)
+        with gate.acking():  # reply workers hold back until this request is acknowledged
+            return bolt(environ, start_response)
+
+    events = guarded(acked, guard, on_error=on_error)
 
     def application(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            body = json.dumps({"ok": True, **health()}).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            report = health()
+            body = json.dumps(report).encode()
+            status = "200 OK" if report.get("ok") else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                                    ("Cache-Control", "no-store")])
             return [body]
         if path == EVENTS_PATH:
-            if gate is None:
-                return bolt(environ, start_response)
-            with gate.acking():  # reply workers hold back until this request is acknowledged
-                return bolt(environ, start_response)
-        body = b'{"ok": false, "error": "not_found"}'
-        start_response("404 Not Found", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
+            return events(environ, start_response)
+        return refuse(start_response, 404, "not_found")
 
     return application
 
 
-def serve_http(app: App, *, host: str, port: int, health: Callable[[], dict], threads: int = 16) -> None:
+def serve_http(application: Callable[[dict, StartResponse], Iterable[bytes]], *, host: str, port: int,
+               threads: int = 16) -> None:
     """Block serving HTTP until interrupted (SIGINT/SIGTERM end waitress cleanly)."""
-    from waitress import serve
+    from waitress.server import create_server
 
+    raise_open_files_limit()
+    server = create_server(application, host=host, port=port, threads=threads, **WAITRESS_OPTIONS)
     logger.info("listening on http://%s:%d%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
-    serve(wsgi_app(app, health), host=host, port=port, threads=threads, ident="reset-bot", _quiet=True)
+    server.run()
 
 
 def socket_mode_handler(app: App, app_token: str):

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Literal, Sequence
+from pathlib import Path
+from typing import Any, Callable, Iterator, Literal, Sequence
 
 from sqlalchemy import (
     Column,
@@ -34,6 +37,7 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     create_engine,
+    delete,
     event,
     exists,
     func,
@@ -44,12 +48,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 logger = logging.getLogger("reset_bot.store")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIN_SQLITE = (3, 35)
 MAX_PER_CHANNEL = 3  # a few per channel: more is almost always a mistake
 
@@ -114,6 +118,15 @@ one_send_now_per_second = Index(
 # instead of scanning the whole ledger, which grows by one row per channel every week.
 deliveries_by_channel = Index(
     "reset_deliveries_by_channel", deliveries.c.channel_id, deliveries.c.status, deliveries.c.finished_at)
+# Version 4: signed requests already seen (issue 10). A request Slack signed is processed once,
+# whichever replica receives it: its (timestamp, signature) pair — and an event's id, which
+# Slack's own retries repeat — is inserted here first, and a second insert fails on the key.
+# Rows older than the signature window are useless (such a request is refused as stale) and pruned.
+request_sightings = Table(
+    "reset_request_sightings", metadata,
+    Column("key", String(80), primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
+)
 
 
 # A claim is a process's only while the row is still claimed by it *in that attempt*: a takeover
@@ -186,6 +199,12 @@ class StoreError(ValueError):
     """A subscription cannot be changed as asked (the message is for the user)."""
 
 
+class StoreUnavailable(StoreError):
+    """The database cannot be read or written as it must be — the SQLite file was deleted or
+    replaced under the running bot, it is read-only, the server is unreachable. Whatever the
+    operation was, it must not be confirmed to anyone: after a restart it would not be there."""
+
+
 def utc(value: datetime) -> datetime:
     """Timezone-aware UTC (SQLite returns naive datetimes)."""
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
@@ -203,6 +222,7 @@ MIGRATIONS: list[Callable[[Any], None]] = [
     lambda conn: (one_schedule_per_channel.create(conn, checkfirst=True),
                   one_send_now_per_second.create(conn, checkfirst=True)),
     lambda conn: deliveries_by_channel.create(conn, checkfirst=True),
+    lambda conn: metadata.create_all(conn, tables=[request_sightings]),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -211,6 +231,8 @@ class Store:
     def __init__(self, engine: Engine, now: Callable[[], datetime] | None = None) -> None:
         self.engine = engine
         self._now = now or (lambda: datetime.now(timezone.utc))
+        self._file: Path | None = None  # the SQLite file, whose identity `check_file` watches
+        self._file_id: tuple[int, int] | None = None
 
     @classmethod
     def connect(cls, url: str, now: Callable[[], datetime] | None = None) -> "Store":
@@ -232,7 +254,72 @@ class Store:
             event.listen(store.engine, "connect", _full_sync)
             store._use_wal()
         store.migrate()
+        store._file = _sqlite_file(url)
+        if store._file is not None:
+            stat = store._file.stat()
+            store._file_id = (stat.st_dev, stat.st_ino)
         return store
+
+    # -- durability ---------------------------------------------------------------------------
+    def check_file(self) -> None:
+        """Raise `StoreUnavailable` if the SQLite file this store opened is no longer the file at
+        its path. SQLite keeps writing into a deleted file's inode without an error, so without
+        this check a subscription "saved" after `rm reset-bot.sqlite3` would vanish at the next
+        restart. A stat() per write: microseconds. PostgreSQL: nothing to check here."""
+        if self._file is None:
+            return
+        try:
+            stat = self._file.stat()
+        except OSError:
+            raise StoreUnavailable(f"the database file {self._file} has disappeared") from None
+        if (stat.st_dev, stat.st_ino) != self._file_id:
+            raise StoreUnavailable(f"the database file {self._file} was replaced by another file")
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A write transaction that is durable when it returns, or raises `StoreUnavailable`.
+
+        Checked before (do not write into a lost file) and after the commit (the file went away
+        meanwhile: what was just committed is not in the database the next process opens)."""
+        self.check_file()
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:  # read-only file, disk I/O error, server gone
+            raise StoreUnavailable(f"the database refused a write: {_first_line(exc)}") from exc
+        self.check_file()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreUnavailable(f"the database refused a read: {_first_line(exc)}") from exc
+
+    def check_writable(self) -> None:
+        """For the health check: the database answers a write (a no-op update, committed)."""
+        with self._begin() as conn:
+            conn.execute(update(schema_version).where(schema_version.c.id == 1)
+                         .values(version=schema_version.c.version))
+
+    # -- requests already seen (replays) ------------------------------------------------------
+    def first_sighting(self, keys: Sequence[str], *, now: datetime | None = None) -> bool:
+        """Record request keys; False if any was recorded before (a replay or a retry).
+
+        One transaction for all the keys, so a request is either new on every key or refused."""
+        at = now or self._now()
+        try:
+            with self._begin() as conn:
+                conn.execute(insert(request_sightings), [{"key": key, "seen_at": at} for key in keys])
+        except IntegrityError:
+            return False
+        return True
+
+    def prune_sightings(self, before: datetime) -> int:
+        """Forget request keys seen before ``before`` (outside the signature window)."""
+        with self._begin() as conn:
+            return conn.execute(delete(request_sightings).where(request_sightings.c.seen_at < before)).rowcount
 
     def _use_wal(self) -> None:
         """Put a SQLite database in write-ahead-log mode (persistent: it is a property of the file).
@@ -282,7 +369,7 @@ class Store:
         """
         now = self._now()
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": channel_id})
                 result = conn.execute(insert(subscriptions).values(
@@ -300,7 +387,7 @@ class Store:
             raise StoreError("This channel already gets that briefing.") from None
 
     def channel_subscriptions(self, channel_id: str) -> list[Subscription]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(select(subscriptions).where(
                 subscriptions.c.channel_id == channel_id, subscriptions.c.state != "removed"
             ).order_by(subscriptions.c.id))
@@ -308,13 +395,13 @@ class Store:
 
     def live_subscriptions(self) -> list[Subscription]:
         """Active and paused subscriptions (paused ones are retried: the cause may be fixed)."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(select(subscriptions).where(subscriptions.c.state != "removed").order_by(subscriptions.c.id))
             return [self._sub(r) for r in rows]
 
     def schedule_subscriptions(self, weekday: str, at_time: str, timezone_name: str) -> list[Subscription]:
         """The live subscriptions on one weekly schedule (what one scheduler job delivers)."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(select(subscriptions).where(
                 (subscriptions.c.weekday == weekday) & (subscriptions.c.at_time == at_time)
                 & (subscriptions.c.timezone == timezone_name) & _live
@@ -322,7 +409,7 @@ class Store:
             return [self._sub(r) for r in rows]
 
     def get(self, subscription_id: int) -> Subscription | None:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(subscriptions).where(subscriptions.c.id == subscription_id)).first()
             return self._sub(row) if row else None
 
@@ -333,7 +420,7 @@ class Store:
         The condition keeps a delivery that fails after the user unsubscribed from pausing —
         and so reviving — a removed subscription.
         """
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             result = conn.execute(update(subscriptions).where(
                 (subscriptions.c.id == subscription_id) & subscriptions.c.state.in_(only_from)
             ).values(state=state, pause_reason=reason, updated_at=self._now()))
@@ -352,7 +439,7 @@ class Store:
         values = dict(subscription_id=subscription_id, channel_id=channel_id, slot_utc=slot_utc, kind=kind,
                       status="claimed", owner=owner, claimed_at=now, attempts=1)
         try:
-            with self.engine.begin() as conn:  # RETURNING: the new row without a second query
+            with self._begin() as conn:  # RETURNING: the new row without a second query
                 return self._delivery(conn.execute(insert(deliveries).values(**values).returning(*deliveries.c)).one())
         except IntegrityError:
             pass  # someone has this slot already: maybe it can be taken over
@@ -360,7 +447,7 @@ class Store:
                & (deliveries.c.kind == kind))
         stale = (deliveries.c.status == "claimed") & (deliveries.c.claimed_at < now - claim_timeout)
         retry = (deliveries.c.status == "failed") & (deliveries.c.attempts < retry_failed)
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             row = conn.execute(select(deliveries).where(key)).first()
             if row is None:
                 return None
@@ -385,7 +472,7 @@ class Store:
         rows = [dict(subscription_id=s.id, channel_id=s.channel_id, slot_utc=slot, kind="scheduled",
                      status="claimed", owner=owner, claimed_at=now, attempts=1) for s in subs]
         new_rows = (sqlite_insert if self.engine.dialect.name == "sqlite" else postgresql_insert)(deliveries)
-        with self.engine.begin() as conn:  # ON CONFLICT DO NOTHING: a slot with a row is skipped, not an error
+        with self._begin() as conn:  # ON CONFLICT DO NOTHING: a slot with a row is skipped, not an error
             won = conn.execute(new_rows.on_conflict_do_nothing().returning(*deliveries.c), rows).all()
         return {row.subscription_id: self._delivery(row) for row in won}
 
@@ -397,7 +484,7 @@ class Store:
         for claim in claims:  # one statement per (owner, attempt): usually a single one
             groups.setdefault((claim.owner, claim.attempts), []).append(claim.id)
         released = 0
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             for (owner, attempts), ids in groups.items():
                 for start in range(0, len(ids), 500):
                     released += conn.execute(update(deliveries).where(
@@ -412,9 +499,9 @@ class Store:
         elsewhere), and is its subscription still live? ``renew`` also restarts the claim's timeout
         (one write); without it the check is a read."""
         if renew:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 return conn.execute(_RENEW, {**_mine(delivery), "at": self._now()}).rowcount == 1
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return conn.execute(_CHECK, _mine(delivery)).first() is not None
 
     def finish(self, delivery: Delivery, status: DeliveryStatus, *, ts: str | None = None, error: str | None = None,
@@ -432,11 +519,11 @@ class Store:
                  "version": outcome.data_version,
                  "headline": json.dumps(outcome.headline) if outcome.headline is not None else None}
                 for delivery, outcome in outcomes]
-        with self.engine.begin() as conn:  # the row counts of an executemany add up (SQLite, psycopg)
+        with self._begin() as conn:  # the row counts of an executemany add up (SQLite, psycopg)
             if conn.execute(_FINISH, rows).rowcount == len(rows):
                 return []
         # Some were not recorded (taken over meanwhile): find which. Rare, so a second query is fine.
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             recorded = {(row.id, row.owner, row.attempts) for row in conn.execute(
                 select(deliveries.c.id, deliveries.c.owner, deliveries.c.attempts).where(
                     deliveries.c.id.in_([d.id for d, _ in outcomes]) & (deliveries.c.status != "claimed")))}
@@ -447,7 +534,7 @@ class Store:
         """Record a slot that will not be delivered (missed, skipped); False if it already has a row."""
         now = self._now()
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 conn.execute(insert(deliveries).values(
                     subscription_id=subscription_id, channel_id=channel_id, slot_utc=utc(slot_utc), kind="scheduled",
                     status=status, owner=owner, claimed_at=now, finished_at=now, attempts=0, error=error))
@@ -456,7 +543,7 @@ class Store:
             return False
 
     def has_slot(self, subscription_id: int, slot_utc: datetime) -> bool:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return conn.execute(select(deliveries.c.id).where(
                 (deliveries.c.subscription_id == subscription_id) & (deliveries.c.slot_utc == utc(slot_utc))
                 & (deliveries.c.kind == "scheduled"))).first() is not None
@@ -469,7 +556,7 @@ class Store:
         if not wanted:
             return found
         since = min(slot for _, slot in wanted)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(select(deliveries).where(
                 (deliveries.c.kind == "scheduled") & (deliveries.c.slot_utc >= since)
             ).order_by(deliveries.c.slot_utc, deliveries.c.id))
@@ -484,12 +571,12 @@ class Store:
             query = query.where(deliveries.c.subscription_id == subscription_id)
         if channel_id is not None:
             query = query.where(deliveries.c.channel_id == channel_id)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [self._delivery(r) for r in conn.execute(query)]
 
     def last_sent(self, channel_id: str) -> Delivery | None:
         """The channel's latest delivered briefing (its numbers are the base for "what changed")."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(deliveries).where(
                 (deliveries.c.channel_id == channel_id) & (deliveries.c.status == "sent")
             ).order_by(deliveries.c.finished_at.desc(), deliveries.c.id.desc()).limit(1)).first()
@@ -505,7 +592,7 @@ class Store:
                   .where((deliveries.c.channel_id == subscriptions.c.channel_id) & (deliveries.c.status == "sent"))
                   .order_by(deliveries.c.finished_at.desc(), deliveries.c.id.desc()).limit(1)
                   .correlate(subscriptions).scalar_subquery())
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             for start in range(0, len(subscription_ids), 500):  # bounded IN lists
                 chunk = list(subscription_ids[start:start + 500])
                 ids = select(latest).where(subscriptions.c.id.in_(chunk))
@@ -528,3 +615,18 @@ class Store:
                         error=row.error, data_version=row.data_version,
                         headline=json.loads(row.headline_json) if row.headline_json else None)
 
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None (in-memory databases, other engines)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    if parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database).resolve()
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).splitlines() or [type(orig).__name__])[0][:200]

@@ -17,7 +17,7 @@ from bot.charts import ChartCache
 from bot.datasets import default_data_dir, load_datasets
 from bot.datastore import DataStore
 from bot.runtime import build_runtime
-from bot.server import wsgi_app
+from bot.server import WAITRESS_OPTIONS, raise_open_files_limit
 from bot.settings import Settings
 from handlers import charts
 from handlers.datasets import Datasets
@@ -107,7 +107,8 @@ def runtime(settings, datasets, chart_cache):
 def served(runtime) -> Iterator[Served]:
     """The app behind waitress on an ephemeral loopback port, exactly as `reset-bot serve` runs it."""
     app = runtime.app
-    server = create_server(wsgi_app(app, lambda: {"data_version": "test"}), host="127.0.0.1", port=0, threads=8)
+    raise_open_files_limit()
+    server = create_server(runtime.wsgi(), host="127.0.0.1", port=0, threads=8, **WAITRESS_OPTIONS)
     closing = threading.Event()
 
     def run() -> None:

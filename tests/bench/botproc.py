@@ -52,8 +52,8 @@ def _capture_runtime(build):
 
 
 def _with_control(make_wsgi):
-    def wsgi_app(app, health):
-        inner = make_wsgi(app, health)
+    def wsgi_app(*args, **kwargs):
+        inner = make_wsgi(*args, **kwargs)
 
         def application(environ, start_response):
             path = environ.get("PATH_INFO", "")
