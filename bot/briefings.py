@@ -35,6 +35,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -52,7 +53,7 @@ from bot.datastore import DataStore
 from bot.delivery import Destination, SlackDelivery, error_code
 from bot.pacing import Pacer
 from bot.schedule import DEFAULT_DAY, DEFAULT_TIME, describe, latest_slot, local_and_utc, next_slot, trigger
-from bot.store import Delivery, Outcome, Store, StoreError, Subscription
+from bot.store import TRANSIENT, Delivery, Outcome, Store, StoreError, StoreUnavailable, Subscription
 from handlers.briefing import briefing_reply
 from handlers.errors import UserFacingError
 from handlers.queries import BriefingQuery, Query, SubscribeQuery, SubscriptionsQuery, UnsubscribeQuery
@@ -62,14 +63,22 @@ logger = logging.getLogger("reset_bot.briefings")
 
 PAUSING_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 METADATA_EVENT = "reset_briefing"
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # for Slack's refusals (invalid_blocks, …); transient failures retry for the whole grace
+#: Slack errors that say "not now" rather than "no": retried like 5xx answers and timeouts.
+TRANSIENT_CODES = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout",
+                             "ratelimited", "rate_limited", "team_added_to_org"})
+#: Waits before retry n (minutes): 1, 2, 4, 8, then every 15 until the grace period ends. A
+#: 75-second outage costs a briefing three minutes, not its delivery; Slack is not hammered.
+RETRY_BACKOFF_MINUTES = (1, 2, 4, 8, 15)
+HISTORY_CHECK_WAITS = (0.2, 1.0)  # seconds between the tries of one "was it posted?" check
 SYNC_JOB = "reset-sync"
 JOB_PREFIX = "briefing:"  # + weekday:HH:MM:zone, one job per schedule
 BRIEFING_EXECUTOR = "briefings"  # fan-outs run in executor threads of their own, apart from sync and data jobs
 PAUSED_CHECK_INTERVAL = timedelta(minutes=5)
 RECORD_BATCH = 25  # a fan-out writes its posts' outcomes this many at a time, in one transaction
 STOPPING = "stopping"  # _deliver_claim's answer when the bot is stopping: the caller gives the claim back
-RELEASED = "not posted: the bot was stopping; the next sync delivers it"
+RELEASED = TRANSIENT + "not posted: the bot was stopping; the next sync delivers it"
+UNCONFIRMED = TRANSIENT + "could not ask Slack whether an earlier attempt was posted; not reposted"
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ class BriefingService:
         clock: Callable[[], datetime] | None = None,
         owner: str | None = None,
         changes: Callable[[str | None], list[str]] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.data = data
@@ -111,6 +121,7 @@ class BriefingService:
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.owner = owner or new_owner()
         self.changes = changes  # data-version diff lines (issue 5), given the version last sent
+        self.sleep = sleep  # between tries of a history check (tests pass a fake)
         self.scheduler: BackgroundScheduler | None = None
         self._sync_lock = threading.Lock()
         self._paused_checked: dict[int, datetime] = {}
@@ -141,6 +152,8 @@ class BriefingService:
         try:
             sub = self.store.add_subscription(team_id=dest.team_id, channel_id=dest.channel_id,
                                               created_by=dest.user_id or "", weekday=day, at_time=at, timezone_name=tz)
+        except StoreUnavailable:
+            raise  # not the user's doing: `bot.errors.explain` says nothing was saved, with an id
         except StoreError as exc:
             raise UserFacingError(str(exc)) from None
         self._schedule(sub)
@@ -257,7 +270,8 @@ class BriefingService:
             try:
                 previous = self.store.last_sent_many(list(claims))
             except Exception:  # nothing is posted yet: give the claims back rather than leave them to time out
-                self.store.release(list(claims.values()), "not posted: the channels' last briefings could not be read")
+                self.store.release(list(claims.values()),
+                                   TRANSIENT + "not posted: the channels' last briefings could not be read")
                 raise
             by_id = {s.id: s for s in subs}
             recorder = _Recorder(self.store)
@@ -304,8 +318,13 @@ class BriefingService:
             if claim is None:
                 return "already"
             # A takeover or a retry: the earlier attempt may have reached Slack before failing.
-            if (claim.taken_over or claim.attempts > 1) and self._already_posted(claim):
-                return "recovered"
+            if claim.taken_over or claim.attempts > 1:
+                posted = self._already_posted(claim)
+                if posted is None:  # unknown is not "no": never post what may be there already
+                    self.store.finish(claim, "failed", error=UNCONFIRMED)
+                    return "failed:unconfirmed"
+                if posted:
+                    return "recovered"
             outcome = self._deliver_claim(sub, claim, self.store.last_sent(sub.channel_id))
             if outcome == STOPPING:
                 self.store.release([claim], RELEASED)
@@ -327,9 +346,11 @@ class BriefingService:
                                  owner=self.owner, claim_timeout=self.config.claim_timeout)  # only a stale claim
         if claim is None:
             return "already"
-        if self._already_posted(claim):
+        posted = self._already_posted(claim)
+        if posted:
             return "recovered"
-        self.store.finish(claim, "missed", error=error)
+        self.store.finish(claim, "missed", error=error if posted is False else
+                          error + "; Slack could not be asked whether an earlier attempt was posted")
         return "missed"
 
     def _deliver_claim(self, sub: Subscription, claim: Delivery, previous: Delivery | None,
@@ -346,13 +367,16 @@ class BriefingService:
                                      Destination(sub.channel_id), previous=previous, recorder=recorder)
             except SlackApiError as exc:
                 code = error_code(exc)
+                if is_transient(exc):  # Slack's outage, not its refusal: retried through the grace
+                    self.store.finish(claim, "failed", error=f"{TRANSIENT}{code} (HTTP {exc.response.status_code})")
+                    return "failed:transient"
                 self.store.finish(claim, "failed", error=code)
                 if code in PAUSING_ERRORS:
                     self.store.set_state(sub.id, "paused", reason=_pause_reason(code))
                     logger.warning("subscription %s paused: %s", sub.id, code)
                 return f"failed:{code}"
             except (SlackClientError, OSError) as exc:
-                self.store.finish(claim, "failed", error=f"{type(exc).__name__}: {exc}"[:500])
+                self.store.finish(claim, "failed", error=f"{TRANSIENT}{type(exc).__name__}: {exc}"[:500])
                 return "failed:transient"
             if outcome == "sent" and sub.state == "paused":  # no write transaction per briefing when active
                 self.store.set_state(sub.id, "active", only_from=("paused",))
@@ -402,16 +426,29 @@ class BriefingService:
                 self._workers = ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="briefing")
             return self._workers
 
-    def _already_posted(self, claim: Delivery) -> bool:
-        """After a takeover: did the dead owner post before dying? Then record, don't repost."""
+    def _already_posted(self, claim: Delivery) -> bool | None:
+        """After a takeover or a failed attempt: did that attempt reach Slack? Then record, don't
+        repost. None when Slack could not be asked (tried `len(HISTORY_CHECK_WAITS) + 1` times):
+        the caller must not take that for a no."""
         # The newest 200 messages, not a time window: Slack's clock and ours may disagree, and a
         # briefing posted by the dead owner is at most a few claim timeouts old.
-        try:
-            history = self.client.conversations_history(channel=claim.channel_id, include_all_metadata=True,
-                                                        limit=200)
-        except (SlackClientError, OSError) as exc:
-            logger.warning("could not read history of %s to check delivery %s: %s", claim.channel_id, claim.id, exc)
-            return False
+        waits = list(HISTORY_CHECK_WAITS)
+        while True:
+            try:
+                history = self.client.conversations_history(channel=claim.channel_id, include_all_metadata=True,
+                                                            limit=200)
+                break
+            except SlackApiError as exc:
+                if not is_transient(exc) or not waits:
+                    logger.warning("could not read history of %s to check delivery %s: %s", claim.channel_id,
+                                   claim.id, error_code(exc))
+                    return None
+            except (SlackClientError, OSError) as exc:
+                if not waits:
+                    logger.warning("could not read history of %s to check delivery %s: %s", claim.channel_id,
+                                   claim.id, type(exc).__name__)
+                    return None
+            self.sleep(waits.pop(0))
         for msg in history.get("messages", []):
             meta = msg.get("metadata") or {}
             if meta.get("event_type") == METADATA_EVENT and meta.get("event_payload", {}).get("delivery_id") == claim.id:
@@ -547,8 +584,10 @@ class BriefingService:
         active = state == "active"
         in_grace = now - slot <= self.config.grace
         return any(
-            # a slot that failed because of the channel is retried once the bot can post there again
-            (in_grace and d.status == "failed" and d.attempts < MAX_ATTEMPTS
+            # a failed slot is retried with backoff: Slack's refusals a few times, outages for the
+            # whole grace; one that failed because of the channel once the bot can post there again
+            (in_grace and d.status == "failed" and retry_due(d, now)
+             and (d.attempts < MAX_ATTEMPTS or (d.error or "").startswith(TRANSIENT))
              and (active or d.error not in PAUSING_ERRORS))
             # a claim left by a dead process: delivered within the grace, closed as missed after it
             or (d.status == "claimed" and now - d.claimed_at > self.config.claim_timeout)
@@ -645,6 +684,21 @@ class _Recorder:
             return
         for claim in lost:
             logger.warning("delivery %s finished after its claim was taken over", claim.id)
+
+
+def is_transient(error: SlackApiError) -> bool:
+    """A 5xx answer or an error code that means "try later": not the post's fault."""
+    status = getattr(error.response, "status_code", 200) or 200
+    return status >= 500 or status == 429 or error_code(error) in TRANSIENT_CODES
+
+
+def retry_due(delivery: Delivery, now: datetime) -> bool:
+    """Is the backoff after this failed delivery's last attempt over? A claim given back without
+    posting (the bot stopped) is due at once."""
+    if delivery.finished_at is None or delivery.error == RELEASED or delivery.attempts <= 0:
+        return True
+    wait = RETRY_BACKOFF_MINUTES[min(delivery.attempts, len(RETRY_BACKOFF_MINUTES)) - 1]
+    return now - delivery.finished_at >= timedelta(minutes=wait)
 
 
 def _wall_time_repeats(tz: str, slot: datetime) -> bool:

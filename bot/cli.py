@@ -13,9 +13,12 @@ on stderr and exit status 2, not a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
+import faulthandler
 import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -129,9 +132,14 @@ def _serve(settings: Settings) -> int:
     from slack_bolt.error import BoltError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.runtime import build_runtime
-    from bot.server import serve_http, socket_mode_handler
+    from bot.runtime import build_runtime, check_state_dir
+    from bot.server import http_server, socket_mode_handler
 
+    # A crash in C (SIGSEGV, or SIGBUS from a memory-mapped file that became unwritable) still
+    # leaves a traceback on stderr rather than a silent exit.
+    faulthandler.enable()
+    if settings.database_url is None:
+        check_state_dir(settings.state_dir)
     try:
         runtime = build_runtime(settings)
     except BoltError as exc:
@@ -139,19 +147,39 @@ def _serve(settings: Settings) -> int:
     except SQLAlchemyError as exc:
         raise SettingsError(f"could not open the database (DATABASE_URL): {exc.__class__.__name__}: "
                             f"{str(exc).splitlines()[0]}") from None
+    except OSError as exc:  # Bolt's auth.test at start: Slack (or SLACK_API_URL) cannot be reached
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        raise SettingsError(f"could not reach Slack at SLACK_API_URL {settings.slack_api_url}: {reason}") from None
 
+    server = None
+    if settings.mode == "http":  # bind before starting anything, so a taken PORT fails cleanly
+        try:
+            server = http_server(runtime.wsgi(), host=settings.host, port=settings.port)
+        except OSError as exc:
+            raise SettingsError(_bind_error(settings, exc)) from None
     # SIGTERM (deploys, supervisors) ends the process through `finally`, so the scheduler and
     # reply workers stop cleanly; claims left mid-flight are taken over by another replica.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     runtime.start()
     try:
-        if settings.mode == "socket":
+        if server is None:
             socket_mode_handler(runtime.app, settings.slack_app_token.get_secret_value()).start()
         else:
-            serve_http(runtime.wsgi(), host=settings.host, port=settings.port)
+            server.run()
     finally:
         runtime.stop()
     return 0
+
+
+def _bind_error(settings: Settings, exc: OSError) -> str:
+    where = f"HOST {settings.host} PORT {settings.port}"
+    if exc.errno == errno.EADDRINUSE:
+        return f"PORT {settings.port} is already in use on {settings.host}; stop the other server or set PORT"
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on {where} (ports below 1024 need privileges); set PORT"
+    if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) or isinstance(exc, socket.gaierror):
+        return f"HOST {settings.host} is not an address of this machine; set HOST (e.g. 0.0.0.0)"
+    return f"could not listen on {where}: {exc.strerror or exc}"
 
 
 if __name__ == "__main__":  # pragma: no cover

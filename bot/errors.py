@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from bot.store import StoreUnavailable
 from handlers.errors import UserFacingError
 from handlers.reply import Reply, message
 
@@ -26,6 +27,12 @@ def explain(error: BaseException, *, where: str = "") -> Reply:
         logger.info("user error%s: %s", f" in {where}" if where else "", error.message)
         return message(error.message)
     error_id = new_error_id()
+    if isinstance(error, StoreUnavailable):  # expected in an outage: no traceback, but an id to find it
+        logger.error("database unavailable %s%s: %s", error_id, f" in {where}" if where else "", error)
+        return message(
+            ":warning: I couldn't save or read that: my database is not available right now, so nothing was "
+            f"changed. Please try again later; an admin can quote error id `{error_id}`."
+        )
     logger.error("unexpected error %s%s", error_id, f" in {where}" if where else "", exc_info=error)
     return message(
         f":warning: Something went wrong on my side. If it keeps happening, quote error id `{error_id}`."

@@ -7,7 +7,9 @@ database, the briefing scheduler and the Bolt app are built once here and handed
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import timedelta
 
 from slack_bolt import App
@@ -23,7 +25,7 @@ from bot.front import RequestGuard, Verified
 from bot.pacing import Pacer
 from bot.refresh import scheduled_refresh
 from bot import server
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.store import Store, StoreUnavailable
 from handlers import charts as chart_renderers
 
@@ -96,6 +98,22 @@ class Runtime:
     def stop(self) -> None:
         self.briefings.shutdown()
         self.app._reset_replier.executor.shutdown(wait=True)  # type: ignore[attr-defined]
+
+
+def check_state_dir(path: Path) -> None:
+    """Refuse to start with a state directory the bot cannot create, write and sync a file in
+    (the SQLite database lives there; a directory that cannot be written ended in SIGBUS)."""
+    probe = path / f".reset-bot-probe-{os.getpid()}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with open(probe, "wb") as handle:
+            handle.write(b"ok")
+            handle.flush()
+            os.fsync(handle.fileno())
+        probe.unlink()
+    except OSError as exc:
+        raise SettingsError(f"RESET_BOT_STATE_DIR {path} is not usable: {exc.strerror or exc} "
+                            "(it must be a directory the bot can write to)") from None
 
 
 def _log_failed_request(what: str, request: Verified) -> str:

@@ -91,15 +91,15 @@ def wsgi_app(app: App, health: Callable[[], dict], guard: RequestGuard,
     return application
 
 
-def serve_http(application: Callable[[dict, StartResponse], Iterable[bytes]], *, host: str, port: int,
-               threads: int = 16) -> None:
-    """Block serving HTTP until interrupted (SIGINT/SIGTERM end waitress cleanly)."""
+def http_server(application: Callable[[dict, StartResponse], Iterable[bytes]], *, host: str, port: int,
+                threads: int = 16) -> Any:
+    """The waitress server, bound (OSError if the port is taken); `.run()` serves until interrupted."""
     from waitress.server import create_server
 
     raise_open_files_limit()
     server = create_server(application, host=host, port=port, threads=threads, **WAITRESS_OPTIONS)
     logger.info("listening on http://%s:%d%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
-    server.run()
+    return server
 
 
 def socket_mode_handler(app: App, app_token: str):

@@ -56,6 +56,9 @@ logger = logging.getLogger("reset_bot.store")
 SCHEMA_VERSION = 4
 MIN_SQLITE = (3, 35)
 MAX_PER_CHANNEL = 3  # a few per channel: more is almost always a mistake
+#: The prefix of a failed delivery's error when the failure was not Slack refusing the post (an
+#: outage, a timeout, the bot stopping): such a slot is retried for the whole grace period.
+TRANSIENT = "transient: "
 
 State = Literal["active", "paused", "removed"]
 DeliveryStatus = Literal["claimed", "sent", "failed", "missed", "skipped"]
@@ -182,6 +185,7 @@ class Delivery:
     data_version: str | None
     headline: dict[str, Any] | None
     taken_over: bool = False  # this process took the claim over from a dead owner
+    finished_at: datetime | None = None  # when the last attempt ended (retries back off from it)
 
 
 @dataclass(frozen=True)
@@ -432,7 +436,10 @@ class Store:
         """Claim a slot for delivery; None if another process holds (or finished) it.
 
         A claim older than ``claim_timeout`` is taken over (its owner died); a failed delivery
-        is re-claimed while it has had fewer than ``retry_failed`` attempts.
+        is re-claimed while it has had fewer than ``retry_failed`` attempts, or — with any
+        ``retry_failed`` — whatever its attempts if it failed for a reason that was not Slack's
+        refusal (its error starts with `TRANSIENT`: an outage, a timeout, the bot stopping).
+        When a retry is due is the caller's decision (`bot.briefings` backs off).
         """
         now = self._now()
         slot_utc = utc(slot_utc)
@@ -447,6 +454,9 @@ class Store:
                & (deliveries.c.kind == kind))
         stale = (deliveries.c.status == "claimed") & (deliveries.c.claimed_at < now - claim_timeout)
         retry = (deliveries.c.status == "failed") & (deliveries.c.attempts < retry_failed)
+        if retry_failed > 0:
+            retry = retry | ((deliveries.c.status == "failed")
+                             & deliveries.c.error.startswith(TRANSIENT, autoescape=True))
         with self._begin() as conn:
             row = conn.execute(select(deliveries).where(key)).first()
             if row is None:
@@ -613,7 +623,8 @@ class Store:
                         slot_utc=utc(row.slot_utc), kind=row.kind, status=row.status, owner=row.owner,
                         claimed_at=utc(row.claimed_at), attempts=row.attempts, message_ts=row.message_ts,
                         error=row.error, data_version=row.data_version,
-                        headline=json.loads(row.headline_json) if row.headline_json else None)
+                        headline=json.loads(row.headline_json) if row.headline_json else None,
+                        finished_at=utc(row.finished_at) if row.finished_at is not None else None)
 
 
 

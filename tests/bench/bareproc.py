@@ -1,6 +1,6 @@
 """The baseline: a bare Bolt app on the same server stack as Reset Bot.
 
-Same waitress server and Bolt WSGI adapter (`bot.server.serve_http`, 16 threads), same signing
+Same waitress server and settings (`bot.server.http_server`, 16 threads) and Bolt WSGI adapter, same signing
 secret and the same Slack stand-in; none of Reset Bot's own code runs (no datasets, handlers,
 charts, database or scheduler, so pandas, matplotlib and SQLAlchemy are never imported).
 
@@ -25,7 +25,9 @@ from pathlib import Path
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.server import serve_http
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.server import http_server
 
 
 def main() -> int:
@@ -50,8 +52,15 @@ def main() -> int:
         ack()
         pool.submit(post, command["channel_id"])
 
-    serve_http(app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ["PORT"]),
-               health=lambda: {"mode": "bare"})
+    bolt = SlackRequestHandler(app)
+
+    def application(environ, start_response):
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b'{"ok": true, "mode": "bare"}']
+        return bolt(environ, start_response)
+
+    http_server(application, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ["PORT"])).run()
     return 0
 
 

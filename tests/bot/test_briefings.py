@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 
 from bot.app import briefing_client
-from bot.briefings import METADATA_EVENT, BriefingService, BriefingSettings
+from bot.briefings import METADATA_EVENT, RELEASED, UNCONFIRMED, BriefingService, BriefingSettings
 from bot.datastore import DataStore
 from bot.delivery import Destination, SlackDelivery
 from bot.pacing import Pacer
@@ -50,7 +50,7 @@ def make_service(db_url, settings, datasets, chart_cache, clock):
         client = briefing_client(settings)
         return BriefingService(store, DataStore(datasets), SlackDelivery(client, chart_cache), client,
                                config=BriefingSettings(**config), pacer=Pacer(sleep=lambda s: None), clock=clock,
-                               owner=owner)
+                               owner=owner, sleep=lambda s: None)
     yield factory
     for store in stores:
         store.engine.dispose()
@@ -171,16 +171,65 @@ class TestDelivery:
         assert [c.status for c in slack.calls("chat.postMessage")] == [429, 500, 200]
         assert slack.calls("conversations.history")  # it looked before posting again
 
-    def test_failures_are_retried_a_bounded_number_of_times(self, service, slack, clock):
+    def test_slacks_refusals_are_retried_a_bounded_number_of_times(self, service, slack, clock):
         subscribe_friday(service)
-        slack.fail_next("chat.postMessage", status=500, times=5)
+        slack.fail_next("chat.postMessage", error="invalid_blocks", times=5)
         clock.now = FRIDAY_1630_LONDON
-        for _ in range(5):
+        for _ in range(30):
             service.sync()
             clock.now += timedelta(minutes=1)
         [row] = service.store.ledger()
-        assert (row.status, row.attempts) == ("failed", 3)
+        assert (row.status, row.attempts, row.error) == ("failed", 3, "invalid_blocks")
         assert briefings(slack) == []
+
+    def test_a_short_outage_around_the_slot_does_not_lose_the_briefing(self, service, slack, clock):
+        """Every Slack call fails for 75 s: retries back off (1, 2, 4 … minutes) instead of using up
+        three attempts 30 s apart, and the briefing goes out once Slack is back."""
+        subscribe_friday(service)
+        clock.now = FRIDAY_1630_LONDON
+        outage_ends = clock.now + timedelta(seconds=75)
+        slack.fail_next("chat.postMessage", status=503, times=1000)
+        slack.fail_next("conversations.history", status=503, times=1000)
+        while clock.now < FRIDAY_1630_LONDON + timedelta(minutes=10):
+            if clock.now >= outage_ends:
+                slack.clear_faults()
+            service.sync()
+            clock.now += timedelta(seconds=30)
+        assert len(briefings(slack)) == 1
+        [row] = service.store.ledger()
+        assert row.status == "sent"
+        attempts = [c for c in slack.calls("chat.postMessage")]
+        assert 2 <= len(attempts) <= 4  # backed off: not one attempt per 30-second sync
+
+    def test_server_errors_are_retried_through_the_grace_period(self, service, slack, clock):
+        subscribe_friday(service)
+        slack.fail_next("chat.postMessage", status=500, times=8)
+        clock.now = FRIDAY_1630_LONDON
+        while clock.now < FRIDAY_1630_LONDON + timedelta(hours=2):
+            service.sync()
+            clock.now += timedelta(minutes=1)
+        assert len(briefings(slack)) == 1
+        assert service.store.ledger()[0].attempts == 9
+
+    def test_a_failed_history_check_does_not_repost(self, service, slack, clock):
+        """After a timeout the post may have reached Slack; if Slack cannot be asked, the bot
+        neither reposts nor gives up: it records the doubt and asks again on the next retry."""
+        subscribe_friday(service)
+        service.delivery.client.timeout = 1
+        slack.fail_next("chat.postMessage", delay=2)  # posted, but the answer comes too late
+        clock.now = FRIDAY_1630_LONDON
+        service.sync()
+        slack.wait_for(lambda: briefings(slack))  # the fake finishes the slow post
+        slack.fail_next("conversations.history", status=500, times=3)  # one check, all its tries
+        clock.now += timedelta(minutes=1)
+        service.sync()
+        assert len(briefings(slack)) == 1
+        [row] = service.store.ledger()
+        assert (row.status, row.error) == ("failed", UNCONFIRMED)
+        clock.now += timedelta(minutes=5)
+        service.sync()  # Slack answers now: the message is found and recorded, not posted again
+        assert len(briefings(slack)) == 1
+        assert service.store.ledger()[0].status == "sent"
 
     def test_a_post_that_reached_slack_before_timing_out_is_not_posted_again(self, service, slack, clock):
         subscribe_friday(service)
@@ -434,7 +483,7 @@ class TestScheduleJobs:
         assert sum(len(briefings(slack, c)) for c in channels) == 2
         rows = stopping.store.ledger()
         assert sorted((d.status, d.attempts) for d in rows) == [("failed", 0), ("failed", 0), ("sent", 1), ("sent", 1)]
-        assert {d.error for d in rows if d.status == "failed"} == {"not posted: the bot was stopping; the next sync delivers it"}
+        assert {d.error for d in rows if d.status == "failed"} == {RELEASED}
 
         clock.now += timedelta(seconds=40)
         make_service("next").sync()  # the replacement process catches up

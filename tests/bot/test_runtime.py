@@ -26,3 +26,13 @@ def test_a_briefing_lists_what_changed_in_the_data(runtime, slack):
     runtime.briefings.handle(BriefingQuery(), Destination(CHANNEL, USER, None, "T"))
     [message] = [m for m in slack.messages(CHANNEL) if m.get("metadata")]
     assert "TIC: new month Apr 2026" in str(message["blocks"])
+
+
+def test_health_is_green_only_while_the_database_takes_writes(runtime):
+    from sqlalchemy import event
+
+    assert runtime.health()["ok"] is True
+    event.listen(runtime.store.engine, "connect", lambda conn, _: conn.execute("PRAGMA query_only=ON"))
+    runtime.store.engine.dispose()
+    report = runtime.health()
+    assert report["ok"] is False and "refused a write" in report["problems"]["database"]

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -87,3 +88,59 @@ def test_serve_with_a_revoked_token_stops_with_a_clear_message(slack, tmp_path):
     assert proc.returncode == 2
     assert "could not start the Slack app" in err
     assert "Traceback" not in err
+
+
+class TestStartUpErrorsNameTheVariable:
+    def run(self, slack, tmp_path, **env) -> tuple[int, str]:
+        proc, _ = start(slack, tmp_path, **env)
+        _, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err
+        return proc.returncode, err.strip().splitlines()[-1]
+
+    def test_a_taken_port(self, slack, tmp_path):
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen(1)
+            port = taken.getsockname()[1]
+            code, line = self.run(slack, tmp_path, PORT=str(port))
+        assert code == 2
+        assert line == f"reset-bot: PORT {port} is already in use on 127.0.0.1; stop the other server or set PORT"
+
+    def test_a_slack_api_url_that_refuses_connections(self, slack, tmp_path):
+        code, line = self.run(slack, tmp_path, SLACK_API_URL="http://127.0.0.1:9/api/")
+        assert code == 2
+        assert line.startswith("reset-bot: could not reach Slack at SLACK_API_URL http://127.0.0.1:9/api/:")
+
+    def test_a_state_dir_that_is_not_a_directory(self, slack, tmp_path):
+        not_a_dir = tmp_path / "state-file"
+        not_a_dir.write_text("x")
+        code, line = self.run(slack, tmp_path, RESET_BOT_STATE_DIR=str(not_a_dir))
+        assert code == 2
+        assert line.startswith(f"reset-bot: RESET_BOT_STATE_DIR {not_a_dir} is not usable:")
+
+
+def test_a_deleted_database_turns_health_red_and_is_never_confirmed(slack, tmp_path):
+    """The SQLite file removed under a running bot: it used to confirm subscriptions into the
+    deleted file (gone after a restart) with /healthz at 200."""
+    proc, port = start(slack, tmp_path)
+    try:
+        wait_healthy(port, proc)
+        (tmp_path / "reset-bot.sqlite3").unlink()
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            raise AssertionError("healthz stayed green")
+        except urllib.error.HTTPError as error:
+            assert error.code == 503
+            report = json.loads(error.read())
+        assert report["ok"] is False and "disappeared" in report["problems"]["database"]
+        url = slack.response_url("sub", channel=CHANNEL, user=USER)
+        status, _ = post_signed(f"http://127.0.0.1:{port}/slack/events",
+                                slash_command_body("subscribe fri 16:30 UTC", response_url=url), SIGNING_SECRET)
+        assert status == 200
+        reply = slack.wait_for(lambda: slack.responses("sub"), timeout=20)
+        text = " ".join(r.get("text", "") for r in reply)
+        assert "nothing was changed" in text and "will get the Reset Bot briefing" not in text
+        assert not any("briefing" in m.get("text", "").lower() for m in slack.messages(CHANNEL))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

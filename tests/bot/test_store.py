@@ -10,7 +10,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import create_engine, event
 
-from bot.store import MAX_PER_CHANNEL, SCHEMA_VERSION, Outcome, Store, StoreError, _full_sync
+from bot.store import (
+    MAX_PER_CHANNEL,
+    SCHEMA_VERSION,
+    TRANSIENT,
+    Outcome,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    _full_sync,
+)
 
 SLOT = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)
 TIMEOUT = timedelta(minutes=5)
@@ -332,3 +341,69 @@ def test_a_batch_of_outcomes_is_recorded_in_one_statement_except_claims_taken_ov
     assert (by_sub[subs[0].id].status, by_sub[subs[0].id].message_ts, by_sub[subs[0].id].headline) == ("sent", "0.0", {"n": 0})
     assert (by_sub[subs[1].id].status, by_sub[subs[1].id].owner) == ("claimed", "other")
     assert by_sub[subs[2].id].message_ts == "2.0"
+
+
+def test_transient_failures_stay_retryable_past_the_attempt_limit(store, clock):
+    sub = subscribe(store)
+    for attempt in range(1, 6):
+        d = claim(store, sub, f"p{attempt}", retry_failed=3)
+        assert d is not None and d.attempts == attempt
+        store.finish(d, "failed", error=TRANSIENT + "service_unavailable (HTTP 503)")
+    assert store.ledger(sub.id)[0].finished_at == clock.now
+
+
+class TestDurability:
+    """A write the database will not have after a restart is never reported as done."""
+
+    def test_a_deleted_sqlite_file_refuses_writes_and_reads_stay_possible(self, tmp_path, clock):
+        path = tmp_path / "reset.sqlite3"
+        store = Store.connect(f"sqlite:///{path}", now=clock)
+        try:
+            subscribe(store)
+            path.unlink()
+            with pytest.raises(StoreUnavailable, match="disappeared"):
+                subscribe(store, channel="C0000TWO02")
+            with pytest.raises(StoreUnavailable):
+                store.check_writable()
+        finally:
+            store.engine.dispose()
+        reopened = Store.connect(f"sqlite:///{path}", now=clock)
+        try:
+            assert reopened.live_subscriptions() == []  # what the bot would have "confirmed" is gone
+        finally:
+            reopened.engine.dispose()
+
+    def test_a_replaced_sqlite_file_is_noticed(self, tmp_path, clock):
+        path = tmp_path / "reset.sqlite3"
+        store = Store.connect(f"sqlite:///{path}", now=clock)
+        try:
+            path.rename(tmp_path / "old.sqlite3")
+            path.write_bytes(b"")
+            with pytest.raises(StoreUnavailable, match="replaced"):
+                store.check_writable()
+        finally:
+            store.engine.dispose()
+
+    def test_a_read_only_database_refuses_writes_with_store_unavailable(self, tmp_path, clock):
+        """(Root ignores file modes, so read-only is made with SQLite's query_only pragma: the same
+        "attempt to write a readonly database" OperationalError.)"""
+        store = Store.connect(f"sqlite:///{tmp_path / 'ro.sqlite3'}", now=clock)
+        try:
+            event.listen(store.engine, "connect", lambda conn, _: conn.execute("PRAGMA query_only=ON"))
+            store.engine.dispose()  # new connections are read-only
+            with pytest.raises(StoreUnavailable, match="refused a write"):
+                subscribe(store)
+            with pytest.raises(StoreUnavailable):
+                store.check_writable()
+            assert store.live_subscriptions() == []  # reads still work
+        finally:
+            store.engine.dispose()
+
+
+def test_request_keys_are_recorded_once_and_pruned(store, clock):
+    assert store.first_sighting(["sig:a", "event:1"])
+    assert not store.first_sighting(["sig:b", "event:1"])  # Slack's retry: new signature, same event
+    assert not store.first_sighting(["sig:a"])
+    assert store.first_sighting(["sig:b"])  # the refused attempt above recorded nothing
+    assert store.prune_sightings(clock.now + timedelta(seconds=1)) == 3
+    assert store.first_sighting(["sig:a"])

@@ -554,6 +554,14 @@ class FakeSlack:
             self._faults.setdefault(method, []).append(
                 _Fault(status, retry_after, error, delay, drop_connection, times))
 
+    def clear_faults(self, method: str | None = None) -> None:
+        """End the faults queued for ``method`` (all methods if None): an outage is over."""
+        with self._lock:
+            if method is None:
+                self._faults.clear()
+            else:
+                self._faults.pop(method, None)
+
     def advance_clock(self, seconds: float) -> None:
         """Move the fake's clock forward (only response_url expiry uses it)."""
         with self._lock:
