@@ -7,6 +7,43 @@ parse, booleans are ``true``/``false``, dates are ISO, patterns and enums hold, 
 unique, and a column named ``…_usd_bn`` / ``…_usd_mn`` / ``…_pct`` is declared in that unit. A
 problem raises `DataError` naming the file, the row and the reason — never a silent NaN.
 
+Then each file must be the one datapackage.json describes (`check_integrity`), so damaged data
+stop the start instead of being served (a file cut short silently pricing scenarios on old
+months, an empty table failing every answer that needs it):
+
+* **not empty**: a table with a header and no data rows is refused.
+* **as of what it says**: where a resource's ``as_of`` is a date or period (``YYYY``, ``YYYYQn``,
+  ``YYYY-MM`` or ``YYYY-MM-DD``), the newest value of its time column must equal it; where its
+  ``period`` is one such value or ``FIRST to LAST``, the oldest value must equal FIRST and the
+  newest LAST. The time column (`time_column`) is found from the schema, no per-file mapping: the
+  first field, in schema order, that is date-typed, a string whose pattern admits ``2025Q3`` or
+  ``2025-12``, or an integer named ``year``. For the shipped files that is iip_quarterly.period
+  (not its ``vintage`` date, which comes later), iip_annual.year, gdp_annual.year,
+  treasury_holdings.month, europe_shl_history.year, gold_reserves.quarter_end and cofer.quarter;
+  in refreshed versions also market_rates.date and iip_quarterly_fred.quarter — the same columns
+  `bot.data_build` states ``period``/``as_of`` from (a test keeps the two in step). Not checked:
+  facts (``as_of`` is "various", the dates are per row), and holders, shl_holdings,
+  yield_calibration and claims, whose ``as_of`` is the date of what they were compiled from and
+  which have no time column.
+* **plausible**: in a table with ``assets_usd_bn``, ``liabilities_usd_bn`` and ``net_usd_bn``
+  (iip_quarterly; iip_quarterly_fred in refreshed versions), assets − liabilities must equal
+  net within the releases' rounding (the larger of $1bn and 0.1% of liabilities; the shipped
+  rows differ by at most $10bn, each figure being released in $ trillions to 2 decimals). This
+  catches one of the three multiplied by 10. Other tables have no such identity, so a ×10 there
+  is caught only by the hash.
+* **unchanged since the build**: the file's sha256 must be the one datapackage.json records
+  (`bot.data_build` records it for the shipped data, and `bot.refresh` for every file of a
+  published version, through the same `describe_resource`). A resource with no recorded sha256
+  is refused, not waved through: every writer of datapackage.json records one, so a missing hash
+  means a hand-made or hand-edited package, and accepting it would let deleting the field switch
+  the check off. The hash is checked last, so a damage the other checks can name is reported with
+  its row and reason; the hash then catches everything else edited after the build. It proves only
+  that the file is the one hashed: a file edited *and* re-hashed (a value ×10 with a rewritten
+  sha256, or an older file with its as_of rewritten to match) passes it, and only the content
+  checks above can catch that.
+
+All of this is cheap (hashing the ~1 MB of CSV and one max/min per time column).
+
 Row numbers in errors are line numbers in the CSV file (the header is row 1).
 """
 
@@ -32,6 +69,15 @@ SUFFIX_UNITS = {"usd_bn": "usd_bn", "usd_mn": "usd_mn", "pct": "pct"}
 TYPES = ("string", "number", "integer", "boolean", "date")
 _INTEGER = re.compile(r"-?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The shapes a stated ``as_of`` / ``period`` end may take to be checked against the data.
+_TIME = re.compile(r"\d{4}(Q[1-4]|-\d{2}(-\d{2})?)?")
+_SPAN = re.compile(r"(?P<first>\S+) to (?P<last>\S+)")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+#: Samples a period-like string column's pattern must admit (quarters, months).
+_PERIOD_SAMPLES = ("2025Q3", "2025-12")
+#: The accounting identity assets - liabilities = net, where a table has the three columns.
+_IDENTITY = ("assets_usd_bn", "liabilities_usd_bn", "net_usd_bn")
+VERSION_INFO = "version.json"  # = bot.versions.VERSION_INFO (that module imports this one)
 
 
 class DataError(ValueError):
@@ -72,7 +118,9 @@ def default_data_dir() -> Path:
 
 
 def load_datasets(data_dir: Path) -> Datasets:
-    """Read, validate and wrap every resource listed in ``data_dir/datapackage.json``.
+    """Read, validate (`read_resource`, then `check_integrity`) and wrap every resource listed in
+    ``data_dir/datapackage.json``: the shipped baseline, a ``RESET_BOT_DATA_DIR`` folder or a
+    published version in the state directory alike.
 
     ``Datasets.version`` is a short sha256 over the package file and every data file's bytes,
     so it changes whenever any file changes.
@@ -104,6 +152,7 @@ def load_datasets(data_dir: Path) -> Datasets:
         digest.update(str(path).encode() + b"\0" + raw)
         frames[name] = read_resource(raw, resource, file)
         sources[name] = _source(resource, file)
+        check_integrity(raw, frames[name], resource, file, published=(data_dir / VERSION_INFO).is_file())
     return Datasets(version=digest.hexdigest()[:12], frames=frames, sources=sources)
 
 
@@ -262,3 +311,111 @@ def _check_row_units(table: pd.DataFrame, spec: dict[str, str], rows: pd.RangeIn
             raise DataError(
                 file, int(rows[i]), f"{spec['name_column']} {names.iloc[i]!r} has unit {units.iloc[i]!r}, expected {expected!r}"
             )
+
+
+# ---- is each file the one datapackage.json describes? -------------------------------------------
+
+
+def check_integrity(raw: bytes, frame: pd.DataFrame, resource: dict[str, Any], file: str, *,
+                    published: bool = False) -> None:
+    """Refuse (`DataError`) a file that is empty, does not reach the as-of / period stated for it,
+    breaks the IIP identity, or is not the file whose sha256 datapackage.json records (see the
+    module docstring). ``frame`` is ``raw`` as `read_resource` typed it; ``published`` says the
+    folder is a published version (only the advice in the hash message differs)."""
+    if frame.empty:
+        raise DataError(file, None, "has no data rows (only a header): an empty table is refused; "
+                                    f"{_rebuild_hint(published)}")
+    _check_time_span(frame, resource, file)
+    _check_identity(frame, file)
+    _check_sha256(raw, resource, file, published)
+
+
+def _rebuild_hint(published: bool) -> str:
+    if published:
+        return "this published data version was damaged on disk; `reset-bot data refresh` publishes a new one"
+    return "rebuild with `reset-bot data build RAW_DIR` (it re-records the hashes of hand-edited files too)"
+
+
+def _check_sha256(raw: bytes, resource: dict[str, Any], file: str, published: bool) -> None:
+    recorded = resource.get("sha256")
+    if not recorded:
+        raise DataError(file, None, "datapackage.json records no sha256 for this file, so it cannot be checked; "
+                                    + _rebuild_hint(published))
+    if not isinstance(recorded, str) or not _SHA256.fullmatch(recorded):
+        raise DataError(file, None, f"datapackage.json's sha256 for this file ({recorded!r:.20}) is not 64 hex digits; "
+                                    + _rebuild_hint(published))
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != recorded:
+        raise DataError(file, None, f"sha256 is {actual[:8]}… but datapackage.json records {recorded[:8]}…: "
+                                    f"the file was changed or truncated; {_rebuild_hint(published)}")
+
+
+def time_column(resource: dict[str, Any]) -> str | None:
+    """The column the resource's stated ``as_of`` is checked against, or None if its ``as_of`` is
+    not a date or period or its schema has no time column. Found from the schema: the first field
+    that is date-typed, a string whose pattern admits a quarter (``2025Q3``) or a month
+    (``2025-12``), or an integer named ``year``."""
+    as_of = resource.get("as_of")
+    if not isinstance(as_of, str) or not _TIME.fullmatch(as_of):
+        return None
+    for field in (resource.get("schema") or {}).get("fields") or []:
+        kind, name = field.get("type"), field.get("name")
+        pattern = (field.get("constraints") or {}).get("pattern")
+        if kind == "date" or (kind == "integer" and name == "year"):
+            return name
+        if kind == "string" and pattern and any(re.fullmatch(pattern, sample) for sample in _PERIOD_SAMPLES):
+            return name
+    return None
+
+
+def _check_time_span(frame: pd.DataFrame, resource: dict[str, Any], file: str) -> None:
+    column = time_column(resource)
+    if column is None:
+        return
+    values = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(values):
+        present = values.notna().to_numpy()
+        order = values.to_numpy()
+        text = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    elif pd.api.types.is_integer_dtype(values):  # years: by value, as `bot.data_build` orders them
+        present = values.notna().to_numpy()
+        order = values.to_numpy(dtype="float64", na_value=np.nan)
+        text = values.astype(str).to_numpy(dtype=object)
+    else:  # YYYYQn / YYYY-MM strings: as text, which is their order (the patterns fix the width)
+        text = values.to_numpy(dtype=object)
+        present = text != ""
+        order = text
+    positions = np.flatnonzero(present)
+    if not len(positions):
+        raise DataError(file, None, f"column {column} has no values to check as_of {resource['as_of']} against")
+    ends = {"newest": int(positions[np.argmax(order[positions])]), "oldest": int(positions[np.argmin(order[positions])])}
+
+    stated = [("newest", f"as_of {resource['as_of']}", resource["as_of"])]  # (end, what was said, value)
+    period = resource.get("period")
+    if isinstance(period, str):
+        span = _SPAN.fullmatch(period)
+        first, last = (span["first"], span["last"]) if span else (period, period)
+        if _TIME.fullmatch(first) and _TIME.fullmatch(last):
+            stated += [("oldest", f"period {period}", first), ("newest", f"period {period}", last)]
+    for end, said, expected in stated:
+        found = str(text[ends[end]])
+        if found != expected:
+            why = ("the file is missing rows, or datapackage.json is wrong" if (found < expected) == (end == "newest")
+                   else "the file and datapackage.json disagree")
+            raise DataError(file, ends[end] + 2,  # line number: the header is row 1
+                            f"{end} period in the data (column {column}) is {found} but datapackage.json says {said}: {why}")
+
+
+def _check_identity(frame: pd.DataFrame, file: str) -> None:
+    """assets − liabilities = net within rounding, in a table that has the three columns."""
+    if not all(column in frame.columns for column in _IDENTITY):
+        return
+    assets, liabilities, net = (frame[c].to_numpy(dtype="float64") for c in _IDENTITY)
+    gap = np.abs(assets - liabilities - net)
+    bad = np.isfinite(gap) & (gap > np.maximum(1.0, 0.001 * np.abs(liabilities)))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(
+            file, i + 2,
+            f"assets_usd_bn - liabilities_usd_bn = {assets[i]:,.1f} - {liabilities[i]:,.1f} = {assets[i] - liabilities[i]:,.1f} "
+            f"but net_usd_bn is {net[i]:,.1f}: more than rounding apart, so one of them is wrong (a value ×10?)")

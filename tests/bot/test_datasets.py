@@ -1,7 +1,11 @@
 """Loading data/: the shipped files load typed and fast; any broken copy raises DataError."""
 
+import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -38,6 +42,22 @@ def edit_package(folder: Path, resource: str, edit) -> None:
     package = json.loads(path.read_text(encoding="utf-8"))
     edit(next(r for r in package["resources"] if r["name"] == resource))
     path.write_text(json.dumps(package), encoding="utf-8")
+
+
+def record_hash(folder: Path, resource: str) -> None:
+    """Re-record ``resource``'s sha256 in the copy's datapackage.json, as a rebuild would: what is
+    left to catch the damage is then the content checks, not the hash."""
+
+    def edit(entry):
+        entry["sha256"] = hashlib.sha256((folder / entry["path"]).read_bytes()).hexdigest()
+
+    edit_package(folder, resource, edit)
+
+
+def refused(folder: Path) -> DataError:
+    with pytest.raises(DataError) as error:
+        load_datasets(folder)
+    return error.value
 
 
 # ------------------------------------------------------------------------------ shipped data
@@ -106,6 +126,7 @@ def test_default_data_dir_is_the_installed_data_folder():
 def test_version_changes_when_any_file_changes(copy, shipped):
     assert load_datasets(copy).version == shipped.version
     edit_line(copy / "facts.csv", 2, "Marketable Treasury securities outstanding.", "Marketable Treasuries outstanding.")
+    record_hash(copy, "facts")  # an edit made properly: the hash is re-recorded (as the build does)
     assert load_datasets(copy).version != shipped.version
 
 
@@ -210,3 +231,151 @@ def test_integer_column_refuses_decimals(copy):
     edit_line(copy / "shl_holdings_2025.csv", 3, "Albania,country,false,1288,", "Albania,country,false,1288.5,")
     with pytest.raises(DataError, match="row 3: column total_usd_mn: '1288.5' is not an integer"):
         load_datasets(copy)
+
+
+# ------------------------------------------------------------------------------ corrupt data (issue 10 item 10)
+# A file must be the one datapackage.json describes: the bytes it hashed, at least one data row,
+# and the newest (and oldest) period it states. Each test damages a copy the way a real accident
+# would, and the load must refuse with the file named instead of starting on the damage.
+
+
+def drop_newest_rows(path: Path, count: int) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(lines[:-count]) + "\n", encoding="utf-8")
+
+
+def test_the_shipped_data_record_a_matching_sha256_for_every_file(shipped):
+    package = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        assert resource["sha256"] == hashlib.sha256((DATA / resource["path"]).read_bytes()).hexdigest()
+    assert load_datasets(DATA).version == shipped.version
+
+
+def test_a_treasury_holdings_file_missing_its_newest_200_rows_is_refused(copy):
+    drop_newest_rows(copy / "treasury_holdings.csv", 200)  # its newest month becomes 2025-10
+    error = refused(copy)
+    assert error.file == "data/treasury_holdings.csv"
+    assert "2025-10" in error.reason and "as_of 2026-04" in error.reason
+
+
+def test_a_truncated_file_whose_hash_was_re_recorded_is_still_refused_by_its_as_of(copy):
+    path = copy / "treasury_holdings.csv"
+    drop_newest_rows(path, 200)
+    record_hash(copy, "treasury_holdings")
+    error = refused(copy)
+    assert error.file == "data/treasury_holdings.csv"
+    lines = path.read_text().splitlines()
+    assert error.row == 1 + next(i for i, line in enumerate(lines) if line.startswith("2025-10,"))  # its first row
+    assert error.reason.startswith("newest period in the data (column month) is 2025-10 but datapackage.json says "
+                                   "as_of 2026-04")
+
+
+def test_a_header_only_iip_quarterly_is_refused(copy):
+    path = copy / "iip_quarterly.csv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    error = refused(copy)
+    assert error.file == "data/iip_quarterly.csv"
+    record_hash(copy, "iip_quarterly")  # even with a matching hash, an empty table is refused
+    error = refused(copy)
+    assert (error.file, error.row) == ("data/iip_quarterly.csv", None)
+    assert "no data rows" in error.reason
+
+
+def test_a_value_times_ten_is_refused_by_the_hash_when_the_file_was_edited_without_a_rebuild(copy):
+    edit_line(copy / "iip_quarterly.csv", 18, "41270,68890,-27610", "41270,688900,-27610")
+    error = refused(copy)
+    assert error.file == "data/iip_quarterly.csv"
+
+
+def test_a_value_times_ten_is_refused_by_the_iip_identity_even_with_a_matching_hash(copy):
+    edit_line(copy / "iip_quarterly.csv", 18, "41270,68890,-27610", "41270,688900,-27610")
+    record_hash(copy, "iip_quarterly")
+    error = refused(copy)
+    assert (error.file, error.row) == ("data/iip_quarterly.csv", 18)
+    assert "assets_usd_bn - liabilities_usd_bn" in error.reason and "net_usd_bn" in error.reason
+
+
+def test_the_iip_identity_allows_the_rounding_of_the_releases(copy):
+    # 2025Q3: 41,270 - 68,890 = -27,620 against a released net of -27,610 (each figure rounded to $0.01T).
+    q3 = load_datasets(copy).frame("iip_quarterly").set_index("period").loc["2025Q3"]
+    assert q3["assets_usd_bn"] - q3["liabilities_usd_bn"] - q3["net_usd_bn"] == -10
+
+
+def test_a_file_changed_without_rebuilding_is_refused_by_its_sha256(copy):
+    edit_line(copy / "facts.csv", 2, "Marketable Treasury securities outstanding.", "Marketable Treasuries outstanding.")
+    error = refused(copy)
+    assert (error.file, error.row) == ("data/facts.csv", None)
+    actual = hashlib.sha256((copy / "facts.csv").read_bytes()).hexdigest()
+    assert error.reason.startswith(f"sha256 is {actual[:8]}… but datapackage.json records 53f9865f…: the file was "
+                                   "changed or truncated")
+    assert "reset-bot data build" in error.reason
+
+
+def test_a_resource_without_a_recorded_sha256_is_refused(copy):
+    edit_package(copy, "cofer", lambda entry: entry.pop("sha256"))
+    error = refused(copy)
+    assert (error.file, error.row) == ("data/cofer_shares.csv", None)
+    assert "records no sha256" in error.reason
+
+
+def test_a_stated_as_of_the_data_do_not_reach_is_refused(copy):
+    edit_package(copy, "iip_quarterly", lambda entry: entry.update(as_of="2025Q4"))
+    error = refused(copy)
+    assert (error.file, error.row) == ("data/iip_quarterly.csv", 18)
+    assert error.reason.startswith("newest period in the data (column period) is 2025Q3 but datapackage.json says "
+                                   "as_of 2025Q4")
+
+
+def test_a_stated_period_is_checked_at_both_ends(copy):
+    edit_package(copy, "gold_reserves", lambda entry: entry.update(period="1999-12-31 to 2026-03-31"))
+    error = refused(copy)
+    assert (error.file, error.row) == ("data/gold_reserves_quarterly.csv", 2)
+    assert "oldest period in the data (column quarter_end) is 2000-12-31" in error.reason
+    assert "period 1999-12-31 to 2026-03-31" in error.reason
+    edit_package(copy, "gold_reserves", lambda entry: entry.update(period="2000-12-31 to 2026-06-30"))
+    assert "newest period in the data (column quarter_end) is 2026-03-31" in refused(copy).reason
+
+
+def test_a_year_column_is_checked_as_a_number(copy):
+    edit_package(copy, "gdp_annual", lambda entry: entry.update(as_of="2026"))
+    error = refused(copy)
+    assert error.file == "data/gdp_annual.csv"
+    assert "(column year) is 2025 but datapackage.json says as_of 2026" in error.reason
+
+
+def test_the_time_column_found_from_the_schema_is_the_one_the_build_states_as_of_from():
+    from bot.data_build import RESOURCES
+    from bot.datasets import time_column
+    from bot.refresh_sources import NEW_RESOURCES
+
+    for name, meta in {**RESOURCES, **NEW_RESOURCES}.items():
+        expected = meta["time"][0] if meta["time"] else None
+        found = time_column({"schema": {"fields": meta["fields"]}, "as_of": meta.get("as_of", "2025")})
+        assert (found or None) == expected, name
+
+
+def test_a_corrupt_data_folder_stops_the_cli_with_one_line_and_exit_status_2(copy, tmp_path):
+    path = copy / "iip_quarterly.csv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(RESET_BOT_DATA_DIR=str(copy), RESET_BOT_STATE_DIR=str(tmp_path / "state"))
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "gap"], capture_output=True, text=True,
+                            env=env, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("reset-bot: data/iip_quarterly.csv: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_damaged_published_version_is_refused_with_advice_for_published_versions(copy):
+    from bot.datasets import VERSION_INFO
+    from bot.versions import VERSION_INFO as WRITTEN_BY_VERSIONS
+
+    assert VERSION_INFO == WRITTEN_BY_VERSIONS
+    (copy / VERSION_INFO).write_text(json.dumps({"id": "20260701T000000Z"}), encoding="utf-8")
+    drop_newest_rows(copy / "claims.csv", 1)  # no time column: only the hash can tell
+    error = refused(copy)
+    assert (error.file, error.row) == ("data/claims.csv", None)
+    assert "sha256 is" in error.reason and "`reset-bot data refresh` publishes a new one" in error.reason
