@@ -32,6 +32,7 @@ from bot.charts import ChartCache
 from bot.datastore import DataStore
 from bot.delivery import Destination, ResponseUrls, SlackDelivery
 from bot.errors import explain
+from bot.fairuse import FairUse
 from bot.settings import Settings
 from handlers import charts as chart_renderers
 from handlers.answer import answer, cached_answer
@@ -39,7 +40,9 @@ from handlers.errors import UsageError
 from handlers.home import home_view
 from handlers.parsing import parse
 from handlers.queries import BRIEFING_KINDS, HelpQuery, Query
+from handlers.datasets import Datasets
 from handlers.reply import RUN_ACTION, Reply
+from handlers.slowdown import slow_down
 
 logger = logging.getLogger("reset_bot.app")
 
@@ -107,16 +110,33 @@ class AckGate:
 
 @dataclass
 class Replier:
-    """Runs the slow half of every command on its own pool: answer, render, post."""
+    """Runs the slow half of every command after the ack: answer, render, post.
+
+    Two lanes: answers whose charts are drawn already (most of them: charts are cached per data
+    version) go straight out on ``executor``; a reply that needs a new chart drawn is handed to
+    ``render_lane``, so that a burst of new scenarios queues behind itself, not in front of
+    everyone's cached `/reset gap` (renders are serialised by matplotlib's lock anyway)."""
 
     data: DataStore
     delivery: SlackDelivery
     executor: ThreadPoolExecutor
     briefings: Callable[[Query, Destination], Reply | None] | None = None
     gate: AckGate | None = None
+    render_lane: ThreadPoolExecutor | None = None
 
     def submit(self, query: Query, dest: Destination) -> None:
         self.executor.submit(self.run, query, dest)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True)
+        if self.render_lane is not None:
+            self.render_lane.shutdown(wait=True)
+
+    def _deliver(self, query: Query, reply: Reply, dest: Destination, datasets: Datasets) -> None:
+        try:
+            self.delivery.deliver(reply, dest, datasets)
+        except Exception as exc:  # every failure becomes a message to the asker, never silence
+            self.delivery.tell_user(dest, explain(exc, where=query.kind))
 
     def run(self, query: Query, dest: Destination) -> None:
         if self.gate is not None:
@@ -133,6 +153,9 @@ class Replier:
                 snapshot = self.data.current()
                 datasets = snapshot.datasets
                 reply = cached_answer(query, datasets, snapshot.holders)  # computed once per data version
+            if self.render_lane is not None and any(not self.delivery.charts.has(c, datasets) for c in reply.charts):
+                self.render_lane.submit(self._deliver, query, reply, dest, datasets)
+                return
             self.delivery.deliver(reply, dest, datasets)
         except Exception as exc:  # every failure becomes a message to the asker, never silence
             self.delivery.tell_user(dest, explain(exc, where=query.kind))
@@ -145,6 +168,7 @@ def create_app(
     data: DataStore | None = None,
     charts: ChartCache | None = None,
     briefings: Callable[[Query, Destination], Reply | None] | None = None,
+    fair_use: FairUse | None = None,
 ) -> App:
     """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake."""
     client = client or make_client(settings)
@@ -158,7 +182,9 @@ def create_app(
         executor=ThreadPoolExecutor(max_workers=settings.reply_threads, thread_name_prefix="reply"),
         briefings=briefings,
         gate=AckGate(),
+        render_lane=ThreadPoolExecutor(max_workers=2, thread_name_prefix="render"),
     )
+    fair_use = fair_use or FairUse.per_minute(settings.user_commands_per_minute, settings.channel_commands_per_minute)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
@@ -186,6 +212,11 @@ def create_app(
             return
         dest = Destination(channel, _text(command.get("user_id")) or None,
                            response_urls.allowed(command.get("response_url")), _text(command.get("team_id")))
+        refused = fair_use.check(dest.team_id, dest.user_id, channel)
+        if refused is not None:
+            reply = slow_down(refused.who, refused.retry_after_seconds)
+            ack(text=reply.text, response_type="ephemeral")
+            return
         _ack_and_submit(ack, _text(command.get("text")), dest, data, replier)
 
     @app.action(re.compile(f"^{RUN_ACTION}"))
@@ -197,6 +228,10 @@ def create_app(
         try:
             if not channel:
                 raise UsageError(NO_CHANNEL)
+            refused = fair_use.check(dest.team_id, dest.user_id, channel)
+            if refused is not None:
+                replier.delivery.tell_user(dest, slow_down(refused.who, refused.retry_after_seconds))
+                return
             query = parse(_text(action.get("value")), data.current().holders)
         except UsageError as exc:
             replier.delivery.tell_user(dest, explain(exc))

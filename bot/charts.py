@@ -51,6 +51,11 @@ class ChartCache:
         self._guard = threading.Lock()
         self.renders = 0  # how many times a chart was actually drawn (benchmarks and tests read it)
 
+    def has(self, chart: ChartRef, datasets: Datasets) -> bool:
+        """Is this chart drawn already (so a reply with it is cheap)?"""
+        with self._guard:
+            return (datasets.version, chart.key) in self._images
+
     def png(self, chart: ChartRef, datasets: Datasets) -> bytes:
         key = (datasets.version, chart.key)
         with self._guard:

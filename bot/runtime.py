@@ -97,7 +97,7 @@ class Runtime:
 
     def stop(self) -> None:
         self.briefings.shutdown()
-        self.app._reset_replier.executor.shutdown(wait=True)  # type: ignore[attr-defined]
+        self.app._reset_replier.shutdown()  # type: ignore[attr-defined]
 
 
 def check_state_dir(path: Path) -> None:

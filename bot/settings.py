@@ -30,6 +30,8 @@ ENV = {
     "RESET_BOT_CLAIM_TIMEOUT_SECONDS": "claim_timeout_seconds",
     "RESET_BOT_SYNC_SECONDS": "sync_seconds",
     "RESET_BOT_POSTS_PER_SECOND": "posts_per_second",
+    "RESET_BOT_USER_COMMANDS_PER_MINUTE": "user_commands_per_minute",
+    "RESET_BOT_CHANNEL_COMMANDS_PER_MINUTE": "channel_commands_per_minute",
     "LOG_LEVEL": "log_level",
 }
 
@@ -58,6 +60,9 @@ class Settings(BaseModel):
     claim_timeout_seconds: int = Field(default=600, ge=5, le=24 * 3600)
     sync_seconds: int = Field(default=30, ge=1, le=3600)
     posts_per_second: float = Field(default=10.0, gt=0, le=100)
+    # Fair use (bot/fairuse.py): commands a minute per person and per channel; 0 = no limit.
+    user_commands_per_minute: float = Field(default=20, ge=0, le=10_000)
+    channel_commands_per_minute: float = Field(default=60, ge=0, le=10_000)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -235,6 +235,7 @@ class Store:
     def __init__(self, engine: Engine, now: Callable[[], datetime] | None = None) -> None:
         self.engine = engine
         self._now = now or (lambda: datetime.now(timezone.utc))
+        self._sightings_engine: Engine | None = None  # SQLite: the same file, lighter syncing
         self._file: Path | None = None  # the SQLite file, whose identity `check_file` watches
         self._file_id: tuple[int, int] | None = None
 
@@ -257,6 +258,12 @@ class Store:
         if sqlite:
             event.listen(store.engine, "connect", _full_sync)
             store._use_wal()
+            # Request keys (replays) are written on every request's path: with the write-ahead log,
+            # NORMAL sync makes such a commit survive a crash of the process (not of the machine)
+            # without an fsync each — a power cut could let a replay of the last moments through.
+            store._sightings_engine = create_engine(url, **kwargs)
+            event.listen(store._sightings_engine, "connect",
+                         lambda conn, _: conn.execute("PRAGMA synchronous=NORMAL"))
         store.migrate()
         store._file = _sqlite_file(url)
         if store._file is not None:
@@ -279,15 +286,21 @@ class Store:
         if (stat.st_dev, stat.st_ino) != self._file_id:
             raise StoreUnavailable(f"the database file {self._file} was replaced by another file")
 
+    def dispose(self) -> None:
+        """Close every pooled connection (tests, shutdown)."""
+        self.engine.dispose()
+        if self._sightings_engine is not None:
+            self._sightings_engine.dispose()
+
     @contextmanager
-    def _begin(self) -> Iterator[Connection]:
+    def _begin(self, engine: Engine | None = None) -> Iterator[Connection]:
         """A write transaction that is durable when it returns, or raises `StoreUnavailable`.
 
         Checked before (do not write into a lost file) and after the commit (the file went away
         meanwhile: what was just committed is not in the database the next process opens)."""
         self.check_file()
         try:
-            with self.engine.begin() as conn:
+            with (engine or self.engine).begin() as conn:
                 yield conn
         except OperationalError as exc:  # read-only file, disk I/O error, server gone
             raise StoreUnavailable(f"the database refused a write: {_first_line(exc)}") from exc
@@ -314,7 +327,7 @@ class Store:
         One transaction for all the keys, so a request is either new on every key or refused."""
         at = now or self._now()
         try:
-            with self._begin() as conn:
+            with self._begin(self._sightings_engine) as conn:
                 conn.execute(insert(request_sightings), [{"key": key, "seen_at": at} for key in keys])
         except IntegrityError:
             return False
@@ -322,7 +335,7 @@ class Store:
 
     def prune_sightings(self, before: datetime) -> int:
         """Forget request keys seen before ``before`` (outside the signature window)."""
-        with self._begin() as conn:
+        with self._begin(self._sightings_engine) as conn:
             return conn.execute(delete(request_sightings).where(request_sightings.c.seen_at < before)).rowcount
 
     def _use_wal(self) -> None:

@@ -124,4 +124,4 @@ def served(runtime) -> Iterator[Served]:
     yield Served(url=f"{base}/slack/events", base=base, app=app)
     closing.set()
     server.close()
-    app._reset_replier.executor.shutdown(wait=True)  # let replies finish while the fake Slack is up
+    app._reset_replier.shutdown()  # let replies finish while the fake Slack is up

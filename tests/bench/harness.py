@@ -277,7 +277,9 @@ class SlackApp(Process):
         self.state_dir = state_dir or tempfile.mkdtemp(prefix=f"bench-{name}-state-")
         super().__init__(argv, clean_env(
             SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.base_url,
-            HOST=LOOPBACK, PORT=str(self.port), RESET_BOT_STATE_DIR=self.state_dir, LOG_LEVEL="WARNING", **env),
+            HOST=LOOPBACK, PORT=str(self.port), RESET_BOT_STATE_DIR=self.state_dir, LOG_LEVEL="WARNING",
+            # The benchmarks measure the machinery under bursts, not the fair-use limits that refuse them.
+            RESET_BOT_USER_COMMANDS_PER_MINUTE="0", RESET_BOT_CHANNEL_COMMANDS_PER_MINUTE="0", **env),
             name)
         self.listening_after: float | None = None
         self.healthy_after: float | None = None

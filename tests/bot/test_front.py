@@ -68,9 +68,9 @@ def slack_calls(slack) -> list[str]:
 def drain(served) -> None:
     """Wait until every reply the app queued has run (instead of sleeping and hoping)."""
     replier = served.app._reset_replier
-    replier.executor.submit(lambda: None).result(timeout=10)
     for _ in range(3):  # replies may queue more work (a render lane, a note to the user)
         replier.executor.submit(lambda: None).result(timeout=10)
+        replier.render_lane.submit(lambda: None).result(timeout=10)
 
 
 # Arabic-Indic digits go on the wire as UTF-8 bytes (http.client sends header values as latin-1).

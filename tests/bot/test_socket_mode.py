@@ -28,4 +28,4 @@ def test_a_socket_mode_slash_command_reaches_the_same_listener(make_app, slack):
     assert response.status == 200
     message = slack.wait_for(lambda: slack.messages(CHANNEL), timeout=10)[0]
     assert "gold" in json.dumps(message["blocks"]).lower()
-    app._reset_replier.executor.shutdown(wait=True)
+    app._reset_replier.shutdown()

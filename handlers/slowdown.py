@@ -1,0 +1,16 @@
+"""The words of a fair-use refusal (the limits themselves are in `bot.fairuse`)."""
+
+from __future__ import annotations
+
+from handlers.reply import Reply, message
+
+
+def slow_down(who: str, retry_after_seconds: int) -> Reply:
+    """>>> slow_down("you", 4).text
+    ":hourglass: You're sending commands faster than I answer them well. Try again in 4 s."
+    """
+    wait = f"{retry_after_seconds} s" if retry_after_seconds < 120 else f"{round(retry_after_seconds / 60)} min"
+    if who == "channel":
+        return message(f":hourglass: This channel is asking more than I can answer well right now, so I skipped "
+                       f"this one to keep it readable. Try again in {wait}.")
+    return message(f":hourglass: You're sending commands faster than I answer them well. Try again in {wait}.")
