@@ -99,17 +99,21 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def _configure_logging(settings: Settings, *, to_file: bool) -> None:
-    """Servers log to stderr; the shell logs to STATE_DIR/reset-bot.log so the terminal shows only replies."""
+    """Servers log to stderr; the shell logs to STATE_DIR/reset-bot.log so the terminal shows only replies.
+    Every handler redacts tokens, secrets and Slack webhook URLs (`bot.redaction`)."""
     if to_file:
         try:
             settings.state_dir.mkdir(parents=True, exist_ok=True)
             logging.basicConfig(level=settings.log_level, format=LOG_FORMAT,
                                 filename=settings.state_dir / "reset-bot.log")
-            return
         except OSError:
             logging.basicConfig(level=logging.ERROR, format=LOG_FORMAT)
-            return
-    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    else:
+        logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    from bot.redaction import install
+
+    install(secret.get_secret_value() for secret in (settings.slack_bot_token, settings.slack_app_token,
+                                                     settings.slack_signing_secret) if secret is not None)
 
 
 def _local(settings: Settings, args: argparse.Namespace, command: str) -> int:

@@ -24,7 +24,8 @@ def new_error_id() -> str:
 def explain(error: BaseException, *, where: str = "") -> Reply:
     """The ephemeral reply for ``error``; unexpected errors are logged with an id."""
     if isinstance(error, UserFacingError):
-        logger.info("user error%s: %s", f" in {where}" if where else "", error.message)
+        # Not the message: it quotes what the user typed, and request contents stay out of the log.
+        logger.info("user error%s: %s", f" in {where}" if where else "", type(error).__name__)
         return message(error.message)
     error_id = new_error_id()
     if isinstance(error, StoreUnavailable):  # expected in an outage: no traceback, but an id to find it

@@ -6,7 +6,9 @@ from handlers.reply import Reply, message
 
 
 def slow_down(who: str, retry_after_seconds: int) -> Reply:
-    """>>> slow_down("you", 4).text
+    """The ephemeral "slow down" for ``who`` ("you" or "channel"), waiting ``retry_after_seconds``.
+
+    >>> slow_down("you", 4).text
     ":hourglass: You're sending commands faster than I answer them well. Try again in 4 s."
     """
     wait = f"{retry_after_seconds} s" if retry_after_seconds < 120 else f"{round(retry_after_seconds / 60)} min"

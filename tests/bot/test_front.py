@@ -309,3 +309,16 @@ class TestVerifiedRequestsNeverGet500:
         monkeypatch.setattr("bot.app.parse", broken)
         status, ack = post_signed(served.url, slash_command_body("gap"), SIGNING_SECRET)
         assert status == 200 and "boom" not in ack
+
+
+def test_the_log_redacts_tokens_secrets_and_webhook_urls():
+    from bot.redaction import RedactingFilter
+
+    debug = logging.LogRecord("slack_bolt.App", logging.DEBUG, __file__, 1, "payload %s", ("x",), None)
+    assert RedactingFilter().filter(debug) is False  # library debug lines print whole payloads
+    record = logging.LogRecord("slack_sdk", logging.WARNING, __file__, 1, "POST %s with %s and secret %s", (
+        "https://hooks.slack.com/commands/T1/123/abc", "xoxb-1111-2222-abcdef", SIGNING_SECRET), None)
+    RedactingFilter([SIGNING_SECRET]).filter(record)
+    message = record.getMessage()
+    assert "hooks.slack.com" not in message and "xoxb-1111" not in message and SIGNING_SECRET not in message
+    assert "[response_url]" in message and "xoxb-[redacted]" in message

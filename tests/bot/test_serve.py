@@ -144,3 +144,22 @@ def test_a_deleted_database_turns_health_red_and_is_never_confirmed(slack, tmp_p
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_even_at_debug_the_log_has_no_token_secret_body_or_response_url(slack, tmp_path):
+    proc, port = start(slack, tmp_path, LOG_LEVEL="DEBUG")
+    try:
+        wait_healthy(port, proc)
+        url = slack.response_url("logs", channel=CHANNEL, user=USER)
+        marker = "BODYMARKER7731"
+        events = f"http://127.0.0.1:{port}/slack/events"
+        post_signed(events, slash_command_body(f"holdings {marker}", response_url=url), SIGNING_SECRET)
+        post_signed(events, slash_command_body("gap", response_url=url), SIGNING_SECRET)
+        post(events, slash_command_body(marker, response_url=url), sign("wrong-secret", b"x"))
+        slack.wait_for(lambda: slack.messages(CHANNEL) and slack.responses("logs"), timeout=20)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert "DEBUG" in err  # the log was written at debug level
+    for secret in (slack.token, SIGNING_SECRET, url, url.split("://", 1)[1], marker):
+        assert secret not in err
