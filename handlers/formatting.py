@@ -1,4 +1,4 @@
-"""Numbers for people: $27.6T, $403bn, +20 bp, 89.7% of GDP, Sep 2025."""
+"""Numbers for people: $27.6T, $403bn, +20 bp, 89.7% of GDP, Sep 2025 — and user text made safe for Slack."""
 
 from __future__ import annotations
 
@@ -99,3 +99,20 @@ def parse_utc(text: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def escape_slack(text: str) -> str:
+    """User text made inert for Slack: ``&``, ``<`` and ``>`` as the entities Slack asks for.
+
+    Slack reads ``<…>`` as control sequences in message ``text`` and in mrkdwn (``<!channel>``
+    pings everyone, ``<@U123>`` a user, ``<https://x|label>`` is a disguised link), so any text a
+    user typed must be escaped before it is echoed. Only these three characters: Slack warns
+    against HTML-encoding anything else. Escape once, after any shortening, so an entity is never
+    cut in half.
+
+    >>> escape_slack("<!channel> & <@U123>")
+    '&lt;!channel&gt; &amp; &lt;@U123&gt;'
+    >>> escape_slack("AT&T <https://evil|click>")
+    'AT&amp;T &lt;https://evil|click&gt;'
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

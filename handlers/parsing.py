@@ -3,6 +3,12 @@
 Forgiving where people are sloppy (any case, a leading ``/reset``, ``20 %``, ``20pct``,
 ``20 percent``, aliases such as ``europe`` or ``britain``), strict where guessing would mislead:
 an unknown holder, a percent outside 0–100 or an unknown time zone is explained, never guessed.
+
+Robust by construction: no text makes `parse` raise anything but `UsageError`. Numbers are read
+only from ASCII digits ``0-9`` (``str.isdigit`` and ``\\d`` also accept ``²`` or ``٢``) and only
+after their length is bounded, so ``int()``'s 4,300-digit limit and ``float('1e309') == inf`` are
+never reached. Every echo of the user's words goes through `_show`, which escapes them for Slack
+(`handlers.formatting.escape_slack`): an echoed ``<!channel>`` pings nobody.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from handlers.errors import UsageError
+from handlers.formatting import escape_slack
 from handlers.holders import HolderRegistry
 from handlers.queries import (
     BriefingQuery,
@@ -51,7 +58,13 @@ _WORD_TO_COMMAND = {w: c for c, words in COMMANDS.items() for w in words}
 
 EXAMPLE = "`/reset shock eu 20%`"
 
-_PERCENT = re.compile(r"^(?P<num>[+-]?\d+(?:[.,]\d+)?)\s*(?P<unit>%|pct|percent|per\s*cent)?$")
+# A percent: ASCII digits only, one optional decimal point or comma, an optional sign (the minus
+# sign U+2212 too, as Slack users paste it). The unit is split off first (see `_percent_token`).
+_NUMBER = re.compile(r"(?P<sign>[+\-\u2212]?)(?P<int>[0-9]+)(?:[.,](?P<frac>[0-9]+))?")
+_UNIT = re.compile(r"(?:%|pct|percent)$")
+# ٪ (Arabic percent sign), ％ (fullwidth), ﹪ (small): the same unit as %.
+_PERCENT_SIGNS = re.compile("[\u066a\uff05\ufe6a]")
+_MINUS = ("-", "\u2212")
 _DAYS = {
     "mon": "mon", "monday": "mon", "mondays": "mon",
     "tue": "tue", "tues": "tue", "tuesday": "tue", "tuesdays": "tue",
@@ -61,17 +74,25 @@ _DAYS = {
     "sat": "sat", "saturday": "sat", "saturdays": "sat",
     "sun": "sun", "sunday": "sun", "sundays": "sun",
 }
-_TIME = re.compile(r"^(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$")
+_TIME = re.compile(r"(?P<h>[0-9]{1,2})(?:[:.h](?P<m>[0-9]{2}))?(?P<ampm>am|pm)?")
 _MODES = {"sell": "sell", "sells": "sell", "sale": "sell", "dump": "sell",
           "pause": "pause", "stop": "pause", "strike": "pause", "halt": "pause", "pauses": "pause"}
 _TZ_BY_LOWER = {name.lower(): name for name in available_timezones()}
-_TZ_ABBREVIATIONS = {"utc": "UTC", "gmt": "UTC", "z": "UTC"}
+# Names of UTC itself. Typed alone they all mean "UTC"; under ``Etc/`` they are accepted as
+# written (``Etc/UTC`` stays ``Etc/UTC``).
+_UTC_NAMES = frozenset({"utc", "gmt", "z", "uct", "universal", "zulu", "greenwich", "gmt0", "gmt+0", "gmt-0"})
+_TZ_ABBREVIATIONS = {name: "UTC" for name in _UTC_NAMES}
+# Zone files that are not places: the build's own zones, and tree prefixes of other zone sets.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
+_NOT_ZONE_PREFIXES = ("posix/", "right/", "systemv/")
+CITY_ZONE_HINT = ("Use a city zone such as `Europe/London`, `America/New_York` or `Asia/Tokyo` "
+                  "(or `UTC`), so the briefing follows that place's clock and daylight saving.")
 
 
 def usage(topic: str | None = None) -> str:
     """Short usage text, with working examples."""
     lines = {
-        "shock": "`/reset shock <holder> <percent>% [sell|pause]` — e.g. `/reset shock eu 20%`, "
+        "shock": "`/reset shock HOLDER PERCENT% [sell|pause]` — e.g. `/reset shock eu 20%`, "
         "`/reset shock china 10% pause`",
         "holdings": "`/reset holdings [holder]` — e.g. `/reset holdings`, `/reset holdings china`",
         "subscribe": "`/reset subscribe [weekly] [day] [HH:MM] [timezone]` — e.g. "
@@ -89,20 +110,42 @@ def usage(topic: str | None = None) -> str:
 def _clean(text: str) -> list[str]:
     text = (text or "").replace("\u00a0", " ").strip()
     text = re.sub(r"^/?reset\b", "", text, flags=re.IGNORECASE).strip()
-    # "20 %" and "20 pct" become one token so the percent is easy to find.
-    text = re.sub(r"(\d)\s+(%|pct\b|percent\b|per\s*cent\b)", r"\1\2", text, flags=re.IGNORECASE)
+    # ٪ and ％ are percent signs; "per cent" is "percent".
+    text = _PERCENT_SIGNS.sub("%", text)
+    text = re.sub(r"(?<![a-z])per\s*cent\b", "percent", text, flags=re.IGNORECASE)
+    # "20 %" and "20 pct" become one token so the percent is easy to find. Any numeric character
+    # joins ("٢٠ %"), so a number in the wrong digits is refused as a percent, not as a holder.
+    text = re.sub(
+        r"(\S)\s+(%|pct\b|percent\b)",
+        lambda m: m[1] + m[2] if m[1].isnumeric() else m[0],
+        text,
+        flags=re.IGNORECASE,
+    )
     return text.split()
 
 
 def _show(text: str, limit: int = 40) -> str:
-    """Echo what the user typed, shortened, inside backticks (which it must not break out of)."""
+    """Echo what the user typed: shortened, unable to leave the backticks it is shown in, and
+    escaped for Slack (no ``<!channel>`` ping, no disguised link).
+
+    >>> _show("<!channel> `x`")
+    "&lt;!channel&gt; 'x'"
+    """
     text = text.replace("`", "'")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape_slack(text)
 
 
 def _suggest(word: str, candidates: list[str]) -> str:
+    if len(word) > 60:  # nothing we know is that long; difflib's cost grows with the length
+        return ""
     close = difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.6)
-    return f" Did you mean `{close[0]}`?" if close else ""
+    return f" Did you mean `{_show(close[0])}`?" if close else ""
+
+
+def _foreign_digits(word: str) -> bool:
+    """True if ``word`` has numeric characters other than ASCII 0-9 ("²", "٢٠", "½", "２０")."""
+    return any(ch.isnumeric() and not ("0" <= ch <= "9") for ch in word)
 
 
 def parse(text: str, holders: HolderRegistry) -> Query:
@@ -168,57 +211,132 @@ def _holder(text: str, holders: HolderRegistry, topic: str):
     return holder
 
 
-def _parse_percent(token: str) -> float | None:
-    match = _PERCENT.match(token.lower())
-    if not match:
-        return None
-    return float(match["num"].replace(",", "."))
+def _percent_token(word: str) -> tuple[bool, str] | None:
+    """How ``word`` bids to be the percent: ``(True, number)`` if it ends in a percent unit
+    (``20%``, ``20pct``, ``abc%``), ``(False, word)`` if it starts like a number (``20``, ``1e309``,
+    ``²``), None if it is some other word (a holder, a mode)."""
+    low = word.lower()
+    unit = _UNIT.search(low)
+    if unit:
+        return True, low[: unit.start()]
+    bare = low.lstrip("+-\u2212")
+    if bare and (bare[0].isnumeric() or (bare[0] in ".," and bare[1:2].isnumeric())):
+        return False, low
+    return None
+
+
+def _percent_value(word: str, number: str) -> float:
+    """The percent in ``number`` (``word`` is what the user typed, for the messages), 0–100.
+
+    Read from the digit strings, never by ``float()`` or ``int()`` of the whole text: any length is
+    safe, and ``100.0000001`` is caught although it is within rounding of 100.
+    """
+    match = _NUMBER.fullmatch(number)
+    if match is None:
+        if not number:
+            raise UsageError(f"`{_show(word)}` has no number: write the percent like `20%`. {usage('shock')}")
+        if not any(ch.isnumeric() for ch in number):
+            raise UsageError(f"The percent `{_show(word)}` is not a number: write it like `20%`. {usage('shock')}")
+        how = (" with the digits 0–9" if _foreign_digits(number)
+               else ", as digits with at most one decimal point (no exponent)")
+        raise UsageError(f"`{_show(word)}` is not a percent: write it like `20%` or `12.5%`{how}. {usage('shock')}")
+    whole = match["int"].lstrip("0") or "0"
+    frac = (match["frac"] or "").rstrip("0")
+    if match["sign"] in _MINUS:
+        if whole == "0" and not frac:
+            raise UsageError(
+                f"`{_show(word)}` has a minus sign: a sale must be more than 0% (and at most 100%). {usage('shock')}"
+            )
+        raise UsageError(
+            f"`{_show(word)}` is outside 0–100%: a sale must be more than 0%; drop the minus sign. {usage('shock')}"
+        )
+    if len(whole) > 3 or int(whole) > 100 or (whole == "100" and frac):
+        raise UsageError(
+            f"`{_show(word)}` is outside 0–100%: a holder can sell at most 100% of its holdings (all of them). "
+            f"{usage('shock')}"
+        )
+    return float(f"{whole}.{frac}" if frac else whole)  # ASCII digits, at most 3 before the point
 
 
 def _parse_shock(rest: list[str], holders: HolderRegistry) -> ShockQuery:
-    percent: float | None = None
+    """``<holder> <percent>% [sell|pause]`` in any order.
+
+    A word with a percent unit is the percent; a bare number is the percent only when no word has
+    a unit (``shock eu 27 20%`` is the holder ``eu 27`` at 20%). Two percents are refused.
+    """
     mode = "sell"
-    holder_words: list[str] = []
-    for word in rest:
-        value = _parse_percent(word)
-        if value is not None and percent is None:
-            percent = value
+    bids: list[tuple[int, str, bool, str]] = []  # (position, word, has a unit, number text)
+    others: list[tuple[int, str]] = []
+    for position, word in enumerate(rest):
+        bid = _percent_token(word)
+        if bid is not None:
+            bids.append((position, word, *bid))
         elif word.lower() in _MODES:
             mode = _MODES[word.lower()]
         else:
-            holder_words.append(word)
+            others.append((position, word))
+    with_unit = [b for b in bids if b[2]]
+    if len(with_unit) > 1:
+        shown = " and ".join(f"`{_show(b[1])}`" for b in with_unit[:3])
+        raise UsageError(f"One percent per holder, please: I got {shown}. {usage('shock')}")
+    chosen = with_unit[0] if with_unit else (bids[0] if bids else None)
+    holder_words = [w for _, w in sorted(others + [(b[0], b[1]) for b in bids if b is not chosen])]
+    percent = None if chosen is None else _percent_value(chosen[1], chosen[3])
     if not holder_words:
         raise UsageError(f"Whose holdings? {usage('shock')}")
     holder = _holder(" ".join(holder_words), holders, "shock")
     if percent is None:
-        raise UsageError(f"How much of {holder.label}'s holdings? Give a percent. {usage('shock')}")
-    if not 0 <= percent <= 100:
-        raise UsageError(
-            f"{_show(f'{percent:g}')}% is outside 0–100%: a holder can sell at most all of its holdings. {usage('shock')}"
-        )
+        raise UsageError(f"How much of {escape_slack(holder.label)}'s holdings? Give a percent. {usage('shock')}")
     return ShockQuery(holder=holder.key, percent=percent, mode=mode)
 
 
 def parse_timezone(text: str) -> str:
-    """An IANA zone name in its canonical case, or a UsageError."""
-    name = _TZ_ABBREVIATIONS.get(text.lower()) or _TZ_BY_LOWER.get(text.lower())
+    """An IANA zone name in its canonical case, or a UsageError.
+
+    Accepted: the names of UTC (``UTC``, ``GMT``, ``Z``, ``Zulu``… → ``UTC``; ``Etc/UTC``,
+    ``Etc/GMT``… as written), and zones named for a place, i.e. with a ``/`` (``Europe/London``,
+    ``America/Argentina/Buenos_Aires``, and old links such as ``US/Eastern``). Refused with a
+    pointer to a city zone, although `zoneinfo` has them: ``localtime``, ``Factory`` and
+    ``posixrules`` (files of the installation, not places); every other name without a ``/``
+    (``EST``, ``CET``, ``EST5EDT``, ``Japan``, ``GB``: abbreviations and legacy links, some without
+    daylight saving where the place has it); ``Etc/GMT+5`` and the like (fixed offsets whose
+    sign is the reverse of what it reads: ``Etc/GMT+5`` is UTC−5); ``posix/…`` and ``right/…``.
+
+    >>> parse_timezone("europe/london"), parse_timezone("gmt"), parse_timezone("Etc/UTC")
+    ('Europe/London', 'UTC', 'Etc/UTC')
+    """
+    low = text.lower()
+    if low in _TZ_ABBREVIATIONS:
+        return _TZ_ABBREVIATIONS[low]
+    if low in _NOT_ZONES or low.startswith(_NOT_ZONE_PREFIXES):
+        raise UsageError(f"`{_show(text)}` is a file of the time-zone database, not a place. {CITY_ZONE_HINT}")
+    name = _TZ_BY_LOWER.get(low)
     if name is None:
         raise UsageError(
             f"`{_show(text)}` is not a time zone I know.{_suggest(text, sorted(_TZ_BY_LOWER))} "
             "Use an IANA name such as `Europe/London`, `America/New_York` or `UTC`."
         )
+    if name.startswith("Etc/"):
+        if name[4:].lower() not in _UTC_NAMES:
+            offset = re.fullmatch(r"Etc/GMT([+-])([0-9]{1,2})", name)
+            reading = ""
+            if offset:
+                reading = f" (`{name}` is UTC{'−' if offset[1] == '+' else '+'}{offset[2]}: its sign is reversed)"
+            raise UsageError(f"`{_show(text)}` is a fixed offset, not a place{reading}. {CITY_ZONE_HINT}")
+    elif "/" not in name:
+        raise UsageError(f"`{_show(text)}` is not a place's time zone. {CITY_ZONE_HINT}")
     try:
         ZoneInfo(name)
-    except ZoneInfoNotFoundError:  # pragma: no cover - available_timezones() vouched for it
-        raise UsageError(f"`{text}` is not a time zone I know.") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # pragma: no cover - available_timezones() vouched for it
+        raise UsageError(f"`{_show(text)}` is not a time zone I know. {CITY_ZONE_HINT}") from None
     return name
 
 
 def _parse_time(word: str) -> time | None:
-    match = _TIME.match(word.lower())
+    match = _TIME.fullmatch(word.lower())
     if not match:
         return None
-    hour, minute = int(match["h"]), int(match["m"] or 0)
+    hour, minute = int(match["h"]), int(match["m"] or 0)  # at most two ASCII digits each
     if match["ampm"]:
         if not 1 <= hour <= 12:
             raise UsageError(f"`{_show(word)}` is not a time. Use 24-hour `HH:MM`, e.g. `16:30`.")
@@ -228,6 +346,11 @@ def _parse_time(word: str) -> time | None:
     if hour > 23 or minute > 59:
         raise UsageError(f"`{_show(word)}` is not a time of day. Use 24-hour `HH:MM`, e.g. `09:00` or `16:30`.")
     return time(hour, minute)
+
+
+def _is_zone_word(low: str) -> bool:
+    """Whether a subscribe word is meant as a time zone (then it is parsed, or refused, as one)."""
+    return "/" in low or low in _TZ_ABBREVIATIONS or low in _TZ_BY_LOWER or low in _NOT_ZONES
 
 
 def _parse_subscribe(rest: list[str]) -> SubscribeQuery:
@@ -245,19 +368,39 @@ def _parse_subscribe(rest: list[str]) -> SubscribeQuery:
         if parsed is not None:
             at = parsed
             continue
-        if "/" in word or low in _TZ_ABBREVIATIONS or low in _TZ_BY_LOWER:
+        if _is_zone_word(low):
             tz = parse_timezone(word)
             continue
+        if _foreign_digits(word):
+            raise UsageError(
+                f"I couldn't read `{_show(word)}`: write times with the digits 0–9, e.g. `16:30`. {usage('subscribe')}"
+            )
         raise UsageError(
             f"I couldn't read `{_show(word)}`.{_suggest(low, list(_DAYS))} {usage('subscribe')}"
         )
     return SubscribeQuery(day=day, at=at, timezone=tz)
 
 
+#: More digits than any subscription number can have (a channel has a handful).
+_MAX_NUMBER_DIGITS = 6
+
+
 def _parse_unsubscribe(rest: list[str]) -> UnsubscribeQuery:
     if not rest:
         return UnsubscribeQuery()
     token = rest[0].lstrip("#")
-    if len(rest) == 1 and token.isdigit() and int(token) >= 1:
-        return UnsubscribeQuery(number=int(token))
+    if len(rest) == 1 and re.fullmatch(r"[0-9]+", token):
+        digits = token.lstrip("0")
+        if digits and len(digits) <= _MAX_NUMBER_DIGITS:
+            return UnsubscribeQuery(number=int(digits))
+        if digits:
+            raise UsageError(
+                f"Which subscription? `{_show(token)}` is far more than a channel has; "
+                f"`/reset subscriptions` lists them with their numbers. {usage('unsubscribe')}"
+            )
+        raise UsageError(f"Which subscription? They are numbered from 1. {usage('unsubscribe')}")
+    if len(rest) == 1 and _foreign_digits(token):
+        raise UsageError(
+            f"Which subscription? Write the number `{_show(token)}` with the digits 0–9. {usage('unsubscribe')}"
+        )
     raise UsageError(f"Which subscription? {usage('unsubscribe')}")
