@@ -42,8 +42,9 @@ class RefinancingQuery(_Query):
 class ShockQuery(_Query):
     kind: Literal["shock"] = "shock"
     holder: str  # a holder key
-    percent: float = Field(ge=0, le=100)  # percent of holdings, 0–100
+    percent: float = Field(ge=0, le=100)  # percent of holdings, 0–100 (rounded: parsing.scenario_percent)
     mode: Literal["sell", "pause"] = "sell"
+    requested_percent: float | None = None  # what the user typed, when rounding changed it
 
 
 class GoldQuery(_Query):

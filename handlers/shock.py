@@ -85,6 +85,9 @@ def answer_shock(query: ShockQuery, datasets: Datasets, holders: HolderRegistry)
     if result.share_of_marketable_pct is not None:
         shares.append(f"{fmt.pct(result.share_of_marketable_pct)} of marketable Treasuries")
     size += (" (" + ", ".join(shares) + ")." if shares else ".") + f"\n_{result.amount_meaning}_"
+    if query.requested_percent is not None:
+        size += (f"\n_Computed for {query.percent:g}% (you asked for {query.requested_percent:g}%): scenarios are "
+                 "rounded to whole percents, tenths below 1%._")
     pairs = [
         ("10-year yield, lasting", _range(result.long_run_10y_bp) + _rate(result.new_10y_pct)),
     ]

@@ -64,8 +64,8 @@ HOLDERS = HolderRegistry.from_frame(pd.DataFrame([
         ("shock europe 20 %", ShockQuery(holder="eu", percent=20)),
         ("Shock EU 20pct", ShockQuery(holder="eu", percent=20)),
         ("shock eu 20 percent", ShockQuery(holder="eu", percent=20)),
-        ("shock eu 12.5%", ShockQuery(holder="eu", percent=12.5)),
-        ("shock eu 12,5%", ShockQuery(holder="eu", percent=12.5)),
+        ("shock eu 12.5%", ShockQuery(holder="eu", percent=13, requested_percent=12.5)),  # rounded half up
+        ("shock eu 12,5%", ShockQuery(holder="eu", percent=13, requested_percent=12.5)),
         ("shock britain 10% pause", ShockQuery(holder="uk", percent=10, mode="pause")),
         ("shock 10% prc", ShockQuery(holder="china", percent=10)),
         ("shock china 0%", ShockQuery(holder="china", percent=0)),

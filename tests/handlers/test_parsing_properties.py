@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.errors import UsageError
-from handlers.parsing import parse, usage
+from handlers.parsing import parse, scenario_percent
 from handlers.queries import ShockQuery, UnsubscribeQuery
 
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -90,9 +90,14 @@ def test_markup_anywhere_is_never_echoed_raw(words, markup, holders):
 @given(percent=st.decimals(min_value=0, max_value=100, places=3, allow_nan=False, allow_infinity=False),
        unit=st.sampled_from(["%", " %", "٪", "％", "pct", " percent", " per cent"]))
 def test_every_ascii_percent_from_0_to_100_is_read_exactly(percent, unit, holders):
+    """Read exactly, then rounded for the scenario (whole percents, tenths below 1%), with what
+    was typed kept for the reply."""
     text = f"{percent:f}"
     query = parse(f"shock eu {text}{unit}", holders)
-    assert query == ShockQuery(holder="eu", percent=float(Decimal(text)))
+    typed = float(Decimal(text))
+    assert query.requested_percent == (None if query.percent == typed else typed)
+    assert query.percent == scenario_percent(typed)
+    assert abs(query.percent - typed) <= (0.5 if typed >= 0.95 else 0.1)
     assert parse(f"shock eu {text.replace('.', ',')}{unit}", holders) == query
 
 

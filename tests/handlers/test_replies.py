@@ -138,3 +138,10 @@ def test_a_refreshed_market_rate_replaces_the_end_2025_quote(datasets, holders):
                                     sources={**datasets.sources, "market_rates": source})
     body = text_of(reply_for("shock eu 20%", refreshed, holders))
     assert "→ 4.69%" in body and "→ 6.60%" in body  # 4.49% + 20 bp, 6.40% + 20 bp
+
+
+def test_a_scenario_percent_is_rounded_and_the_reply_says_so(datasets, holders):
+    reply = reply_for("shock eu 12.34%", datasets, holders)
+    text = reply.text + json.dumps(reply.blocks)
+    assert "Computed for 12% (you asked for 12.34%)" in text
+    assert reply.charts[0].key == reply_for("shock eu 12%", datasets, holders).charts[0].key  # one chart for both
