@@ -67,9 +67,10 @@ MAX_ATTEMPTS = 3  # for Slack's refusals (invalid_blocks, …); transient failur
 #: Slack errors that say "not now" rather than "no": retried like 5xx answers and timeouts.
 TRANSIENT_CODES = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout",
                              "ratelimited", "rate_limited", "team_added_to_org"})
-#: Waits before retry n (minutes): 1, 2, 4, 8, then every 15 until the grace period ends. A
-#: 75-second outage costs a briefing three minutes, not its delivery; Slack is not hammered.
-RETRY_BACKOFF_MINUTES = (1, 2, 4, 8, 15)
+#: Waits before retry n, in units of `BriefingSettings.retry_base` (a minute by default): 1, 2,
+#: 4, 8, then every 15 until the grace period ends. A 75-second outage costs a briefing three
+#: minutes, not its delivery; Slack is not hammered.
+RETRY_BACKOFF = (1, 2, 4, 8, 15)
 HISTORY_CHECK_WAITS = (0.2, 1.0)  # seconds between the tries of one "was it posted?" check
 SYNC_JOB = "reset-sync"
 JOB_PREFIX = "briefing:"  # + weekday:HH:MM:zone, one job per schedule
@@ -87,6 +88,7 @@ class BriefingSettings:
     claim_timeout: timedelta = timedelta(minutes=10)  # a claim older than this belongs to a dead process
     sync_interval: timedelta = timedelta(seconds=30)  # how often jobs are rebuilt from the database
     workers: int = 10  # briefings posted at once: Slack answers in ~0.1 s, so a few in flight keep pace
+    retry_base: timedelta = timedelta(minutes=1)  # the first wait after a failed post (RETRY_BACKOFF)
 
 
 def schedule_job_id(weekday: str, at_time: str, tz: str) -> str:
@@ -586,7 +588,7 @@ class BriefingService:
         return any(
             # a failed slot is retried with backoff: Slack's refusals a few times, outages for the
             # whole grace; one that failed because of the channel once the bot can post there again
-            (in_grace and d.status == "failed" and retry_due(d, now)
+            (in_grace and d.status == "failed" and retry_due(d, now, self.config.retry_base)
              and (d.attempts < MAX_ATTEMPTS or (d.error or "").startswith(TRANSIENT))
              and (active or d.error not in PAUSING_ERRORS))
             # a claim left by a dead process: delivered within the grace, closed as missed after it
@@ -692,13 +694,13 @@ def is_transient(error: SlackApiError) -> bool:
     return status >= 500 or status == 429 or error_code(error) in TRANSIENT_CODES
 
 
-def retry_due(delivery: Delivery, now: datetime) -> bool:
+def retry_due(delivery: Delivery, now: datetime, base: timedelta = timedelta(minutes=1)) -> bool:
     """Is the backoff after this failed delivery's last attempt over? A claim given back without
     posting (the bot stopped) is due at once."""
     if delivery.finished_at is None or delivery.error == RELEASED or delivery.attempts <= 0:
         return True
-    wait = RETRY_BACKOFF_MINUTES[min(delivery.attempts, len(RETRY_BACKOFF_MINUTES)) - 1]
-    return now - delivery.finished_at >= timedelta(minutes=wait)
+    wait = RETRY_BACKOFF[min(delivery.attempts, len(RETRY_BACKOFF)) - 1]
+    return now - delivery.finished_at >= base * wait
 
 
 def _wall_time_repeats(tz: str, slot: datetime) -> bool:

@@ -136,7 +136,8 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
         store, data, SlackDelivery(posting, charts), posting,
         config=BriefingSettings(grace=timedelta(minutes=settings.grace_minutes),
                                 claim_timeout=timedelta(seconds=settings.claim_timeout_seconds),
-                                sync_interval=timedelta(seconds=settings.sync_seconds)),
+                                sync_interval=timedelta(seconds=settings.sync_seconds),
+                                retry_base=timedelta(seconds=settings.retry_seconds)),
         pacer=Pacer(per_second=settings.posts_per_second),
         changes=data.changes_since,
     )

@@ -29,6 +29,7 @@ ENV = {
     "RESET_BOT_GRACE_MINUTES": "grace_minutes",
     "RESET_BOT_CLAIM_TIMEOUT_SECONDS": "claim_timeout_seconds",
     "RESET_BOT_SYNC_SECONDS": "sync_seconds",
+    "RESET_BOT_RETRY_SECONDS": "retry_seconds",
     "RESET_BOT_POSTS_PER_SECOND": "posts_per_second",
     "RESET_BOT_USER_COMMANDS_PER_MINUTE": "user_commands_per_minute",
     "RESET_BOT_CHANNEL_COMMANDS_PER_MINUTE": "channel_commands_per_minute",
@@ -59,6 +60,7 @@ class Settings(BaseModel):
     grace_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
     claim_timeout_seconds: int = Field(default=600, ge=5, le=24 * 3600)
     sync_seconds: int = Field(default=30, ge=1, le=3600)
+    retry_seconds: int = Field(default=60, ge=1, le=3600)  # first wait after a failed post; then ×2, ×4, ×8, ×15
     posts_per_second: float = Field(default=10.0, gt=0, le=100)
     # Fair use (bot/fairuse.py): commands a minute per person and per channel; 0 = no limit.
     user_commands_per_minute: float = Field(default=20, ge=0, le=10_000)
