@@ -47,6 +47,7 @@ from bot.sources import (
     quarterly_totals,
     world_table,
 )
+from bot.sources.mspd import parse_mspd_summary
 from bot.sources.tic import ALL_OTHER, GRAND_TOTAL, MEMO_LABELS
 
 #: The 27 EU member states, spelled as in the TIC SHL appendix tables.
@@ -66,7 +67,32 @@ RAW = {
     "wgc": "wgc/cbd_quarterly_2000_2026.json",
     "niip": "fred/niip.csv",
     "gdp": "fred/gdp.csv",
+    "dgs10": "fred/DGS10.csv",
+    "treast": "fred/TREAST.csv",
+    "walcl": "fred/WALCL.csv",
+    "mspd": "mspd/MSPD_SumSecty_20010131_20260531.csv",
 }
+
+#: The back-test's episodes (issue 11): (key, TIC holder row, title, first month-end, last
+#: month-end, what else was going on). The windows are the episodes as usually told; the
+#: numbers are computed from the raw files by `build_yield_episodes`. The last episode's window
+#: is found in the data: the largest fall of foreign official holdings over 12 months.
+EPISODES: list[tuple[str, str, str, str | None, str | None, str]] = [
+    ("march_2020", GRAND_TOTAL, "All foreign holders, March 2020 (the 'dash for cash')", "2020-02", "2020-03",
+     "Mutual funds, hedge funds and foreign official holders all sold at once; the Fed bought Treasuries at a "
+     "record pace and cut rates to zero. The 10-year peaked on 18 March and ended the month lower."),
+    ("china_2016", "China, Mainland", "China, 2016 (defending the yuan)", "2016-02", "2016-11",
+     "China's largest 2016 decline; the US election in November and a Fed hike priced for December moved "
+     "yields most."),
+    ("russia_2018", "Russia", "Russia's exit, April-May 2018", "2018-03", "2018-05",
+     "Sanctions; the Fed was raising rates; Italy's political scare in late May pulled yields down."),
+    ("japan_2022", "Japan", "Japan's yen intervention, September-October 2022", "2022-08", "2022-10",
+     "The Fed raised rates by 150 bp in September-November and shrank its balance sheet; much of the fall "
+     "in holdings is falling prices, not sales."),
+    ("official_12m", "Foreign Official", "Largest 12-month fall in foreign official holdings", None, None,
+     "The Fed's fastest hiking cycle in forty years; holdings are at market value, so falling prices are "
+     "a large part of the fall."),
+]
 
 # ------------------------------------------------------------------------------------------
 # Metadata
@@ -365,35 +391,116 @@ RESOURCES: dict[str, dict[str, Any]] = {
             field("note", "string", "Caveats", nullable="no caveat beyond the source"),
         ],
     },
+    "yield_episodes": {
+        "path": "yield_episodes.csv",
+        "generated": True,
+        "title": "Foreign sales of Treasuries on record and what the 10-year yield did (the model's back-test)",
+        "description": "Each episode's fall in TIC holdings over its window, the 10-year yield's move over the same "
+        "window and its largest rise inside it, the Fed's Treasury purchases, and marketable debt then. Not "
+        "controlled experiments: other forces, monetary policy first, moved yields at the same time.",
+        "sources": [
+            {"publisher": "US Treasury, TIC", "title": "Major Foreign Holders of Treasury Securities", "url": TIC_URL, "series": "mfhhis01, SLT Table 5"},
+            {"publisher": "Board of Governors via FRED", "title": "Market Yield on U.S. Treasury Securities at 10-Year Constant Maturity", "url": "https://fred.stlouisfed.org/series/DGS10", "series": "DGS10 (daily)"},
+            {"publisher": "Board of Governors via FRED (H.4.1)", "title": "Assets: Securities Held Outright: U.S. Treasury Securities; Total Assets", "url": "https://fred.stlouisfed.org/series/TREAST", "series": "TREAST, WALCL (weekly, $mn)"},
+            {"publisher": "US Treasury, Fiscal Data", "title": "Monthly Statement of the Public Debt, summary by security type", "url": "https://fiscaldata.treasury.gov/datasets/monthly-statement-public-debt/", "series": "MSPD Table I summary"},
+        ],
+        "time": ("window_end", "str"),
+        "vintage": "2026-06-30",
+        "units": "US$ billions, percent, basis points (in column names)",
+        "tag": "derived",
+        "derivation": "Computed by bot/data_build.py (build_yield_episodes) from tic/mfhhis01.txt and slt_table5.txt, "
+        "fred/DGS10.csv, fred/TREAST.csv, fred/WALCL.csv and the MSPD summary: sale = holdings at the first month-end "
+        "minus holdings at the last; yields are the last daily observation on or before each month-end; the peak "
+        "rise is the largest rise from any earlier day in the window (the start included) to a later one.",
+        "licence": US_GOV,
+        "primaryKey": ["episode"],
+        "fields": [
+            field("episode", "string", "Key", pattern=r"[a-z][a-z0-9_]*"),
+            field("title", "string", "What happened"),
+            field("holder", "string", "TIC row whose holdings fell"),
+            field("window_start", "string", "First month-end of the window (holdings and yields measured from it)"),
+            field("window_end", "string", "Last month-end of the window", pattern=MONTH),
+            field("months", "integer", "Length of the window", "months"),
+            field("holdings_start_usd_bn", "number", "Holdings at the first month-end", "usd_bn"),
+            field("sale_usd_bn", "number", "Fall in holdings over the window (includes price changes)", "usd_bn"),
+            field("marketable_debt_usd_bn", "number", "Marketable Treasury debt held by the public at the first month-end (MSPD)", "usd_bn"),
+            field("sale_pct", "number", "The fall as a share of marketable debt then", "pct"),
+            field("dgs10_start_pct", "number", "10-year yield at the first month-end", "pct"),
+            field("dgs10_end_pct", "number", "10-year yield at the last month-end", "pct"),
+            field("dgs10_change_bp", "integer", "10-year change over the window", "bp"),
+            field("dgs10_peak_rise_bp", "integer", "Largest rise of the 10-year inside the window, trough to later peak", "bp"),
+            field("dgs10_peak_date", "date", "Day of that peak"),
+            field("fed_treasury_change_usd_bn", "number", "Change in the Fed's Treasury holdings over the window (H.4.1, TREAST)", "usd_bn",
+                  nullable="TREAST in the raw files ends in December 2020"),
+            field("fed_assets_change_usd_bn", "number", "Change in the Fed's total assets over the window (H.4.1, WALCL)", "usd_bn"),
+            field("context", "string", "What else was moving yields"),
+        ],
+    },
+    "cbo_debt_path": {
+        "path": "cbo_debt_path.csv",
+        "generated": False,
+        "title": "Federal debt held by the public along CBO's baseline, by fiscal year",
+        "description": "The debt stock the scenario model charges extra interest on: CBO's quoted points, the years "
+        "between interpolated at constant growth and the year past CBO's horizon extended the same way (tag says which).",
+        "sources": [
+            {"publisher": "Congressional Budget Office", "title": "The Budget and Economic Outlook: 2025 to 2035", "url": "https://www.cbo.gov/topics/budget/budget-and-economic-outlook", "series": "baseline projections, debt held by the public"},
+        ],
+        "time": ("year", "int"),
+        "vintage": "2025-01-17",
+        "units": "US$ billions",
+        "tag": "derived",
+        "derivation": "Three points quoted from CBO via yield-model.md (FY2025, FY2026, FY2035); the others interpolated "
+        "geometrically (row tag 'derived'). Not a CBO table: replace with CBO's year-by-year baseline when it is in the raw files.",
+        "licence": US_GOV,
+        "primaryKey": ["year"],
+        "fields": [
+            field("year", "integer", "Fiscal year (October to September)", "year"),
+            field("debt_held_by_public_usd_bn", "number", "Debt held by the public at the end of the fiscal year", "usd_bn"),
+            field("tag", "string", "quoted (a CBO figure) or derived (interpolated or extended)", enum=["quoted", "derived"]),
+            field("source", "string", "Where the figure comes from, or how it was computed"),
+        ],
+    },
     "yield_calibration": {
         "path": "yield_calibration.csv",
         "generated": False,
-        "title": "Calibration of the foreign-selling yield model (low / central / high)",
-        "description": "Parameters of the proposed model in yield-model.md §5: price impact per $100bn, pass-through, debt structure. "
-        "Single-valued parameters repeat the value in low, central and high.",
+        "title": "Calibration of the foreign-selling yield model (low / central / high), each row with its sample and conversion",
+        "description": "Coefficients of the scenario model (metrics/shock.py): lasting and short-run price impact, the "
+        "evidence's limits, the overshoot's decay, the Fed backstop, pass-through, debt structure. Every estimate "
+        "from the literature states the sample it came from (period, maturity, market size then), the value as "
+        "published and its conversion to today's market (yield-model.md §5 step 1); low/central/high are the "
+        "converted values, the ones used. Single-valued parameters repeat the value.",
         "sources": [
             {"publisher": "Beltran, Kretchmer, Marquez & Thomas (Federal Reserve staff)", "title": "Foreign Holdings of U.S. Treasuries and U.S. Treasury Yields, JIMF 32(1), 2013", "url": "https://ssrn.com/abstract=2014172", "series": "SSRN 2014172"},
             {"publisher": "C. A. Martin", "title": "Foreign Treasury Purchases and the Yield Curve: Evidence from a Sign-Identified VAR", "url": "https://ssrn.com/abstract=2534430", "series": "SSRN 2534430"},
-            {"publisher": "Congressional Budget Office", "title": "How Changes in Economic Conditions Might Affect the Federal Budget: 2025 to 2035", "url": "https://www.cbo.gov/publication/61249", "series": "publication 61249"},
+            {"publisher": "Bonis, Ihrig & Wei (Federal Reserve Board)", "title": "The Effect of the Federal Reserve's Securities Holdings on Longer-term Interest Rates, FEDS Notes 2017", "url": "https://www.federalreserve.gov/econres/notes/feds-notes/", "series": "FEDS Notes, April 2017"},
+            {"publisher": "A. Vissing-Jorgensen", "title": "The Treasury Market in Spring 2020 and the Response of the Federal Reserve, JME 124 (2021)", "url": "https://doi.org/10.1016/j.jmoneco.2021.10.007", "series": "JME 124"},
+            {"publisher": "US Treasury and FRED", "title": "MSPD summary; DGS10, MORTGAGE30US, BAA, TREAST; TIC; SHL 2025 Table A12", "url": TIC_URL, "series": "see yield_episodes"},
         ],
         "time": None,
-        "period": "literature 1994-2026; market size Dec 2025",
-        "as_of": "2025-12",
-        "vintage": "2026-05-21",
+        "period": "literature 1994-2026; market size May 2026",
+        "as_of": "2026-05",
+        "vintage": "2026-06-30",
         "units": "per row (unit column)",
         "tag": "derived",
-        "derivation": "Hand-copied from yield-model.md §5 (research notes; newest source 2026-05-21). Conversions to bp per $100bn are the notes' own; sr_half_life_months is a model assumption with no source.",
+        "derivation": "Compiled from yield-model.md (the literature) and the official files in data/raw (episodes, rates, MSPD, SHL); "
+        "each row's conversion column shows the arithmetic. sr_half_life_months, lasting_fade_half_life_months, "
+        "bills_run_off_months and fed_lasting_share's central value are model assumptions, said so in their rows.",
         "licence": CURATED,
         "primaryKey": ["parameter"],
         "rowUnits": {"name_column": "parameter", "unit_column": "unit"},
         "fields": [
             field("parameter", "string", "Parameter name", pattern=r"[a-z][a-z0-9_]*"),
-            field("low", "number", "Low case", "see unit column"),
-            field("central", "number", "Central case", "see unit column"),
-            field("high", "number", "High case", "see unit column"),
-            field("unit", "string", "Unit of low/central/high (bp_per_100bn, usd_bn, pct, pp, months, years, ratio)"),
-            field("source", "string", "Studies or data behind the values"),
-            field("note", "string", "What the parameter does in the model and caveats"),
+            field("low", "number", "Low case (converted to today's market)", "see unit column"),
+            field("central", "number", "Central case (converted)", "see unit column"),
+            field("high", "number", "High case (converted)", "see unit column"),
+            field("unit", "string", "Unit of low/central/high (bp_per_100bn, pct (of marketable debt), bp, months, years, ratio, usd_bn)"),
+            field("sample", "string", "What the estimate was measured on: period, maturity, episode"),
+            field("market_size_then_bn", "string", "Marketable debt held by the public when it was measured, $bn (MSPD)",
+                  nullable="not a per-dollar estimate, so no rescaling applies"),
+            field("as_published", "string", "The estimate in its source's own units", nullable="a model assumption: nothing was published"),
+            field("conversion", "string", "How the published value became the one used (or 'none')"),
+            field("source", "string", "Where the sample and values can be read", nullable="a model assumption with no source"),
+            field("note", "string", "What the parameter does in the model and its caveats"),
         ],
     },
     "claims": {
@@ -569,6 +676,69 @@ def build_cofer(raw_dir: Path) -> list[list[str]]:
     return [[q, _number(u, 4), _number(e, 4), _number(t, 3)] for q, u, e, t in table.itertuples(index=False)]
 
 
+def _on_or_before(series: pd.Series, day: pd.Timestamp) -> tuple[pd.Timestamp, float]:
+    earlier = series.loc[:day]
+    if earlier.empty:
+        raise ValueError(f"no observation on or before {day:%Y-%m-%d}")
+    return earlier.index[-1], float(earlier.iloc[-1])
+
+
+def _peak_rise(window: pd.Series) -> tuple[float, pd.Timestamp]:
+    """The largest rise from any day to a later one (in the series' unit) and the later day."""
+    running_min = window.cummin()
+    rises = window - running_min
+    return float(rises.max()), rises.idxmax()
+
+
+def yield_episode_rows(holdings: pd.DataFrame, dgs10: pd.Series, treast: pd.Series, walcl: pd.Series,
+                       marketable: pd.Series) -> list[list[str]]:
+    """The episode table from tidy inputs: TIC ``holdings`` (month, holder, usd_bn), daily 10-year
+    yields (percent), weekly Fed holdings ($mn) and month-end marketable debt ($mn), all indexed by date."""
+    by_holder = holdings.pivot_table(index="month", columns="holder", values="usd_bn", aggfunc="first")
+    rows = []
+    for key, holder, title, start, end, context in EPISODES:
+        series = by_holder[holder].dropna()
+        if start is None or end is None:  # the largest 12-month fall on record
+            fall = series.shift(12) - series
+            end = str(fall.idxmax())
+            start = str(pd.Period(end, "M") - 12)
+        first, last = pd.Period(start, "M").to_timestamp("M"), pd.Period(end, "M").to_timestamp("M")
+        sale = float(series[start] - series[end])
+        d0_day, d0 = _on_or_before(dgs10, first)
+        d1_day, d1 = _on_or_before(dgs10, last)
+        rise, peak_day = _peak_rise(dgs10.loc[d0_day:d1_day])
+        debt = float(marketable.loc[first]) / 1000
+        fed = ""
+        if last <= treast.index[-1]:
+            fed = _number((_on_or_before(treast, last)[1] - _on_or_before(treast, first)[1]) / 1000, 1)
+        assets = (_on_or_before(walcl, last)[1] - _on_or_before(walcl, first)[1]) / 1000
+        months = (pd.Period(end, "M") - pd.Period(start, "M")).n
+        rows.append([key, title, holder, start, end, str(months), _number(float(series[start]), 1), _number(sale, 1),
+                     _number(debt, 1), _number(100 * sale / debt, 3), _number(d0, 2), _number(d1, 2),
+                     str(round((d1 - d0) * 100)), str(round(rise * 100)), f"{peak_day:%Y-%m-%d}", fed,
+                     _number(assets, 1), context])
+    return rows
+
+
+def _fred_series(raw_dir: Path, key: str) -> pd.Series:
+    frame = parse_fred_csv(_read(raw_dir, RAW[key]), Path(RAW[key]).name)
+    return frame.set_index(pd.to_datetime(frame["date"]))["value"]
+
+
+def marketable_debt(raw_dir: Path) -> pd.DataFrame:
+    """The MSPD summary's marketable debt held by the public, $mn, by month-end and class."""
+    return parse_mspd_summary(_read(raw_dir, RAW["mspd"]), Path(RAW["mspd"]).name)
+
+
+def build_yield_episodes(raw_dir: Path) -> list[list[str]]:
+    history = parse_mfhhis01(_read(raw_dir, RAW["mfhhis01"]), "mfhhis01.txt")
+    latest = parse_slt_table5(_read(raw_dir, RAW["slt_table5"]), "slt_table5.txt")
+    mspd = marketable_debt(raw_dir)
+    total = mspd[mspd.security_class == "Total Marketable"].set_index("date")["held_by_public_usd_mn"]
+    return yield_episode_rows(merge_holdings(history, latest), _fred_series(raw_dir, "dgs10"),
+                              _fred_series(raw_dir, "treast"), _fred_series(raw_dir, "walcl"), total)
+
+
 BUILDERS: dict[str, Callable[[Path], list[list[str]]]] = {
     "iip_annual": build_iip_annual,
     "gdp_annual": build_gdp_annual,
@@ -576,6 +746,7 @@ BUILDERS: dict[str, Callable[[Path], list[list[str]]]] = {
     "shl_holdings": build_shl_holdings,
     "gold_reserves": build_gold_reserves,
     "cofer": build_cofer,
+    "yield_episodes": build_yield_episodes,
 }
 
 # ------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from handlers.datasets import Datasets
 from handlers.gap import answer_gap
 from handlers.gold import answer_gold
 from handlers.help import answer_help
+from handlers.history import answer_history
 from handlers.holders import HolderRegistry
 from handlers.memo import VersionMemo
 from handlers.holdings import answer_holdings
@@ -34,6 +35,8 @@ def answer(query: Query, datasets: Datasets, holders: HolderRegistry) -> Reply:
             return answer_refinancing(query, datasets)
         case "shock":
             return answer_shock(query, datasets, holders)
+        case "history":
+            return answer_history(datasets)
         case "gold":
             return answer_gold(query, datasets)
         case "claims":
@@ -45,7 +48,7 @@ def answer(query: Query, datasets: Datasets, holders: HolderRegistry) -> Reply:
 
 #: Kinds whose reply is a pure function of (query, datasets). `sources` reads the clock (the data's
 #: age) and `help` needs no data, so those are always built afresh.
-MEMO_KINDS = frozenset({"gap", "holdings", "buying", "refinancing", "shock", "gold", "claims"})
+MEMO_KINDS = frozenset({"gap", "holdings", "buying", "refinancing", "shock", "history", "gold", "claims"})
 _replies: VersionMemo[Reply] = VersionMemo(max_entries=512)  # shock scenarios are the only unbounded kind
 
 

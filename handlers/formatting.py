@@ -15,16 +15,18 @@ def _sign(value: float, signed: bool) -> str:
 
 
 def usd_bn(value_usd_bn: float, *, signed: bool = False, digits: int | None = None) -> str:
-    """Format an amount given in $ billions: $27.6T above $1T, $403bn below.
+    """Format an amount given in $ billions: three significant figures from $1T ($27.6T, $1.21T),
+    $403bn below, so that a change of $12bn on $1,210bn still shows.
 
-    >>> usd_bn(27610), usd_bn(403.1), usd_bn(-26539.5), usd_bn(12.34, signed=True)
-    ('$27.6T', '$403bn', '−$26.5T', '+$12.3bn')
+    >>> usd_bn(27610), usd_bn(1209.9), usd_bn(403.1), usd_bn(-26539.5), usd_bn(12.34, signed=True)
+    ('$27.6T', '$1.21T', '$403bn', '−$26.5T', '+$12.3bn')
     """
     if value_usd_bn is None or (isinstance(value_usd_bn, float) and math.isnan(value_usd_bn)):
         return "n/a"
     sign, size = _sign(value_usd_bn, signed), abs(value_usd_bn)
     if size >= 1000:
-        return f"{sign}${size / 1000:.{1 if digits is None else digits}f}T"
+        default = 2 if size < 9995 else 1
+        return f"{sign}${size / 1000:.{default if digits is None else digits}f}T"
     if size >= 100:
         return f"{sign}${size:.{0 if digits is None else digits}f}bn"
     return f"{sign}${size:.{1 if digits is None else digits}f}bn"

@@ -28,6 +28,7 @@ from handlers.queries import (
     GapQuery,
     GoldQuery,
     HelpQuery,
+    HistoryQuery,
     HoldingsQuery,
     Query,
     RefinancingQuery,
@@ -46,6 +47,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "buying": ("buying", "buyers", "flows", "purchases"),
     "refinancing": ("refinancing", "refi", "wall", "maturities", "refinance"),
     "shock": ("shock", "sell", "selloff", "scenario", "whatif"),
+    "history": ("history", "backtest", "back-test", "episodes", "record"),
     "gold": ("gold", "reserves"),
     "claims": ("claims", "factcheck", "fact-check", "check", "verdicts"),
     "sources": ("sources", "source", "data", "vintage"),
@@ -92,7 +94,8 @@ CITY_ZONE_HINT = ("Use a city zone such as `Europe/London`, `America/New_York` o
 def usage(topic: str | None = None) -> str:
     """Short usage text, with working examples."""
     lines = {
-        "shock": "`/reset shock HOLDER PERCENT% [sell|pause]` — e.g. `/reset shock eu 20%`, "
+        "shock": "`/reset shock HOLDER PERCENT% [HOLDER PERCENT% …] [sell|pause] [over N months] [reinvest N%] "
+        "[with fed]` — e.g. `/reset shock eu 20%`, `/reset shock eu 20% japan 10% over 6 months`, "
         "`/reset shock china 10% pause`",
         "holdings": "`/reset holdings [holder]` — e.g. `/reset holdings`, `/reset holdings china`",
         "subscribe": "`/reset subscribe [weekly] [day] [HH:MM] [timezone]` — e.g. "
@@ -154,7 +157,7 @@ def parse(text: str, holders: HolderRegistry) -> Query:
     >>> from handlers.holders import Holder, HolderRegistry
     >>> reg = HolderRegistry([Holder(key="eu", label="EU", tic_labels=())], {"eu": "eu", "europe": "eu"})
     >>> parse("/reset Shock Europe 20 %", reg)
-    ShockQuery(kind='shock', holder='eu', percent=20.0, mode='sell', requested_percent=None)
+    ShockQuery(kind='shock', holder='eu', percent=20.0, mode='sell', requested_percent=None, others=(), months=None, reinvest_pct=0.0, fed=False)
     """
     words = _clean(text)
     if not words:
@@ -187,6 +190,7 @@ def parse(text: str, holders: HolderRegistry) -> Query:
         "refinancing": RefinancingQuery,
         "gold": GoldQuery,
         "claims": ClaimsQuery,
+        "history": HistoryQuery,
         "sources": SourcesQuery,
         "subscriptions": SubscriptionsQuery,
         "briefing": BriefingQuery,
@@ -258,38 +262,128 @@ def _percent_value(word: str, number: str) -> float:
     return float(f"{whole}.{frac}" if frac else whole)  # ASCII digits, at most 3 before the point
 
 
-def _parse_shock(rest: list[str], holders: HolderRegistry) -> ShockQuery:
-    """``<holder> <percent>% [sell|pause]`` in any order.
+_MONTH_WORDS = {"month", "months", "mo", "mos", "m"}
+_FED_WORDS = {"fed", "backstop", "fima", "qe"}
+_REINVEST_WORDS = {"reinvest", "reinvests", "reinvesting", "reinvested", "keep", "keeps", "kept", "keeping"}
+MAX_SCENARIO_MONTHS = 60
+_TOTAL_ROWS = {"Grand Total", "Foreign Official"}  # holders that contain every other one
 
-    A word with a percent unit is the percent; a bare number is the percent only when no word has
-    a unit (``shock eu 27 20%`` is the holder ``eu 27`` at 20%). Two percents are refused.
+
+def _scenario_options(rest: list[str]) -> tuple[list[str], int | None, float | None, bool]:
+    """Take the window (``over 6 months``, ``6m``, ``over a year``), the reinvested share
+    (``reinvest 50%``) and the backstop (``with fed``) out of the words; the rest is returned."""
+    words: list[str] = []
+    months: int | None = None
+    reinvest: float | None = None
+    fed = False
+    i = 0
+    while i < len(rest):
+        low = rest[i].lower()
+        nxt = rest[i + 1].lower() if i + 1 < len(rest) else ""
+        glued = re.fullmatch(r"([0-9]{1,3})(m|mo|mos|months?)", low)
+        if low in ("over", "within", "in", "across") and nxt in ("a", "one") and i + 2 < len(rest) \
+                and rest[i + 2].lower() in ("year", "yr"):
+            months, i = 12, i + 3
+        elif low in ("over", "within", "in", "across") and (re.fullmatch(r"[0-9]{1,3}", nxt) or
+                                                            re.fullmatch(r"[0-9]{1,3}(m|mo|mos|months?)", nxt)):
+            i += 1  # the number follows
+        elif glued or (re.fullmatch(r"[0-9]{1,3}", low) and nxt in _MONTH_WORDS):
+            months = int(glued[1] if glued else low)
+            i += 1 if glued else 2
+            if not 1 <= months <= MAX_SCENARIO_MONTHS:
+                raise UsageError(f"A scenario runs over 1 to {MAX_SCENARIO_MONTHS} months, not {months}. {usage('shock')}")
+        elif low in _REINVEST_WORDS:
+            token = _percent_token(nxt) if nxt else None
+            if token is None or not token[0]:
+                raise UsageError(f"Reinvest how much? Give a percent, e.g. `reinvest 50%`. {usage('shock')}")
+            reinvest = _percent_value(rest[i + 1], token[1])
+            i += 2
+        elif low == "with" and nxt in _FED_WORDS:
+            fed, i = True, i + 2
+        elif low in _FED_WORDS:
+            fed, i = True, i + 1
+        else:
+            words.append(rest[i])
+            i += 1
+    return words, months, reinvest, fed
+
+
+def _parse_shock(rest: list[str], holders: HolderRegistry) -> ShockQuery:
+    """``<holder> <percent>% [<holder> <percent>% …] [sell|pause] [over N months] [reinvest N%]
+    [with fed]``, forgiving about order for a single holder.
+
+    A word with a percent unit is a percent; a bare number is the percent only when no word has
+    a unit (``shock eu 27 20%`` is the holder ``eu 27`` at 20%). With several holders each percent
+    follows its holder (``eu 20% japan 10%``); a percent with no holder before it is refused, and
+    so are two holders that overlap (the EU and Belgium): their TIC rows would be counted twice.
     """
+    words, months, reinvest, fed = _scenario_options(rest)
     mode = "sell"
-    bids: list[tuple[int, str, bool, str]] = []  # (position, word, has a unit, number text)
-    others: list[tuple[int, str]] = []
-    for position, word in enumerate(rest):
-        bid = _percent_token(word)
-        if bid is not None:
-            bids.append((position, word, *bid))
-        elif word.lower() in _MODES:
+    kept: list[str] = []
+    for word in words:
+        if word.lower() in _MODES:
             mode = _MODES[word.lower()]
         else:
-            others.append((position, word))
-    with_unit = [b for b in bids if b[2]]
+            kept.append(word)
+    with_unit = [i for i, w in enumerate(kept) if (_percent_token(w) or (False,))[0]]
     if len(with_unit) > 1:
-        shown = " and ".join(f"`{_show(b[1])}`" for b in with_unit[:3])
-        raise UsageError(f"One percent per holder, please: I got {shown}. {usage('shock')}")
+        legs = _legs(kept, with_unit, holders)
+    else:
+        legs = [_single_leg(kept, holders)]
+    first_holder, first_percent, typed = legs[0]
+    others = tuple((h.key, p) for h, p, _ in legs[1:])
+    totals = [h for h, _, _ in legs if set(h.tic_labels) & _TOTAL_ROWS]
+    if totals and len(legs) > 1:
+        raise UsageError(f"{escape_slack(totals[0].title)} already includes every other holder: give it alone, "
+                         "or list the holders separately, so nothing is counted twice.")
+    seen: dict[str, object] = {}
+    for holder, _, _ in legs:
+        for label in holder.tic_labels:
+            if label in seen and seen[label] is not holder:
+                other = seen[label]
+                raise UsageError(f"{escape_slack(holder.label)} and {escape_slack(other.label)} overlap (both count "  # type: ignore[attr-defined]
+                                 f"TIC's {escape_slack(label)}): list one or the other, so nothing is counted twice.")
+            seen[label] = holder
+    return ShockQuery(holder=first_holder.key, percent=first_percent, mode=mode,
+                      requested_percent=typed if typed != first_percent else None,
+                      others=others, months=months, reinvest_pct=reinvest or 0.0, fed=fed)
+
+
+def _single_leg(kept: list[str], holders: HolderRegistry) -> tuple:
+    bids = [(i, w, *b) for i, w in enumerate(kept) if (b := _percent_token(w)) is not None]
+    with_unit = [b for b in bids if b[2]]
     chosen = with_unit[0] if with_unit else (bids[0] if bids else None)
-    holder_words = [w for _, w in sorted(others + [(b[0], b[1]) for b in bids if b is not chosen])]
+    holder_words = [w for i, w in enumerate(kept) if chosen is None or i != chosen[0]]
     percent = None if chosen is None else _percent_value(chosen[1], chosen[3])
     if not holder_words:
         raise UsageError(f"Whose holdings? {usage('shock')}")
+    if chosen is not None and 0 < chosen[0] < len(kept) - 1 and holders.resolve(" ".join(holder_words)) is None:
+        before, after = " ".join(kept[:chosen[0]]), " ".join(kept[chosen[0] + 1:])
+        second = holders.resolve(after)
+        if holders.resolve(before) is not None and second is not None:  # `eu 20% japan`: a second holder, no percent
+            raise UsageError(f"How much of {escape_slack(second.label)}'s holdings? Give each holder a percent, e.g. "
+                             f"`/reset shock eu 20% japan 10%`. {usage('shock')}")
     holder = _holder(" ".join(holder_words), holders, "shock")
     if percent is None:
         raise UsageError(f"How much of {escape_slack(holder.label)}'s holdings? Give a percent. {usage('shock')}")
-    rounded = scenario_percent(percent)
-    return ShockQuery(holder=holder.key, percent=rounded, mode=mode,
-                      requested_percent=percent if rounded != percent else None)
+    return holder, scenario_percent(percent), percent
+
+
+def _legs(kept: list[str], with_unit: list[int], holders: HolderRegistry) -> list[tuple]:
+    legs, start = [], 0
+    for index in with_unit:
+        holder_words = kept[start:index]
+        if not holder_words:
+            shown = " and ".join(f"`{_show(kept[i])}`" for i in with_unit[:3])
+            raise UsageError(f"One percent per holder, please: I got {shown}. Give each holder its own, e.g. "
+                             f"`/reset shock eu 20% japan 10%`. {usage('shock')}")
+        percent = _percent_value(kept[index], _percent_token(kept[index])[1])  # type: ignore[index]
+        legs.append((_holder(" ".join(holder_words), holders, "shock"), scenario_percent(percent), percent))
+        start = index + 1
+    if kept[start:]:
+        holder = _holder(" ".join(kept[start:]), holders, "shock")
+        raise UsageError(f"How much of {escape_slack(holder.label)}'s holdings? Give a percent. {usage('shock')}")
+    return legs
 
 
 def scenario_percent(percent: float) -> float:

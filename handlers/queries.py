@@ -45,6 +45,10 @@ class ShockQuery(_Query):
     percent: float = Field(ge=0, le=100)  # percent of holdings, 0–100 (rounded: parsing.scenario_percent)
     mode: Literal["sell", "pause"] = "sell"
     requested_percent: float | None = None  # what the user typed, when rounding changed it
+    others: tuple[tuple[str, float], ...] = ()  # more holders in the same scenario: (key, percent)
+    months: int | None = None  # execution window; None = the mode's default (1 to sell, 12 to pause)
+    reinvest_pct: float = Field(default=0.0, ge=0, le=100)  # share kept in other dollar duration assets
+    fed: bool = False  # the Fed / FIMA backstops the market, as in March 2020
 
 
 class GoldQuery(_Query):
@@ -57,6 +61,12 @@ class ClaimsQuery(_Query):
 
 class SourcesQuery(_Query):
     kind: Literal["sources"] = "sources"
+
+
+class HistoryQuery(_Query):
+    """`history`: foreign sales on record beside what the scenario model says of them."""
+
+    kind: Literal["history"] = "history"
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -98,6 +108,7 @@ Query = Union[
     GoldQuery,
     ClaimsQuery,
     SourcesQuery,
+    HistoryQuery,
     SubscribeQuery,
     UnsubscribeQuery,
     SubscriptionsQuery,
@@ -105,6 +116,6 @@ Query = Union[
 ]
 
 #: Queries that only read data and can be answered anywhere (shell, Slack, briefing).
-TOPIC_KINDS = ("gap", "holdings", "buying", "refinancing", "shock", "gold", "claims", "sources")
+TOPIC_KINDS = ("gap", "holdings", "buying", "refinancing", "shock", "history", "gold", "claims", "sources")
 #: Queries that manage briefings; they need a channel and a database (bot/).
 BRIEFING_KINDS = ("subscribe", "unsubscribe", "subscriptions", "briefing")

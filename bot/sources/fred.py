@@ -52,7 +52,7 @@ def parse_fred_csv(text: str, origin: str) -> pd.DataFrame:
             raise SourceFormatError(origin, number_, f"{day!r} is not a valid date") from None
         if dates and when <= dates[-1]:
             raise SourceFormatError(origin, number_, f"date {day} is not after {dates[-1]}")
-        if cell.strip() == ".":  # FRED's marker for "no observation"
+        if cell.strip() in (".", ""):  # "no observation" (holidays): "." in older downloads, empty in newer ones
             continue
         dates.append(when)
         values.append(number(cell, origin, number_, series))

@@ -170,38 +170,44 @@ def gold(datasets: Datasets) -> bytes:
     return to_png(fig)
 
 
-def shock(datasets: Datasets, holder: str, percent: str, mode: str) -> bytes:
-    query = ShockQuery(holder=holder, percent=float(percent), mode=mode)
-    result, month = run_shock(query, datasets, registry(datasets))
-    title_holder = registry(datasets).get(holder).title
-    action = f"sells {float(percent):g}%" if mode == "sell" else f"forgoes {float(percent):g}% of its purchases"
-    fig, ax = new_figure(f"{title_holder} {action}: "
-                         "10-year yield change", f"≈{fmt.usd_bn(result.amount_usd_bn)}; bars = central estimate, whiskers = literature range",
-                         left=0.24)
-    rows = [("Lasting effect\n(literature range)", result.long_run_10y_bp, INK)]
-    if result.short_run_10y_bp is not None:
-        rows.append(("Short-run overshoot\n(sold within a month)", result.short_run_10y_bp, PALETTE[4]))
-    rows.append(("30-year mortgage\n(lasting)", result.mortgage_30y_bp, GOOD))
-    names = [r[0] for r in rows][::-1]
-    centrals = [r[1].central for r in rows][::-1]
-    ax.barh(names, centrals, color=[r[2] for r in rows][::-1], alpha=0.85, height=0.5)
-    for y, (_, rng, _) in enumerate(rows[::-1]):
-        ax.plot([rng.low, rng.high], [y, y], color="black", linewidth=2.5)
-        ax.plot([rng.low, rng.low], [y - 0.15, y + 0.15], color="black", linewidth=2.5)
-        ax.plot([rng.high, rng.high], [y - 0.15, y + 0.15], color="black", linewidth=2.5)
-        ax.annotate(f"central {fmt.bp(rng.central)}", (rng.high, y), xytext=(8, 0), textcoords="offset points", parse_math=False, va="center", fontsize=14)
-    ax.axvline(result.article_bp, color=ACCENT, linestyle="--", linewidth=2.5)
-    high = max([r[1].high for r in rows] + [result.article_bp])
-    ax.set_xlim(0, high * 1.25 + 1)
-    # The label sits on whichever side of the article's line has room.
-    right_side = result.article_bp < 0.55 * (high * 1.25 + 1)
-    ax.set_ylim(-0.6, len(rows) - 0.1)
-    ax.annotate(f"The article's claim: {fmt.bp(result.article_bp)}", (result.article_bp, len(rows) - 0.35),
-                ha="left" if right_side else "right", xytext=(6 if right_side else -6, 0), textcoords="offset points", parse_math=False, color=ACCENT, fontsize=14, fontweight="bold")
-    ax.set_xlabel("Change, basis points (100 bp = 1 percentage point)")
-    ax.grid(axis="y", visible=False)
-    source_line(fig, f"Model: Reset Bot yield model, coefficients from data/yield_calibration.csv ({short_cite(datasets.source('yield_calibration'))}); "
-                     f"holdings: TIC, {fmt.month(month)}")
+def shock(datasets: Datasets, scenario: str) -> bytes:
+    """The 10-year's path over 36 months as a fan (low / central / high) with the article's claim.
+
+    ``scenario`` is `handlers.shock.scenario_text` of the query; beyond the evidence the chart says
+    so in its title and across the plot."""
+    from handlers.parsing import parse
+    from handlers.shock import scenario_text, title_of
+
+    holders = registry(datasets)
+    query = parse("shock " + scenario, holders)
+    if not isinstance(query, ShockQuery) or scenario_text(query) != scenario:
+        raise ValueError(f"not a canonical scenario: {scenario!r}")
+    result, month = run_shock(query, datasets, holders)
+    subtitle = f"≈{fmt.usd_bn(result.amount_usd_bn)}, {fmt.pct(result.share_of_marketable_pct, digits=2)} of marketable debt"
+    if result.beyond_evidence:
+        subtitle = "EXTRAPOLATION, larger than any sale on record: " + subtitle
+    fig, ax = new_figure(title_of(query, holders)[:90], subtitle, left=0.1)
+    points = [p for p in result.path if p.month <= 36]
+    months = [p.month for p in points]
+    ax.fill_between(months, [p.bp.low for p in points], [p.bp.high for p in points], color=PALETTE[4], alpha=0.25,
+                    label="Range (low to high)")
+    ax.plot(months, [p.bp.central for p in points], color=INK, linewidth=3, label="Central")
+    ax.axhline(result.article_bp, color=ACCENT, linestyle="--", linewidth=2.5)
+    ax.annotate(f"The article's claim: {fmt.bp(result.article_bp)}", (36, result.article_bp), ha="right",
+                xytext=(0, 6), textcoords="offset points", parse_math=False, color=ACCENT, fontsize=14,
+                fontweight="bold")
+    if result.beyond_evidence:
+        ax.text(0.5, 0.55, "Outside the evidence:\na straight-line extrapolation, not a forecast",
+                transform=ax.transAxes, ha="center", va="center", fontsize=20, color=ACCENT, alpha=0.35,
+                fontweight="bold")
+    top = max(max(p.bp.high for p in points), result.article_bp)
+    ax.set_ylim(0, top * 1.15 + 1)
+    ax.set_xlim(0, 36)
+    ax.set_xlabel("Months after the sale starts")
+    ax.set_ylabel("10-year yield change, bp")
+    ax.legend(loc="upper right", bbox_to_anchor=(1.0, 0.8), frameon=False, fontsize=13)
+    source_line(fig, f"Model: Reset Bot scenario model, data/yield_calibration.csv ({short_cite(datasets.source('yield_calibration'))}); "
+                     f"holdings: TIC, {fmt.month(month)}; back-test: /reset history")
     return to_png(fig)
 
 

@@ -14,8 +14,8 @@ import time
 
 from tests.bench.harness import RESULTS, ms, rss_mb
 
-CHARTS = ("gap", "holdings", "holdings:china", "europe", "buying", "refinancing", "gold", "shock:eu:20:sell",
-          "shock:china:10:pause")
+CHARTS = ("gap", "holdings", "holdings:china", "europe", "buying", "refinancing", "gold", "shock:eu 20%",
+          "shock:china 10% pause")
 REPEATS = 3
 LEAK_RENDERS = 20
 

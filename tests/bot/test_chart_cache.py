@@ -47,5 +47,5 @@ def test_a_new_data_version_renders_again(datasets):
 def test_the_cache_is_bounded(datasets):
     cache = ChartCache(CountingRenderer(), max_entries=3)
     for n in range(5):
-        cache.png(ChartRef(key=f"shock:eu:{n}:sell", title="t", alt_text="a", filename="f.png"), datasets)
+        cache.png(ChartRef(key=f"shock:eu {n}%", title="t", alt_text="a", filename="f.png"), datasets)
     assert len(cache._images) == 3

@@ -27,9 +27,9 @@ def test_the_shell_answers_each_line_and_exits_cleanly_on_eof(tmp_path):
     assert result.returncode == 0
     out = result.stdout
     assert "$68.9T" in out and "$41.3T" in out and "$27.6T" in out and "89.7%" in out
-    assert "$408bn" in out and "range +8 bp to +82 bp" in out and "+102 bp" in out
+    assert "$408bn" in out and "range +4 bp to +29 bp" in out and "+102 bp" in out
     assert "Saudi Arabia has been cutting" in out and "❌ Not supported" in out
-    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["reset-gap.png", "reset-shock-eu-20-sell.png"]
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["reset-gap.png", "reset-shock-eu-20pct.png"]
     assert "Traceback" not in out + result.stderr
 
 

@@ -66,7 +66,8 @@ def refused(folder: Path) -> DataError:
 def test_shipped_data_loads_with_every_contract_resource(shipped):
     assert set(shipped.frames) == {
         "iip_quarterly", "iip_annual", "gdp_annual", "treasury_holdings", "holders", "shl_holdings",
-        "europe_shl_history", "gold_reserves", "cofer", "facts", "yield_calibration", "claims",
+        "europe_shl_history", "gold_reserves", "cofer", "facts", "yield_episodes", "yield_calibration",
+        "cbo_debt_path", "claims",
     }  # fmt: skip
     assert set(shipped.sources) == set(shipped.frames)
     assert len(shipped.version) == 12 and int(shipped.version, 16) >= 0
@@ -306,8 +307,10 @@ def test_a_file_changed_without_rebuilding_is_refused_by_its_sha256(copy):
     error = refused(copy)
     assert (error.file, error.row) == ("data/facts.csv", None)
     actual = hashlib.sha256((copy / "facts.csv").read_bytes()).hexdigest()
-    assert error.reason.startswith(f"sha256 is {actual[:8]}… but datapackage.json records 53f9865f…: the file was "
-                                   "changed or truncated")
+    recorded = next(r["sha256"] for r in json.loads((copy / "datapackage.json").read_text())["resources"]
+                    if r["name"] == "facts")
+    assert error.reason.startswith(f"sha256 is {actual[:8]}… but datapackage.json records {recorded[:8]}…: the file "
+                                   "was changed or truncated")
     assert "reset-bot data build" in error.reason
 
 

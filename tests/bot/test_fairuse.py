@@ -47,17 +47,24 @@ class TestBuckets:
 
 
 def test_one_person_flooding_a_channel_gets_a_slow_down_and_the_channel_stays_readable(served, slack):
+    import time
+
+    started = time.monotonic()
     acks = []
     for n in range(30):
         status, ack = post_signed(served.url, slash_command_body("gold", user_id=USER), SIGNING_SECRET)
         assert status == 200
         acks.append(ack)
+    elapsed = time.monotonic() - started
+    allowed = [a for a in acks if a == ""]
     refused = [json.loads(a)["text"] for a in acks if a]
-    assert len(refused) == 20 and all("faster than I answer" in text for text in refused)
+    # 10 at once, then one every 3 s (20 a minute): on a slow machine a few more get through.
+    assert 10 <= len(allowed) <= 10 + int(elapsed / 3) + 1
+    assert refused and all("faster than I answer" in text for text in refused)
     assert all(a == "" for a in acks[:10])  # the first half-minute's worth went through
-    slack.wait_for(lambda: len(slack.messages(CHANNEL)) == 10, timeout=30)
+    slack.wait_for(lambda: len(slack.messages(CHANNEL)) == len(allowed), timeout=30)
     served.app._reset_replier.executor.submit(lambda: None).result(timeout=10)
-    assert len(slack.messages(CHANNEL)) == 10
+    assert len(slack.messages(CHANNEL)) == len(allowed)
 
 
 def test_cached_answers_do_not_wait_behind_new_scenario_charts(runtime, slack, settings, datasets, chart_cache):

@@ -110,7 +110,7 @@ def test_rebuilding_from_the_raw_fixtures_reproduces_the_shipped_files(tmp_path)
             shutil.copy(DATA / meta["path"], tmp_path / meta["path"])
     build(RAW, tmp_path)
     generated = [m["path"] for m in RESOURCES.values() if m["generated"]]
-    assert len(generated) == 6
+    assert len(generated) == 7  # yield_episodes since issue 11
     for path in [*generated, "datapackage.json"]:
         assert (tmp_path / path).read_bytes() == (DATA / path).read_bytes(), path
 
@@ -164,8 +164,8 @@ REQUIRED_FACTS = {
     "refi_2026_claim_usd_bn": 8000,
     "apollo_maturing_12m_share_pct": 33,
     "apollo_bills_share_pct": 22,
-    "ten_year_yield_pct": 4.136,
-    "mortgage_30y_pct": 6.15,
+    "ten_year_yield_pct": 4.61,
+    "mortgage_30y_pct": 6.36,
     "mortgage_spread_hist_pct": 1.7,
     "cbo_interest_per_10bp_2035_usd_bn": 54,
     "cbo_interest_per_10bp_10y_usd_bn": 351,
@@ -184,24 +184,41 @@ def test_required_facts():
     for key, value in REQUIRED_FACTS.items():
         assert float(facts[key]["value"]) == value, key
     assert facts["refi_2026_claim_usd_bn"]["tag"] == "claim"
-    assert facts["ten_year_yield_pct"]["tag"] == "secondary" and facts["avg_maturity_months"]["tag"] == "secondary"
+    assert facts["ten_year_yield_pct"]["tag"] == "quoted" and facts["avg_maturity_months"]["tag"] == "secondary"  # FRED now
     for row in facts.values():
         assert row["source"] and row["publisher"] and row["period"], row["key"]
 
 
 def test_yield_calibration():
+    """The v2 calibration (issue 11): converted to today's market, each row saying where it comes from."""
     params = {r["parameter"]: r for r in rows(DATA / "yield_calibration.csv")}
     triple = lambda p: tuple(float(params[p][c]) for c in ("low", "central", "high"))  # noqa: E731
-    assert triple("e_lr_bp_per_100bn") == (2, 5, 20)
-    assert triple("e_sr_bp_per_100bn") == (20, 50, 100)
-    assert triple("sr_max_monthly_sale_usd_bn") == (300, 300, 300)
-    assert triple("mortgage_pass_through") == triple("ig_pass_through") == (1, 1, 1)
-    assert triple("wam_years") == (6, 6, 6) and triple("bills_share") == (0.22, 0.22, 0.22)
+    assert triple("e_lr_bp_per_100bn") == (1, 2.5, 7)
+    assert triple("e_sr_bp_per_100bn") == (3, 6, 12.5)
+    assert triple("sr_max_monthly_sale_pct") == (1.637,) * 3
+    assert triple("mortgage_pass_through") == (0.8, 1, 1.4) and triple("ig_pass_through") == (0.7, 1, 1.15)
+    assert triple("wam_years") == (6, 6, 6) and triple("bills_share") == (0.219,) * 3
     assert triple("article_bp_per_100bn") == (25, 25, 25)
-    assert "assumption" in params["sr_half_life_months"]["source"].lower()
+    assert triple("calibration_market_usd_bn") == (30894.5,) * 3
+    assert "mortgage_stress_spread_pp" not in params  # folded into the high pass-through (2022-23)
+    assert "assumption" in params["sr_half_life_months"]["note"].lower()
     for row in params.values():
         low, central, high = (float(row[c]) for c in ("low", "central", "high"))
-        assert low <= central <= high and row["source"] and row["note"], row["parameter"]
+        assert low <= central <= high and row["sample"] and row["conversion"] and row["note"], row["parameter"]
+    for name in ("e_lr_bp_per_100bn", "e_sr_bp_per_100bn"):  # literature estimates: sample, size then, conversion
+        row = params[name]
+        assert row["market_size_then_bn"] and row["as_published"] and "30,894.5" in row["conversion"], name
+
+
+def test_the_calibration_market_is_the_newest_mspd_month():
+    from bot.data_build import marketable_debt
+
+    mspd = marketable_debt(ROOT / "tests" / "fixtures" / "raw")
+    total = mspd[mspd.security_class == "Total Marketable"].sort_values("date").iloc[-1]
+    bills = mspd[(mspd.security_class == "Bills") & (mspd.date == total.date)].iloc[0]
+    params = {r["parameter"]: r for r in rows(DATA / "yield_calibration.csv")}
+    assert float(params["calibration_market_usd_bn"]["central"]) == round(total.held_by_public_usd_mn / 1000, 1)
+    assert float(params["bills_share"]["central"]) == round(bills.held_by_public_usd_mn / total.held_by_public_usd_mn, 3)
 
 
 CHECK = re.compile(

@@ -10,7 +10,7 @@ from handlers.charts import UnknownChart, render
 from handlers.charts.style import HEIGHT_PX, WIDTH_PX
 
 KEYS = ["gap", "holdings", "holdings:china", "holdings:eu", "europe", "buying", "refinancing", "gold",
-        "shock:eu:20:sell", "shock:china:10:pause"]
+        "shock:eu 20%", "shock:china 10% pause", "shock:foreign 100%", "shock:eu 20% japan 10% over 6 months with fed"]
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -54,7 +54,7 @@ def test_every_data_reply_names_its_sources_with_dates(text, datasets, holders):
 @pytest.mark.parametrize("text, chart_keys", [
     ("gap", ["gap"]), ("holdings", ["holdings"]), ("holdings eu", ["holdings:eu", "europe"]),
     ("buying", ["buying"]), ("refinancing", ["refinancing"]), ("gold", ["gold"]),
-    ("shock eu 20%", ["shock:eu:20:sell"]), ("claims", []), ("sources", []),
+    ("shock eu 20%", ["shock:eu 20%"]), ("claims", []), ("sources", []),
 ])
 def test_each_topic_attaches_its_chart_with_alt_text(text, chart_keys, datasets, holders):
     reply = reply_for(text, datasets, holders)
@@ -68,12 +68,14 @@ def test_gap_reports_the_q3_2025_position(datasets, holders):
         assert figure in body
 
 
-def test_shock_eu_20_sells_about_400bn_with_the_literature_range_and_the_articles_figure(datasets, holders):
+def test_shock_eu_20_sells_about_400bn_with_the_models_range_and_the_articles_figure(datasets, holders):
     body = text_of(reply_for("shock eu 20%", datasets, holders))
     assert "$408bn" in body  # 20% of the $2,040.5bn TIC lists for EU members, Dec 2025
-    assert "+20 bp (range +8 bp to +82 bp)" in body
-    assert "+102 bp" in body and "5.0×" in body
-    assert "→ 6.35%" in body  # mortgage: 6.15% (Freddie Mac, end-2025) + 20 bp
+    assert "+10 bp (range +4 bp to +29 bp)" in body  # lasting; the peak is +24 bp (+12 to +51)
+    assert "+24 bp (range +12 bp to +51 bp)" in body
+    assert "+102 bp" in body and "10.0×" in body and "above the model's peak range" in body
+    assert "→ 6.46%" in body  # mortgage: 6.36% (Freddie Mac via FRED, 14 May 2026) + 10 bp
+    assert "Within the evidence" in body
 
 
 def test_a_shock_of_zero_changes_nothing(datasets, holders):
@@ -96,7 +98,7 @@ def test_buying_reproduces_citis_window_but_not_the_whole_year(datasets, holders
 
 def test_refinancing_separates_bills_from_coupons(datasets, holders):
     body = text_of(reply_for("refinancing", datasets, holders))
-    assert "$6.4T" in body and "$3.3T" in body and "$9.7T" in body
+    assert "$6.40T" in body and "$3.30T" in body and "$9.70T" in body
     assert "no primary source" in body
 
 
@@ -137,7 +139,7 @@ def test_a_refreshed_market_rate_replaces_the_end_2025_quote(datasets, holders):
     refreshed = dataclasses.replace(datasets, version="with-rates", frames={**datasets.frames, "market_rates": rates},
                                     sources={**datasets.sources, "market_rates": source})
     body = text_of(reply_for("shock eu 20%", refreshed, holders))
-    assert "→ 4.69%" in body and "→ 6.60%" in body  # 4.49% + 20 bp, 6.40% + 20 bp
+    assert "→ 4.59%" in body and "→ 6.50%" in body  # 4.49% + 10 bp, 6.40% + 10 bp
 
 
 def test_a_scenario_percent_is_rounded_and_the_reply_says_so(datasets, holders):
@@ -145,3 +147,31 @@ def test_a_scenario_percent_is_rounded_and_the_reply_says_so(datasets, holders):
     text = reply.text + json.dumps(reply.blocks)
     assert "Computed for 12% (you asked for 12.34%)" in text
     assert reply.charts[0].key == reply_for("shock eu 12%", datasets, holders).charts[0].key  # one chart for both
+
+
+def test_selling_everything_is_called_an_extrapolation(datasets, holders):
+    reply = reply_for("shock foreign 100%", datasets, holders)
+    body = text_of(reply)
+    assert "Outside the evidence" in body and "extrapolation, not a forecast" in body
+    assert "Outside the evidence" in reply.text
+    assert "extrapolation" in reply.charts[0].alt_text
+
+
+def test_a_strike_counts_what_is_not_rolled_over(datasets, holders):
+    body = text_of(reply_for("shock china 10% pause", datasets, holders))
+    assert "bills not rolled over" in body and "maturing and not replaced" in body
+    assert "changes nothing" not in body
+
+
+def test_several_holders_over_months_with_the_fed(datasets, holders):
+    body = text_of(reply_for("shock eu 20% japan 10% over 6 months with fed", datasets, holders))
+    assert "$408bn" in body and "$121bn" in body and "In all *$529bn* over 6 months" in body
+    assert "with the Fed as backstop" in body
+
+
+def test_history_sets_the_model_beside_each_episode(datasets, holders):
+    reply = reply_for("history", datasets, holders)
+    body = text_of(reply)
+    for needle in ("March 2020", "+64 bp", "China, 2016", "Russia", "Japan", "12-month fall", "not controlled experiments"):
+        assert needle in body
+    assert body.count("Model for that sale") == 5

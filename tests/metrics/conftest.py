@@ -78,23 +78,17 @@ def tic_holdings() -> pd.DataFrame:
     return long_frame(TIC_MFHHIS01)
 
 
-# --- The yield model's proposed calibration (yield-model.md §5). ----------------------------
+# --- The shipped calibration (data/yield_calibration.csv, issue 11), as the model reads it. ------
 @pytest.fixture(scope="session")  # frozen, so one instance can be shared (and hypothesis
 def calibration() -> YieldCalibration:  # tests may use it without the fixture-reset warning)
-    """§5: e_LR 2/5/20 and e_SR 20/50/100 bp per $100bn; cap $300bn/month (largest observed
-    monthly foreign sale, Mar 2020); half-life 6 months (a model assumption); β = 1.0 for
-    mortgages and IG (Gilchrist, López-Salido & Zakrajšek 2015); WAM 6 years; the article's
-    rule 100bp per $400bn = 25 bp per $100bn."""
-    return YieldCalibration(
-        e_lr_bp_per_100bn=Range(low=2, central=5, high=20),
-        e_sr_bp_per_100bn=Range(low=20, central=50, high=100),
-        sr_max_monthly_sale_usd_bn=300,
-        sr_half_life_months=6,
-        mortgage_pass_through=1.0,
-        ig_pass_through=1.0,
-        wam_years=6,
-        article_bp_per_100bn=25,
-    )
+    """The shipped rows of data/yield_calibration.csv, read through `calibration_from_table`: the
+    tests hold the model the bot serves, not a copy of its numbers."""
+    from pathlib import Path
+
+    from metrics.shock import calibration_from_table
+
+    table = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "yield_calibration.csv")
+    return calibration_from_table(table)
 
 
 # --- Inputs must never be modified. ---------------------------------------------------------
