@@ -14,6 +14,16 @@ Check keys (``:``-separated arguments):
 * ``europe_share_of_foreign_holdings`` — Europe's holdings ÷ the rest of the world's
 * ``europe_buying_share:<start>:<end>`` — Europe's share of the change in foreign holdings, %
 * ``gold_vs_official_ust`` — has official gold passed foreign official Treasuries (both bases)?
+* ``holders_change:<h1,h2,…>:<start>:<end>:<up|down>`` — the same direction for several holders:
+  confirmed if all moved that way, partly if some did, not supported if none did
+* ``only_buyer:<holder>:<start>:<end>:<n>`` — "the last man standing": of the ``n`` largest
+  holders, did only this one add? Confirmed if no other added, partly if one other, else not
+* ``primary_financier:<region>:<start>:<end>`` — "the primary financier of the deficit", defined
+  as the region's rise in TIC holdings over the window ÷ the rise in debt held by the public
+  CBO expects from FY2025 to FY2026 (cbo_debt_path.csv): confirmed above 50%, partly above 25%
+* ``steady_decline:official:<start year>:<end year>`` — "steadily declined": foreign official
+  holdings fell from December to December in at least 70% of the years and overall (confirmed);
+  fell overall only (partly); did not fall (not supported)
 """
 
 from __future__ import annotations
@@ -28,10 +38,10 @@ from handlers.europe import eu_holdings
 from handlers.gap import latest_position
 from handlers.gold import gold_crossover
 from handlers.holders import HolderRegistry
-from handlers.lookup import holder_series
+from handlers.lookup import holder_series, official_series
 from handlers.queries import ClaimsQuery
 from handlers.reply import Reply, build, context, header, section
-from metrics import Verdict, change_between, judge_direction, judge_level
+from metrics import NON_COUNTRY_LABELS, Verdict, change_between, judge_direction, judge_level
 
 LEVEL_TOLERANCE_PCT = 5.0  # "about $68.9T" is confirmed within 5% of the official figure
 
@@ -124,7 +134,64 @@ def measure(check: str, claimed: float | None, datasets: Datasets, holders: Hold
                  f"{cross.all_official_gold.latest_ratio:.2f} counting the US's gold, "
                  f"{cross.ex_us_official_gold.latest_ratio:.2f} without it")
         return Measured(verdict, shown, (datasets.source("gold_reserves"), *tic))
+    if name == "holders_change":
+        keys, start, end, direction = args[0].split(","), args[1], args[2], _direction(args[3])
+        parts, moved = [], 0
+        for key in keys:
+            holder = holders.get(key)
+            change = change_between(holder_series(datasets, holder), start, end)
+            moved += judge_direction(direction, change.change) == "confirmed"
+            parts.append(f"{holder.label} {fmt.usd_bn(change.change, signed=True)}")
+        verdict = "confirmed" if moved == len(keys) else ("partly" if moved else "not_supported")
+        return Measured(verdict, f"{', '.join(parts)} (end-{fmt.month(start)} → end-{fmt.month(end)})", tuple(tic))
+    if name == "only_buyer":
+        key, start, end, top = args[0], args[1], args[2], int(args[3])
+        return _only_buyer(holders.get(key), start, end, top, datasets, holders, tic)
+    if name == "primary_financier":
+        region, start, end = args
+        b = breakdown(datasets, holders, start, end)
+        row = next(r for r in b.regions if r.region.lower() == region.lower())
+        path = datasets.frame("cbo_debt_path").set_index("year")["debt_held_by_public_usd_bn"]
+        rise = float(path.loc[2026] - path.loc[2025])
+        share = 100 * row.change_usd_bn / rise
+        verdict = "confirmed" if share > 50 else ("partly" if share > 25 else "not_supported")
+        shown = (f"{row.region} added {fmt.usd_bn(row.change_usd_bn, signed=True)} (end-{fmt.month(start)} → "
+                 f"end-{fmt.month(end)}), {fmt.pct(share)} of the {fmt.usd_bn(rise)} rise in debt held by the public "
+                 "CBO expects for FY2026")
+        return Measured(verdict, shown, (*tic, datasets.source("cbo_debt_path")))
+    if name == "steady_decline":
+        first, last = int(args[1]), int(args[2])
+        series = official_series(datasets)
+        years = [y for y in range(first, last + 1) if f"{y}-12" in series.index]
+        values = [float(series.loc[f"{y}-12"]) for y in years]
+        falls = sum(b < a for a, b in zip(values, values[1:]))
+        steps = max(1, len(values) - 1)
+        overall = values[-1] - values[0]
+        verdict = ("confirmed" if overall < 0 and falls / steps >= 0.7 else
+                   "partly" if overall < 0 else "not_supported")
+        shown = (f"foreign official holdings {fmt.usd_bn(values[0])} (Dec {years[0]}) → {fmt.usd_bn(values[-1])} "
+                 f"(Dec {years[-1]}); lower than a year before in {falls} of {steps} years")
+        return Measured(verdict, shown, tuple(tic))
     raise ValueError(f"unknown check {check!r}")
+
+
+def _only_buyer(holder, start: str, end: str, top: int, datasets: Datasets, holders: HolderRegistry,
+                tic: list[Source]) -> Measured:
+    frame = datasets.frame("treasury_holdings")
+    latest = frame[frame["month"] == end]
+    countries = latest[~latest["holder"].isin(NON_COUNTRY_LABELS) & ~latest["holder"].isin(holder.tic_labels)]
+    largest = countries.sort_values("usd_bn", ascending=False).head(top)["holder"].tolist()
+    others = []
+    for label in largest:
+        rows = frame[(frame["holder"] == label) & frame["month"].isin([start, end])].set_index("month")["usd_bn"]
+        if start in rows.index and end in rows.index and rows[end] > rows[start]:
+            others.append((label, float(rows[end] - rows[start])))
+    own = change_between(holder_series(datasets, holder), start, end).change
+    verdict = ("not_supported" if own <= 0 or len(others) > 1 else "partly" if others else "confirmed")
+    added = ", ".join(f"{label} {fmt.usd_bn(v, signed=True)}" for label, v in sorted(others, key=lambda x: -x[1])[:4])
+    shown = (f"{holder.label} {fmt.usd_bn(own, signed=True)}; of the {top} largest other holders "
+             f"{len(others)} also added (end-{fmt.month(start)} → end-{fmt.month(end)})" + (f": {added}" if added else ""))
+    return Measured(verdict, shown, tuple(tic))
 
 
 def _need(claimed: float | None, check: str) -> float:

@@ -115,8 +115,10 @@ def _one_holder(datasets: Datasets, holder: Holder, holders: HolderRegistry) -> 
     if holder.custodial_centre:
         notes.append(CUSTODY_NOTE)
     if holder.key == EU:
-        members = len(holder.tic_labels)
-        notes.append(f"EU = the {members} EU members TIC has listed separately; small members sit in \"All Other\", "
+        frame = holdings(datasets)
+        listed = sorted(set(frame[(frame["month"] == last) & frame["holder"].isin(holder.tic_labels)]["holder"]))
+        notes.append(f"EU = the {len(listed)} EU members TIC lists separately in {fmt.month(last)} "
+                     f"({', '.join(listed)}); small members sit in \"All Other\", "
                      f"so this understates the EU. It ends at {fmt.month(last)}, the last month of the full table "
                      "(the newer SLT Table 5 lists only the 20 largest holders).")
     blocks = [

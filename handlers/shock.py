@@ -16,7 +16,7 @@ import pandas as pd
 from handlers import formatting as fmt
 from handlers.datasets import Datasets
 from handlers.holders import EU, Holder, HolderRegistry
-from handlers.lookup import calibration_table, holder_series, market_rate, total_series
+from handlers.lookup import calibration_table, holder_series, holdings, market_rate, total_series
 from handlers.queries import ShockQuery
 from handlers.reply import ChartRef, Reply, build, buttons, context, fields, header, section
 from metrics import Leg, Range, ShockInput, ShockResult, YieldCalibration, calibration_from_table, shock_impact
@@ -245,9 +245,11 @@ def answer_shock(query: ShockQuery, datasets: Datasets, holders: HolderRegistry)
     notes = [CUSTODY_NOTE]
     if any(key == EU for key, _ in legs_of(query)):
         eu = holders.get(EU)
-        notes.append(f"'EU' (also 'europe') means the EU members TIC lists by name ({fmt.month(month)}); the UK, "
-                     f"Norway and Switzerland are not in it. TIC rows summed: {len(eu.tic_labels)} labels, some "
-                     "historical (Belgium-Luxembourg before 2012).")
+        eu_month = str(holder_series(datasets, eu).index.max())
+        frame = holdings(datasets)
+        listed = frame[(frame["month"] == eu_month) & frame["holder"].isin(eu.tic_labels)]["holder"].nunique()
+        notes.append(f"'EU' (also 'europe') means the {listed} EU members TIC lists by name in {fmt.month(eu_month)}; "
+                     "small members sit in 'All Other', and the UK, Norway and Switzerland are not in it.")
     notes.append("The debt grows along CBO's baseline (cbo_debt_path.csv); only notes and bonds reprice: the sale "
                  "moves long rates, short rates are the Fed's.")
     blocks = [

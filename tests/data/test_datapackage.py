@@ -225,7 +225,10 @@ CHECK = re.compile(
     r"iip_(liabilities|assets|net)_usd_t|iip_net_pct_gdp|"
     r"holder_change:[a-z_]+:\d{4}-\d{2}:\d{4}-\d{2}:(up|down)|"
     r"shl_eu27:(equities|treasury|corporate)|"
-    r"europe_buying_share:\d{4}-\d{2}:\d{4}-\d{2}|gold_vs_official_ust|europe_share_of_foreign_holdings"
+    r"europe_buying_share:\d{4}-\d{2}:\d{4}-\d{2}|gold_vs_official_ust|europe_share_of_foreign_holdings|"
+    r"holders_change:[a-z_]+(,[a-z_]+)+:\d{4}-\d{2}:\d{4}-\d{2}:(up|down)|"
+    r"only_buyer:[a-z_]+:\d{4}-\d{2}:\d{4}-\d{2}:\d+|primary_financier:[a-z]+:\d{4}-\d{2}:\d{4}-\d{2}|"
+    r"steady_decline:official:\d{4}:\d{4}"
 )
 
 

@@ -175,3 +175,16 @@ def test_history_sets_the_model_beside_each_episode(datasets, holders):
     for needle in ("March 2020", "+64 bp", "China, 2016", "Russia", "Japan", "12-month fall", "not controlled experiments"):
         assert needle in body
     assert body.count("Model for that sale") == 5
+
+
+def test_the_seeds_sentences_are_checked_as_written(datasets, holders):
+    from handlers.claims import evaluate
+
+    verdicts = {r.id: (r.claim, r.measured.verdict) for r in evaluate(datasets, holders)}
+    assert verdicts["eu_equities"] == ('"$6 Trillion in US Equities" (EU investors)', "partly")  # $5.62T
+    assert verdicts["gap_pct_gdp"][1] == "not_supported"  # 89.7% is not "the entire US economy"
+    assert verdicts["china_japan_backing_away"][1] == "partly"  # Japan added $124bn in 2025
+    assert verdicts["eu_last_man_standing"][1] == "not_supported"  # the UK, Japan and Canada added too
+    assert verdicts["europe_primary_financier"][1] == "not_supported"
+    assert verdicts["ust_declined_for_gold"][1] == "partly"
+    assert "record" in verdicts["refi_wall_2026"][0]
