@@ -68,7 +68,7 @@ def answer_gold(query: GoldQuery, datasets: Datasets) -> Reply:
             ("Foreign official Treasuries (TIC)", fmt.usd_bn(latest["official_ust_usd_bn"])),
             (f"Gold ex-US, {fmt.quarter_end(str(table.index[0]))}", f"{fmt.usd_bn(first['gold_ex_us_usd_bn'])} "
              f"(ratio {first['ratio_ex_us']:.2f})"),
-            ("Dollar share of FX reserves (IMF COFER)", f"{fmt.pct(usd_now['usd_share_pct'])} in {usd_now['quarter']}"
+            ("Dollar share of FX reserves (IMF COFER)", _usd_share(datasets, usd_now)
              + (f", from {fmt.pct(usd_then['usd_share_pct'])} in {usd_then['quarter']}"
                 if usd_then["quarter"] != usd_now["quarter"] else "")),
             ("Central-bank gold bought in 2025", f"{bought.value:,.0f} t (WGC)"),
@@ -95,3 +95,21 @@ def answer_gold(query: GoldQuery, datasets: Datasets) -> Reply:
     sources = [datasets.source("gold_reserves"), datasets.source("treasury_holdings"), datasets.source("cofer"),
                ecb_gold.source, bought.source]
     return build(blocks, text, charts=[chart], sources=sources)
+
+
+#: facts.csv rows with later COFER vintages than the cofer resource, by quarter.
+NEWER_COFER_USD = {"2025Q4": "cofer_usd_share_2025q4_jul2026_pct"}
+
+
+def _usd_share(datasets: Datasets, latest) -> str:
+    """The dollar share for the latest quarter, from the newest vintage the data hold: the cofer
+    resource, or a later IMF release quoted in facts.csv (COFER revises past quarters)."""
+    shown = f"{fmt.pct(latest['usd_share_pct'])} in {latest['quarter']}"
+    key = NEWER_COFER_USD.get(str(latest["quarter"]))
+    if key is None:
+        return shown
+    newer, base = fact(datasets, key), datasets.source("cofer")
+    if newer.source.vintage <= base.vintage:
+        return shown
+    return (f"{fmt.pct(newer.value)} in {latest['quarter']} (IMF, published {newer.source.vintage}; "
+            f"{fmt.pct(latest['usd_share_pct'])} in the {base.vintage} release)")

@@ -188,3 +188,8 @@ def test_the_seeds_sentences_are_checked_as_written(datasets, holders):
     assert verdicts["europe_primary_financier"][1] == "not_supported"
     assert verdicts["ust_declined_for_gold"][1] == "partly"
     assert "record" in verdicts["refi_wall_2026"][0]
+
+
+def test_the_dollar_share_beside_tic_is_the_newest_cofer_vintage(datasets, holders):
+    body = text_of(reply_for("gold", datasets, holders))
+    assert "56.4% in 2025Q4 (IMF, published 2026-07-01" in body  # not the March release's 56.8% alone
