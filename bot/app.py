@@ -47,6 +47,7 @@ from handlers.slowdown import slow_down
 logger = logging.getLogger("reset_bot.app")
 
 COMMAND = "/reset"
+SCENARIO_CHART = "shock:"  # chart keys of scenarios: the only open-ended charts (bot.app.Replier)
 VERIFIED = "reset_verified"  # set in the context of every request that passed Bolt's verification
 NO_CHANNEL = ("I couldn't tell which conversation this came from, so I didn't run it. "
               "Please try again from a channel or a DM.")
@@ -112,10 +113,11 @@ class AckGate:
 class Replier:
     """Runs the slow half of every command after the ack: answer, render, post.
 
-    Two lanes: answers whose charts are drawn already (most of them: charts are cached per data
-    version) go straight out on ``executor``; a reply that needs a new chart drawn is handed to
-    ``render_lane``, so that a burst of new scenarios queues behind itself, not in front of
-    everyone's cached `/reset gap` (renders are serialised by matplotlib's lock anyway)."""
+    Two lanes: most answers go straight out on ``executor``; a reply that needs a new *scenario*
+    chart drawn is handed to ``render_lane``, so that a burst of new scenarios queues behind
+    itself, not in front of everyone's `/reset gap`. Topic charts stay in the first lane even when
+    they are not drawn yet (after a start or a data refresh): there are a dozen of them per data
+    version, while scenarios are many (renders are serialised by matplotlib's lock anyway)."""
 
     data: DataStore
     delivery: SlackDelivery
@@ -153,7 +155,8 @@ class Replier:
                 snapshot = self.data.current()
                 datasets = snapshot.datasets
                 reply = cached_answer(query, datasets, snapshot.holders)  # computed once per data version
-            if self.render_lane is not None and any(not self.delivery.charts.has(c, datasets) for c in reply.charts):
+            if self.render_lane is not None and any(
+                    c.key.startswith(SCENARIO_CHART) and not self.delivery.charts.has(c, datasets) for c in reply.charts):
                 self.render_lane.submit(self._deliver, query, reply, dest, datasets)
                 return
             self.delivery.deliver(reply, dest, datasets)

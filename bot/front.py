@@ -180,7 +180,7 @@ def parse_body(content_type: str, body: bytes) -> dict[str, Any] | None:
     if content_type.split(";")[0].strip().lower() == "application/json":
         try:
             parsed = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting exhausts the parser's stack: not Slack's
             return None
         return parsed if isinstance(parsed, dict) else None
     try:
@@ -191,7 +191,7 @@ def parse_body(content_type: str, body: bytes) -> dict[str, Any] | None:
     if "payload" in fields:
         try:
             payload = json.loads(fields["payload"])
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if not isinstance(payload, dict):
             return None

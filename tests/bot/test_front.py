@@ -322,3 +322,14 @@ def test_the_log_redacts_tokens_secrets_and_webhook_urls():
     message = record.getMessage()
     assert "hooks.slack.com" not in message and "xoxb-1111" not in message and SIGNING_SECRET not in message
     assert "[response_url]" in message and "xoxb-[redacted]" in message
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("application/json", b"[" * 50_000 + b"]" * 50_000),
+    ("application/x-www-form-urlencoded", b"payload=" + b"%5B" * 30_000 + b"%5D" * 30_000),
+])
+def test_deeply_nested_json_is_a_400_not_a_crash(served, slack, content_type, body):
+    """The attack suite's case: json.loads raises RecursionError, which is not a ValueError."""
+    status, _ = post(served.url, body, sign(SIGNING_SECRET, body, content_type=content_type))
+    assert status == 400
+    assert slack_calls(slack) == []
