@@ -80,7 +80,12 @@ class ResponseUrls:
             return None
         if url.startswith(SLACK_HOOKS):
             return url
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:  # e.g. an unbalanced IPv6 bracket: not a URL at all
+            logger.warning("ignored a response_url that is not a valid URL")
+            return None
         if self._extra is not None and (parts.scheme, parts.netloc.lower()) == self._extra:
             return url
         logger.warning("ignored a response_url outside Slack's hooks (host %r)", parts.hostname)

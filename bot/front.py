@@ -247,9 +247,13 @@ def headers_of(environ: dict) -> dict[str, str]:
     return headers
 
 
-def guarded(bolt: WSGIApp, guard: RequestGuard, *, on_error: Callable[[str, Verified], str]) -> WSGIApp:
-    """Wrap Bolt's WSGI handler in the checks above. ``on_error(what, request)`` logs a failure of
-    a verified request and returns its error id."""
+#: What the app behind the front door is: a verified request in, (status line, headers, body) out.
+Dispatch = Callable[[Verified, dict], tuple[str, list[tuple[str, str]], bytes]]
+
+
+def guarded(dispatch: Dispatch, guard: RequestGuard, *, on_error: Callable[[str, Verified], str]) -> WSGIApp:
+    """The checks above in front of ``dispatch`` (Bolt, see `bot.server`). ``on_error(what,
+    request)`` logs a failure of a verified request and returns its error id."""
 
     def application(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
@@ -266,21 +270,14 @@ def guarded(bolt: WSGIApp, guard: RequestGuard, *, on_error: Callable[[str, Veri
             _throttled("acknowledged a repeated request without processing it again")
             start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "0")])
             return [b""]
-        environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list, exc_info: object = None) -> None:
-            captured["status"], captured["headers"] = status, headers
-
         try:
-            chunks = b"".join(bolt(environ, capture))
-        except Exception:  # pragma: no cover - Bolt catches listener errors itself
-            captured["status"], chunks = "500 Internal Server Error", b""
-        status = str(captured.get("status", "500"))
+            status, headers, chunks = dispatch(verdict, environ)
+        except Exception as exc:  # Bolt catches listener errors itself; this is the net below it
+            status, headers, chunks = f"500 {type(exc).__name__}", [], b""
         if status[:1] == "5" or status.startswith("404"):
             error_id = on_error(f"the app answered {status.split()[0]}", verdict)
             return _apology(start_response, verdict, error_id)
-        start_response(status, captured.get("headers", []))
+        start_response(status, headers)
         return [chunks]
 
     return application

@@ -18,10 +18,12 @@ import logging
 import resource
 from typing import Any, Callable, Iterable
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from http import HTTPStatus
 
-from bot.front import MAX_BODY_BYTES, RequestGuard, Verified, guarded, refuse
+from slack_bolt import App, BoltContext, BoltRequest
+from slack_bolt.request.internals import build_context
+
+from bot.front import MAX_BODY_BYTES, RequestGuard, Verified, guarded, headers_of, refuse
 
 logger = logging.getLogger("reset_bot.server")
 
@@ -58,22 +60,48 @@ def raise_open_files_limit(wanted: int = WAITRESS_OPTIONS["connection_limit"] + 
     return soft
 
 
+def bolt_dispatch(app: App) -> Callable[[Verified, dict], tuple[str, list[tuple[str, str]], bytes]]:
+    """Hand a verified request to Bolt and turn its answer into WSGI terms.
+
+    Our own small adapter instead of Bolt's WSGI one, for one reason: Bolt's ``parse_body``
+    treats any form body that merely *contains* the letters "payload" as an interactivity payload
+    and, finding no ``payload`` field, reads it as empty — `/reset holdings payload`, or a channel
+    named #payload-team, was silently dropped (found by the attack suite). The front door has
+    already parsed the body exactly; where Bolt's reading lost it, ours is used."""
+    gate = getattr(app, "_reset_gate", None)
+
+    def dispatch(request: Verified, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+        headers = {name: [value] for name, value in headers_of(environ).items()}
+        bolt_request = BoltRequest(body=request.body.decode("utf-8"), query=environ.get("QUERY_STRING", ""),
+                                   headers=headers)
+        if not bolt_request.body and request.fields and "payload" not in request.fields:
+            bolt_request.body = request.fields
+            bolt_request.context = build_context(BoltContext({}), request.fields)
+        if gate is None:
+            response = app.dispatch(bolt_request)
+        else:
+            with gate.acking():  # reply workers hold back until this request is acknowledged
+                response = app.dispatch(bolt_request)
+        body = response.body.encode("utf-8") if isinstance(response.body, str) else bytes(response.body or b"")
+        out = [(name, value) for name, values in response.headers.items() for value in values
+               if name.lower() != "content-length"]
+        out.append(("Content-Length", str(len(body))))
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = "Unknown"
+        return f"{response.status} {reason}", out, body
+
+    return dispatch
+
+
 def wsgi_app(app: App, health: Callable[[], dict], guard: RequestGuard,
              on_error: Callable[[str, Verified], str]) -> Callable[[dict, StartResponse], Iterable[bytes]]:
     """The whole HTTP surface: the events endpoint behind the front door, and the health check.
 
     ``health()`` returns a JSON-able dict whose ``ok`` says whether the bot can serve (200) or
     not (503)."""
-    bolt = SlackRequestHandler(app, path=EVENTS_PATH)
-    gate = getattr(app, "_reset_gate", None)
-
-    def acked(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        if gate is None:
-            return bolt(environ, start_response)
-        with gate.acking():  # reply workers hold back until this request is acknowledged
-            return bolt(environ, start_response)
-
-    events = guarded(acked, guard, on_error=on_error)
+    events = guarded(bolt_dispatch(app), guard, on_error=on_error)
 
     def application(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

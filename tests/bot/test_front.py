@@ -333,3 +333,29 @@ def test_deeply_nested_json_is_a_400_not_a_crash(served, slack, content_type, bo
     status, _ = post(served.url, body, sign(SIGNING_SECRET, body, content_type=content_type))
     assert status == 400
     assert slack_calls(slack) == []
+
+
+class TestFoundByTheAttackSuite:
+    def test_a_command_that_merely_contains_the_word_payload_is_answered(self, served, slack):
+        """Bolt reads any form body containing "payload" as an (empty) interactivity payload."""
+        url = slack.response_url("pl", channel=CHANNEL, user="U0000USER1")
+        body = slash_command_body("holdings payload", channel_name="payload-team", response_url=url)
+        status, ack = post_signed(served.url, body, SIGNING_SECRET)
+        assert status == 200 and "payload" in json.loads(ack)["text"]  # the usage error, in the ack
+        status, ack = post_signed(served.url, slash_command_body("gold", channel_name="payload-team"), SIGNING_SECRET)
+        assert status == 200
+        assert slack.wait_for(lambda: slack.messages(CHANNEL))
+
+    def test_a_response_url_that_is_not_a_url_is_ignored_at_once(self, served, slack):
+        body = slash_command_body("gap", response_url="https://[::1/response/x")
+        started = time.monotonic()
+        status, _ = post_signed(served.url, body, SIGNING_SECRET)
+        assert status == 200 and time.monotonic() - started < 1.0
+        assert slack.wait_for(lambda: slack.messages(CHANNEL))
+
+    @pytest.mark.parametrize("depth", [1000, 5000])
+    def test_nesting_that_the_parser_survives_is_still_acknowledged(self, served, depth):
+        payload = '{"type": "block_actions", "x": ' + "[" * depth + "]" * depth + "}"
+        body = ("payload=" + payload).encode()
+        status, _ = post(served.url, body, sign(SIGNING_SECRET, body))
+        assert status in (200, 400)
