@@ -296,7 +296,9 @@ def _scenario_options(rest: list[str]) -> tuple[list[str], int | None, float | N
             token = _percent_token(nxt) if nxt else None
             if token is None or not token[0]:
                 raise UsageError(f"Reinvest how much? Give a percent, e.g. `reinvest 50%`. {usage('shock')}")
-            reinvest = _percent_value(rest[i + 1], token[1])
+            # Steps of 5%: the reinvested share is a rough assumption, and finer steps would only
+            # multiply the distinct scenario charts a flood can ask for.
+            reinvest = float(5 * round(_percent_value(rest[i + 1], token[1]) / 5))
             i += 2
         elif low == "with" and nxt in _FED_WORDS:
             fed, i = True, i + 2

@@ -181,7 +181,8 @@ def _size(query: ShockQuery, result: ShockResult, month: str, datasets: Datasets
              else f"Over {window}: ")
     text = "\n".join(lines) + "\n" + total + ", ".join(shares) + "."
     if query.reinvest_pct:
-        text += f" {query.reinvest_pct:g}% of the proceeds stay in other dollar duration assets."
+        text += (f" {query.reinvest_pct:g}% of the proceeds stay in other dollar duration assets (reinvested shares "
+                 "are taken in steps of 5%).")
     if query.requested_percent is not None:
         text += (f"\n_Computed for {query.percent:g}% (you asked for {query.requested_percent:g}%): scenarios are "
                  "rounded to whole percents, tenths below 1%._")

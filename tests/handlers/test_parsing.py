@@ -290,3 +290,10 @@ class TestTimeZonesAreCities:
         assert {name for name in accepted if name.startswith("Etc/")} <= {
             "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "Etc/Greenwich", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0"}
         assert "Europe/London" in accepted and "Asia/Tokyo" in accepted
+
+
+def test_the_reinvested_share_is_taken_in_steps_of_5_percent(holders):
+    from handlers.parsing import parse
+
+    assert parse("shock china 50% reinvest 33.3%", holders).reinvest_pct == 35
+    assert parse("shock china 50% reinvest 50%", holders).reinvest_pct == 50
