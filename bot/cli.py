@@ -66,11 +66,11 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(settings)
         if command == "data":
             if args.data_command in ("refresh", "status"):
-                from bot.refresh import data_command
+                from bot.pipeline.refresh import data_command
 
                 return data_command(settings, args.data_command, sources=getattr(args, "source", None),
                                     fixtures=getattr(args, "fixtures", None))
-            from bot.data_build import build
+            from bot.pipeline.build import build
 
             build(args.raw_dir, args.out)
             print(f"wrote {args.out}")
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     except Exception as exc:  # a bug: say so in one line, keep the traceback for the log
-        from bot.errors import new_error_id
+        from bot.slack.errors import new_error_id
 
         error_id = new_error_id()
         logging.getLogger("reset_bot").exception("unexpected error %s", error_id)
@@ -117,9 +117,9 @@ def _configure_logging(settings: Settings, *, to_file: bool) -> None:
 
 
 def _local(settings: Settings, args: argparse.Namespace, command: str) -> int:
-    from bot.charts import ChartCache
-    from bot.datastore import DataStore
-    from bot.shell import Shell
+    from bot.serving.chart_cache import ChartCache
+    from bot.serving.live_data import DataStore
+    from bot.local.shell import Shell
     from handlers import charts
 
     out = getattr(args, "out", None) or settings.state_dir / "charts"
@@ -137,7 +137,7 @@ def _serve(settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.runtime import build_runtime, check_state_dir
-    from bot.server import http_server, socket_mode_handler
+    from bot.slack.server import http_server, socket_mode_handler
 
     # A crash in C (SIGSEGV, or SIGBUS from a memory-mapped file that became unwritable) still
     # leaves a traceback on stderr rather than a silent exit.

@@ -15,18 +15,18 @@ from datetime import timedelta
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.app import briefing_client, create_app, make_client
-from bot.briefings import BriefingService, BriefingSettings
-from bot.charts import ChartCache
-from bot.datastore import DataStore
-from bot.delivery import SlackDelivery
-from bot.errors import new_error_id
-from bot.front import RequestGuard, Verified
-from bot.pacing import Pacer
-from bot.refresh import scheduled_refresh
-from bot import server
+from bot.slack.app import briefing_client, create_app, make_client
+from bot.briefings.service import BriefingService, BriefingSettings
+from bot.serving.chart_cache import ChartCache
+from bot.serving.live_data import DataStore
+from bot.slack.delivery import SlackDelivery
+from bot.slack.errors import new_error_id
+from bot.slack.front import RequestGuard, Verified
+from bot.briefings.pacing import Pacer
+from bot.pipeline.refresh import scheduled_refresh
+from bot.slack import server
 from bot.settings import Settings, SettingsError
-from bot.store import Store, StoreUnavailable
+from bot.storage.store import Store, StoreUnavailable
 from handlers import charts as chart_renderers
 
 

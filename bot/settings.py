@@ -55,14 +55,14 @@ class Settings(BaseModel):
     data_dir: Path | None = None  # default: the data shipped with the package
     reply_threads: int = Field(default=8, ge=1, le=64)  # workers that render and post after the ack
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # Briefings (see bot/briefings.py): a slot missed by less than the grace is delivered late,
+    # Briefings (see bot/briefings/service.py): a slot missed by less than the grace is delivered late,
     # else recorded as missed; a claim older than the timeout belongs to a dead process.
     grace_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
     claim_timeout_seconds: int = Field(default=600, ge=5, le=24 * 3600)
     sync_seconds: int = Field(default=30, ge=1, le=3600)
     retry_seconds: int = Field(default=60, ge=1, le=3600)  # first wait after a failed post; then ×2, ×4, ×8, ×15
     posts_per_second: float = Field(default=10.0, gt=0, le=100)
-    # Fair use (bot/fairuse.py): commands a minute per person and per channel; 0 = no limit.
+    # Fair use (bot/slack/fairuse.py): commands a minute per person and per channel; 0 = no limit.
     user_commands_per_minute: float = Field(default=20, ge=0, le=10_000)
     channel_commands_per_minute: float = Field(default=60, ge=0, le=10_000)
 

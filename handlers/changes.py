@@ -23,7 +23,7 @@ from handlers.datasets import Datasets
 from handlers.formatting import MINUS, bp, month
 
 # Keys of `Datasets._meta` describing where the data in service came from; set by
-# `bot.versions.load_version` (all values are strings; absent for hand-built Datasets).
+# `bot.pipeline.versions.load_version` (all values are strings; absent for hand-built Datasets).
 META_LABEL = "data.label"  # published version ID, or "shipped baseline"
 META_PUBLISHED = "data.published"  # ISO time the version was published ("" for the baseline)
 META_RETRIEVED = "data.retrieved"  # ISO time (or date) of the newest retrieval in the version

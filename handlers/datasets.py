@@ -1,6 +1,6 @@
 """The loaded datasets, as one immutable value handed to every handler.
 
-`bot.datasets.load_datasets()` reads and validates the files in ``data/`` (or a refreshed version
+`bot.pipeline.load.load_datasets()` reads and validates the files in ``data/`` (or a refreshed version
 of them) and builds a `Datasets`; handlers only read it. Keeping the container here, beside the
 handlers and away from the file system, lets tests build one from small frames.
 

@@ -1,6 +1,6 @@
 """Errors a user can cause and fix; the bot turns them into a friendly reply.
 
-Anything that is not a `UserFacingError` is a bug: `bot.errors` logs it with an id the user can
+Anything that is not a `UserFacingError` is a bug: `bot.slack.errors` logs it with an id the user can
 quote.
 """
 

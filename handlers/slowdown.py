@@ -1,4 +1,4 @@
-"""The words of a fair-use refusal (the limits themselves are in `bot.fairuse`)."""
+"""The words of a fair-use refusal (the limits themselves are in `bot.slack.fairuse`)."""
 
 from __future__ import annotations
 

@@ -12,12 +12,12 @@ import pytest
 import yaml
 from waitress.server import create_server
 
-from bot.app import create_app
-from bot.charts import ChartCache
-from bot.datasets import default_data_dir, load_datasets
-from bot.datastore import DataStore
+from bot.slack.app import create_app
+from bot.serving.chart_cache import ChartCache
+from bot.pipeline.load import default_data_dir, load_datasets
+from bot.serving.live_data import DataStore
 from bot.runtime import build_runtime
-from bot.server import WAITRESS_OPTIONS, raise_open_files_limit
+from bot.slack.server import WAITRESS_OPTIONS, raise_open_files_limit
 from bot.settings import Settings
 from handlers import charts
 from handlers.datasets import Datasets

@@ -1,6 +1,6 @@
 """The baseline: a bare Bolt app on the same server stack as Reset Bot.
 
-Same waitress server and settings (`bot.server.http_server`, 16 threads) and Bolt WSGI adapter, same signing
+Same waitress server and settings (`bot.slack.server.http_server`, 16 threads) and Bolt WSGI adapter, same signing
 secret and the same Slack stand-in; none of Reset Bot's own code runs (no datasets, handlers,
 charts, database or scheduler, so pandas, matplotlib and SQLAlchemy are never imported).
 
@@ -27,7 +27,7 @@ from slack_sdk import WebClient
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.server import http_server
+from bot.slack.server import http_server
 
 
 def main() -> int:

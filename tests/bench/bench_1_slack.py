@@ -37,7 +37,7 @@ FIGURES: dict[str, float] = {}
 @pytest.fixture(scope="module")
 def echo_files():
     """The bare app's /echo posts a real Reset Bot reply: the `gap` blocks and PNG."""
-    from bot.datasets import default_data_dir, load_datasets
+    from bot.pipeline.load import default_data_dir, load_datasets
     from handlers import charts
     from handlers.answer import answer
     from handlers.holders import registry_for

@@ -30,7 +30,7 @@ def empty_chart() -> bytes:
 
 
 def test_render_times():
-    from bot.datasets import default_data_dir, load_datasets
+    from bot.pipeline.load import default_data_dir, load_datasets
     from handlers.charts import render
 
     datasets = load_datasets(default_data_dir())

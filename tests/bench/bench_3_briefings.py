@@ -74,11 +74,11 @@ class Fanout:
     """1,000 subscriptions with a year of history on one database, and services to deliver them."""
 
     def __init__(self, slack, url: str, tmp_path) -> None:
-        from bot.app import make_client
-        from bot.datasets import default_data_dir, load_datasets
-        from bot.datastore import DataStore
+        from bot.slack.app import make_client
+        from bot.pipeline.load import default_data_dir, load_datasets
+        from bot.serving.live_data import DataStore
         from bot.settings import Settings
-        from bot.store import Store
+        from bot.storage.store import Store
 
         self.slack = slack
         self.clock = Clock(SLOT - timedelta(weeks=HISTORY_WEEKS + 1))  # subscribed before the year of history
@@ -101,11 +101,11 @@ class Fanout:
         warm.shutdown()
 
     def service(self, owner: str, charts=None):
-        from bot.app import retry_handlers
-        from bot.briefings import BriefingService, BriefingSettings
-        from bot.charts import ChartCache
-        from bot.delivery import SlackDelivery
-        from bot.pacing import Pacer
+        from bot.slack.app import retry_handlers
+        from bot.briefings.service import BriefingService, BriefingSettings
+        from bot.serving.chart_cache import ChartCache
+        from bot.slack.delivery import SlackDelivery
+        from bot.briefings.pacing import Pacer
         from handlers import charts as chart_renderers
 
         charts = charts or ChartCache(chart_renderers.render)
@@ -144,9 +144,9 @@ class Fanout:
     def baseline(self, week: int) -> tuple[float, float]:
         """Wall and CPU seconds to send that week's briefing, built once, to the same channels through
         the same `SlackDelivery` and client, its chart cached: the Slack calls alone."""
-        from bot.app import retry_handlers
-        from bot.charts import ChartCache
-        from bot.delivery import Destination, SlackDelivery
+        from bot.slack.app import retry_handlers
+        from bot.serving.chart_cache import ChartCache
+        from bot.slack.delivery import Destination, SlackDelivery
         from handlers import charts as chart_renderers
         from handlers.briefing import briefing_reply
 
@@ -258,7 +258,7 @@ def seed_history(store, data, ids) -> None:
     """A year of delivered briefings per subscription, written straight into the ledger."""
     from sqlalchemy import insert
 
-    from bot.store import deliveries
+    from bot.storage.store import deliveries
     from handlers.briefing import headline
 
     snapshot = data.current()

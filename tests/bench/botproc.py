@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 import bot.runtime
-import bot.server
+import bot.slack.server
 from bot import cli
 
 _runtime: dict[str, object] = {}
@@ -98,7 +98,7 @@ def _rss_kb() -> int:
 
 def main() -> int:
     bot.runtime.build_runtime = _capture_runtime(bot.runtime.build_runtime)
-    bot.server.wsgi_app = _with_control(bot.server.wsgi_app)
+    bot.slack.server.wsgi_app = _with_control(bot.slack.server.wsgi_app)
     return cli.main(["serve"])
 
 

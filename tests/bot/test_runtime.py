@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bot.delivery import Destination
+from bot.slack.delivery import Destination
 from handlers.queries import BriefingQuery
 from tests.conftest import CHANNEL, USER
 

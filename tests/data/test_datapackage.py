@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bot.data_build import RESOURCES, build, merge_holdings
+from bot.pipeline.build import RESOURCES, build, merge_holdings
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -66,7 +66,7 @@ def test_every_csv_is_described_and_every_resource_exists():
 def test_hashes_match_the_files():
     for resource in PACKAGE["resources"]:
         digest = hashlib.sha256((DATA / resource["path"]).read_bytes()).hexdigest()
-        assert digest == resource["sha256"], f"{resource['path']} changed; re-run python -m bot.data_build"
+        assert digest == resource["sha256"], f"{resource['path']} changed; re-run python -m bot.pipeline.build"
 
 
 def test_resources_match_the_contract():
@@ -211,7 +211,7 @@ def test_yield_calibration():
 
 
 def test_the_calibration_market_is_the_newest_mspd_month():
-    from bot.data_build import marketable_debt
+    from bot.pipeline.build import marketable_debt
 
     mspd = marketable_debt(ROOT / "tests" / "fixtures" / "raw")
     total = mspd[mspd.security_class == "Total Marketable"].sort_values("date").iloc[-1]

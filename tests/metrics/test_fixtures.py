@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.sources.tic import parse_mfhhis01
+from bot.pipeline.sources.tic import parse_mfhhis01
 
 RAW = Path(__file__).resolve().parents[1] / "fixtures" / "raw" / "tic" / "mfhhis01.txt"
 

@@ -1,0 +1,317 @@
+"""The Slack app factory: `create_app(settings, client=...)` wires Bolt to the handlers.
+
+Each listener is a thin adapter — ack, parse, hand off — because Slack gives 3 seconds to
+acknowledge. Parsing is microseconds and happens before the ack so that help and usage errors
+come back in the acknowledgement itself; everything else (data, charts, posting) runs on the
+`Replier`'s own threads *after* the ack, so a slow chart never holds up Bolt's listener threads
+or another user's acknowledgement.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from slack_bolt import Ack, App, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.serving.chart_cache import ChartCache
+from bot.serving.live_data import DataStore
+from bot.slack.delivery import Destination, ResponseUrls, SlackDelivery
+from bot.slack.errors import explain
+from bot.slack.fairuse import FairUse
+from bot.settings import Settings
+from handlers import charts as chart_renderers
+from handlers.answer import answer, cached_answer
+from handlers.errors import UsageError
+from handlers.home import home_view
+from handlers.parsing import parse
+from handlers.queries import BRIEFING_KINDS, HelpQuery, Query
+from handlers.datasets import Datasets
+from handlers.reply import RUN_ACTION, Reply
+from handlers.slowdown import slow_down
+
+logger = logging.getLogger("reset_bot.app")
+
+COMMAND = "/reset"
+SCENARIO_CHART = "shock:"  # chart keys of scenarios: the only open-ended charts (bot.slack.app.Replier)
+VERIFIED = "reset_verified"  # set in the context of every request that passed Bolt's verification
+NO_CHANNEL = ("I couldn't tell which conversation this came from, so I didn't run it. "
+              "Please try again from a channel or a DM.")
+
+
+def retry_handlers() -> list:
+    """Retries for every Web API call: dropped connections, 429 (honouring Retry-After), 5xx."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def briefing_client(settings: Settings) -> WebClient:
+    """The client that posts briefings: retries only 429s, which Slack did not act on.
+
+    A post that times out or gets a 5xx may still have gone out, so it is not retried blindly:
+    the briefing ledger records the failure and the next attempt first looks for the message
+    (see bot/briefings/service.py).
+    """
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=15,
+                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
+
+
+def make_client(settings: Settings) -> WebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=15, retry_handlers=retry_handlers())
+
+
+class AckGate:
+    """Lets acknowledgements go first under bursts.
+
+    Every reply competes with the acknowledgements still queued behind it for the same
+    interpreter; Slack only waits 3 seconds for an ack but minutes for an answer. So a reply
+    worker waits (at most ``max_wait`` seconds) while requests are being acknowledged.
+    """
+
+    def __init__(self, max_wait: float = 0.25) -> None:
+        self.max_wait = max_wait
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    @contextmanager
+    def acking(self) -> Iterator[None]:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                if self._in_flight == 0:
+                    self._idle.notify_all()
+
+    def wait_idle(self) -> None:
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=self.max_wait)
+
+
+@dataclass
+class Replier:
+    """Runs the slow half of every command after the ack: answer, render, post.
+
+    Two lanes: most answers go straight out on ``executor``; a reply that needs a new *scenario*
+    chart drawn is handed to ``render_lane``, so that a burst of new scenarios queues behind
+    itself, not in front of everyone's `/reset gap`. Topic charts stay in the first lane even when
+    they are not drawn yet (after a start or a data refresh): there are a dozen of them per data
+    version, while scenarios are many (renders are serialised by matplotlib's lock anyway)."""
+
+    data: DataStore
+    delivery: SlackDelivery
+    executor: ThreadPoolExecutor
+    briefings: Callable[[Query, Destination], Reply | None] | None = None
+    gate: AckGate | None = None
+    render_lane: ThreadPoolExecutor | None = None
+
+    def submit(self, query: Query, dest: Destination) -> None:
+        self.executor.submit(self.run, query, dest)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True)
+        if self.render_lane is not None:
+            self.render_lane.shutdown(wait=True)
+
+    def _deliver(self, query: Query, reply: Reply, dest: Destination, datasets: Datasets) -> None:
+        try:
+            self.delivery.deliver(reply, dest, datasets)
+        except Exception as exc:  # every failure becomes a message to the asker, never silence
+            self.delivery.tell_user(dest, explain(exc, where=query.kind))
+
+    def run(self, query: Query, dest: Destination) -> None:
+        if self.gate is not None:
+            self.gate.wait_idle()
+        try:
+            if query.kind in BRIEFING_KINDS:
+                if self.briefings is None:
+                    raise UsageError("Weekly briefings are not switched on in this deployment yet.")
+                reply = self.briefings(query, dest)
+                if reply is None:  # the briefing service posted it itself
+                    return
+                datasets = self.data.current().datasets
+            else:
+                snapshot = self.data.current()
+                datasets = snapshot.datasets
+                reply = cached_answer(query, datasets, snapshot.holders)  # computed once per data version
+            if self.render_lane is not None and any(
+                    c.key.startswith(SCENARIO_CHART) and not self.delivery.charts.has(c, datasets) for c in reply.charts):
+                self.render_lane.submit(self._deliver, query, reply, dest, datasets)
+                return
+            self.delivery.deliver(reply, dest, datasets)
+        except Exception as exc:  # every failure becomes a message to the asker, never silence
+            self.delivery.tell_user(dest, explain(exc, where=query.kind))
+
+
+def create_app(
+    settings: Settings,
+    *,
+    client: WebClient | None = None,
+    data: DataStore | None = None,
+    charts: ChartCache | None = None,
+    briefings: Callable[[Query, Destination], Reply | None] | None = None,
+    fair_use: FairUse | None = None,
+) -> App:
+    """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake."""
+    client = client or make_client(settings)
+    data = data or DataStore.from_settings(settings)
+    charts = charts or ChartCache(chart_renderers.render)
+    delivery = SlackDelivery(client, charts)  # response_url posts: bounded retries (bot.slack.delivery)
+    response_urls = ResponseUrls(settings.slack_api_url)
+    replier = Replier(
+        data=data,
+        delivery=delivery,
+        executor=ThreadPoolExecutor(max_workers=settings.reply_threads, thread_name_prefix="reply"),
+        briefings=briefings,
+        gate=AckGate(),
+        render_lane=ThreadPoolExecutor(max_workers=2, thread_name_prefix="render"),
+    )
+    fair_use = fair_use or FairUse.per_minute(settings.user_commands_per_minute, settings.channel_commands_per_minute)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
+        # Listeners only ack and hand off, so a small pool suffices; the work runs on the Replier.
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
+        # A request no listener takes goes to `on_error` (answered 200, logged without its body)
+        # instead of Bolt's warning, which prints the whole payload.
+        raise_error_for_unhandled_request=True,
+    )
+
+    @app.middleware
+    def mark_verified(context: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
+        # Global middleware runs after Bolt's signature check: reaching here means verified
+        # (or Socket Mode, whose payloads come over the app's own authenticated connection).
+        context[VERIFIED] = True
+        return next()
+    app._reset_replier = replier  # type: ignore[attr-defined]  # for tests and benchmarks
+    app._reset_gate = replier.gate  # type: ignore[attr-defined]  # the HTTP server marks requests in flight
+
+    @app.command(COMMAND)
+    def on_command(ack: Ack, command: dict[str, Any]) -> None:
+        channel = _text(command.get("channel_id"))
+        if not channel:
+            ack(text=NO_CHANNEL, response_type="ephemeral")
+            return
+        dest = Destination(channel, _text(command.get("user_id")) or None,
+                           response_urls.allowed(command.get("response_url")), _text(command.get("team_id")))
+        refused = fair_use.check(dest.team_id, dest.user_id, channel)
+        if refused is not None:
+            reply = slow_down(refused.who, refused.retry_after_seconds)
+            ack(text=reply.text, response_type="ephemeral")
+            return
+        _ack_and_submit(ack, _text(command.get("text")), dest, data, replier)
+
+    @app.action(re.compile(f"^{RUN_ACTION}"))
+    def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        channel = _text(_field(body, "channel", "id")) or _text(_field(body, "container", "channel_id"))
+        dest = Destination(channel, _text(_field(body, "user", "id")) or None,
+                           response_urls.allowed(body.get("response_url")), _text(_field(body, "team", "id")))
+        try:
+            if not channel:
+                raise UsageError(NO_CHANNEL)
+            refused = fair_use.check(dest.team_id, dest.user_id, channel)
+            if refused is not None:
+                replier.delivery.tell_user(dest, slow_down(refused.who, refused.retry_after_seconds))
+                return
+            query = parse(_text(action.get("value")), data.current().holders)
+        except UsageError as exc:
+            replier.delivery.tell_user(dest, explain(exc))
+            return
+        replier.submit(query, dest)
+
+    @app.event("app_home_opened")
+    def on_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        snapshot = data.current()
+        try:
+            client.views_publish(user_id=event["user"], view=home_view(snapshot.datasets))
+        except SlackApiError as exc:
+            logger.warning("views.publish failed for %s: %s", event.get("user"), exc.response.get("error"))
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], request: BoltRequest,
+                 response: BoltResponse | None) -> None:
+        """The one error funnel for Bolt: verified requests only, never the body in the log.
+
+        Whatever failed, Slack gets a 200 (a 404 or 500 would show the user "dispatch_failed"
+        after 3 seconds) and the asker, where Slack gave a valid response_url, gets the reason
+        or an error id — posted from the reply pool, not from the thread that answers Slack."""
+        if response is not None:  # not yet acknowledged: acknowledge it now
+            response.status, response.body, response.headers = 200, "", {"content-type": ["text/plain"]}
+        if isinstance(error, BoltUnhandledRequestError):
+            logger.warning("no listener for a %s request; acknowledged", _kind(body))
+            return
+        if not request.context.get(VERIFIED):  # e.g. a signature check that raised: nothing more
+            logger.warning("refused an unverifiable request: %s", type(error).__name__)
+            return
+        reply = explain(error, where="bolt")
+        url = response_urls.allowed(body.get("response_url")) if isinstance(body, dict) else None
+        if url:
+            replier.executor.submit(_respond_quietly, delivery, url, reply)
+
+    return app
+
+
+def _respond_quietly(delivery: SlackDelivery, url: str, reply: Reply) -> None:
+    try:
+        delivery.respond(url, reply, response_type="ephemeral")
+    except (SlackClientError, OSError):
+        logger.warning("could not report an error to the user")
+
+
+def _text(value: object) -> str:
+    """A string field of a Slack payload, or "" when it is missing or not a string."""
+    return value if isinstance(value, str) else ""
+
+
+def _field(body: object, *path: str) -> object:
+    for key in path:
+        body = body.get(key) if isinstance(body, dict) else None
+    return body
+
+
+def _kind(body: object) -> str:
+    if isinstance(body, dict):
+        kind = body.get("type") or ("slash_command" if "command" in body else None)
+        if isinstance(kind, str) and kind.replace("_", "").isalnum():
+            return kind[:40]
+    return "unknown"
+
+
+def _ack_and_submit(ack: Ack, text: str, dest: Destination, data: DataStore, replier: Replier) -> None:
+    try:
+        query = parse(text, data.current().holders)
+    except UsageError as exc:
+        reply = explain(exc)
+        ack(text=reply.text, blocks=list(reply.blocks), response_type="ephemeral")
+        return
+    if isinstance(query, HelpQuery):
+        snapshot = data.current()
+        reply = answer(query, snapshot.datasets, snapshot.holders)
+        ack(text=reply.text, blocks=list(reply.blocks), response_type="ephemeral")
+        return
+    ack()
+    replier.submit(query, dest)

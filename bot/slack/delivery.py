@@ -1,0 +1,211 @@
+"""Putting a `Reply` into Slack: the only module that posts messages and uploads charts.
+
+Rules it follows (see README, "How replies reach Slack"):
+* in-channel replies are posted with chat.postMessage, then each chart is uploaded into the
+  channel with files_upload_v2 (getUploadURLExternal → upload → completeUploadExternal);
+* where the bot is not in the channel (or it is a DM between people), the numbers still go out
+  through the command's response_url, with a one-line hint to `/invite` the bot for charts;
+* a failed upload leaves the text reply in place and tells the asker why the chart is missing;
+* ephemeral replies (help, usage errors, anything only the asker needs) use the response_url.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+from urllib.parse import urlsplit
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.webhook import WebhookClient
+
+from bot.serving.chart_cache import ChartCache
+from handlers.datasets import Datasets
+from handlers.reply import Reply, message
+
+logger = logging.getLogger("reset_bot.delivery")
+
+# Errors meaning "the bot cannot post here" rather than "something is broken".
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a reply goes: the channel, who asked, and the command's response_url if any."""
+
+    channel_id: str
+    user_id: str | None = None
+    response_url: str | None = None
+    team_id: str = ""
+
+
+@dataclass
+class Delivered:
+    """What happened, for the caller (and the briefing ledger) to record."""
+
+    ts: str | None = None
+    file_ids: list[str] = field(default_factory=list)
+    via: Literal["chat", "response_url", "none"] = "none"
+    problems: list[str] = field(default_factory=list)
+
+
+SLACK_HOOKS = "https://hooks.slack.com/"
+WEBHOOK_TIMEOUT_SECONDS = 5
+WEBHOOK_MAX_RETRY_WAIT_SECONDS = 3
+
+
+class ResponseUrls:
+    """Which ``response_url``s the bot may POST to: Slack's own (``https://hooks.slack.com/``), or
+    — for a stand-in or a proxy — URLs under the host of ``SLACK_API_URL`` when that is not
+    Slack's. A request body can say anything; anything else is ignored (and logged, host only)."""
+
+    def __init__(self, api_url: str, default_api_url: str = "https://slack.com/api/") -> None:
+        parts = urlsplit(api_url)
+        self._extra = None if api_url == default_api_url else (parts.scheme, parts.netloc.lower())
+
+    def allowed(self, url: object) -> str | None:
+        if not isinstance(url, str) or not url or len(url) > 2000:
+            return None
+        if url.startswith(SLACK_HOOKS):
+            return url
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:  # e.g. an unbalanced IPv6 bracket: not a URL at all
+            logger.warning("ignored a response_url that is not a valid URL")
+            return None
+        if self._extra is not None and (parts.scheme, parts.netloc.lower()) == self._extra:
+            return url
+        logger.warning("ignored a response_url outside Slack's hooks (host %r)", parts.hostname)
+        return None
+
+
+class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """A 429 retried only when its Retry-After is short: a webhook answer is worth a few
+    seconds' wait, not a worker thread held for a minute (slack_sdk's handler sleeps for
+    whatever the server says, and fails on a Retry-After that is not a number)."""
+
+    def __init__(self, max_retry_count: int = 1, max_wait_seconds: float = WEBHOOK_MAX_RETRY_WAIT_SECONDS) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait_seconds = max_wait_seconds
+
+    def _retry_after(self, response: HttpResponse) -> float | None:
+        for name, values in response.headers.items():
+            if name.lower() == "retry-after":
+                value = values[0] if isinstance(values, list) and values else values
+                text = str(value).strip()
+                return float(text) if text.isascii() and text.isdigit() and len(text) < 6 else None
+        return 1.0
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: Optional[HttpResponse] = None,
+                   error: Optional[Exception] = None) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = self._retry_after(response)
+        return wait is not None and wait <= self.max_wait_seconds
+
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
+                                 response: Optional[HttpResponse] = None, error: Optional[Exception] = None) -> None:
+        wait = (self._retry_after(response) if response is not None else None) or 1.0
+        state.next_attempt_requested = True
+        time.sleep(min(wait, self.max_wait_seconds) + random.random() / 4)
+        state.increment_current_attempt()
+
+
+def webhook_retry_handlers() -> list[RetryHandler]:
+    """Retries for response_url posts, bounded in count (one each) and time: with a 5-second
+    timeout, at most about 3 × 5 s + 3 s before giving up."""
+    return [ConnectionErrorRetryHandler(max_retry_count=1), BoundedRateLimitRetryHandler(max_retry_count=1),
+            ServerErrorRetryHandler(max_retry_count=1)]
+
+
+def error_code(error: SlackApiError) -> str:
+    return str(error.response.get("error", "unknown_error"))
+
+
+class SlackDelivery:
+    def __init__(self, client: WebClient, charts: ChartCache, retry_handlers: list[RetryHandler] | None = None) -> None:
+        self.client = client
+        self.charts = charts
+        self._retry_handlers = retry_handlers if retry_handlers is not None else webhook_retry_handlers()
+
+    # -- response_url ---------------------------------------------------------------------------
+    def respond(self, url: str, reply: Reply, *, response_type: Literal["in_channel", "ephemeral"] | None = None) -> None:
+        webhook = WebhookClient(url, timeout=WEBHOOK_TIMEOUT_SECONDS, retry_handlers=list(self._retry_handlers))
+        response = webhook.send(
+            text=reply.text,
+            blocks=list(reply.blocks),
+            response_type=response_type or reply.visibility,
+            replace_original=False,
+        )
+        if response.status_code >= 300:
+            raise SlackClientError(f"response_url answered {response.status_code}: {response.body[:200]}")
+
+    def tell_user(self, dest: Destination, reply: Reply) -> None:
+        """An ephemeral note to the asker, by response_url if there is one, else chat.postEphemeral."""
+        try:
+            if dest.response_url:
+                self.respond(dest.response_url, reply, response_type="ephemeral")
+            elif dest.user_id:
+                self.client.chat_postEphemeral(
+                    channel=dest.channel_id, user=dest.user_id, text=reply.text, blocks=list(reply.blocks)
+                )
+        except (SlackClientError, OSError) as exc:  # nothing more we can do for this user
+            logger.warning("could not send an ephemeral note to %s: %s", dest.user_id, exc)
+
+    # -- the main path --------------------------------------------------------------------------
+    def deliver(self, reply: Reply, dest: Destination, datasets: Datasets, *,
+                metadata: dict | None = None) -> Delivered:
+        if reply.visibility == "ephemeral":
+            self.tell_user(dest, reply)
+            return Delivered(via="response_url" if dest.response_url else "chat")
+        result = Delivered()
+        try:
+            posted = self.client.chat_postMessage(
+                channel=dest.channel_id, text=reply.text, blocks=list(reply.blocks), unfurl_links=False,
+                **({"metadata": metadata} if metadata else {}),
+            )
+            result.ts, result.via = posted.get("ts"), "chat"
+        except SlackApiError as exc:
+            code = error_code(exc)
+            if code not in NOT_A_MEMBER or not dest.response_url:
+                raise
+            self.respond(dest.response_url, reply, response_type="in_channel")
+            result.via = "response_url"
+            result.problems.append(code)
+            if reply.charts:
+                self.tell_user(dest, message(
+                    "I'm not a member of this conversation, so I sent the numbers without the chart. "
+                    "Run `/invite @Reset Bot` here (or use me in a channel I'm in) to get charts too."
+                ))
+            return result
+        for chart in reply.charts:
+            try:
+                uploaded = self.client.files_upload_v2(
+                    channel=dest.channel_id,
+                    file=self.charts.png(chart, datasets),
+                    filename=chart.filename,
+                    title=chart.title,
+                    alt_txt=chart.alt_text,
+                )
+                result.file_ids.append(uploaded.get("file", {}).get("id", ""))
+            except (SlackClientError, OSError) as exc:
+                code = error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+                logger.warning("chart %s not uploaded to %s: %s", chart.key, dest.channel_id, code)
+                result.problems.append(f"upload:{code}")
+                self.tell_user(dest, message(
+                    f"The chart _{chart.title}_ could not be uploaded (`{code}`); the numbers above are complete."
+                ))
+        return result

@@ -1,0 +1,137 @@
+"""Serving the app: HTTP mode on waitress (a production WSGI server), or Socket Mode.
+
+HTTP mode routes ``POST /slack/events`` (slash commands, buttons, events) through the front
+door (`bot.slack.front`: size limit, signature on the raw bytes, replays) to Bolt's WSGI adapter, and
+answers ``GET /healthz`` for load balancers (503 when the database or the data are not usable).
+Bolt's own ``app.start()`` server is for development only.
+
+Waitress is tuned so that hostile or slow clients cannot starve Slack's requests (issue 10;
+README, "Security"): it reads requests asynchronously and hands a thread only a complete one, so
+an idle or trickling socket costs a connection slot, not a worker. `WAITRESS_OPTIONS` says how
+many slots there are, how long an idle one is kept, and how much of a body is read at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import resource
+from typing import Any, Callable, Iterable
+
+from http import HTTPStatus
+
+from slack_bolt import App, BoltContext, BoltRequest
+from slack_bolt.request.internals import build_context
+
+from bot.slack.front import MAX_BODY_BYTES, RequestGuard, Verified, guarded, headers_of, refuse
+
+logger = logging.getLogger("reset_bot.server")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+StartResponse = Callable[..., object]
+
+#: waitress settings (its defaults in brackets). Measured in tests/bot/slack/test_front.py: with 300
+#: idle and 100 trickling sockets open, signed commands and /healthz still answer at once.
+WAITRESS_OPTIONS: dict[str, Any] = {
+    "connection_limit": 2000,  # [100] open sockets before waitress stops accepting
+    "channel_timeout": 15,  # [120] seconds a socket may send nothing before it is closed
+    "cleanup_interval": 5,  # [30] how often idle sockets are looked for
+    "max_request_body_size": MAX_BODY_BYTES,  # [1 GiB] larger bodies get 413 before being read
+    "max_request_header_size": 32 * 1024,  # [256 KiB]
+    "asyncore_use_poll": True,  # select() cannot watch more than 1024 sockets
+    "backlog": 2048,  # [1024]
+    "ident": "reset-bot",
+}
+
+
+def raise_open_files_limit(wanted: int = WAITRESS_OPTIONS["connection_limit"] + 200) -> int:
+    """Lift the soft limit on open files towards the hard one, so that waitress's connection
+    limit (not the kernel's 1024 default) decides when sockets are refused. Returns the limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            logger.warning("could not raise the open-files limit from %d; fewer connections will be served", soft)
+    return soft
+
+
+def bolt_dispatch(app: App) -> Callable[[Verified, dict], tuple[str, list[tuple[str, str]], bytes]]:
+    """Hand a verified request to Bolt and turn its answer into WSGI terms.
+
+    Our own small adapter instead of Bolt's WSGI one, for one reason: Bolt's ``parse_body``
+    treats any form body that merely *contains* the letters "payload" as an interactivity payload
+    and, finding no ``payload`` field, reads it as empty — `/reset holdings payload`, or a channel
+    named #payload-team, was silently dropped (found by the attack suite). The front door has
+    already parsed the body exactly; where Bolt's reading lost it, ours is used."""
+    gate = getattr(app, "_reset_gate", None)
+
+    def dispatch(request: Verified, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+        headers = {name: [value] for name, value in headers_of(environ).items()}
+        bolt_request = BoltRequest(body=request.body.decode("utf-8"), query=environ.get("QUERY_STRING", ""),
+                                   headers=headers)
+        if not bolt_request.body and request.fields and "payload" not in request.fields:
+            bolt_request.body = request.fields
+            bolt_request.context = build_context(BoltContext({}), request.fields)
+        if gate is None:
+            response = app.dispatch(bolt_request)
+        else:
+            with gate.acking():  # reply workers hold back until this request is acknowledged
+                response = app.dispatch(bolt_request)
+        body = response.body.encode("utf-8") if isinstance(response.body, str) else bytes(response.body or b"")
+        out = [(name, value) for name, values in response.headers.items() for value in values
+               if name.lower() != "content-length"]
+        out.append(("Content-Length", str(len(body))))
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = "Unknown"
+        return f"{response.status} {reason}", out, body
+
+    return dispatch
+
+
+def wsgi_app(app: App, health: Callable[[], dict], guard: RequestGuard,
+             on_error: Callable[[str, Verified], str]) -> Callable[[dict, StartResponse], Iterable[bytes]]:
+    """The whole HTTP surface: the events endpoint behind the front door, and the health check.
+
+    ``health()`` returns a JSON-able dict whose ``ok`` says whether the bot can serve (200) or
+    not (503)."""
+    events = guarded(bolt_dispatch(app), guard, on_error=on_error)
+
+    def application(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            report = health()
+            body = json.dumps(report).encode()
+            status = "200 OK" if report.get("ok") else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                                    ("Cache-Control", "no-store")])
+            return [body]
+        if path == EVENTS_PATH:
+            return events(environ, start_response)
+        return refuse(start_response, 404, "not_found")
+
+    return application
+
+
+def http_server(application: Callable[[dict, StartResponse], Iterable[bytes]], *, host: str, port: int,
+                threads: int = 16) -> Any:
+    """The waitress server, bound (OSError if the port is taken); `.run()` serves until interrupted."""
+    from waitress.server import create_server
+
+    raise_open_files_limit()
+    server = create_server(application, host=host, port=port, threads=threads, **WAITRESS_OPTIONS)
+    logger.info("listening on http://%s:%d%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
+    return server
+
+
+def socket_mode_handler(app: App, app_token: str):
+    """The Socket Mode handler for the same app (one replica only: Slack spreads events randomly)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(app, app_token)

@@ -1,0 +1,233 @@
+"""The Slack app end to end: signed HTTP requests in, Web API calls out, as Slack would see it.
+
+Each test drives the app behind waitress on 127.0.0.1 with requests signed like Slack's, and
+reads what arrived at the local Slack stand-in (tests/fakes/slack_api.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.conftest import CHANNEL, SIGNING_SECRET, USER
+from tests.fakes.slack_requests import block_actions_body, event_body, post, post_signed, sign, slash_command_body
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def command(served, slack, text, *, channel=CHANNEL, token_id=None):
+    url = slack.response_url(token_id, channel=channel, user=USER)
+    body = slash_command_body(text, channel_id=channel, response_url=url)
+    status, ack = post_signed(served.url, body, SIGNING_SECRET)
+    return status, ack, url.rsplit("/", 1)[-1]
+
+
+def all_text(message) -> str:
+    return json.dumps(message.get("blocks", [])) + message.get("text", "")
+
+
+class TestASlashCommand:
+    def test_gap_is_acknowledged_empty_then_posted_with_its_chart(self, served, slack):
+        status, ack, _ = command(served, slack, "gap")
+        assert (status, ack) == (200, "")
+        messages = slack.wait_for(lambda: slack.messages(CHANNEL))
+        text = all_text(messages[0])
+        for figure in ("$68.9T", "$41.3T", "$27.6T", "89.7%"):
+            assert figure in text
+        assert "Sources:" in text and "vintage" in text
+        files = slack.wait_for(lambda: slack.files(CHANNEL))
+        assert files[0].data.startswith(PNG_MAGIC)
+        assert files[0].title and files[0].alt_txt
+
+    def test_shock_shows_amount_range_and_the_articles_figure(self, served, slack):
+        status, _, _ = command(served, slack, "shock eu 20%")
+        assert status == 200
+        text = all_text(slack.wait_for(lambda: slack.messages(CHANNEL))[0])
+        assert "$408bn" in text
+        assert "+10 bp (range +4 bp to +29 bp)" in text
+        assert "+102 bp" in text
+        buttons = [e for b in slack.messages(CHANNEL)[0]["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert "shock eu 20% pause" in [b["value"] for b in buttons]
+        assert slack.wait_for(lambda: slack.files(CHANNEL))[0].data.startswith(PNG_MAGIC)
+
+    def test_help_and_usage_errors_come_back_in_the_acknowledgement_only_to_the_asker(self, served, slack):
+        for text, expected in (("help", "/reset shock"), ("shock eu 120%", "outside 0–100%"), ("gpa", "Did you mean")):
+            status, ack, _ = command(served, slack, text)
+            assert status == 200
+            payload = json.loads(ack)
+            assert payload["response_type"] == "ephemeral"
+            assert expected in all_text(payload)
+        time.sleep(0.3)
+        assert slack.calls("chat.postMessage") == []
+
+
+class TestRequestVerification:
+    @pytest.mark.parametrize("case", ["forged", "unsigned", "stale"])
+    def test_bad_signatures_get_401_and_cause_nothing(self, served, slack, case):
+        body = slash_command_body("gap", response_url=slack.response_url("t1"))
+        if case == "forged":
+            headers = sign("not-the-secret", body)
+        elif case == "unsigned":
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        else:
+            headers = sign(SIGNING_SECRET, body, int(time.time()) - 301)
+        status, _ = post(served.url, body, headers)
+        assert status == 401
+        time.sleep(0.5)
+        assert [c.method for c in slack.calls() if c.method != "auth.test"] == []
+        assert slack.responses("t1") == []
+
+    def test_a_tampered_body_is_refused(self, served, slack):
+        body = slash_command_body("gap")
+        headers = sign(SIGNING_SECRET, body)
+        status, _ = post(served.url, body.replace(b"gap", b"gold"), headers)
+        assert status == 401
+
+
+class TestWhereTheBotCannotPost:
+    def test_not_in_channel_still_answers_through_response_url_with_an_invite_hint(self, served, slack):
+        slack.add_channel("C0000OUT01", "outside", bot_member=False)
+        status, _, token = command(served, slack, "gap", channel="C0000OUT01")
+        assert status == 200
+        responses = slack.wait_for(lambda: len(slack.responses(token)) >= 2 and slack.responses(token))
+        kinds = {r.get("response_type") for r in responses}
+        assert kinds == {"in_channel", "ephemeral"}
+        assert any("$68.9T" in all_text(r) for r in responses)
+        assert any("/invite" in all_text(r) for r in responses)
+        assert slack.files("C0000OUT01") == []
+
+    @pytest.mark.parametrize("kind", ["private", "im"])
+    def test_private_channels_and_dms_the_bot_is_not_in(self, served, slack, kind):
+        channel = "G0000PRIV1" if kind == "private" else "D0000USER2"
+        slack.add_channel(channel, "secret", private=kind == "private", im=kind == "im", bot_member=False,
+                          **({"user": USER} if kind == "im" else {}))
+        status, _, token = command(served, slack, "shock china 10%", channel=channel)
+        assert status == 200
+        responses = slack.wait_for(lambda: len(slack.responses(token)) >= 2 and slack.responses(token))
+        assert any("China" in all_text(r) for r in responses)
+
+
+class TestFaults:
+    def test_rate_limited_post_is_retried_after_retry_after(self, served, slack):
+        slack.fail_next("chat.postMessage", status=429, retry_after=1)
+        command(served, slack, "gold")
+        messages = slack.wait_for(lambda: slack.messages(CHANNEL), timeout=10)
+        assert len(messages) == 1
+        statuses = [c.status for c in slack.calls("chat.postMessage")]
+        assert statuses == [429, 200]
+
+    def test_failed_chart_upload_keeps_the_text_and_tells_the_asker(self, served, slack):
+        slack.fail_next("upload", status=500, times=3)
+        _, _, token = command(served, slack, "refinancing")
+        assert slack.wait_for(lambda: slack.messages(CHANNEL))
+        notes = slack.wait_for(lambda: slack.responses(token), timeout=10)
+        assert "could not be uploaded" in all_text(notes[0])
+        assert slack.files(CHANNEL) == []
+
+    def test_an_unexpected_error_gives_the_user_an_error_id(self, served, slack, monkeypatch):
+        import handlers.answer
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr("bot.slack.app.answer", broken)
+        monkeypatch.setattr("bot.slack.app.cached_answer", broken)
+        _, _, token = command(served, slack, "gap")
+        reply = slack.wait_for(lambda: slack.responses(token))[0]
+        assert reply["response_type"] == "ephemeral"
+        assert "error id" in reply["text"]
+        assert "boom" not in reply["text"] and "Traceback" not in reply["text"]
+
+
+NONSENSE = ["", " ", "💥", "shock", "shock eu", "shock eu 1000%", "holdings atlantis", "subscribe fri 99:99",
+            "<script>", "a" * 3000, "shock eu 20% sell sell", "/reset", "gap gap", "%", "unsubscribe x",
+            "help me", "sources please"]
+
+
+@pytest.mark.parametrize("text", NONSENSE)
+def test_no_input_makes_the_app_fail_or_fall_silent(served, slack, text):
+    status, ack, token = command(served, slack, text)
+    assert status == 200
+    if ack:
+        reply = json.loads(ack)["text"]
+    else:  # acknowledged empty: the answer must follow in the channel or to the asker
+        answers = slack.wait_for(lambda: slack.messages(CHANNEL) or slack.responses(token))
+        reply = " ".join(a.get("text", "") for a in answers)
+    assert reply.strip()
+    assert "error id" not in reply  # an explained answer, not the "something went wrong" fallback
+
+
+def test_button_clicks_are_handled_like_commands(served, slack):
+    url = slack.response_url("btn", channel=CHANNEL, user=USER)
+    body = block_actions_body("reset_run:2", "shock eu 20% pause", channel_id=CHANNEL, response_url=url)
+    status, _ = post_signed(served.url, body, SIGNING_SECRET)
+    assert status == 200
+    message = slack.wait_for(lambda: slack.messages(CHANNEL))[0]
+    assert "stops buying" in all_text(message)
+
+
+def test_app_home_shows_headline_numbers_and_the_cheat_sheet(served, slack):
+    body = event_body({"type": "app_home_opened", "user": USER, "channel": "D0000HOME1", "tab": "home"})
+    status, _ = post_signed(served.url, body, SIGNING_SECRET)
+    assert status == 200
+    view = slack.wait_for(lambda: slack.home_view(USER))
+    text = json.dumps(view)
+    assert "$68.9T" in text and "/reset shock" in text and "Sources:" in text
+
+
+def test_forty_concurrent_commands_are_all_acknowledged_in_time_and_answered(served, slack):
+    """Forty people in two channels at once (one person's burst is limited: see test_fairuse.py)."""
+    texts = ["gap", "shock eu 20%", "holdings", "gold", "buying", "refinancing", "claims", "holdings china"] * 5
+    channels = [CHANNEL, "C0000TWO02"]
+    slack.add_channel(channels[1], "second")
+
+    def one(numbered):
+        n, text = numbered
+        channel = channels[n % 2]
+        url = slack.response_url(channel=channel, user=f"U00000{n:04d}")
+        body = slash_command_body(text, channel_id=channel, user_id=f"U00000{n:04d}", response_url=url)
+        started = time.monotonic()
+        status, _ = post_signed(served.url, body, SIGNING_SECRET)
+        return status, time.monotonic() - started
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        results = list(pool.map(one, enumerate(texts)))
+    assert all(status == 200 for status, _ in results)
+    assert max(latency for _, latency in results) < 3.0  # Slack's hard limit for the acknowledgement
+    # Text posts only: each chart upload adds a file message of its own.
+    assert slack.wait_for(lambda: sum(1 for c in channels for m in slack.messages(c) if not m.get("upload")) == 40,
+                          timeout=120)
+
+
+def test_health_check(served):
+    with urllib.request.urlopen(f"{served.base}/healthz", timeout=5) as response:
+        assert response.status == 200
+        assert json.loads(response.read())["ok"] is True
+
+
+class TestBriefingCommands:
+    def test_subscribe_list_send_now_and_unsubscribe_from_slack(self, served, slack):
+        command(served, slack, "subscribe weekly fri 16:30 Europe/London")
+        confirmation = slack.wait_for(lambda: slack.messages(CHANNEL))[0]  # visible to the channel
+        assert "every Friday at 16:30 Europe/London" in confirmation["text"] and "UTC" in confirmation["text"]
+
+        _, _, token = command(served, slack, "subscriptions")
+        listing = slack.wait_for(lambda: slack.responses(token))[0]
+        assert listing["response_type"] == "ephemeral" and "next" in listing["text"]
+
+        command(served, slack, "briefing")
+        briefing = slack.wait_for(lambda: [m for m in slack.messages(CHANNEL) if m.get("metadata")])[0]
+        assert "weekly briefing" in json.dumps(briefing["blocks"])
+
+        command(served, slack, "unsubscribe")
+        assert slack.wait_for(lambda: [m for m in slack.messages(CHANNEL) if "Stopped the briefing" in m["text"]])
+
+    def test_subscribing_a_private_channel_without_the_bot_names_the_invite(self, served, slack):
+        slack.add_channel("G0000PRIV9", "secret", private=True, bot_member=False)
+        _, _, token = command(served, slack, "subscribe", channel="G0000PRIV9")
+        reply = slack.wait_for(lambda: slack.responses(token))[0]
+        assert reply["response_type"] == "ephemeral" and "/invite @Reset Bot" in reply["text"]

@@ -1,0 +1,165 @@
+"""`reset-bot serve` as a user runs it: a real process, real ports, the local Slack stand-in."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CHANNEL, SIGNING_SECRET, USER
+from tests.fakes.slack_requests import post, post_signed, sign, slash_command_body
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(slack, tmp_path, **extra) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update({"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": slack.base_url, "PORT": str(port), "HOST": "127.0.0.1",
+                "RESET_BOT_STATE_DIR": str(tmp_path)}, **extra)
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc, port
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"serve exited early: {proc.stderr.read()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                return json.loads(response.read())
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("serve never became healthy")
+
+
+@pytest.fixture
+def server(slack, tmp_path):
+    proc, port = start(slack, tmp_path)
+    try:
+        health = wait_healthy(port, proc)
+        yield port, health
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_answers_signed_commands_over_http(server, slack):
+    port, health = server
+    assert health["mode"] == "http" and health["data_version"]
+    url = slack.response_url("serve", channel=CHANNEL, user=USER)
+    status, ack = post_signed(f"http://127.0.0.1:{port}/slack/events",
+                              slash_command_body("shock eu 20%", response_url=url), SIGNING_SECRET)
+    assert (status, ack) == (200, "")
+    message = slack.wait_for(lambda: slack.messages(CHANNEL), timeout=20)[0]
+    assert "$408bn" in json.dumps(message["blocks"])
+    assert slack.wait_for(lambda: slack.files(CHANNEL), timeout=20)[0].data[:4] == b"\x89PNG"
+
+
+def test_serve_refuses_forged_requests(server, slack):
+    port, _ = server
+    body = slash_command_body("gap")
+    status, _ = post(f"http://127.0.0.1:{port}/slack/events", body, sign("wrong-secret", body))
+    assert status == 401
+    time.sleep(0.3)
+    assert slack.calls("chat.postMessage") == []
+
+
+def test_serve_with_a_revoked_token_stops_with_a_clear_message(slack, tmp_path):
+    proc, _ = start(slack, tmp_path, SLACK_BOT_TOKEN="xoxb-revoked")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert "could not start the Slack app" in err
+    assert "Traceback" not in err
+
+
+class TestStartUpErrorsNameTheVariable:
+    def run(self, slack, tmp_path, **env) -> tuple[int, str]:
+        proc, _ = start(slack, tmp_path, **env)
+        _, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err
+        return proc.returncode, err.strip().splitlines()[-1]
+
+    def test_a_taken_port(self, slack, tmp_path):
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen(1)
+            port = taken.getsockname()[1]
+            code, line = self.run(slack, tmp_path, PORT=str(port))
+        assert code == 2
+        assert line == f"reset-bot: PORT {port} is already in use on 127.0.0.1; stop the other server or set PORT"
+
+    def test_a_slack_api_url_that_refuses_connections(self, slack, tmp_path):
+        code, line = self.run(slack, tmp_path, SLACK_API_URL="http://127.0.0.1:9/api/")
+        assert code == 2
+        assert line.startswith("reset-bot: could not reach Slack at SLACK_API_URL http://127.0.0.1:9/api/:")
+
+    def test_a_state_dir_that_is_not_a_directory(self, slack, tmp_path):
+        not_a_dir = tmp_path / "state-file"
+        not_a_dir.write_text("x")
+        code, line = self.run(slack, tmp_path, RESET_BOT_STATE_DIR=str(not_a_dir))
+        assert code == 2
+        assert line.startswith(f"reset-bot: RESET_BOT_STATE_DIR {not_a_dir} is not usable:")
+
+
+def test_a_deleted_database_turns_health_red_and_is_never_confirmed(slack, tmp_path):
+    """The SQLite file removed under a running bot: it used to confirm subscriptions into the
+    deleted file (gone after a restart) with /healthz at 200."""
+    proc, port = start(slack, tmp_path)
+    try:
+        wait_healthy(port, proc)
+        (tmp_path / "reset-bot.sqlite3").unlink()
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            raise AssertionError("healthz stayed green")
+        except urllib.error.HTTPError as error:
+            assert error.code == 503
+            report = json.loads(error.read())
+        assert report["ok"] is False and "disappeared" in report["problems"]["database"]
+        url = slack.response_url("sub", channel=CHANNEL, user=USER)
+        status, _ = post_signed(f"http://127.0.0.1:{port}/slack/events",
+                                slash_command_body("subscribe fri 16:30 UTC", response_url=url), SIGNING_SECRET)
+        assert status == 200
+        reply = slack.wait_for(lambda: slack.responses("sub"), timeout=20)
+        text = " ".join(r.get("text", "") for r in reply)
+        assert "nothing was changed" in text and "will get the Reset Bot briefing" not in text
+        assert not any("briefing" in m.get("text", "").lower() for m in slack.messages(CHANNEL))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_even_at_debug_the_log_has_no_token_secret_body_or_response_url(slack, tmp_path):
+    proc, port = start(slack, tmp_path, LOG_LEVEL="DEBUG")
+    try:
+        wait_healthy(port, proc)
+        url = slack.response_url("logs", channel=CHANNEL, user=USER)
+        marker = "BODYMARKER7731"
+        events = f"http://127.0.0.1:{port}/slack/events"
+        post_signed(events, slash_command_body(f"holdings {marker}", response_url=url), SIGNING_SECRET)
+        post_signed(events, slash_command_body("gap", response_url=url), SIGNING_SECRET)
+        post(events, slash_command_body(marker, response_url=url), sign("wrong-secret", b"x"))
+        slack.wait_for(lambda: slack.messages(CHANNEL) and slack.responses("logs"), timeout=20)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert "DEBUG" in err  # the log was written at debug level
+    for secret in (slack.token, SIGNING_SECRET, url, url.split("://", 1)[1], marker):
+        assert secret not in err
