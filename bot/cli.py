@@ -117,9 +117,9 @@ def _configure_logging(settings: Settings, *, to_file: bool) -> None:
 
 
 def _local(settings: Settings, args: argparse.Namespace, command: str) -> int:
+    from bot.local.shell import Shell
     from bot.serving.chart_cache import ChartCache
     from bot.serving.live_data import DataStore
-    from bot.local.shell import Shell
     from handlers import charts
 
     out = getattr(args, "out", None) or settings.state_dir / "charts"

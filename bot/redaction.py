@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 _TOKEN = re.compile(r"\b(xox[abpersu]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+")
 _HOOK = re.compile(r"https?://[^\s'\"<>]*?(hooks\.slack\.com|/response/|/commands/|/actions/)[^\s'\"<>]*")

@@ -9,26 +9,25 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack.app import briefing_client, create_app, make_client
+from bot.briefings.pacing import Pacer
 from bot.briefings.service import BriefingService, BriefingSettings
+from bot.pipeline.refresh import scheduled_refresh
 from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import DataStore
+from bot.settings import Settings, SettingsError
+from bot.slack import server
+from bot.slack.app import briefing_client, create_app, make_client
 from bot.slack.delivery import SlackDelivery
 from bot.slack.errors import new_error_id
 from bot.slack.front import RequestGuard, Verified
-from bot.briefings.pacing import Pacer
-from bot.pipeline.refresh import scheduled_refresh
-from bot.slack import server
-from bot.settings import Settings, SettingsError
 from bot.storage.store import Store, StoreUnavailable
 from handlers import charts as chart_renderers
-
 
 logger = logging.getLogger("reset_bot.runtime")
 

@@ -7,8 +7,9 @@ start with a message naming the variable, not a traceback.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
@@ -101,7 +102,7 @@ class Settings(BaseModel):
         return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _mode_is_complete(self) -> "Settings":
+    def _mode_is_complete(self) -> Settings:
         if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
             raise ValueError(
                 "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
@@ -123,7 +124,7 @@ class Settings(BaseModel):
         return self.database_url or f"sqlite:///{(self.state_dir / 'reset-bot.sqlite3').resolve()}"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Read the variables in `ENV` (empty values count as unset) and validate them."""
         env = os.environ if env is None else env
         values: dict[str, object] = {field: env[name] for name, field in ENV.items() if env.get(name, "").strip()}

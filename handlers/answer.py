@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from handlers.buying import answer_buying
 from handlers.claims import answer_claims
 from handlers.datasets import Datasets
@@ -11,8 +10,8 @@ from handlers.gold import answer_gold
 from handlers.help import answer_help
 from handlers.history import answer_history
 from handlers.holders import HolderRegistry
-from handlers.memo import VersionMemo
 from handlers.holdings import answer_holdings
+from handlers.memo import VersionMemo
 from handlers.queries import Query
 from handlers.refinancing import answer_refinancing
 from handlers.reply import Reply

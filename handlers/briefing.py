@@ -9,8 +9,9 @@ briefing's "since last time".
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block

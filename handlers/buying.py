@@ -82,7 +82,7 @@ def answer_buying(query: BuyingQuery, datasets: Datasets, holders: HolderRegistr
     blocks = [
         header("Who bought US Treasuries in 2025"),
         section("\n".join(lines)),
-        section(f"Calendar-year changes elsewhere: " + ", ".join(others) + "."),
+        section("Calendar-year changes elsewhere: " + ", ".join(others) + "."),
         section(
             f"The popular *“Europe bought {fmt.pct(citi.value, digits=0)}”* is Citi's figure for April–November "
             f"2025 (reported by Reuters), measured as the increase in holdings. TIC holdings reproduce it for "

@@ -29,6 +29,7 @@ Check keys (``:``-separated arguments):
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import pandas as pd
 
 from handlers import formatting as fmt

@@ -10,9 +10,9 @@ each frame are listed in ``data/datapackage.json`` and checked when the files ar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict

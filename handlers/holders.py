@@ -11,7 +11,7 @@ aggregates are defined here because they are part of the command language:
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
@@ -49,7 +49,7 @@ class HolderRegistry:
         self._aliases = dict(aliases)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> "HolderRegistry":
+    def from_frame(cls, frame: pd.DataFrame) -> HolderRegistry:
         """Build from the ``holders`` dataset (columns key, label, tic_label, eu_member, aliases…)."""
         holders: list[Holder] = []
         aliases: dict[str, str] = {}

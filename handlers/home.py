@@ -9,7 +9,7 @@ from handlers.datasets import Datasets
 from handlers.gap import latest_position
 from handlers.help import cheat_sheet_markdown
 from handlers.lookup import latest_month, total_series
-from handlers.reply import MAX_BLOCKS_HOME, build, context, divider, fields, header, section
+from handlers.reply import MAX_BLOCKS_HOME, build, divider, fields, header, section
 
 
 def home_view(datasets: Datasets) -> dict[str, Any]:

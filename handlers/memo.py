@@ -9,7 +9,8 @@ values; only the newest few versions are kept.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Generic, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 from handlers.datasets import Datasets
 

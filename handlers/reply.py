@@ -7,7 +7,8 @@ version through `handlers.charts.render`, after the command has been acknowledge
 
 from __future__ import annotations
 
-from typing import Any, Literal, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from slack_sdk.models.blocks import (

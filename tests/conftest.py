@@ -12,13 +12,13 @@ import pytest
 import yaml
 from waitress.server import create_server
 
-from bot.slack.app import create_app
-from bot.serving.chart_cache import ChartCache
 from bot.pipeline.load import default_data_dir, load_datasets
-from bot.serving.live_data import DataStore
 from bot.runtime import build_runtime
-from bot.slack.server import WAITRESS_OPTIONS, raise_open_files_limit
+from bot.serving.chart_cache import ChartCache
+from bot.serving.live_data import DataStore
 from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.server import WAITRESS_OPTIONS, raise_open_files_limit
 from handlers import charts
 from handlers.datasets import Datasets
 from handlers.holders import HolderRegistry, registry_for

@@ -38,10 +38,10 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
@@ -49,10 +49,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.serving.live_data import DataStore
-from bot.slack.delivery import Destination, SlackDelivery, error_code
 from bot.briefings.pacing import Pacer
 from bot.briefings.slots import DEFAULT_DAY, DEFAULT_TIME, describe, latest_slot, local_and_utc, next_slot, trigger
+from bot.serving.live_data import DataStore
+from bot.slack.delivery import Destination, SlackDelivery, error_code
 from bot.storage.store import TRANSIENT, Delivery, Outcome, Store, StoreError, StoreUnavailable, Subscription
 from handlers.briefing import briefing_reply
 from handlers.errors import UserFacingError

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from bot.local.textview import reply_text
 from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import DataStore
 from bot.slack.errors import explain
-from bot.local.textview import reply_text
 from handlers.answer import answer
 from handlers.parsing import parse
 from handlers.queries import BRIEFING_KINDS

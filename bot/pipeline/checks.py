@@ -11,9 +11,9 @@ Ordinary revisions are not errors: `bot.pipeline.refresh` records them (see `han
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -17,10 +17,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field as dc_field
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bot.pipeline.build import BUILDERS, QUARTER, RESOURCES, _cofer, _number, field
 from bot.pipeline.sources import SourceFormatError, parse_fred_csv

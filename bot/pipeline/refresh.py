@@ -32,17 +32,17 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.client import HTTPException
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.pipeline.build import csv_bytes, describe_resource
-from bot.pipeline.load import PACKAGE, DataError, default_data_dir, read_resource
 from bot.pipeline.checks import check
 from bot.pipeline.downloads import ALL_BUILDERS, SOURCES, SourceSpec, derivation_for, resource_meta
-from bot.settings import Settings
+from bot.pipeline.load import PACKAGE, DataError, default_data_dir, read_resource
 from bot.pipeline.versions import (
     BASELINE,
     KEEP_VERSIONS,
@@ -53,6 +53,7 @@ from bot.pipeline.versions import (
     load_version,
     utc_iso,
 )
+from bot.settings import Settings
 from handlers.changes import SERIES, Revision, find_revisions, what_changed
 from handlers.datasets import Datasets
 
@@ -251,7 +252,7 @@ def refresh_all(settings: Settings, transport: Transport | None = None, now: dat
     return report
 
 
-def scheduled_refresh(settings: Settings, data: "DataStore", transport: Transport | None = None,
+def scheduled_refresh(settings: Settings, data: DataStore, transport: Transport | None = None,
                       now: datetime | None = None) -> RefreshReport:
     """The daily job: refresh every source, then put a newly published version in service.
 

@@ -26,10 +26,11 @@ import logging
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from bot.pipeline.load import PACKAGE, DataError, load_datasets
 from handlers.changes import (  # noqa: F401 - the _meta keys load_version sets, re-exported
@@ -145,7 +146,7 @@ class VersionStore:
         self.status_path = self.root / STATUS
 
     @classmethod
-    def for_state_dir(cls, state_dir: Path) -> "VersionStore":
+    def for_state_dir(cls, state_dir: Path) -> VersionStore:
         return cls(Path(state_dir) / "data")
 
     # ---- reading --------------------------------------------------------------------------

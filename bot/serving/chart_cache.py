@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 from handlers.datasets import Datasets
 from handlers.reply import ChartRef

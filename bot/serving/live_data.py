@@ -36,11 +36,11 @@ class DataStore:
         return Snapshot(datasets, registry_for(datasets))
 
     @classmethod
-    def from_dir(cls, data_dir: Path) -> "DataStore":
+    def from_dir(cls, data_dir: Path) -> DataStore:
         return cls(load_datasets(data_dir))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "DataStore":
+    def from_settings(cls, settings: Settings) -> DataStore:
         """The version published in ``STATE_DIR/data`` if there is one and it loads, else the
         shipped baseline (``settings.data_dir`` or the installed data); the log says which."""
         from bot.pipeline.versions import VersionStore, load_serving

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from slack_bolt import Ack, App, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
@@ -30,17 +31,17 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import DataStore
+from bot.settings import Settings
 from bot.slack.delivery import Destination, ResponseUrls, SlackDelivery
 from bot.slack.errors import explain
 from bot.slack.fairuse import FairUse
-from bot.settings import Settings
 from handlers import charts as chart_renderers
 from handlers.answer import answer, cached_answer
+from handlers.datasets import Datasets
 from handlers.errors import UsageError
 from handlers.home import home_view
 from handlers.parsing import parse
 from handlers.queries import BRIEFING_KINDS, HelpQuery, Query
-from handlers.datasets import Datasets
 from handlers.reply import RUN_ACTION, Reply
 from handlers.slowdown import slow_down
 

@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
@@ -109,15 +109,15 @@ class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
                 return float(text) if text.isascii() and text.isdigit() and len(text) < 6 else None
         return 1.0
 
-    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: Optional[HttpResponse] = None,
-                   error: Optional[Exception] = None) -> bool:
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
         if response is None or response.status_code != 429:
             return False
         wait = self._retry_after(response)
         return wait is not None and wait <= self.max_wait_seconds
 
     def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
-                                 response: Optional[HttpResponse] = None, error: Optional[Exception] = None) -> None:
+                                 response: HttpResponse | None = None, error: Exception | None = None) -> None:
         wait = (self._retry_after(response) if response is not None else None) or 1.0
         state.next_attempt_requested = True
         time.sleep(min(wait, self.max_wait_seconds) + random.random() / 4)

@@ -21,8 +21,8 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class FairUse:
         self.channels = Buckets(per_channel, clock=clock) if per_channel else None
 
     @classmethod
-    def per_minute(cls, user: float, channel: float, clock: Callable[[], float] = time.monotonic) -> "FairUse":
+    def per_minute(cls, user: float, channel: float, clock: Callable[[], float] = time.monotonic) -> FairUse:
         """Buckets of half a minute's worth at these rates; a rate of 0 means no limit."""
         def limit(rate: float) -> Limit | None:
             return Limit(burst=max(1, int(rate / 2)), per_minute=rate) if rate > 0 else None

@@ -31,16 +31,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import json
 import logging
 import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 logger = logging.getLogger("reset_bot.front")

@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import logging
 import resource
-from typing import Any, Callable, Iterable
-
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
+from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest
 from slack_bolt.request.internals import build_context

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Literal, Sequence
+from typing import Any, Literal
 
 from sqlalchemy import (
     Column,
@@ -151,7 +151,7 @@ _FINISH = update(deliveries).where(_claim_is_mine).values(
     data_version=bindparam("version"), headline_json=bindparam("headline"))
 
 
-def _mine(delivery: "Delivery") -> dict[str, Any]:
+def _mine(delivery: Delivery) -> dict[str, Any]:
     return {"claim_id": delivery.id, "claim_owner": delivery.owner, "claim_attempts": delivery.attempts}
 
 
@@ -240,7 +240,7 @@ class Store:
         self._file_id: tuple[int, int] | None = None
 
     @classmethod
-    def connect(cls, url: str, now: Callable[[], datetime] | None = None) -> "Store":
+    def connect(cls, url: str, now: Callable[[], datetime] | None = None) -> Store:
         for prefix in ("postgresql://", "postgres://"):  # the forms hosting providers hand out
             if url.startswith(prefix):
                 url = "postgresql+psycopg://" + url.removeprefix(prefix)

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
 from handlers import formatting as fmt
 from handlers.buying import breakdown, windows
-from handlers.charts.style import ACCENT, GOOD, INK, MUTED, PALETTE, new_figure, short_cite, source_line, to_png, usd_axis
+from handlers.charts.style import (
+    ACCENT,
+    GOOD,
+    INK,
+    MUTED,
+    PALETTE,
+    new_figure,
+    short_cite,
+    source_line,
+    to_png,
+    usd_axis,
+)
 from handlers.datasets import Datasets
-from handlers.holders import registry_for as registry
 from handlers.europe import TYPES, eu_holdings
 from handlers.gap import history_pct_gdp, latest_position
 from handlers.gold import gold_table
 from handlers.holders import EU
+from handlers.holders import registry_for as registry
 from handlers.holdings import STORY
 from handlers.lookup import fact, holder_series
 from handlers.queries import ShockQuery
@@ -85,7 +96,7 @@ def holdings(datasets: Datasets, holder_key: str | None = None) -> bytes:
 
 def europe(datasets: Datasets) -> bytes:
     eu = eu_holdings(datasets)
-    fig, ax = new_figure("US securities held in the EU, by type", f"EU-27 residents, June 2025, $ billions (TIC survey)")
+    fig, ax = new_figure("US securities held in the EU, by type", "EU-27 residents, June 2025, $ billions (TIC survey)")
     labels = [TYPES[c] for c in eu.by_type_usd_bn]
     values = list(eu.by_type_usd_bn.values())
     uk = [eu.uk_usd_bn.get(c, 0.0) for c in eu.by_type_usd_bn]

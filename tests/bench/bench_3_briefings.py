@@ -35,10 +35,11 @@ import os
 import statistics
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 from tests.bench.harness import RESULTS, SIGNING_SECRET, ms
 from tests.bench.slackproc import GENERAL, fanout_channel
@@ -74,10 +75,10 @@ class Fanout:
     """1,000 subscriptions with a year of history on one database, and services to deliver them."""
 
     def __init__(self, slack, url: str, tmp_path) -> None:
-        from bot.slack.app import make_client
         from bot.pipeline.load import default_data_dir, load_datasets
         from bot.serving.live_data import DataStore
         from bot.settings import Settings
+        from bot.slack.app import make_client
         from bot.storage.store import Store
 
         self.slack = slack
@@ -101,11 +102,11 @@ class Fanout:
         warm.shutdown()
 
     def service(self, owner: str, charts=None):
-        from bot.slack.app import retry_handlers
+        from bot.briefings.pacing import Pacer
         from bot.briefings.service import BriefingService, BriefingSettings
         from bot.serving.chart_cache import ChartCache
+        from bot.slack.app import retry_handlers
         from bot.slack.delivery import SlackDelivery
-        from bot.briefings.pacing import Pacer
         from handlers import charts as chart_renderers
 
         charts = charts or ChartCache(chart_renderers.render)
@@ -144,8 +145,8 @@ class Fanout:
     def baseline(self, week: int) -> tuple[float, float]:
         """Wall and CPU seconds to send that week's briefing, built once, to the same channels through
         the same `SlackDelivery` and client, its chart cached: the Slack calls alone."""
-        from bot.slack.app import retry_handlers
         from bot.serving.chart_cache import ChartCache
+        from bot.slack.app import retry_handlers
         from bot.slack.delivery import Destination, SlackDelivery
         from handlers import charts as chart_renderers
         from handlers.briefing import briefing_reply

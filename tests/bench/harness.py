@@ -16,10 +16,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from tests.bench.slackproc import GENERAL, fanout_channel
 from tests.fakes.slack_requests import sign, slash_command_body
@@ -289,7 +290,7 @@ class SlackApp(Process):
         if self._own_state:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 
-    def wait_healthy(self, timeout: float = 30) -> "SlackApp":
+    def wait_healthy(self, timeout: float = 30) -> SlackApp:
         """Poll every 5 ms: first a TCP connect (listening), then GET /healthz answering 200."""
         deadline = self.started + timeout
         while time.perf_counter() < deadline:

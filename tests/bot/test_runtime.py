@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from bot.slack.delivery import Destination
 from handlers.queries import BriefingQuery

@@ -130,7 +130,7 @@ def test_nonsense_never_raises_anything_but_a_usage_error(text):
 from zoneinfo import available_timezones  # noqa: E402
 
 from handlers.formatting import escape_slack  # noqa: E402
-from handlers.parsing import _show, parse_timezone, usage  # noqa: E402
+from handlers.parsing import _show, parse_timezone  # noqa: E402
 
 HUGE = "9" * 10_000  # int() refuses more than 4,300 digits; float() of it is inf
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from metrics.shock import Range, YieldCalibration
+from metrics.shock import YieldCalibration
 
 # --- US Treasury TIC, Major Foreign Holders (mfhhis01.txt, retrieved 2026-07-01), $bn. -----
 # End-of-month holdings for the four months the fact sheet's hand checks use (§2, §5).

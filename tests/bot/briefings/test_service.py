@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 import threading
-from time import monotonic, sleep
 from datetime import date, datetime, time, timedelta, timezone
+from time import monotonic, sleep
 
 import pytest
 
-from bot.slack.app import briefing_client
+from bot.briefings.pacing import Pacer
 from bot.briefings.service import METADATA_EVENT, RELEASED, UNCONFIRMED, BriefingService, BriefingSettings
 from bot.serving.live_data import DataStore
+from bot.slack.app import briefing_client
 from bot.slack.delivery import Destination, SlackDelivery
-from bot.briefings.pacing import Pacer
 from bot.storage.store import Store
 from handlers.briefing import topic_of_week
 from handlers.errors import UserFacingError
 from handlers.queries import BriefingQuery, SubscribeQuery, SubscriptionsQuery, UnsubscribeQuery
 from tests.conftest import CHANNEL, USER
+
 
 def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)

@@ -348,8 +348,8 @@ def test_a_year_column_is_checked_as_a_number(copy):
 
 def test_the_time_column_found_from_the_schema_is_the_one_the_build_states_as_of_from():
     from bot.pipeline.build import RESOURCES
-    from bot.pipeline.load import time_column
     from bot.pipeline.downloads import NEW_RESOURCES
+    from bot.pipeline.load import time_column
 
     for name, meta in {**RESOURCES, **NEW_RESOURCES}.items():
         expected = meta["time"][0] if meta["time"] else None

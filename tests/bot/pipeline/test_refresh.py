@@ -16,11 +16,18 @@ import pytest
 import bot.pipeline.refresh as refresh_module
 from bot.cli import main
 from bot.pipeline.build import RESOURCES, build
-from bot.serving.live_data import DataStore
-from bot.pipeline.refresh import DEFAULT_TIMEOUT, USER_AGENT, DirectoryTransport, DownloadError, refresh_all, status_lines
 from bot.pipeline.downloads import SOURCES
-from bot.settings import Settings
+from bot.pipeline.refresh import (
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    DirectoryTransport,
+    DownloadError,
+    refresh_all,
+    status_lines,
+)
 from bot.pipeline.versions import BASELINE, VersionStore, load_version
+from bot.serving.live_data import DataStore
+from bot.settings import Settings
 from handlers.changes import what_changed
 
 ROOT = Path(__file__).resolve().parents[3]

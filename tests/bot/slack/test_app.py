@@ -129,7 +129,6 @@ class TestFaults:
         assert slack.files(CHANNEL) == []
 
     def test_an_unexpected_error_gives_the_user_an_error_id(self, served, slack, monkeypatch):
-        import handlers.answer
 
         def broken(*args, **kwargs):
             raise RuntimeError("boom")

@@ -75,7 +75,6 @@ def test_one_person_flooding_a_channel_gets_a_slow_down_and_the_channel_stays_re
 def test_cached_answers_do_not_wait_behind_new_scenario_charts(runtime, slack, settings, datasets, chart_cache):
     """60 new scenarios (each a chart to draw) from many people, then someone's /reset gap: the
     gap's chart is drawn already, so it is posted before the scenarios are all done."""
-    from bot.serving.live_data import DataStore
     from bot.slack.delivery import Destination
 
     app_replier = runtime.app._reset_replier
@@ -99,10 +98,10 @@ def test_cached_answers_do_not_wait_behind_new_scenario_charts(runtime, slack, s
 def test_a_topic_chart_not_drawn_yet_does_not_wait_behind_new_scenarios(slack, settings, datasets):
     """After a start or a refresh no chart is drawn: /reset gap must still not queue behind a
     flood of new scenario charts (the attack suite saw it wait 70 s behind 300)."""
+    from bot.runtime import build_runtime
     from bot.serving.chart_cache import ChartCache
     from bot.serving.live_data import DataStore
     from bot.slack.delivery import Destination
-    from bot.runtime import build_runtime
     from handlers import charts
     from handlers.parsing import parse
 

@@ -216,8 +216,8 @@ class TestReplays:
 
     def test_a_replay_sent_to_another_replica_is_not_processed(self, runtime, slack, settings, datasets,
                                                                chart_cache):
-        from bot.serving.live_data import DataStore
         from bot.runtime import build_runtime
+        from bot.serving.live_data import DataStore
 
         other = build_runtime(settings, data=DataStore(datasets), charts=chart_cache)  # same database
         try:

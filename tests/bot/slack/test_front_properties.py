@@ -12,7 +12,8 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import CHANNEL, SIGNING_SECRET
 from tests.fakes.slack_requests import sign, slash_command_body
@@ -55,8 +56,8 @@ def call(application, body: bytes, headers: dict[str, str]) -> int:
 
 @pytest.fixture(scope="module")
 def application(tmp_path_factory, datasets, chart_cache):
-    from bot.serving.live_data import DataStore
     from bot.runtime import build_runtime
+    from bot.serving.live_data import DataStore
     from bot.settings import Settings
     from tests.conftest import MANIFEST_SCOPES
     from tests.fakes.slack_api import FakeSlack
