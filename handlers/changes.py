@@ -21,23 +21,13 @@ from pydantic import BaseModel, ConfigDict
 
 from handlers.datasets import Datasets
 from handlers.formatting import MINUS, bp, month
-
-# Keys of `Datasets._meta` describing where the data in service came from; set by
-# `bot.pipeline.versions.load_version` (all values are strings; absent for hand-built Datasets).
-META_LABEL = "data.label"  # published version ID, or "shipped baseline"
-META_PUBLISHED = "data.published"  # ISO time the version was published ("" for the baseline)
-META_RETRIEVED = "data.retrieved"  # ISO time (or date) of the newest retrieval in the version
-META_CHANGES = "data.changes"  # what changed against the previous version, one line each
-META_RETRIEVED_PREFIX = "retrieved."  # + resource name: when that resource was downloaded
-BASELINE_LABEL = "shipped baseline"  # META_LABEL of the data shipped with the package
+from metrics.holdings import NON_COUNTRY_LABELS, TIC_TOTAL
 
 #: Relative change below which a value counts as unchanged (0.01%: a $0.1bn revision of the
 #: $9.3T TIC total is noise, TIC's $3.8bn revision of Dec 2025 is not).
 REVISION_REL_TOL = 1e-4
 #: Holder labels in treasury_holdings that are totals or memo lines, not holders.
-TIC_AGGREGATES = ("Grand Total", "All Other", "Foreign Official", "Foreign Official Treasury Bills",
-                  "Foreign Official T-Bonds & Notes")
-TIC_TOTAL = "Grand Total"
+TIC_AGGREGATES = NON_COUNTRY_LABELS
 RATE_LABELS = {"DGS10": "10-year Treasury yield", "MORTGAGE30US": "30-year mortgage rate"}
 MAX_REVISION_LINES = 4
 

@@ -17,6 +17,15 @@ from types import MappingProxyType
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+# Keys of `Datasets.provenance` describing where the data in service came from; set by
+# `bot.pipeline.versions.load_version` (all values are strings; absent for hand-built Datasets).
+META_LABEL = "data.label"  # published version ID, or "shipped baseline"
+META_PUBLISHED = "data.published"  # ISO time the version was published ("" for the baseline)
+META_RETRIEVED = "data.retrieved"  # ISO time (or date) of the newest retrieval in the version
+META_CHANGES = "data.changes"  # what changed against the previous version, one line each
+META_RETRIEVED_PREFIX = "retrieved."  # + resource name: when that resource was downloaded
+BASELINE_LABEL = "shipped baseline"  # META_LABEL of the data shipped with the package
+
 
 class Source(BaseModel):
     """Where one dataset comes from: what a reply's source line cites."""
@@ -50,7 +59,8 @@ class Datasets:
     version: str
     frames: Mapping[str, pd.DataFrame]
     sources: Mapping[str, Source]
-    _meta: Mapping[str, str] = field(default_factory=dict)
+    #: Where the data in service came from (the META_* keys above); empty for hand-built Datasets.
+    provenance: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "frames", MappingProxyType(dict(self.frames)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 MINUS = "\u2212"  # a real minus sign reads better than a hyphen in Slack
 
@@ -86,6 +86,23 @@ def iso_date(value: object) -> str:
         except ValueError:  # NaT
             return ""
     return str(value)[:10]
+
+
+def age(delta: timedelta) -> str:
+    """How long ago, in the largest unit that reads naturally: minutes, then hours, then days.
+
+    >>> age(timedelta(seconds=30)), age(timedelta(minutes=90)), age(timedelta(hours=1))
+    ('1 min', '1 hour', '1 hour')
+    >>> age(timedelta(hours=47)), age(timedelta(days=3, hours=5)), age(timedelta(seconds=-5))
+    ('47 hours', '3 days', '1 min')
+    """
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 3600:
+        return f"{max(1, seconds // 60)} min"
+    if seconds < 2 * 86400:
+        hours = seconds // 3600
+        return f"{hours} hour" + ("s" if hours != 1 else "")
+    return f"{seconds // 86400} days"
 
 
 def parse_utc(text: str) -> datetime | None:

@@ -13,8 +13,9 @@ import pandas as pd
 from handlers.datasets import Datasets, Source
 from handlers.formatting import iso_date
 from handlers.holders import EU, Holder
+from metrics.holdings import TIC_TOTAL
 
-GRAND_TOTAL = "Grand Total"
+GRAND_TOTAL = TIC_TOTAL  # re-exported for the topics
 FOREIGN_OFFICIAL = "Foreign Official"
 
 

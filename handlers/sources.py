@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from handlers.changes import (
+from handlers.datasets import (
     BASELINE_LABEL,
     META_CHANGES,
     META_LABEL,
     META_PUBLISHED,
     META_RETRIEVED,
     META_RETRIEVED_PREFIX,
+    Datasets,
 )
-from handlers.datasets import Datasets
-from handlers.formatting import parse_utc
+from handlers.formatting import age, parse_utc
 from handlers.queries import SourcesQuery
 from handlers.reply import Reply, build, context, header, section
 
@@ -28,7 +28,7 @@ TAG_NOTE = {
 
 def answer_sources(query: SourcesQuery, datasets: Datasets, now: datetime | None = None) -> Reply:
     now = now or datetime.now(timezone.utc)
-    meta = datasets._meta
+    meta = datasets.provenance
     lines = []
     for name in sorted(datasets.sources):
         s = datasets.sources[name]
@@ -61,18 +61,18 @@ def answer_sources(query: SourcesQuery, datasets: Datasets, now: datetime | None
 
 def data_in_service(datasets: Datasets, now: datetime) -> str:
     """One sentence: which data version is in service and how old its data are."""
-    meta = datasets._meta
+    meta = datasets.provenance
     label = meta.get(META_LABEL, "")
     retrieved = _parse(meta.get(META_RETRIEVED, ""))
-    age = f", {_age(now - retrieved)} old" if retrieved else ""
+    old = f", {age(now - retrieved)} old" if retrieved else ""
     if label == BASELINE_LABEL:
-        when = f" (files retrieved {retrieved.date().isoformat()}{age})" if retrieved else ""
+        when = f" (files retrieved {retrieved.date().isoformat()}{old})" if retrieved else ""
         return (f"*Data in service:* the data shipped with the bot{when}; no refresh from the publishers has been "
                 "published yet.")
     if label:
         published = _parse(meta.get(META_PUBLISHED, ""))
         when = f", published {_when(published.isoformat())}" if published else ""
-        return f"*Data in service:* version {label}{when}; newest download {_when(meta.get(META_RETRIEVED, ''))}{age}."
+        return f"*Data in service:* version {label}{when}; newest download {_when(meta.get(META_RETRIEVED, ''))}{old}."
     return f"*Data in service:* version {datasets.version} (retrieval times not recorded)."
 
 
@@ -88,11 +88,3 @@ def _when(text: str) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _age(delta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 3600:
-        return f"{max(1, seconds // 60)} min"
-    if seconds < 2 * 86400:
-        hours = seconds // 3600
-        return f"{hours} hour" + ("s" if hours != 1 else "")
-    return f"{seconds // 86400} days"

@@ -18,6 +18,9 @@ from metrics.gap import (
 from metrics.gold import Crossover, GoldBase, GoldCrossover, crossover, gold_vs_treasuries
 from metrics.holdings import (
     NON_COUNTRY_LABELS,
+    TIC_ALL_OTHER,
+    TIC_MEMO_LABELS,
+    TIC_TOTAL,
     RankedHolder,
     aggregate,
     holder_change,
@@ -81,6 +84,9 @@ __all__ = [
     "ShockInput",
     "ShockMode",
     "ShockResult",
+    "TIC_ALL_OTHER",
+    "TIC_MEMO_LABELS",
+    "TIC_TOTAL",
     "Verdict",
     "YearCost",
     "YieldCalibration",

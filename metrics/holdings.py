@@ -27,6 +27,9 @@ from metrics.series import Change, change_between
 
 __all__ = [
     "NON_COUNTRY_LABELS",
+    "TIC_ALL_OTHER",
+    "TIC_MEMO_LABELS",
+    "TIC_TOTAL",
     "RankedHolder",
     "aggregate",
     "holder_change",
@@ -35,11 +38,16 @@ __all__ = [
     "share_of",
 ]
 
+#: TIC's label of the total over all foreign holders (the "foreign" aggregate).
+TIC_TOTAL = "Grand Total"
+#: TIC's label of the residual over the countries a table does not list.
+TIC_ALL_OTHER = "All Other"
+#: TIC's memo lines: the foreign-official part of the total, split by maturity.
+TIC_MEMO_LABELS: tuple[str, ...] = ("Foreign Official", "Foreign Official Treasury Bills",
+                                    "Foreign Official T-Bonds & Notes")
 #: TIC rows that are totals or breakdowns, not holders; `ranking` leaves them out by default.
-NON_COUNTRY_LABELS: frozenset[str] = frozenset(
-    {"Grand Total", "All Other", "Foreign Official", "Foreign Official Treasury Bills",
-     "Foreign Official T-Bonds & Notes"}
-)
+#: The one list of them: the parsers, the build, the change report and the claims read it.
+NON_COUNTRY_LABELS: frozenset[str] = frozenset({TIC_TOTAL, TIC_ALL_OTHER, *TIC_MEMO_LABELS})
 
 _COLUMNS = ("month", "holder", "usd_bn")
 

@@ -56,6 +56,7 @@ from bot.pipeline.versions import (
 from bot.settings import Settings
 from handlers.changes import SERIES, Revision, find_revisions, what_changed
 from handlers.datasets import Datasets
+from handlers.formatting import age
 
 if TYPE_CHECKING:
     from bot.serving.live_data import DataStore
@@ -464,8 +465,8 @@ def status_lines(settings: Settings, now: datetime | None = None) -> list[str]:
     if serving:
         pointer = store.pointer()
         published = parse_time(pointer.published) if pointer else None
-        age = f" ({_age(now - published)} ago)" if published else ""
-        lines = [f"Serving data version {serving}, published {pointer.published if pointer else '?'}{age}."]
+        ago = f" ({age(now - published)} ago)" if published else ""
+        lines = [f"Serving data version {serving}, published {pointer.published if pointer else '?'}{ago}."]
     else:
         lines = [f"Serving the {BASELINE} ({baseline}); no refreshed version published."]
     status = store.read_status().get("sources", {})
@@ -491,13 +492,6 @@ def status_lines(settings: Settings, now: datetime | None = None) -> list[str]:
     return lines
 
 
-def _age(delta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
 
 
 # ------------------------------------------------------------------------------------------

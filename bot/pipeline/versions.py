@@ -33,15 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from bot.pipeline.load import PACKAGE, DataError, load_datasets
-from handlers.changes import (  # noqa: F401 - the _meta keys load_version sets, re-exported
+from handlers.datasets import (
     BASELINE_LABEL,
     META_CHANGES,
     META_LABEL,
     META_PUBLISHED,
     META_RETRIEVED,
     META_RETRIEVED_PREFIX,
+    Datasets,
 )
-from handlers.datasets import Datasets
 from handlers.formatting import parse_utc
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def fsync_dir(folder: Path) -> None:
 
 
 def load_version(folder: Path) -> Datasets:
-    """`load_datasets` plus where the data came from, in ``Datasets._meta`` (see the META_ keys).
+    """`load_datasets` plus where the data came from, in ``Datasets.provenance`` (see the META_ keys).
 
     Works for a published version and for a plain data folder such as the shipped baseline.
     """
@@ -133,7 +133,7 @@ def load_version(folder: Path) -> Datasets:
         meta[META_RETRIEVED] = max(retrieved + vintages) if retrieved + vintages else ""
     if info.get("changes"):
         meta[META_CHANGES] = "\n".join(str(line) for line in info["changes"])
-    return dataclasses.replace(datasets, _meta=meta)
+    return dataclasses.replace(datasets, provenance=meta)
 
 
 class VersionStore:

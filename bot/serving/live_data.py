@@ -129,10 +129,11 @@ class DataStore:
 
     def data_info(self, now: datetime | None = None) -> dict[str, object]:
         """For replies and health checks: which data are in service and how old they are."""
-        from bot.pipeline.versions import META_LABEL, META_PUBLISHED, META_RETRIEVED, parse_time
+        from bot.pipeline.versions import parse_time
+        from handlers.datasets import META_LABEL, META_PUBLISHED, META_RETRIEVED
 
         datasets = self.current().datasets
-        meta = datasets._meta
+        meta = datasets.provenance
         retrieved = parse_time(meta.get(META_RETRIEVED, ""))
         now = now or datetime.now(timezone.utc)
         return {

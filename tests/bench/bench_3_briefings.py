@@ -43,6 +43,7 @@ from typing import Any
 
 from tests.bench.harness import RESULTS, SIGNING_SECRET, ms
 from tests.bench.slackproc import GENERAL, fanout_channel
+from tests.fakes.clock import Clock
 
 CHANNELS = 1000
 WORKERS = 10  # BriefingSettings.workers: briefings posted at once
@@ -54,13 +55,6 @@ ROUNDS = 3  # weekly slots in a row, each against the baseline
 CPU_TARGET = 0.005
 POSTGRES_URL = os.environ.get("RESET_BOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass

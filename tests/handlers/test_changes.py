@@ -10,17 +10,17 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from handlers.changes import (
+from handlers.changes import find_revisions, what_changed
+from handlers.datasets import (
     BASELINE_LABEL,
     META_CHANGES,
     META_LABEL,
     META_PUBLISHED,
     META_RETRIEVED,
     META_RETRIEVED_PREFIX,
-    find_revisions,
-    what_changed,
+    Datasets,
+    Source,
 )
-from handlers.datasets import Datasets, Source
 from handlers.queries import SourcesQuery
 from handlers.sources import answer_sources
 
@@ -124,7 +124,7 @@ def text_of(reply) -> str:
 
 
 def test_sources_names_the_version_in_service_its_age_and_each_retrieval(datasets):
-    refreshed = dataclasses.replace(datasets, _meta={
+    refreshed = dataclasses.replace(datasets, provenance={
         META_LABEL: "20260701T060000Z-abcdef123456", META_PUBLISHED: "2026-07-01T06:00:00Z",
         META_RETRIEVED: "2026-07-01T06:00:00Z", META_RETRIEVED_PREFIX + "treasury_holdings": "2026-07-01T06:00:00Z",
         META_CHANGES: "TIC: new month Apr 2026 — foreign holdings of Treasuries $9,352.6bn.\nRevised history: x.",
@@ -141,7 +141,7 @@ def test_sources_names_the_version_in_service_its_age_and_each_retrieval(dataset
 
 
 def test_sources_says_when_the_shipped_data_are_in_service(datasets):
-    shipped = dataclasses.replace(datasets, _meta={META_LABEL: BASELINE_LABEL, META_PUBLISHED: "",
+    shipped = dataclasses.replace(datasets, provenance={META_LABEL: BASELINE_LABEL, META_PUBLISHED: "",
                                                    META_RETRIEVED: "2026-07-01"})
     body = text_of(answer_sources(SourcesQuery(), shipped, now=datetime(2026, 7, 11, tzinfo=timezone.utc)))
     assert ("the data shipped with the bot (files retrieved 2026-07-01, 10 days old); no refresh from the publishers "
@@ -150,6 +150,6 @@ def test_sources_says_when_the_shipped_data_are_in_service(datasets):
 
 @pytest.mark.parametrize("meta", [{}, {META_LABEL: "v1", META_RETRIEVED: "not a time"}])
 def test_sources_without_retrieval_records_still_lists_every_vintage(datasets, meta):
-    reply = answer_sources(SourcesQuery(), dataclasses.replace(datasets, _meta=meta), now=NOW)
+    reply = answer_sources(SourcesQuery(), dataclasses.replace(datasets, provenance=meta), now=NOW)
     for s in datasets.sources.values():
         assert s.title in text_of(reply) and f"vintage {s.vintage}" in text_of(reply)

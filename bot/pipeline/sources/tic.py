@@ -31,15 +31,15 @@ import pandas as pd
 
 from bot.pipeline.sources._cells import clean_label, number, number_with_commas
 from bot.pipeline.sources.errors import SourceFormatError
+from metrics.holdings import TIC_ALL_OTHER, TIC_MEMO_LABELS, TIC_TOTAL
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-GRAND_TOTAL = "Grand Total"
-ALL_OTHER = "All Other"
-OFFICIAL = "Foreign Official"
-OFFICIAL_BILLS = "Foreign Official Treasury Bills"
-OFFICIAL_NOTES = "Foreign Official T-Bonds & Notes"
-MEMO_LABELS = (OFFICIAL, OFFICIAL_BILLS, OFFICIAL_NOTES)
+# TIC's own labels, defined once in metrics.holdings.
+GRAND_TOTAL = TIC_TOTAL
+ALL_OTHER = TIC_ALL_OTHER
+MEMO_LABELS = TIC_MEMO_LABELS
+OFFICIAL, OFFICIAL_BILLS, OFFICIAL_NOTES = TIC_MEMO_LABELS
 
 #: Markers TIC prints instead of a value: "n.a." (not available) and "*" (less than $50
 #: million). Both mean "no figure for this holder this month"; the cell produces no row.

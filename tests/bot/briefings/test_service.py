@@ -19,6 +19,7 @@ from handlers.briefing import topic_of_week
 from handlers.errors import UserFacingError
 from handlers.queries import BriefingQuery, SubscribeQuery, SubscriptionsQuery, UnsubscribeQuery
 from tests.conftest import CHANNEL, USER
+from tests.fakes.clock import Clock
 
 
 def dumps(value) -> str:
@@ -27,13 +28,6 @@ def dumps(value) -> str:
 
 FRIDAY_1630_LONDON = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)  # GMT in November
 
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture

@@ -412,7 +412,7 @@ def test_a_crash_while_the_new_folder_is_being_written_leaves_it_ignored_and_the
     assert len(staging) == 1 and staging[0].name.startswith(".staging-")
     assert (staging[0] / "market_rates.csv").is_file()  # half written
     assert store.published() == [] and store.pointer() is None
-    assert DataStore.from_settings(settings).current().datasets._meta["data.label"] == BASELINE
+    assert DataStore.from_settings(settings).current().datasets.provenance["data.label"] == BASELINE
 
     report = refresh_all(settings, Publishers(), NOW + timedelta(hours=1), sources=["fred_rates"])
     assert "Removed 1 unfinished folder(s) left by an interrupted refresh." in report.lines()
@@ -450,7 +450,7 @@ def test_the_bot_serves_the_previous_version_until_a_good_one_is_published(tmp_p
     settings = settings_for(tmp_path)
     served = DataStore.from_settings(settings)
     baseline = served.current()
-    assert baseline.datasets._meta["data.label"] == BASELINE
+    assert baseline.datasets.provenance["data.label"] == BASELINE
     assert served.data_info(NOW)["data_retrieved"] == "2026-07-01"  # the shipped files' retrieval
 
     broken = refresh_all(settings, Publishers(**{FRED + "DGS10": DownloadError(FRED + "DGS10", "HTTP 503")}), NOW,
@@ -463,7 +463,7 @@ def test_the_bot_serves_the_previous_version_until_a_good_one_is_published(tmp_p
     assert served.reload_if_changed() is True
     current = served.current()
     assert "market_rates" in current.datasets.frames
-    assert current.datasets._meta["data.label"] == good.published.version
+    assert current.datasets.provenance["data.label"] == good.published.version
     info = served.data_info(NOW + timedelta(hours=3))
     assert info["data_label"] == good.published.version and info["data_age_seconds"] == 3 * 3600
     assert served.age(NOW + timedelta(hours=3)) == timedelta(hours=3)
@@ -484,7 +484,7 @@ def test_a_published_version_damaged_on_disk_is_passed_over_for_the_last_one_tha
     (store.folder(second.published.version) / "market_rates.csv").write_text("date,series,value_pct\n2026-06-26,DGS10,abc\n")
 
     served = DataStore.from_settings(settings)  # does not crash: serves the newest version that loads
-    assert served.current().datasets._meta["data.label"] == first.published.version
+    assert served.current().datasets.provenance["data.label"] == first.published.version
     assert served.reload_if_changed() is False  # the damaged version is never put in service
     # The next refresh builds on the version actually served, and repairs the damage.
     again = refresh_all(settings, Publishers(), NOW + timedelta(days=2), sources=["fred_rates"])
@@ -494,7 +494,7 @@ def test_a_published_version_damaged_on_disk_is_passed_over_for_the_last_one_tha
     # With no loadable version at all, the shipped baseline serves.
     for version in store.published():
         (store.folder(version) / "datapackage.json").write_text("{")
-    assert DataStore.from_settings(settings).current().datasets._meta["data.label"] == BASELINE
+    assert DataStore.from_settings(settings).current().datasets.provenance["data.label"] == BASELINE
 
 
 def test_changes_since_the_version_a_channel_last_received(tmp_path, march_baseline):
@@ -621,7 +621,7 @@ def test_the_daily_job_refreshes_and_puts_the_new_version_in_service(tmp_path):
     served = DataStore.from_settings(settings)
     report = scheduled_refresh(settings, served, Publishers(), NOW)
     assert report.published is not None
-    assert served.current().datasets._meta["data.label"] == report.published.version
+    assert served.current().datasets.provenance["data.label"] == report.published.version
     assert "market_rates" in served.current().datasets.frames
 
 

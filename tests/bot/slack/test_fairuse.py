@@ -7,20 +7,13 @@ import json
 
 from bot.slack.fairuse import Buckets, FairUse, Limit
 from tests.conftest import CHANNEL, SIGNING_SECRET, USER
+from tests.fakes.clock import Clock
 from tests.fakes.slack_requests import post_signed, slash_command_body
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class TestBuckets:
     def test_a_burst_is_allowed_then_one_per_refill_interval(self):
-        clock = FakeClock()
+        clock = Clock(1000.0)
         bucket = Buckets(Limit(burst=3, per_minute=6), clock=clock)
         assert [bucket.take("u") for _ in range(3)] == [0.0, 0.0, 0.0]
         assert bucket.take("u") == 10.0  # 6 a minute: the next token in 10 s
@@ -29,18 +22,18 @@ class TestBuckets:
         assert bucket.take("other") == 0.0  # buckets are per key
 
     def test_the_number_of_keys_is_bounded_and_forgetting_lets_through(self):
-        bucket = Buckets(Limit(burst=1, per_minute=1), clock=FakeClock(), max_keys=2)
+        bucket = Buckets(Limit(burst=1, per_minute=1), clock=Clock(1000.0), max_keys=2)
         bucket.take("a")
         bucket.take("b")
         bucket.take("c")  # "a" is forgotten
         assert bucket.take("a") == 0.0
 
     def test_a_rate_of_zero_switches_a_limit_off(self):
-        fair = FairUse.per_minute(0, 0, clock=FakeClock())
+        fair = FairUse.per_minute(0, 0, clock=Clock(1000.0))
         assert all(fair.check("T", "U", "C") is None for _ in range(1000))
 
     def test_the_channel_limit_counts_everyone(self):
-        fair = FairUse.per_minute(1000, 4, clock=FakeClock())
+        fair = FairUse.per_minute(1000, 4, clock=Clock(1000.0))
         refusals = [fair.check("T", f"U{n}", "C") for n in range(3)]
         assert refusals[:2] == [None, None] and refusals[2].who == "channel"
         assert fair.check("T", "U9", "C-other") is None

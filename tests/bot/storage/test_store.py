@@ -20,17 +20,11 @@ from bot.storage.store import (
     StoreUnavailable,
     _full_sync,
 )
+from tests.fakes.clock import Clock
 
 SLOT = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)
 TIMEOUT = timedelta(minutes=5)
 
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
