@@ -39,9 +39,10 @@ from http.client import HTTPException
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.pipeline.build import csv_bytes, describe_resource
+from bot.pipeline.catalog import CATALOG, catalog, describe_resource, header_of, schema_of
+from bot.pipeline.cells import csv_bytes
 from bot.pipeline.checks import check
-from bot.pipeline.downloads import ALL_BUILDERS, SOURCES, SourceSpec, derivation_for, resource_meta
+from bot.pipeline.downloads import ALL_BUILDERS, SOURCES, SourceSpec
 from bot.pipeline.load import PACKAGE, DataError, default_data_dir, read_resource
 from bot.pipeline.versions import (
     BASELINE,
@@ -302,13 +303,9 @@ def _refresh_source(spec: SourceSpec, transport: Transport, timeout: float, now:
         described = {r["name"]: r for r in package["resources"]}
         news: list[str] = []
         for name in spec.resources:
-            meta = resource_meta(name)
-            header = [f["name"] for f in meta["fields"]]
-            body = csv_bytes(header, ALL_BUILDERS[name](raw))
-            schema = {"schema": {"fields": meta["fields"], "primaryKey": meta["primaryKey"]}}
-            if "rowUnits" in meta:
-                schema["rowUnits"] = meta["rowUnits"]
-            frame = read_resource(body, schema, f"refreshed {meta['path']}")
+            meta = catalog().meta(name)
+            body = csv_bytes(header_of(meta), ALL_BUILDERS[name](raw))
+            frame = read_resource(body, schema_of(meta), f"refreshed {meta['path']}")
             old = base.frames.get(name)
             check(name, frame, old, now)
             if old is not None and name in SERIES:
@@ -393,16 +390,13 @@ def _assemble_and_publish(store: VersionStore, staging: Path, base_dir: Path, ba
                           package: dict[str, Any], staged: list[_Staged], results: list[SourceResult],
                           now: datetime) -> tuple[Pointer, list[str]]:
     for path in base_dir.iterdir():
-        if path.is_file() and path.name != VERSION_INFO:
+        if path.is_file() and path.name not in (VERSION_INFO, CATALOG):  # the catalog is the package's, not data
             shutil.copy2(path, staging / path.name)
     resources = list(package["resources"])
     index = {r["name"]: i for i, r in enumerate(resources)}
     for stage in staged:
         for name, body in stage.files.items():
-            meta = dict(resource_meta(name))
-            meta["derivation"] = derivation_for(stage.spec, name, retrieved=stage.retrieved, note=stage.note)
-            if name in stage.spec.description:
-                meta["description"] = stage.spec.description[name]
+            meta = catalog().refreshed_meta(name, retrieved=stage.retrieved, note=stage.note)
             (staging / meta["path"]).write_bytes(body)
             entry = describe_resource(name, meta, staging / meta["path"], stage.vintage)
             entry["retrieved"] = stage.retrieved

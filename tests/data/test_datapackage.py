@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bot.pipeline.build import RESOURCES, build, merge_holdings
+from bot.pipeline.build import build, merge_holdings
+from bot.pipeline.catalog import CATALOG, catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -58,7 +59,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 def test_every_csv_is_described_and_every_resource_exists():
     described = {r["path"] for r in PACKAGE["resources"]}
-    on_disk = {p.name for p in DATA.iterdir() if p.is_file()} - {"datapackage.json", "README.md"}
+    on_disk = {p.name for p in DATA.iterdir() if p.is_file()} - {"datapackage.json", CATALOG, "README.md"}
     assert on_disk == described
     assert len(described) == len(PACKAGE["resources"])
 
@@ -105,11 +106,11 @@ def test_every_field_is_described(name):
 
 
 def test_rebuilding_from_the_raw_fixtures_reproduces_the_shipped_files(tmp_path):
-    for name, meta in RESOURCES.items():
+    for meta in catalog().shipped().values():
         if not meta["generated"]:
             shutil.copy(DATA / meta["path"], tmp_path / meta["path"])
     build(RAW, tmp_path)
-    generated = [m["path"] for m in RESOURCES.values() if m["generated"]]
+    generated = catalog().generated()
     assert len(generated) == 7  # yield_episodes since issue 11
     for path in [*generated, "datapackage.json"]:
         assert (tmp_path / path).read_bytes() == (DATA / path).read_bytes(), path

@@ -347,12 +347,11 @@ def test_a_year_column_is_checked_as_a_number(copy):
 
 
 def test_the_time_column_found_from_the_schema_is_the_one_the_build_states_as_of_from():
-    from bot.pipeline.build import RESOURCES
-    from bot.pipeline.downloads import NEW_RESOURCES
+    from bot.pipeline.catalog import catalog
     from bot.pipeline.load import time_column
 
-    for name, meta in {**RESOURCES, **NEW_RESOURCES}.items():
-        expected = meta["time"][0] if meta["time"] else None
+    for name, meta in catalog().resources.items():  # shipped and refresh-only
+        expected = meta["time"]["column"] if meta.get("time") else None
         found = time_column({"schema": {"fields": meta["fields"]}, "as_of": meta.get("as_of", "2025")})
         assert (found or None) == expected, name
 

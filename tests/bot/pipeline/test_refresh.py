@@ -15,7 +15,8 @@ import pytest
 
 import bot.pipeline.refresh as refresh_module
 from bot.cli import main
-from bot.pipeline.build import RESOURCES, build
+from bot.pipeline.build import build
+from bot.pipeline.catalog import catalog
 from bot.pipeline.downloads import SOURCES
 from bot.pipeline.refresh import (
     DEFAULT_TIMEOUT,
@@ -108,7 +109,7 @@ def march_baseline(tmp_path_factory) -> Path:
     shutil.copytree(RAW, raw, dirs_exist_ok=True)
     (raw / "tic/slt_table5.txt").write_text(drop_newest_month((RAW / "tic/slt_table5.txt").read_text()))
     out = tmp_path_factory.mktemp("data-march")
-    for meta in RESOURCES.values():
+    for meta in catalog().shipped().values():
         if not meta["generated"]:
             shutil.copy(SHIPPED / meta["path"], out / meta["path"])
     build(raw, out)
