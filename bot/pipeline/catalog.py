@@ -16,6 +16,7 @@ build folder, and without the refresh-only resources.
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import json
@@ -101,7 +102,9 @@ def describe_resource(name: str, meta: Meta, path: Path, vintage: str, period: s
                       as_of: str | None = None) -> dict[str, Any]:
     """One datapackage.json resource entry for the file at ``path`` described by ``meta`` (a catalog
     entry); ``period``/``as_of`` default to the file's time column (``meta['time']``) or the fixed
-    values in ``meta``. Used by `bot.pipeline.build` and by `bot.pipeline.refresh`."""
+    values in ``meta``. Used by `bot.pipeline.build` and by `bot.pipeline.refresh`. The entry is a
+    deep copy: changing it never changes the catalog."""
+    meta = copy.deepcopy(dict(meta))
     if period is None or as_of is None:
         time = meta.get("time")
         period, as_of = time_span(path, time["column"], time["kind"]) if time else (meta["period"], meta["as_of"])
