@@ -142,7 +142,8 @@ def merge_holdings(history: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
             if abs(parts - values[GRAND_TOTAL]) > 0.05 * len(values):
                 raise ValueError(
                     f"treasury_holdings {month}: merged holders add up to {parts:.1f} but Grand Total is "
-                    f"{values[GRAND_TOTAL]:.1f}; slt_table5 revised figures mfhhis01 still shows — review the precedence rule"
+                    f"{values[GRAND_TOTAL]:.1f}; slt_table5 revised figures mfhhis01 still shows — review the "
+                    "precedence rule"
                 )
     history_months = set(history["month"])
     only_latest = latest[~latest["month"].isin(history_months)]
@@ -155,7 +156,8 @@ def build_treasury_holdings(raw_dir: Path) -> list[list[str]]:
     history = parse_mfhhis01(_read(raw_dir, RAW["mfhhis01"]), "mfhhis01.txt")
     latest = parse_slt_table5(_read(raw_dir, RAW["slt_table5"]), "slt_table5.txt")
     merged = merge_holdings(history, latest)
-    return [[m, h, number_cell(v, 1), t] for m, h, v, t in merged[["month", "holder", "usd_bn", "table"]].itertuples(index=False)]
+    columns = merged[["month", "holder", "usd_bn", "table"]]
+    return [[m, h, number_cell(v, 1), t] for m, h, v, t in columns.itertuples(index=False)]
 
 
 def build_shl_holdings(raw_dir: Path) -> list[list[str]]:
@@ -168,7 +170,8 @@ def build_shl_holdings(raw_dir: Path) -> list[list[str]]:
     missing_eu = [c for c in EU27 if c not in set(a5["country"])]
     if missing_eu:
         raise ValueError(f"shl_app05_2025.csv has no row for EU members {missing_eu}")
-    columns = ["total_usd_mn", "equities_usd_mn", "lt_treasury_usd_mn", "lt_agency_usd_mn", "lt_corporate_usd_mn", "st_debt_usd_mn"]
+    columns = ["total_usd_mn", "equities_usd_mn", "lt_treasury_usd_mn", "lt_agency_usd_mn", "lt_corporate_usd_mn",
+               "st_debt_usd_mn"]
     rows = []
     for record in a5.to_dict("records"):
         is_eu = record["kind"] == "country" and record["country"] in EU27
@@ -183,7 +186,8 @@ def build_shl_holdings(raw_dir: Path) -> list[list[str]]:
 def build_gold_reserves(raw_dir: Path) -> list[list[str]]:
     totals = quarterly_totals(parse_wgc(_read(raw_dir, RAW["wgc"]), Path(RAW["wgc"]).name))
     return [
-        [q.strftime("%Y-%m-%d"), number_cell(a, 3), number_cell(u, 3), number_cell(x, 3), number_cell(t, 3), integer_cell(n)]
+        [q.strftime("%Y-%m-%d"), number_cell(a, 3), number_cell(u, 3), number_cell(x, 3), number_cell(t, 3),
+         integer_cell(n)]
         for q, a, u, x, t, n in totals.itertuples(index=False)
     ]
 
@@ -201,7 +205,8 @@ def read_cofer(raw_dir: Path) -> tuple[pd.DataFrame, str]:
 
 def build_cofer(raw_dir: Path) -> list[list[str]]:
     table, _ = read_cofer(raw_dir)
-    return [[q, number_cell(u, 4), number_cell(e, 4), number_cell(t, 3)] for q, u, e, t in table.itertuples(index=False)]
+    return [[q, number_cell(u, 4), number_cell(e, 4), number_cell(t, 3)]
+            for q, u, e, t in table.itertuples(index=False)]
 
 
 def _on_or_before(series: pd.Series, day: pd.Timestamp) -> tuple[pd.Timestamp, float]:
@@ -241,7 +246,8 @@ def yield_episode_rows(holdings: pd.DataFrame, dgs10: pd.Series, treast: pd.Seri
             fed = number_cell((_on_or_before(treast, last)[1] - _on_or_before(treast, first)[1]) / 1000, 1)
         assets = (_on_or_before(walcl, last)[1] - _on_or_before(walcl, first)[1]) / 1000
         months = (pd.Period(end, "M") - pd.Period(start, "M")).n
-        rows.append([key, title, holder, start, end, str(months), number_cell(float(series[start]), 1), number_cell(sale, 1),
+        rows.append([key, title, holder, start, end, str(months), number_cell(float(series[start]), 1),
+                     number_cell(sale, 1),
                      number_cell(debt, 1), number_cell(100 * sale / debt, 3), number_cell(d0, 2), number_cell(d1, 2),
                      str(round((d1 - d0) * 100)), str(round(rise * 100)), f"{peak_day:%Y-%m-%d}", fed,
                      number_cell(assets, 1), context])

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import pandas as pd
+
 from bot.pipeline.build import BUILDERS, read_cofer
 from bot.pipeline.cells import number_cell
 from bot.pipeline.sources import SourceFormatError, parse_fred_csv
@@ -82,7 +84,7 @@ RAW_NEW = {
     "IIPUSNETIQ": "fred/iipusnetiq.csv",
 }
 
-def _fred_frame(raw_dir: Path, series: str):
+def _fred_frame(raw_dir: Path, series: str) -> tuple[pd.DataFrame, str]:
     key = RAW_NEW[series]
     return parse_fred_csv((raw_dir / key).read_text(encoding="utf-8"), Path(key).name), key
 
@@ -100,21 +102,23 @@ def build_iip_quarterly_fred(raw_dir: Path) -> list[list[str]]:
     for column, series in IIP_SERIES.items():
         frame, key = _fred_frame(raw_dir, series)
         values: dict[date, float] = {}
-        for number, (when, value) in enumerate(zip(frame["date"], frame["value"])):
+        for when, value in zip(frame["date"], frame["value"]):
             when = when.date()
             if when.day != 1 or when.month not in (1, 4, 7, 10):
-                raise SourceFormatError(Path(key).name, None, f"{when} is not the first day of a quarter (not quarterly data?)")
+                raise SourceFormatError(
+                    Path(key).name, None, f"{when} is not the first day of a quarter (not quarterly data?)")
             values[when] = value
         columns[column] = values
     quarters = {column: set(values) for column, values in columns.items()}
     if len({frozenset(q) for q in quarters.values()}) != 1:
         union = set.union(*quarters.values())
         gaps = {IIP_SERIES[c]: sorted(d.isoformat() for d in union - q) for c, q in quarters.items() if union - q}
-        raise SourceFormatError("fred/iipus*.csv", None, f"the three IIP series cover different quarters; missing: {gaps}")
+        raise SourceFormatError(
+            "fred/iipus*.csv", None, f"the three IIP series cover different quarters; missing: {gaps}")
     rows = []
     for when in sorted(next(iter(quarters.values()))):
         rows.append([f"{when.year}Q{(when.month - 1) // 3 + 1}"]
-                    + [number_cell(columns[c][when] / 1000, 3) for c in ("assets_usd_bn", "liabilities_usd_bn", "net_usd_bn")])
+                    + [number_cell(columns[c][when] / 1000, 3) for c in IIP_SERIES])
     return rows
 
 
@@ -169,7 +173,8 @@ def unpack_shl(raw_dir: Path) -> None:
             if info is None:
                 raise SourceFormatError(path.name, None, f"no {member} in the archive (has: {sorted(by_name)[:8]}…)")
             if info.file_size > _MAX_MEMBER:
-                raise SourceFormatError(path.name, None, f"{member} is {info.file_size} bytes, larger than any SHL table")
+                raise SourceFormatError(
+                    path.name, None, f"{member} is {info.file_size} bytes, larger than any SHL table")
             try:
                 data = archive.read(info)
             except (zipfile.BadZipFile, OSError, EOFError) as error:

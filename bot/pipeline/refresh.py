@@ -39,6 +39,8 @@ from http.client import HTTPException
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import pandas as pd
+
 from bot.pipeline.catalog import CATALOG, catalog, describe_resource, header_of, schema_of
 from bot.pipeline.cells import csv_bytes
 from bot.pipeline.checks import check
@@ -90,7 +92,7 @@ def urllib_transport(url: str, timeout: float) -> bytes:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - https URLs from SOURCES
             declared = response.headers.get("Content-Length")
-            body = response.read(MAX_BYTES + 1)
+            body: bytes = response.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as error:
         raise DownloadError(url, f"HTTP {error.code} {error.reason}") from None
     except urllib.error.URLError as error:
@@ -127,7 +129,8 @@ class DirectoryTransport:
                 return (folder / key).read_bytes()
         if key.endswith(".zip"):
             for folder in self.folders:
-                members = sorted(p for p in (folder / key).parent.glob("*") if p.is_file()) if (folder / key).parent.is_dir() else []
+                parent = (folder / key).parent
+                members = sorted(p for p in parent.glob("*") if p.is_file()) if parent.is_dir() else []
                 if members:
                     buffer = io.BytesIO()
                     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -215,7 +218,8 @@ def refresh_all(settings: Settings, transport: Transport | None = None, now: dat
 
     with versions.lock() as held:
         if not held:
-            skipped = tuple(SourceResult(n, "skipped", "another refresh is running (STATE_DIR/data/refresh.lock)") for n in names)
+            busy = "another refresh is running (STATE_DIR/data/refresh.lock)"
+            skipped = tuple(SourceResult(n, "skipped", busy) for n in names)
             return RefreshReport(now, skipped, previous=_serving_label(versions))
         notes = [f"Removed {len(cleaned)} unfinished folder(s) left by an interrupted refresh."] if (
             cleaned := versions.clean_staging()) else []
@@ -232,7 +236,8 @@ def refresh_all(settings: Settings, transport: Transport | None = None, now: dat
                 if stage is not None and stage.files:
                     staged.append(stage)
 
-        pointer, changes = None, ()
+        pointer: Pointer | None = None
+        changes: list[str] = []
         if staged:
             try:
                 pointer, changes = _publish(versions, base_dir, base, previous, package, staged, results, now)
@@ -350,7 +355,7 @@ def _fred_body(body: bytes, series: str, origin: str) -> bytes:
     return ("\n".join(fixed) + "\n").encode("utf-8")
 
 
-def _news(name: str, frame, old) -> str:
+def _news(name: str, frame: pd.DataFrame, old: pd.DataFrame | None) -> str:
     """One phrase: what the new file adds over the data in service."""
     spec = SERIES.get(name)
     if old is None:
@@ -368,9 +373,7 @@ def _news(name: str, frame, old) -> str:
     return f"{name}: revised (no new period)"
 
 
-def _as_text(values) -> list[str]:
-    import pandas as pd
-
+def _as_text(values: pd.Series) -> list[str]:
     if pd.api.types.is_datetime64_any_dtype(values):
         return list(values.dt.strftime("%Y-%m-%d"))
     return [str(v) for v in values]
@@ -420,7 +423,8 @@ def _assemble_and_publish(versions: PublishedVersions, staging: Path, base_dir: 
     return versions.publish(staging, now, info), changes
 
 
-def _record_status(versions: PublishedVersions, results: list[SourceResult], now: datetime, pointer: Pointer | None) -> None:
+def _record_status(versions: PublishedVersions, results: list[SourceResult], now: datetime,
+                   pointer: Pointer | None) -> None:
     status = versions.read_status()
     sources = status.setdefault("sources", {})
     at = utc_iso(now)
@@ -433,8 +437,9 @@ def _record_status(versions: PublishedVersions, results: list[SourceResult], now
             if result.outcome == "ok":
                 entry["retrieved"] = at
             if result.revisions:
+                kept = result.revisions[:STATUS_REVISIONS]
                 entry["revisions"] = {"at": at, "count": len(result.revisions),
-                                      "lines": [f"{r.resource} {r.line()}" for r in result.revisions[:STATUS_REVISIONS]]}
+                                      "lines": [f"{r.resource} {r.line()}" for r in kept]}
         elif result.outcome == "failed":
             entry["last_failure"] = {"at": at, "error": result.detail}
         else:

@@ -61,10 +61,10 @@ def test_a_refresh_publishes_a_version_whose_headline_figures_match_the_fact_she
     assert sorted(url for url, _ in publishers.requests) == sorted(publisher_files())
     assert {timeout for _, timeout in publishers.requests} == {DEFAULT_TIMEOUT}
 
-    store = PublishedVersions.for_state_dir(settings.state_dir)
-    assert report.published is not None and store.pointer() == report.published
+    versions = PublishedVersions.for_state_dir(settings.state_dir)
+    assert report.published is not None and versions.pointer() == report.published
     assert report.published.version.startswith("20260701T060000Z-")
-    version = load_version(store.folder(report.published.version))
+    version = load_version(versions.folder(report.published.version))
     tic = holdings(version)
     assert tic[("2025-12", "Grand Total")] == 9267.2  # mfhhis01 / Table 5, Dec 2025
     assert tic[("2026-04", "Grand Total")] == 9352.6  # slt_table5, Apr 2026
@@ -84,7 +84,7 @@ def test_a_refresh_publishes_a_version_whose_headline_figures_match_the_fact_she
     dgs10 = rates[rates["series"] == "DGS10"].set_index("date")["value_pct"]
     assert "2026-05-25" not in dgs10.index.strftime("%Y-%m-%d") and "2026-06-19" not in dgs10.index.strftime("%Y-%m-%d")
 
-    package = {r["name"]: r for r in json.loads((store.folder(report.published.version) / "datapackage.json").read_text())["resources"]}
+    package = {r["name"]: r for r in json.loads((versions.folder(report.published.version) / "datapackage.json").read_text())["resources"]}
     th = package["treasury_holdings"]
     assert (th["as_of"], th["vintage"], th["retrieved"]) == ("2026-04", "2026-07-01", "2026-07-01T06:00:00Z")
     assert "2025 revised May 18, 2026" in th["derivation"] and "retrieved 2026-07-01T06:00:00Z" in th["derivation"]
@@ -94,12 +94,12 @@ def test_a_refresh_publishes_a_version_whose_headline_figures_match_the_fact_she
         "description": "Yield (DGS10) or average contract rate (MORTGAGE30US), percent per year"}
     assert package["iip_quarterly_fred"]["as_of"] == "2025Q3"
     for name, entry in package.items():
-        assert entry["sha256"] == hashlib.sha256((store.folder(report.published.version) / entry["path"]).read_bytes()).hexdigest(), name
+        assert entry["sha256"] == hashlib.sha256((versions.folder(report.published.version) / entry["path"]).read_bytes()).hexdigest(), name
 
     # What changed is stored with the version, for /reset sources.
     assert any(line.startswith("TIC: new month Apr 2026 — foreign holdings of Treasuries $9,352.6bn")
                for line in report.changes)
-    info = json.loads((store.folder(report.published.version) / "version.json").read_text())
+    info = json.loads((versions.folder(report.published.version) / "version.json").read_text())
     assert info["previous"]["id"] == BASELINE and info["changes"] == list(report.changes)
 
 
@@ -172,7 +172,7 @@ def test_a_revision_is_published_and_flagged_not_silently_accepted(tmp_path):
 
 def test_a_crash_while_the_new_folder_is_being_written_leaves_it_ignored_and_then_removed(tmp_path, monkeypatch):
     settings = settings_for(tmp_path)
-    store = PublishedVersions.for_state_dir(settings.state_dir)
+    versions = PublishedVersions.for_state_dir(settings.state_dir)
     real = refresh_module.describe_resource
     calls = []
 
@@ -189,7 +189,7 @@ def test_a_crash_while_the_new_folder_is_being_written_leaves_it_ignored_and_the
     staging = [p for p in (settings.state_dir / "data/versions").iterdir()]
     assert len(staging) == 1 and staging[0].name.startswith(".staging-")
     assert (staging[0] / "market_rates.csv").is_file()  # half written
-    assert store.published() == [] and store.pointer() is None
+    assert versions.published() == [] and versions.pointer() is None
     assert LiveData.from_settings(settings).current().datasets.provenance["data.label"] == BASELINE
 
     report = refresh_all(settings, Publishers(), NOW + timedelta(hours=1), sources=["fred_rates"])
@@ -224,9 +224,9 @@ def test_a_new_folder_that_does_not_validate_as_a_whole_is_not_published(tmp_pat
     assert report.result("fred_rates").outcome == "failed"
     assert report.result("fred_rates").detail.startswith("new data folder refused: ")
     assert "value_pct: unit 'usd_mn'" in report.result("fred_rates").detail
-    store = PublishedVersions.for_state_dir(settings.state_dir)
-    assert report.published is None and store.pointer() is None
-    assert list(store.versions.iterdir()) == []
+    versions = PublishedVersions.for_state_dir(settings.state_dir)
+    assert report.published is None and versions.pointer() is None
+    assert list(versions.versions.iterdir()) == []
 
 
 # ------------------------------------------------------------------------------ what changed

@@ -25,7 +25,7 @@ from tests.bot.pipeline.publishers import (
 
 def test_a_crash_between_writing_the_version_and_switching_the_pointer_keeps_the_old_version(tmp_path, monkeypatch):
     settings = settings_for(tmp_path)
-    store = PublishedVersions.for_state_dir(settings.state_dir)
+    versions = PublishedVersions.for_state_dir(settings.state_dir)
     good = refresh_all(settings, Publishers(), NOW, sources=["fred_iip_quarterly"])
     served = LiveData.from_settings(settings)
     before = served.current()
@@ -38,24 +38,24 @@ def test_a_crash_between_writing_the_version_and_switching_the_pointer_keeps_the
     monkeypatch.undo()
 
     # The new folder was written completely, but the pointer still names the old version.
-    assert len(store.published()) == 2
-    assert store.pointer() == good.published
+    assert len(versions.published()) == 2
+    assert versions.pointer() == good.published
     assert served.reload_if_changed() is False and served.current() is before
     assert "market_rates" not in LiveData.from_settings(settings).current().datasets.frames
     # The next refresh publishes normally.
     again = refresh_all(settings, Publishers(), NOW + timedelta(days=2), sources=["fred_rates"])
-    assert again.published is not None and store.pointer() == again.published
+    assert again.published is not None and versions.pointer() == again.published
     assert served.reload_if_changed() is True
     assert "market_rates" in served.current().datasets.frames
 
 
 def test_old_versions_are_pruned_but_never_the_one_in_service(tmp_path):
     settings = settings_for(tmp_path)
-    store = PublishedVersions.for_state_dir(settings.state_dir)
+    versions = PublishedVersions.for_state_dir(settings.state_dir)
     for day in range(4):
         dgs10 = (FORMAT / "fred/dgs10.csv").read_text().replace("2026-06-26,4.49", f"2026-06-26,4.{49 + day}")
         report = refresh_all(settings, Publishers(**{FRED + "DGS10": dgs10.encode()}), NOW + timedelta(days=day),
                              sources=["fred_rates"], keep=2)
         assert report.published is not None
-    assert len(store.published()) == 3  # the one in service + 2 kept
-    assert store.pointer().version == store.published()[-1]
+    assert len(versions.published()) == 3  # the one in service + 2 kept
+    assert versions.pointer().version == versions.published()[-1]

@@ -52,10 +52,10 @@ def test_the_bot_serves_the_previous_version_until_a_good_one_is_published(tmp_p
 
 def test_a_published_version_damaged_on_disk_is_passed_over_for_the_last_one_that_loads(tmp_path):
     settings = settings_for(tmp_path)
-    store = PublishedVersions.for_state_dir(settings.state_dir)
+    versions = PublishedVersions.for_state_dir(settings.state_dir)
     first = refresh_all(settings, Publishers(), NOW, sources=["fred_iip_quarterly"])
     second = refresh_all(settings, Publishers(), NOW + timedelta(days=1), sources=["fred_rates"])
-    (store.folder(second.published.version) / "market_rates.csv").write_text("date,series,value_pct\n2026-06-26,DGS10,abc\n")
+    (versions.folder(second.published.version) / "market_rates.csv").write_text("date,series,value_pct\n2026-06-26,DGS10,abc\n")
 
     served = LiveData.from_settings(settings)  # does not crash: serves the newest version that loads
     assert served.current().datasets.provenance["data.label"] == first.published.version
@@ -66,8 +66,8 @@ def test_a_published_version_damaged_on_disk_is_passed_over_for_the_last_one_tha
     assert served.reload_if_changed() is True and "market_rates" in served.current().datasets.frames
 
     # With no loadable version at all, the shipped baseline serves.
-    for version in store.published():
-        (store.folder(version) / "datapackage.json").write_text("{")
+    for version in versions.published():
+        (versions.folder(version) / "datapackage.json").write_text("{")
     assert LiveData.from_settings(settings).current().datasets.provenance["data.label"] == BASELINE
 
 
