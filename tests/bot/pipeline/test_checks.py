@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 
+from bot.pipeline.checks import ImplausibleData, check
 from bot.pipeline.refresh import (
     refresh_all,
 )
@@ -26,7 +28,8 @@ from tests.bot.pipeline.publishers import (
 
 @pytest.mark.parametrize("edit, says", [
     (lambda text: text.replace("2026-06-26,4.49", "2026-06-26,449"),  # basis points, not percent
-     "market_rates: 2026-06-26, DGS10: value_pct = 449 is implausible (expected: the 10-year yield is between 0% and 20%)"),
+     "market_rates: 2026-06-26, DGS10: value_pct = 449 is implausible "
+     "(expected: the 10-year yield is between 0% and 20%)"),
     (lambda text: text + "2026-07-15,4.40\n",  # an observation dated after today
      "market_rates: period 2026-07-15 is in the future (today is 2026-07-01)"),
     (lambda text: text.replace("2026-06-26,4.49", "2026-06-26,-0.5"),
@@ -49,7 +52,8 @@ def test_a_unit_change_against_the_version_in_service_is_refused(tmp_path):
 
     def in_billions(name: str) -> bytes:
         lines = (FORMAT / "fred" / name).read_text().splitlines()
-        return ("\n".join(lines[:1] + [f"{d},{int(v) / 1000:g}" for d, v in (ln.split(",") for ln in lines[1:])]) + "\n").encode()
+        scaled = [f"{d},{int(v) / 1000:g}" for d, v in (ln.split(",") for ln in lines[1:])]
+        return ("\n".join(lines[:1] + scaled) + "\n").encode()
 
     later = refresh_all(settings, Publishers(**{FRED + s: in_billions(f"{s.lower()}.csv")
                                                 for s in ("IIPUSASSQ", "IIPUSLIAQ", "IIPUSNETIQ")}),
@@ -76,4 +80,27 @@ def test_a_file_cut_short_at_the_top_is_refused_as_missing_periods(tmp_path):
     cut = ("\n".join(lines[:1] + lines[20:]) + "\n").encode()  # 1929-1947 lost
     report = refresh_all(settings_for(tmp_path), Publishers(**{FRED + "GDPA": cut}), NOW, sources=["fred_gdp"])
     assert report.result("fred_gdp").outcome == "failed"
-    assert "19 period(s) in service are missing from the new file (first 1929, last 1947)" in report.result("fred_gdp").detail
+    says = "19 period(s) in service are missing from the new file (first 1929, last 1947)"
+    assert says in report.result("fred_gdp").detail
+
+
+# ------------------------------------------------------------------------------ the checks on their own
+
+
+def quarters(net: float) -> pd.DataFrame:
+    return pd.DataFrame({"quarter": ["2025Q2", "2025Q3"], "assets_usd_bn": [40_000.0, 41_270.0],
+                         "liabilities_usd_bn": [66_000.0, 68_890.0], "net_usd_bn": [-26_000.0, net]})
+
+
+def test_a_file_that_adds_up_passes_and_a_broken_identity_is_named():
+    check("iip_quarterly_fred", quarters(-27_620.0), None, NOW)  # assets - liabilities = net
+    with pytest.raises(ImplausibleData) as refused:
+        check("iip_quarterly_fred", quarters(-2_762.0), None, NOW)  # net divided by 10
+    assert refused.value.resource == "iip_quarterly_fred"
+    assert str(refused.value) == ("iip_quarterly_fred: 2025Q3: net -2,762.0 ≠ assets 41,270.0 - liabilities "
+                                  "68,890.0 ($bn)")
+
+
+def test_an_empty_table_is_never_plausible():
+    with pytest.raises(ImplausibleData, match="no rows"):
+        check("iip_quarterly_fred", quarters(-27_620.0).iloc[0:0], None, NOW)

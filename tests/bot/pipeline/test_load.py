@@ -126,7 +126,8 @@ def test_default_data_dir_is_the_installed_data_folder():
 
 def test_version_changes_when_any_file_changes(copy, shipped):
     assert load_datasets(copy).version == shipped.version
-    edit_line(copy / "facts.csv", 2, "Marketable Treasury securities outstanding.", "Marketable Treasuries outstanding.")
+    edit_line(copy / "facts.csv", 2, "Marketable Treasury securities outstanding.",
+              "Marketable Treasuries outstanding.")
     record_hash(copy, "facts")  # an edit made properly: the hash is re-recorded (as the build does)
     assert load_datasets(copy).version != shipped.version
 
@@ -137,7 +138,8 @@ def test_version_changes_when_any_file_changes(copy, shipped):
 def test_missing_column(copy):
     edit_line(copy / "treasury_holdings.csv", 1, "month,holder,usd_bn,table", "month,holder,usd_bn")
     lines = (copy / "treasury_holdings.csv").read_text().split("\n")
-    (copy / "treasury_holdings.csv").write_text("\n".join([lines[0]] + [ln.rsplit(",", 1)[0] for ln in lines[1:] if ln]) + "\n")
+    kept = [ln.rsplit(",", 1)[0] for ln in lines[1:] if ln]
+    (copy / "treasury_holdings.csv").write_text("\n".join([lines[0]] + kept) + "\n")
     with pytest.raises(DataError) as error:
         load_datasets(copy)
     assert (error.value.file, error.value.row) == ("data/treasury_holdings.csv", 1)
@@ -303,7 +305,8 @@ def test_the_iip_identity_allows_the_rounding_of_the_releases(copy):
 
 
 def test_a_file_changed_without_rebuilding_is_refused_by_its_sha256(copy):
-    edit_line(copy / "facts.csv", 2, "Marketable Treasury securities outstanding.", "Marketable Treasuries outstanding.")
+    edit_line(copy / "facts.csv", 2, "Marketable Treasury securities outstanding.",
+              "Marketable Treasuries outstanding.")
     error = refused(copy)
     assert (error.file, error.row) == ("data/facts.csv", None)
     actual = hashlib.sha256((copy / "facts.csv").read_bytes()).hexdigest()

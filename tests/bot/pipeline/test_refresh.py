@@ -84,7 +84,8 @@ def test_a_refresh_publishes_a_version_whose_headline_figures_match_the_fact_she
     dgs10 = rates[rates["series"] == "DGS10"].set_index("date")["value_pct"]
     assert "2026-05-25" not in dgs10.index.strftime("%Y-%m-%d") and "2026-06-19" not in dgs10.index.strftime("%Y-%m-%d")
 
-    package = {r["name"]: r for r in json.loads((versions.folder(report.published.version) / "datapackage.json").read_text())["resources"]}
+    folder = versions.folder(report.published.version)
+    package = {r["name"]: r for r in json.loads((folder / "datapackage.json").read_text())["resources"]}
     th = package["treasury_holdings"]
     assert (th["as_of"], th["vintage"], th["retrieved"]) == ("2026-04", "2026-07-01", "2026-07-01T06:00:00Z")
     assert "2025 revised May 18, 2026" in th["derivation"] and "retrieved 2026-07-01T06:00:00Z" in th["derivation"]
@@ -94,7 +95,7 @@ def test_a_refresh_publishes_a_version_whose_headline_figures_match_the_fact_she
         "description": "Yield (DGS10) or average contract rate (MORTGAGE30US), percent per year"}
     assert package["iip_quarterly_fred"]["as_of"] == "2025Q3"
     for name, entry in package.items():
-        assert entry["sha256"] == hashlib.sha256((versions.folder(report.published.version) / entry["path"]).read_bytes()).hexdigest(), name
+        assert entry["sha256"] == hashlib.sha256((folder / entry["path"]).read_bytes()).hexdigest(), name
 
     # What changed is stored with the version, for /reset sources.
     assert any(line.startswith("TIC: new month Apr 2026 — foreign holdings of Treasuries $9,352.6bn")
@@ -162,8 +163,10 @@ def test_a_revision_is_published_and_flagged_not_silently_accepted(tmp_path):
     status = json.loads((settings.state_dir / "data/status.json").read_text())["sources"]["tic"]
     assert status["revisions"]["count"] == 2 and status["last_success"]["outcome"] == "ok"
     folder = PublishedVersions.for_state_dir(settings.state_dir).folder(report.published.version)
-    assert "treasury_holdings 2025-11 Japan $1,202.7bn → $1,210.0bn" in json.loads((folder / "version.json").read_text())["revisions"]
-    assert "Revised history: TIC Treasury holdings, 2 figures (largest: 2025-11 Japan $1,202.7bn → $1,210.0bn)." in report.changes
+    recorded = json.loads((folder / "version.json").read_text())["revisions"]
+    assert "treasury_holdings 2025-11 Japan $1,202.7bn → $1,210.0bn" in recorded
+    assert ("Revised history: TIC Treasury holdings, 2 figures (largest: 2025-11 Japan $1,202.7bn → $1,210.0bn)."
+            in report.changes)
     assert holdings(load_version(folder))[("2025-11", "Japan")] == 1210.0
 
 
@@ -248,9 +251,12 @@ def test_what_changed_between_two_versions(tmp_path, march_baseline):
                                           "US international investment position, quarterly (current vintage, via FRED)"}
 
     # A week later: a new IIP quarter on FRED, Table 5 revised, rates moved.
-    rows = {"IIPUSASSQ": "2025-10-01,42010000", "IIPUSLIAQ": "2025-10-01,69930000", "IIPUSNETIQ": "2025-10-01,-27920000"}
-    later_files = {FRED + s: ((FORMAT / f"fred/{s.lower()}.csv").read_text() + row + "\n").encode() for s, row in rows.items()}
-    later_files[TIC + "slt_table5.txt"] = revise_table5((RAW / "tic/slt_table5.txt").read_text(), 6, "Japan", 7.3).encode()
+    rows = {"IIPUSASSQ": "2025-10-01,42010000", "IIPUSLIAQ": "2025-10-01,69930000",
+            "IIPUSNETIQ": "2025-10-01,-27920000"}
+    later_files = {FRED + s: ((FORMAT / f"fred/{s.lower()}.csv").read_text() + row + "\n").encode()
+                   for s, row in rows.items()}
+    table5 = (RAW / "tic/slt_table5.txt").read_text()
+    later_files[TIC + "slt_table5.txt"] = revise_table5(table5, 6, "Japan", 7.3).encode()
     second = refresh_all(settings, Publishers(**later_files), NOW + timedelta(days=7))
     new = load_version(PublishedVersions.for_state_dir(settings.state_dir).folder(second.published.version))
 
@@ -302,9 +308,10 @@ def test_data_refresh_and_status_from_the_command_line(tmp_path, monkeypatch, ca
     assert main(["data", "refresh", "--source", "tic", "--fixtures", str(tmp_path / "empty")]) == 2
     assert "--fixtures: no such folder" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
-    assert main(["data", "refresh", "--source", "tic", "--fixtures", str(tmp_path / "empty")]) == 0  # fails, still serving
+    # The source fails, and the bot is still serving.
+    assert main(["data", "refresh", "--source", "tic", "--fixtures", str(tmp_path / "empty")]) == 0
     out = capsys.readouterr().out
-    assert "tic  failed     https://www.treasury.gov/resource-center/data-chart-center/tic/Documents/mfhhis01.txt: HTTP 404" in out
+    assert f"tic  failed     {TREASURY}mfhhis01.txt: HTTP 404" in out
     assert "No new version published; still serving 2026" in out
 
     assert main(["data", "status"]) == 0

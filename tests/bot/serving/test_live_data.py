@@ -55,7 +55,8 @@ def test_a_published_version_damaged_on_disk_is_passed_over_for_the_last_one_tha
     versions = PublishedVersions.for_state_dir(settings.state_dir)
     first = refresh_all(settings, Publishers(), NOW, sources=["fred_iip_quarterly"])
     second = refresh_all(settings, Publishers(), NOW + timedelta(days=1), sources=["fred_rates"])
-    (versions.folder(second.published.version) / "market_rates.csv").write_text("date,series,value_pct\n2026-06-26,DGS10,abc\n")
+    damaged = versions.folder(second.published.version) / "market_rates.csv"
+    damaged.write_text("date,series,value_pct\n2026-06-26,DGS10,abc\n")
 
     served = LiveData.from_settings(settings)  # does not crash: serves the newest version that loads
     assert served.current().datasets.provenance["data.label"] == first.published.version
