@@ -119,11 +119,11 @@ def _configure_logging(settings: Settings, *, to_file: bool) -> None:
 def _local(settings: Settings, args: argparse.Namespace, command: str) -> int:
     from bot.local.shell import Shell
     from bot.serving.chart_cache import ChartCache
-    from bot.serving.live_data import DataStore
+    from bot.serving.live_data import LiveData
     from handlers import charts
 
     out = getattr(args, "out", None) or settings.state_dir / "charts"
-    shell = Shell(DataStore.from_settings(settings), ChartCache(charts.render), out)
+    shell = Shell(LiveData.from_settings(settings), ChartCache(charts.render), out)
     if command == "ask":
         print(shell.run_one(" ".join(args.text)))
         return 0

@@ -19,7 +19,7 @@ from bot.briefings.pacing import Pacer
 from bot.briefings.service import BriefingService, BriefingSettings
 from bot.pipeline.refresh import scheduled_refresh
 from bot.serving.chart_cache import ChartCache
-from bot.serving.live_data import DataStore
+from bot.serving.live_data import LiveData
 from bot.settings import Settings, SettingsError
 from bot.slack import server
 from bot.slack.app import briefing_client, create_app, make_client
@@ -38,7 +38,7 @@ REFRESH_HOUR_UTC = 6  # publishers release overnight US time; refresh before Eur
 class Runtime:
     app: App
     briefings: BriefingService
-    data: DataStore
+    data: LiveData
     store: Store
     charts: ChartCache
 
@@ -122,10 +122,10 @@ def _log_failed_request(what: str, request: Verified) -> str:
     return error_id
 
 
-def build_runtime(settings: Settings, *, client: WebClient | None = None, data: DataStore | None = None,
+def build_runtime(settings: Settings, *, client: WebClient | None = None, data: LiveData | None = None,
                   charts: ChartCache | None = None) -> Runtime:
     client = client or make_client(settings)
-    data = data or DataStore.from_settings(settings)
+    data = data or LiveData.from_settings(settings)
     charts = charts or ChartCache(chart_renderers.render)
     if settings.database_url is None:
         settings.state_dir.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from waitress.server import create_server
 from bot.pipeline.load import default_data_dir, load_datasets
 from bot.runtime import build_runtime
 from bot.serving.chart_cache import ChartCache
-from bot.serving.live_data import DataStore
+from bot.serving.live_data import LiveData
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.server import WAITRESS_OPTIONS, raise_open_files_limit
@@ -82,7 +82,7 @@ def settings(slack, tmp_path) -> Settings:
 @pytest.fixture
 def make_app(settings, datasets, chart_cache):
     def factory(**overrides):
-        overrides.setdefault("data", DataStore(datasets))
+        overrides.setdefault("data", LiveData(datasets))
         overrides.setdefault("charts", chart_cache)
         return create_app(settings, **overrides)
     return factory
@@ -98,7 +98,7 @@ class Served:
 @pytest.fixture
 def runtime(settings, datasets, chart_cache):
     """Everything `reset-bot serve` builds (app, database, briefing service), scheduler not started."""
-    rt = build_runtime(settings, data=DataStore(datasets), charts=chart_cache)
+    rt = build_runtime(settings, data=LiveData(datasets), charts=chart_cache)
     yield rt
     rt.store.engine.dispose()
 

@@ -51,7 +51,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.briefings.pacing import Pacer
 from bot.briefings.slots import DEFAULT_DAY, DEFAULT_TIME, describe, latest_slot, local_and_utc, next_slot, trigger
-from bot.serving.live_data import DataStore
+from bot.serving.live_data import LiveData
 from bot.slack.delivery import Destination, SlackDelivery, error_code
 from bot.storage.store import TRANSIENT, Delivery, Outcome, Store, StoreError, StoreUnavailable, Subscription
 from handlers.briefing import briefing_reply
@@ -103,7 +103,7 @@ class BriefingService:
     def __init__(
         self,
         store: Store,
-        data: DataStore,
+        data: LiveData,
         delivery: SlackDelivery,
         client: WebClient,
         *,

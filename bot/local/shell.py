@@ -12,7 +12,7 @@ from typing import IO
 
 from bot.local.textview import reply_text
 from bot.serving.chart_cache import ChartCache
-from bot.serving.live_data import DataStore
+from bot.serving.live_data import LiveData
 from bot.slack.errors import explain
 from handlers.answer import answer
 from handlers.parsing import parse
@@ -23,7 +23,7 @@ PROMPT = "reset> "
 
 
 class Shell:
-    def __init__(self, data: DataStore, charts: ChartCache, out_dir: Path) -> None:
+    def __init__(self, data: LiveData, charts: ChartCache, out_dir: Path) -> None:
         self.data = data
         self.charts = charts
         self.out_dir = out_dir

@@ -112,7 +112,8 @@ def check(resource: str, new: pd.DataFrame, old: pd.DataFrame | None, now: datet
         if bad.any():
             row = new[bad].iloc[0]
             raise ImplausibleData(resource, f"{row['quarter']}: net {row['net_usd_bn']:,.1f} ≠ assets "
-                                            f"{row['assets_usd_bn']:,.1f} - liabilities {row['liabilities_usd_bn']:,.1f} ($bn)")
+                                            f"{row['assets_usd_bn']:,.1f} - liabilities "
+                                            f"{row['liabilities_usd_bn']:,.1f} ($bn)")
     spec = SERIES.get(resource)
     if spec is None:
         return
@@ -136,8 +137,8 @@ def check(resource: str, new: pd.DataFrame, old: pd.DataFrame | None, now: datet
         big = find_revisions(resource, subset_old, subset_new, rel_tol=rel, abs_tol=absolute)
         if big:
             r = big[-1]
-            raise ImplausibleData(resource, f"{r.period} {r.item or column}: {r.old:,.2f} → {r.new:,.2f} is a larger change "
-                                            f"than any real revision (unit or layout change?)")
+            raise ImplausibleData(resource, f"{r.period} {r.item or column}: {r.old:,.2f} → {r.new:,.2f} is a larger "
+                                            f"change than any real revision (unit or layout change?)")
 
 
 def _check_range(resource: str, frame: pd.DataFrame, rule: Range) -> None:

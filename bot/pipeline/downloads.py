@@ -10,6 +10,9 @@ Every source lists its downloads (official URL → a path in a raw folder laid o
 * ``iip_quarterly_fred`` — FRED IIPUSASSQ, IIPUSLIAQ and IIPUSNETIQ (BEA's quarterly US assets,
   liabilities and net IIP, $ millions). These are the FRED ids as I understand FRED names BEA's
   quarterly IIP aggregates; they stand in for BEA's API, which is not implemented (see ``bea``).
+
+What each resource is, and the derivation a refreshed version states for it, is not here but in
+``data/catalog.json`` (`bot.pipeline.catalog`), beside every other resource's metadata.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from dataclasses import field as dc_field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
-from bot.pipeline.build import BUILDERS, QUARTER, RESOURCES, _cofer, _number, field
+import pandas as pd
+
+from bot.pipeline.build import BUILDERS, read_cofer
+from bot.pipeline.cells import number_cell
 from bot.pipeline.sources import SourceFormatError, parse_fred_csv
 
 FRED_GRAPH = "https://fred.stlouisfed.org/graph/fredgraph.csv?id={series}"
@@ -33,7 +37,6 @@ TREASURY_DOCS = "https://www.treasury.gov/resource-center/data-chart-center/tic/
 IMF_COFER = "https://api.imf.org/external/sdmx/2.1/data/IMF.STA,COFER/"
 WGC_CBD = ("https://fsapi.gold.org/api/cbd/v11/charts/getPage?endDate={end_of_year}&page=date_range"
            "&periodicity=QTD_FULL&startDate=2000-01-01")
-FRED_LICENCE = "Public domain (BEA data); FRED terms of use apply to the download."
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,8 @@ class SourceSpec:
     resources: tuple[str, ...]
     #: (raw folder after download, retrieval date) -> the resources' vintage (YYYY-MM-DD)
     vintage: Callable[[Path, date], str] = lambda raw, retrieved: retrieved.isoformat()
-    #: per resource: derivation text for a refreshed version ({retrieved}, {vintage}, {note})
-    derivation: dict[str, str] = dc_field(default_factory=dict)
-    #: per resource: a description replacing the baseline's (where that one names its vintage)
-    description: dict[str, str] = dc_field(default_factory=dict)
-    #: extra text for the derivation, read from the raw files (e.g. mfhhis01's revision note)
+    #: extra text for the refreshed derivation (the catalog's ``{note}``), read from the raw files
+    #: (e.g. mfhhis01's revision note)
     note: Callable[[Path], str] = lambda raw: ""
     unpack: Callable[[Path], None] | None = None  # e.g. extract the SHL appendix zip
     requires_env: str | None = None  # an API key without which the source is skipped
@@ -84,69 +84,7 @@ RAW_NEW = {
     "IIPUSNETIQ": "fred/iipusnetiq.csv",
 }
 
-NEW_RESOURCES: dict[str, dict[str, Any]] = {
-    "market_rates": {
-        "path": "market_rates.csv",
-        "generated": True,
-        "title": "US 10-year Treasury yield and 30-year mortgage rate",
-        "description": "The 10-year Treasury constant-maturity yield (DGS10, Federal Reserve H.15, daily) and the 30-year "
-        "fixed mortgage rate average (MORTGAGE30US, Freddie Mac Primary Mortgage Market Survey, weekly), as FRED "
-        "publishes them. Days without an observation (market holidays) have no row. Only refreshed data versions "
-        "have this file.",
-        "sources": [
-            {"publisher": "Board of Governors of the Federal Reserve System via FRED", "title": "Market Yield on U.S. Treasury Securities at 10-Year Constant Maturity, Quoted on an Investment Basis", "url": FRED_GRAPH.format(series="DGS10"), "series": "DGS10"},
-            {"publisher": "Freddie Mac via FRED", "title": "30-Year Fixed Rate Mortgage Average in the United States", "url": FRED_GRAPH.format(series="MORTGAGE30US"), "series": "MORTGAGE30US"},
-        ],
-        "time": ("date", "date"),
-        "units": "percent per year",
-        "tag": "official",
-        "derivation": "Copied from FRED's graph CSVs for DGS10 and MORTGAGE30US, retrieved {retrieved}; FRED's missing-value "
-        "markers ('.' or an empty cell) have no row. FRED's files carry no release date, so the vintage is the retrieval date.",
-        "licence": "DGS10: public domain (Federal Reserve data). MORTGAGE30US: cite 'Freddie Mac, Primary Mortgage Market "
-        "Survey'. FRED terms of use apply to the download.",
-        "primaryKey": ["date", "series"],
-        "fields": [
-            field("date", "date", "Observation date (DGS10: business day; MORTGAGE30US: the Thursday of the survey week)"),
-            field("series", "string", "FRED series id", enum=list(RATE_SERIES)),
-            field("value_pct", "number", "Yield (DGS10) or average contract rate (MORTGAGE30US), percent per year", "pct"),
-        ],
-    },
-    "iip_quarterly_fred": {
-        "path": "iip_quarterly_fred.csv",
-        "generated": True,
-        "title": "US international investment position, quarterly (current vintage, via FRED)",
-        "description": "End-of-quarter US assets, liabilities and net international investment position from BEA via FRED "
-        "(IIPUSASSQ, IIPUSLIAQ, IIPUSNETIQ): one consistent current vintage for every quarter, unlike iip_quarterly, "
-        "which keeps each release's own figures. Stands in for BEA's full IIP table (BEA API). Only refreshed data "
-        "versions have this file.",
-        "sources": [
-            {"publisher": "Bureau of Economic Analysis via FRED", "title": "U.S. Assets (international investment position)", "url": FRED_GRAPH.format(series="IIPUSASSQ"), "series": "IIPUSASSQ"},
-            {"publisher": "Bureau of Economic Analysis via FRED", "title": "U.S. Liabilities (international investment position)", "url": FRED_GRAPH.format(series="IIPUSLIAQ"), "series": "IIPUSLIAQ"},
-            {"publisher": "Bureau of Economic Analysis via FRED", "title": "U.S. Net International Investment Position", "url": FRED_GRAPH.format(series="IIPUSNETIQ"), "series": "IIPUSNETIQ"},
-        ],
-        "time": ("quarter", "str"),
-        "units": "US$ billions",
-        "tag": "official",
-        "derivation": "FRED's series are in $ millions; each *_usd_bn = value / 1,000. The quarter is FRED's observation date "
-        "(the first day of the quarter). Retrieved {retrieved}; FRED's files carry no release date, so the vintage is "
-        "the retrieval date. The refresh checks that net = assets - liabilities.",
-        "licence": FRED_LICENCE,
-        "primaryKey": ["quarter"],
-        "fields": [
-            field("quarter", "string", "Quarter whose end the position refers to (YYYYQn)", pattern=QUARTER),
-            field("assets_usd_bn", "number", "US-owned assets abroad", "usd_bn"),
-            field("liabilities_usd_bn", "number", "Foreign-owned assets in the US (US liabilities)", "usd_bn"),
-            field("net_usd_bn", "number", "Net international investment position (assets minus liabilities)", "usd_bn"),
-        ],
-    },
-}
-
-
-def resource_meta(name: str) -> dict[str, Any]:
-    return NEW_RESOURCES[name] if name in NEW_RESOURCES else RESOURCES[name]
-
-
-def _fred_frame(raw_dir: Path, series: str):
+def _fred_frame(raw_dir: Path, series: str) -> tuple[pd.DataFrame, str]:
     key = RAW_NEW[series]
     return parse_fred_csv((raw_dir / key).read_text(encoding="utf-8"), Path(key).name), key
 
@@ -155,7 +93,7 @@ def build_market_rates(raw_dir: Path) -> list[list[str]]:
     rows: list[list[str]] = []
     for series in RATE_SERIES:
         frame, _ = _fred_frame(raw_dir, series)
-        rows += [[d.strftime("%Y-%m-%d"), series, _number(v, 3)] for d, v in zip(frame["date"], frame["value"])]
+        rows += [[d.strftime("%Y-%m-%d"), series, number_cell(v, 3)] for d, v in zip(frame["date"], frame["value"])]
     return sorted(rows, key=lambda row: (row[0], row[1]))
 
 
@@ -164,21 +102,23 @@ def build_iip_quarterly_fred(raw_dir: Path) -> list[list[str]]:
     for column, series in IIP_SERIES.items():
         frame, key = _fred_frame(raw_dir, series)
         values: dict[date, float] = {}
-        for number, (when, value) in enumerate(zip(frame["date"], frame["value"])):
+        for when, value in zip(frame["date"], frame["value"]):
             when = when.date()
             if when.day != 1 or when.month not in (1, 4, 7, 10):
-                raise SourceFormatError(Path(key).name, None, f"{when} is not the first day of a quarter (not quarterly data?)")
+                raise SourceFormatError(
+                    Path(key).name, None, f"{when} is not the first day of a quarter (not quarterly data?)")
             values[when] = value
         columns[column] = values
     quarters = {column: set(values) for column, values in columns.items()}
     if len({frozenset(q) for q in quarters.values()}) != 1:
         union = set.union(*quarters.values())
         gaps = {IIP_SERIES[c]: sorted(d.isoformat() for d in union - q) for c, q in quarters.items() if union - q}
-        raise SourceFormatError("fred/iipus*.csv", None, f"the three IIP series cover different quarters; missing: {gaps}")
+        raise SourceFormatError(
+            "fred/iipus*.csv", None, f"the three IIP series cover different quarters; missing: {gaps}")
     rows = []
     for when in sorted(next(iter(quarters.values()))):
         rows.append([f"{when.year}Q{(when.month - 1) // 3 + 1}"]
-                    + [_number(columns[c][when] / 1000, 3) for c in ("assets_usd_bn", "liabilities_usd_bn", "net_usd_bn")])
+                    + [number_cell(columns[c][when] / 1000, 3) for c in IIP_SERIES])
     return rows
 
 
@@ -211,7 +151,7 @@ def mfhhis01_note(raw_dir: Path) -> str:
 
 
 def cofer_vintage(raw_dir: Path, retrieved: date) -> str:
-    return _cofer(raw_dir)[1]  # the IMF files' own PUBLICATION_DATE
+    return read_cofer(raw_dir)[1]  # the IMF files' own PUBLICATION_DATE
 
 
 SHL_ZIP = "shl-2025/shl_appendix_2025.zip"
@@ -233,7 +173,8 @@ def unpack_shl(raw_dir: Path) -> None:
             if info is None:
                 raise SourceFormatError(path.name, None, f"no {member} in the archive (has: {sorted(by_name)[:8]}…)")
             if info.file_size > _MAX_MEMBER:
-                raise SourceFormatError(path.name, None, f"{member} is {info.file_size} bytes, larger than any SHL table")
+                raise SourceFormatError(
+                    path.name, None, f"{member} is {info.file_size} bytes, larger than any SHL table")
             try:
                 data = archive.read(info)
             except (zipfile.BadZipFile, OSError, EOFError) as error:
@@ -242,15 +183,6 @@ def unpack_shl(raw_dir: Path) -> None:
 
 
 RAW_TIC_HISTORY = "tic/mfhhis01.txt"
-
-TIC_DERIVATION = (
-    "Parsed from mfhhis01.txt{note} and slt_table5.txt, both retrieved {retrieved} by `reset-bot data refresh`. "
-    "Where a month is in both tables, slt_table5 (newer) wins for the holders it lists, including Grand Total and the "
-    "foreign-official lines; mfhhis01 rows are kept for holders slt_table5 does not list and for 'All Other' (each table's "
-    "'All Other' is the residual of its own, different country list). Where TIC shows a month twice at a series break, "
-    "the new-series value is kept. Labels are normalised as in the shipped data (see data/README.md). slt_table5 carries "
-    "no release date, so the vintage is the retrieval date."
-)
 
 SOURCES: dict[str, SourceSpec] = {
     spec.name: spec
@@ -264,7 +196,6 @@ SOURCES: dict[str, SourceSpec] = {
             ),
             resources=("treasury_holdings",),
             note=mfhhis01_note,
-            derivation={"treasury_holdings": TIC_DERIVATION},
         ),
         SourceSpec(
             name="shl",
@@ -272,30 +203,18 @@ SOURCES: dict[str, SourceSpec] = {
             downloads=(Download(SHL_ZIP, TREASURY_DOCS + "shl_appendix_2025.zip"),),
             resources=("shl_holdings",),
             unpack=unpack_shl,
-            derivation={"shl_holdings": (
-                "Parsed from shl_app05_2025.csv (A5) and shl_app07_2025.csv (A7, for treasury_usd_mn), extracted from "
-                "shl_appendix_2025.zip retrieved {retrieved} (vintage = retrieval date; the zip carries no release date). "
-                "'*' and 'n.a.' become empty cells. eu_member marks the 27 EU member states. kind 'other' = international "
-                "and regional organisations, country unknown, and the memo line 'of which: Holdings of foreign official "
-                "institutions' (a part of Total). treasury_usd_mn is empty for countries A7 does not list.")},
         ),
         SourceSpec(
             name="fred_niip",
             title="FRED IIPUSNETIA: US net international investment position, annual",
             downloads=(fred("IIPUSNETIA", "fred/niip.csv"),),
             resources=("iip_annual",),
-            derivation={"iip_annual": (
-                "IIPUSNETIA is in $ millions; net_usd_bn = value / 1,000. Retrieved {retrieved} from FRED's graph CSV; "
-                "FRED's file carries no release date, so the vintage is the retrieval date.")},
         ),
         SourceSpec(
             name="fred_gdp",
             title="FRED GDPA: US nominal GDP, annual",
             downloads=(fred("GDPA", "fred/gdp.csv"),),
             resources=("gdp_annual",),
-            derivation={"gdp_annual": (
-                "Copied from GDPA ($ billions), retrieved {retrieved} from FRED's graph CSV (vintage = retrieval date). "
-                "The latest year is BEA's estimate as of the download; later estimates may revise it.")},
         ),
         SourceSpec(
             name="fred_rates",
@@ -319,24 +238,12 @@ SOURCES: dict[str, SourceSpec] = {
             ),
             resources=("cofer",),
             vintage=cofer_vintage,
-            derivation={"cofer": (
-                "Parsed from three IMF SDMX 2.1 downloads (shares, total and US-dollar nominal values) retrieved "
-                "{retrieved}; the vintage is the files' PUBLICATION_DATE. Total = NV_USD value in dollars / 1e9. "
-                "Shares rounded to 4 decimals.")},
-            description={"cofer": (
-                "US dollar and euro shares of allocated foreign exchange reserves and the total, world aggregate, as "
-                "in the IMF COFER release named by the vintage. Later releases revise earlier quarters.")},
         ),
         SourceSpec(
             name="wgc",
             title="World Gold Council central-bank statistics (gold.org JSON, IMF IFS)",
             downloads=(Download("wgc/cbd_quarterly_2000_2026.json", WGC_CBD),),
             resources=("gold_reserves",),
-            derivation={"gold_reserves": (
-                "Parsed from the gold.org central-bank data JSON (cbd v11, QTD_FULL) retrieved {retrieved} (vintage = "
-                "retrieval date). gold_all = sum of 'Gold reserves (US$ Millions)' over holders with a figure / 1,000; "
-                "total_reserves_all likewise for 'Total reserves'; gold_ex_us = gold_all - US. Holders marked 'AWAITED' "
-                "are left out, so the latest quarter is incomplete.")},
         ),
         SourceSpec(
             name="bea",
@@ -349,8 +256,3 @@ SOURCES: dict[str, SourceSpec] = {
         ),
     )
 }
-
-
-def derivation_for(spec: SourceSpec, name: str, *, retrieved: str, note: str) -> str:
-    template = spec.derivation.get(name) or resource_meta(name)["derivation"]
-    return template.format(retrieved=retrieved, note=note)

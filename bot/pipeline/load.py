@@ -198,7 +198,8 @@ def _check_units(fields: list[dict[str, Any]], file: str) -> None:
         for suffix, expected in SUFFIX_UNITS.items():
             if (name == suffix or name.endswith("_" + suffix)) and unit != expected:
                 raise DataError(
-                    file, None, f"column {name}: unit {unit!r} in datapackage.json does not match the name (expected {expected!r})"
+                    file, None,
+                    f"column {name}: unit {unit!r} in datapackage.json does not match the name (expected {expected!r})"
                 )
 
 
@@ -236,7 +237,8 @@ def read_resource(raw: bytes, resource: dict[str, Any], file: str) -> pd.DataFra
         dup = frame.duplicated(columns)
         if dup.any():
             i = int(np.argmax(dup.to_numpy()))
-            raise DataError(file, int(rows[i]), f"duplicate key {tuple(table.iloc[i][columns])} (primary key {columns})")
+            raise DataError(
+                file, int(rows[i]), f"duplicate key {tuple(table.iloc[i][columns])} (primary key {columns})")
     row_units = resource.get("rowUnits")
     if row_units:
         _check_row_units(table, row_units, rows, file)
@@ -309,7 +311,8 @@ def _check_row_units(table: pd.DataFrame, spec: dict[str, str], rows: pd.RangeIn
         if bad.any():
             i = int(np.argmax(bad.to_numpy()))
             raise DataError(
-                file, int(rows[i]), f"{spec['name_column']} {names.iloc[i]!r} has unit {units.iloc[i]!r}, expected {expected!r}"
+                file, int(rows[i]),
+                f"{spec['name_column']} {names.iloc[i]!r} has unit {units.iloc[i]!r}, expected {expected!r}"
             )
 
 
@@ -362,9 +365,9 @@ def time_column(resource: dict[str, Any]) -> str | None:
         kind, name = field.get("type"), field.get("name")
         pattern = (field.get("constraints") or {}).get("pattern")
         if kind == "date" or (kind == "integer" and name == "year"):
-            return name
+            return str(name)
         if kind == "string" and pattern and any(re.fullmatch(pattern, sample) for sample in _PERIOD_SAMPLES):
-            return name
+            return str(name)
     return None
 
 
@@ -388,7 +391,8 @@ def _check_time_span(frame: pd.DataFrame, resource: dict[str, Any], file: str) -
     positions = np.flatnonzero(present)
     if not len(positions):
         raise DataError(file, None, f"column {column} has no values to check as_of {resource['as_of']} against")
-    ends = {"newest": int(positions[np.argmax(order[positions])]), "oldest": int(positions[np.argmin(order[positions])])}
+    ends = {"newest": int(positions[np.argmax(order[positions])]),
+            "oldest": int(positions[np.argmin(order[positions])])}
 
     stated = [("newest", f"as_of {resource['as_of']}", resource["as_of"])]  # (end, what was said, value)
     period = resource.get("period")
@@ -403,7 +407,8 @@ def _check_time_span(frame: pd.DataFrame, resource: dict[str, Any], file: str) -
             why = ("the file is missing rows, or datapackage.json is wrong" if (found < expected) == (end == "newest")
                    else "the file and datapackage.json disagree")
             raise DataError(file, ends[end] + 2,  # line number: the header is row 1
-                            f"{end} period in the data (column {column}) is {found} but datapackage.json says {said}: {why}")
+                            f"{end} period in the data (column {column}) is {found} but datapackage.json says "
+                            f"{said}: {why}")
 
 
 def _check_identity(frame: pd.DataFrame, file: str) -> None:
@@ -417,5 +422,6 @@ def _check_identity(frame: pd.DataFrame, file: str) -> None:
         i = int(np.argmax(bad))
         raise DataError(
             file, i + 2,
-            f"assets_usd_bn - liabilities_usd_bn = {assets[i]:,.1f} - {liabilities[i]:,.1f} = {assets[i] - liabilities[i]:,.1f} "
+            f"assets_usd_bn - liabilities_usd_bn = {assets[i]:,.1f} - {liabilities[i]:,.1f} = "
+            f"{assets[i] - liabilities[i]:,.1f} "
             f"but net_usd_bn is {net[i]:,.1f}: more than rounding apart, so one of them is wrong (a value ×10?)")

@@ -17,7 +17,7 @@ datapackage.json with ``sha256``, ``as_of``, ``vintage`` and ``retrieved``) is v
 `load_datasets` and published atomically (`bot.pipeline.versions`). ``STATE_DIR/data/status.json`` keeps,
 per source, the last successful and the last failed refresh.
 
-`refresh_all` is the hook the briefing scheduler calls daily; afterwards, `DataStore.reload_if_changed`
+`refresh_all` is the hook the briefing scheduler calls daily; afterwards, `LiveData.reload_if_changed`
 puts a new version in service.
 """
 
@@ -39,16 +39,19 @@ from http.client import HTTPException
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.pipeline.build import csv_bytes, describe_resource
+import pandas as pd
+
+from bot.pipeline.catalog import CATALOG, catalog, describe_resource, header_of, schema_of
+from bot.pipeline.cells import csv_bytes
 from bot.pipeline.checks import check
-from bot.pipeline.downloads import ALL_BUILDERS, SOURCES, SourceSpec, derivation_for, resource_meta
+from bot.pipeline.downloads import ALL_BUILDERS, SOURCES, SourceSpec
 from bot.pipeline.load import PACKAGE, DataError, default_data_dir, read_resource
 from bot.pipeline.versions import (
     BASELINE,
     KEEP_VERSIONS,
     VERSION_INFO,
     Pointer,
-    VersionStore,
+    PublishedVersions,
     load_serving,
     load_version,
     utc_iso,
@@ -59,7 +62,7 @@ from handlers.datasets import Datasets
 from handlers.formatting import age
 
 if TYPE_CHECKING:
-    from bot.serving.live_data import DataStore
+    from bot.serving.live_data import LiveData
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +92,7 @@ def urllib_transport(url: str, timeout: float) -> bytes:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - https URLs from SOURCES
             declared = response.headers.get("Content-Length")
-            body = response.read(MAX_BYTES + 1)
+            body: bytes = response.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as error:
         raise DownloadError(url, f"HTTP {error.code} {error.reason}") from None
     except urllib.error.URLError as error:
@@ -126,7 +129,8 @@ class DirectoryTransport:
                 return (folder / key).read_bytes()
         if key.endswith(".zip"):
             for folder in self.folders:
-                members = sorted(p for p in (folder / key).parent.glob("*") if p.is_file()) if (folder / key).parent.is_dir() else []
+                parent = (folder / key).parent
+                members = sorted(p for p in parent.glob("*") if p.is_file()) if parent.is_dir() else []
                 if members:
                     buffer = io.BytesIO()
                     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -209,16 +213,17 @@ def refresh_all(settings: Settings, transport: Transport | None = None, now: dat
     unknown = [n for n in names if n not in SOURCES]
     if unknown:
         raise ValueError(f"unknown source(s) {unknown}; known: {', '.join(SOURCES)}")
-    store = VersionStore.for_state_dir(settings.state_dir)
+    versions = PublishedVersions.for_state_dir(settings.state_dir)
     baseline = Path(settings.data_dir or default_data_dir())
 
-    with store.lock() as held:
+    with versions.lock() as held:
         if not held:
-            skipped = tuple(SourceResult(n, "skipped", "another refresh is running (STATE_DIR/data/refresh.lock)") for n in names)
-            return RefreshReport(now, skipped, previous=_serving_label(store))
+            busy = "another refresh is running (STATE_DIR/data/refresh.lock)"
+            skipped = tuple(SourceResult(n, "skipped", busy) for n in names)
+            return RefreshReport(now, skipped, previous=_serving_label(versions))
         notes = [f"Removed {len(cleaned)} unfinished folder(s) left by an interrupted refresh."] if (
-            cleaned := store.clean_staging()) else []
-        base_dir, previous, base = _base(store, baseline)
+            cleaned := versions.clean_staging()) else []
+        base_dir, previous, base = _base(versions, baseline)
         package = json.loads((base_dir / PACKAGE).read_text(encoding="utf-8"))
 
         results: list[SourceResult] = []
@@ -231,18 +236,19 @@ def refresh_all(settings: Settings, transport: Transport | None = None, now: dat
                 if stage is not None and stage.files:
                     staged.append(stage)
 
-        pointer, changes = None, ()
+        pointer: Pointer | None = None
+        changes: list[str] = []
         if staged:
             try:
-                pointer, changes = _publish(store, base_dir, base, previous, package, staged, results, now)
+                pointer, changes = _publish(versions, base_dir, base, previous, package, staged, results, now)
             except (DataError, OSError, ValueError) as error:  # the assembled folder does not load
                 logger.error("refreshed data not published: %s", error)
                 failed = {s.spec.name for s in staged}
                 results = [SourceResult(r.source, "failed", f"new data folder refused: {error}", r.resources)
                            if r.source in failed else r for r in results]
-        _record_status(store, results, now, pointer)
+        _record_status(versions, results, now, pointer)
         if pointer is not None:
-            pruned = store.prune(keep)
+            pruned = versions.prune(keep)
             if pruned:
                 notes.append(f"Removed {len(pruned)} old version(s) beyond the {keep} kept.")
         report = RefreshReport(now, tuple(results), previous=previous, published=pointer, changes=tuple(changes),
@@ -253,7 +259,7 @@ def refresh_all(settings: Settings, transport: Transport | None = None, now: dat
     return report
 
 
-def scheduled_refresh(settings: Settings, data: DataStore, transport: Transport | None = None,
+def scheduled_refresh(settings: Settings, data: LiveData, transport: Transport | None = None,
                       now: datetime | None = None) -> RefreshReport:
     """The daily job: refresh every source, then put a newly published version in service.
 
@@ -265,16 +271,16 @@ def scheduled_refresh(settings: Settings, data: DataStore, transport: Transport 
     return report
 
 
-def _serving_label(store: VersionStore) -> str:
-    pointer = store.pointer()
+def _serving_label(versions: PublishedVersions) -> str:
+    pointer = versions.pointer()
     return pointer.version if pointer else BASELINE
 
 
-def _base(store: VersionStore, baseline: Path) -> tuple[Path, str, Datasets]:
+def _base(versions: PublishedVersions, baseline: Path) -> tuple[Path, str, Datasets]:
     """The version in service, which a refresh builds on: its folder, label and datasets (the
     same choice `load_serving` makes: a damaged current version is passed over)."""
-    datasets, serving = load_serving(store, baseline)
-    return (store.folder(serving), serving, datasets) if serving else (baseline, BASELINE, datasets)
+    datasets, serving = load_serving(versions, baseline)
+    return (versions.folder(serving), serving, datasets) if serving else (baseline, BASELINE, datasets)
 
 
 def _refresh_source(spec: SourceSpec, transport: Transport, timeout: float, now: datetime, raw: Path,
@@ -302,13 +308,9 @@ def _refresh_source(spec: SourceSpec, transport: Transport, timeout: float, now:
         described = {r["name"]: r for r in package["resources"]}
         news: list[str] = []
         for name in spec.resources:
-            meta = resource_meta(name)
-            header = [f["name"] for f in meta["fields"]]
-            body = csv_bytes(header, ALL_BUILDERS[name](raw))
-            schema = {"schema": {"fields": meta["fields"], "primaryKey": meta["primaryKey"]}}
-            if "rowUnits" in meta:
-                schema["rowUnits"] = meta["rowUnits"]
-            frame = read_resource(body, schema, f"refreshed {meta['path']}")
+            meta = catalog().meta(name)
+            body = csv_bytes(header_of(meta), ALL_BUILDERS[name](raw))
+            frame = read_resource(body, schema_of(meta), f"refreshed {meta['path']}")
             old = base.frames.get(name)
             check(name, frame, old, now)
             if old is not None and name in SERIES:
@@ -353,7 +355,7 @@ def _fred_body(body: bytes, series: str, origin: str) -> bytes:
     return ("\n".join(fixed) + "\n").encode("utf-8")
 
 
-def _news(name: str, frame, old) -> str:
+def _news(name: str, frame: pd.DataFrame, old: pd.DataFrame | None) -> str:
     """One phrase: what the new file adds over the data in service."""
     spec = SERIES.get(name)
     if old is None:
@@ -371,38 +373,33 @@ def _news(name: str, frame, old) -> str:
     return f"{name}: revised (no new period)"
 
 
-def _as_text(values) -> list[str]:
-    import pandas as pd
-
+def _as_text(values: pd.Series) -> list[str]:
     if pd.api.types.is_datetime64_any_dtype(values):
         return list(values.dt.strftime("%Y-%m-%d"))
     return [str(v) for v in values]
 
 
-def _publish(store: VersionStore, base_dir: Path, base: Datasets, previous: str, package: dict[str, Any],
+def _publish(versions: PublishedVersions, base_dir: Path, base: Datasets, previous: str, package: dict[str, Any],
              staged: list[_Staged], results: list[SourceResult], now: datetime) -> tuple[Pointer, list[str]]:
-    staging = store.stage()
+    staging = versions.stage()
     try:
-        return _assemble_and_publish(store, staging, base_dir, base, previous, package, staged, results, now)
+        return _assemble_and_publish(versions, staging, base_dir, base, previous, package, staged, results, now)
     except Exception:
         shutil.rmtree(staging, ignore_errors=True)  # refused: leave nothing behind (a crash leaves it to clean_staging)
         raise
 
 
-def _assemble_and_publish(store: VersionStore, staging: Path, base_dir: Path, base: Datasets, previous: str,
+def _assemble_and_publish(versions: PublishedVersions, staging: Path, base_dir: Path, base: Datasets, previous: str,
                           package: dict[str, Any], staged: list[_Staged], results: list[SourceResult],
                           now: datetime) -> tuple[Pointer, list[str]]:
     for path in base_dir.iterdir():
-        if path.is_file() and path.name != VERSION_INFO:
+        if path.is_file() and path.name not in (VERSION_INFO, CATALOG):  # the catalog is the package's, not data
             shutil.copy2(path, staging / path.name)
     resources = list(package["resources"])
     index = {r["name"]: i for i, r in enumerate(resources)}
     for stage in staged:
         for name, body in stage.files.items():
-            meta = dict(resource_meta(name))
-            meta["derivation"] = derivation_for(stage.spec, name, retrieved=stage.retrieved, note=stage.note)
-            if name in stage.spec.description:
-                meta["description"] = stage.spec.description[name]
+            meta = catalog().refreshed_meta(name, retrieved=stage.retrieved, note=stage.note)
             (staging / meta["path"]).write_bytes(body)
             entry = describe_resource(name, meta, staging / meta["path"], stage.vintage)
             entry["retrieved"] = stage.retrieved
@@ -423,11 +420,12 @@ def _assemble_and_publish(store: VersionStore, staging: Path, base_dir: Path, ba
         "revisions": [f"{rev.resource} {rev.line()}" for r in results for rev in r.revisions],
         "changes": changes,
     }
-    return store.publish(staging, now, info), changes
+    return versions.publish(staging, now, info), changes
 
 
-def _record_status(store: VersionStore, results: list[SourceResult], now: datetime, pointer: Pointer | None) -> None:
-    status = store.read_status()
+def _record_status(versions: PublishedVersions, results: list[SourceResult], now: datetime,
+                   pointer: Pointer | None) -> None:
+    status = versions.read_status()
     sources = status.setdefault("sources", {})
     at = utc_iso(now)
     for result in results:
@@ -439,14 +437,15 @@ def _record_status(store: VersionStore, results: list[SourceResult], now: dateti
             if result.outcome == "ok":
                 entry["retrieved"] = at
             if result.revisions:
+                kept = result.revisions[:STATUS_REVISIONS]
                 entry["revisions"] = {"at": at, "count": len(result.revisions),
-                                      "lines": [f"{r.resource} {r.line()}" for r in result.revisions[:STATUS_REVISIONS]]}
+                                      "lines": [f"{r.resource} {r.line()}" for r in kept]}
         elif result.outcome == "failed":
             entry["last_failure"] = {"at": at, "error": result.detail}
         else:
             entry["last_skipped"] = {"at": at, "reason": result.detail}
     status["updated"] = at
-    store.write_status(status)
+    versions.write_status(status)
 
 
 # ------------------------------------------------------------------------------------------
@@ -459,17 +458,17 @@ def status_lines(settings: Settings, now: datetime | None = None) -> list[str]:
     from bot.pipeline.versions import parse_time
 
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    store = VersionStore.for_state_dir(settings.state_dir)
+    versions = PublishedVersions.for_state_dir(settings.state_dir)
     baseline = Path(settings.data_dir or default_data_dir())
-    datasets, serving = load_serving(store, baseline)
+    datasets, serving = load_serving(versions, baseline)
     if serving:
-        pointer = store.pointer()
+        pointer = versions.pointer()
         published = parse_time(pointer.published) if pointer else None
         ago = f" ({age(now - published)} ago)" if published else ""
         lines = [f"Serving data version {serving}, published {pointer.published if pointer else '?'}{ago}."]
     else:
         lines = [f"Serving the {BASELINE} ({baseline}); no refreshed version published."]
-    status = store.read_status().get("sources", {})
+    status = versions.read_status().get("sources", {})
     rows = [("source", "vintage", "as of", "last success", "last failure")]
     for name, spec in SOURCES.items():
         entry = status.get(name, {})
@@ -529,5 +528,5 @@ def _data_command(settings: Settings, command: str, sources: Sequence[str] | Non
     report = refresh_all(settings, transport, now, sources=sources)
     print("\n".join(report.lines()))
     # Exit 0 as long as something can be served (a refreshed version or the shipped baseline).
-    load_serving(VersionStore.for_state_dir(settings.state_dir), Path(settings.data_dir or default_data_dir()))
+    load_serving(PublishedVersions.for_state_dir(settings.state_dir), Path(settings.data_dir or default_data_dir()))
     return 0

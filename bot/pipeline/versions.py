@@ -136,8 +136,11 @@ def load_version(folder: Path) -> Datasets:
     return dataclasses.replace(datasets, provenance=meta)
 
 
-class VersionStore:
-    """The ``STATE_DIR/data`` folder. Reading never creates anything; writing needs `lock()`."""
+class PublishedVersions:
+    """The ``STATE_DIR/data`` folder: the published versions, the pointer to the one in service,
+    the refresh status and lock. Reading never creates anything; writing needs `lock()`.
+
+    (Not the datasets in service, `bot.serving.live_data.LiveData`, nor the SQL `Store`.)"""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -146,7 +149,7 @@ class VersionStore:
         self.status_path = self.root / STATUS
 
     @classmethod
-    def for_state_dir(cls, state_dir: Path) -> VersionStore:
+    def for_state_dir(cls, state_dir: Path) -> PublishedVersions:
         return cls(Path(state_dir) / "data")
 
     # ---- reading --------------------------------------------------------------------------
@@ -241,11 +244,13 @@ class VersionStore:
         else:
             os.rename(staging, target)
             fsync_dir(self.versions)
-        self._switch(pointer)
+        self.point_at(pointer)
         return pointer
 
-    def _switch(self, pointer: Pointer) -> None:
-        body = {"version": pointer.version, "datasets_version": pointer.datasets_version, "published": pointer.published}
+    def point_at(self, pointer: Pointer) -> None:
+        """Replace ``current`` so it names ``pointer``'s version: the last, atomic step of `publish`."""
+        body = {"version": pointer.version, "datasets_version": pointer.datasets_version,
+                "published": pointer.published}
         write_atomically(self.pointer_path, (json.dumps(body, indent=2) + "\n").encode("utf-8"))
 
     def write_status(self, status: dict[str, Any]) -> None:
@@ -262,16 +267,16 @@ class VersionStore:
         return doomed
 
 
-def load_serving(store: VersionStore, baseline: Path) -> tuple[Datasets, str | None]:
-    """The datasets to serve: the published version in ``store`` if there is one and it loads;
+def load_serving(versions: PublishedVersions, baseline: Path) -> tuple[Datasets, str | None]:
+    """The datasets to serve: the published version in ``versions`` if there is one and it loads;
     if it does not (damaged on disk), the newest older version that does; else the baseline
     folder. Returns them with the version ID served (None = baseline)."""
-    pointer = store.pointer()
+    pointer = versions.pointer()
     if pointer is not None:
-        candidates = [pointer.version] + [v for v in reversed(store.published()) if v < pointer.version]
+        candidates = [pointer.version] + [v for v in reversed(versions.published()) if v < pointer.version]
         for version in candidates:
             try:
-                datasets = load_version(store.folder(version))
+                datasets = load_version(versions.folder(version))
             except (DataError, OSError, ValueError) as error:
                 logger.error("data version %s does not load (%s)", version, error)
                 continue

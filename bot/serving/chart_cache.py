@@ -21,7 +21,7 @@ Renderer = Callable[[str, Datasets], bytes]
 _RENDER_LOCK = threading.Lock()
 
 
-def _heap_trimmer():
+def _heap_trimmer() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim``, or None elsewhere (musl, macOS, Windows)."""
     try:
         trim = ctypes.CDLL(None).malloc_trim

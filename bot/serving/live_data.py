@@ -11,11 +11,15 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from bot.pipeline.load import default_data_dir, load_datasets
 from bot.settings import Settings
 from handlers.datasets import Datasets
 from handlers.holders import HolderRegistry, registry_for
+
+if TYPE_CHECKING:
+    from bot.pipeline.versions import PublishedVersions
 
 logger = logging.getLogger(__name__)
 
@@ -26,31 +30,43 @@ class Snapshot:
     holders: HolderRegistry
 
 
-class DataStore:
-    def __init__(self, datasets: Datasets) -> None:
+class LiveData:
+    """The datasets in service (not the SQL `Store`, nor the version folders on disk).
+
+    Built with ``versions`` (the `bot.pipeline.versions.PublishedVersions` a refresh publishes into),
+    the ``baseline`` folder and the ID of the version ``serving`` (None = the baseline), it can follow
+    new versions (`reload_if_changed`) and find old ones (`datasets_for`); built from datasets
+    alone (tests, benchmarks), it serves them until `publish` replaces them.
+    """
+
+    _reload_lock: ClassVar[threading.Lock] = threading.Lock()  # one reload at a time (rare; shared is fine)
+
+    def __init__(self, datasets: Datasets, *, versions: PublishedVersions | None = None,
+                 baseline: Path | None = None, serving: str | None = None) -> None:
         self._lock = threading.Lock()
         self._snapshot = self._snap(datasets)
+        self._versions = versions
+        self._baseline = baseline
+        self._serving = serving  # the published version ID in service; None = the baseline
 
     @staticmethod
     def _snap(datasets: Datasets) -> Snapshot:
         return Snapshot(datasets, registry_for(datasets))
 
     @classmethod
-    def from_dir(cls, data_dir: Path) -> DataStore:
+    def from_dir(cls, data_dir: Path) -> LiveData:
         return cls(load_datasets(data_dir))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> DataStore:
+    def from_settings(cls, settings: Settings) -> LiveData:
         """The version published in ``STATE_DIR/data`` if there is one and it loads, else the
         shipped baseline (``settings.data_dir`` or the installed data); the log says which."""
-        from bot.pipeline.versions import VersionStore, load_serving
+        from bot.pipeline.versions import PublishedVersions, load_serving
 
-        versions = VersionStore.for_state_dir(settings.state_dir)
+        versions = PublishedVersions.for_state_dir(settings.state_dir)
         baseline = settings.data_dir or default_data_dir()
         datasets, serving = load_serving(versions, baseline)
-        store = cls(datasets)
-        store._versions, store._baseline, store._serving = versions, baseline, serving
-        return store
+        return cls(datasets, versions=versions, baseline=baseline, serving=serving)
 
     def current(self) -> Snapshot:
         return self._snapshot  # a single attribute read is atomic; no lock needed to read
@@ -61,11 +77,6 @@ class DataStore:
             self._snapshot = snapshot
 
     # ---- refreshed versions (bot.pipeline.refresh, bot.pipeline.versions) -------------------------------------
-    _versions = None  # a bot.pipeline.versions.VersionStore when built by `from_settings`
-    _baseline: Path | None = None
-    _serving: str | None = None  # the published version ID in service; None = the baseline
-    _reload_lock = threading.Lock()  # one reload at a time (reloads are rare; shared is fine)
-
     def reload_if_changed(self) -> bool:
         """Serve the version ``STATE_DIR/data/current`` points at, if it is not the one in service.
 
@@ -114,7 +125,7 @@ class DataStore:
         current = self.current().datasets
         if data_version == current.version:
             return current
-        folders = [self._versions.find(data_version)] if self._versions is not None else []
+        folders: list[Path | None] = [self._versions.find(data_version)] if self._versions is not None else []
         folders.append(self._baseline)
         for folder in folders:
             if folder is None:
@@ -129,22 +140,30 @@ class DataStore:
 
     def data_info(self, now: datetime | None = None) -> dict[str, object]:
         """For replies and health checks: which data are in service and how old they are."""
-        from bot.pipeline.versions import parse_time
         from handlers.datasets import META_LABEL, META_PUBLISHED, META_RETRIEVED
 
         datasets = self.current().datasets
         meta = datasets.provenance
-        retrieved = parse_time(meta.get(META_RETRIEVED, ""))
-        now = now or datetime.now(timezone.utc)
         return {
             "data_version": datasets.version,
             "data_label": meta.get(META_LABEL, ""),
             "data_published": meta.get(META_PUBLISHED, ""),
             "data_retrieved": meta.get(META_RETRIEVED, ""),
-            "data_age_seconds": None if retrieved is None else max(0, int((now - retrieved).total_seconds())),
+            "data_age_seconds": self._age_seconds(datasets, now),
         }
 
     def age(self, now: datetime | None = None) -> timedelta | None:
         """Time since the data in service were retrieved from the publishers (None if unknown)."""
-        seconds = self.data_info(now)["data_age_seconds"]
-        return None if seconds is None else timedelta(seconds=int(seconds))  # type: ignore[arg-type]
+        seconds = self._age_seconds(self.current().datasets, now)
+        return None if seconds is None else timedelta(seconds=seconds)
+
+    @staticmethod
+    def _age_seconds(datasets: Datasets, now: datetime | None) -> int | None:
+        from bot.pipeline.versions import parse_time
+        from handlers.datasets import META_RETRIEVED
+
+        retrieved = parse_time(datasets.provenance.get(META_RETRIEVED, ""))
+        if retrieved is None:
+            return None
+        now = now or datetime.now(timezone.utc)
+        return max(0, int((now - retrieved).total_seconds()))

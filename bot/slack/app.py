@@ -30,7 +30,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.serving.chart_cache import ChartCache
-from bot.serving.live_data import DataStore
+from bot.serving.live_data import LiveData
 from bot.settings import Settings
 from bot.slack.delivery import Destination, ResponseUrls, SlackDelivery
 from bot.slack.errors import explain
@@ -120,7 +120,7 @@ class Replier:
     they are not drawn yet (after a start or a data refresh): there are a dozen of them per data
     version, while scenarios are many (renders are serialised by matplotlib's lock anyway)."""
 
-    data: DataStore
+    data: LiveData
     delivery: SlackDelivery
     executor: ThreadPoolExecutor
     briefings: Callable[[Query, Destination], Reply | None] | None = None
@@ -169,14 +169,14 @@ def create_app(
     settings: Settings,
     *,
     client: WebClient | None = None,
-    data: DataStore | None = None,
+    data: LiveData | None = None,
     charts: ChartCache | None = None,
     briefings: Callable[[Query, Destination], Reply | None] | None = None,
     fair_use: FairUse | None = None,
 ) -> App:
     """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake."""
     client = client or make_client(settings)
-    data = data or DataStore.from_settings(settings)
+    data = data or LiveData.from_settings(settings)
     charts = charts or ChartCache(chart_renderers.render)
     delivery = SlackDelivery(client, charts)  # response_url posts: bounded retries (bot.slack.delivery)
     response_urls = ResponseUrls(settings.slack_api_url)
@@ -302,7 +302,7 @@ def _kind(body: object) -> str:
     return "unknown"
 
 
-def _ack_and_submit(ack: Ack, text: str, dest: Destination, data: DataStore, replier: Replier) -> None:
+def _ack_and_submit(ack: Ack, text: str, dest: Destination, data: LiveData, replier: Replier) -> None:
     try:
         query = parse(text, data.current().holders)
     except UsageError as exc:

@@ -70,7 +70,7 @@ class Fanout:
 
     def __init__(self, slack, url: str, tmp_path) -> None:
         from bot.pipeline.load import default_data_dir, load_datasets
-        from bot.serving.live_data import DataStore
+        from bot.serving.live_data import LiveData
         from bot.settings import Settings
         from bot.slack.app import make_client
         from bot.storage.store import Store
@@ -81,7 +81,7 @@ class Fanout:
         settings = Settings(slack_bot_token=slack.token, slack_signing_secret=SIGNING_SECRET,
                             slack_api_url=slack.base_url, state_dir=tmp_path)
         self.client = make_client(settings)
-        self.data = DataStore(load_datasets(default_data_dir()))
+        self.data = LiveData(load_datasets(default_data_dir()))
         self.ids = [self.store.add_subscription(
             team_id="T0000FAKE1", channel_id=fanout_channel(n), created_by="U0000USER1", weekday="mon",
             at_time="09:00", timezone_name=ZONES[n % len(ZONES)]).id for n in range(CHANNELS)]

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bot.pipeline.build import RESOURCES, build, merge_holdings
+from bot.pipeline.build import build, merge_holdings
+from bot.pipeline.catalog import CATALOG, catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -58,7 +59,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 def test_every_csv_is_described_and_every_resource_exists():
     described = {r["path"] for r in PACKAGE["resources"]}
-    on_disk = {p.name for p in DATA.iterdir() if p.is_file()} - {"datapackage.json", "README.md"}
+    on_disk = {p.name for p in DATA.iterdir() if p.is_file()} - {"datapackage.json", CATALOG, "README.md"}
     assert on_disk == described
     assert len(described) == len(PACKAGE["resources"])
 
@@ -105,11 +106,11 @@ def test_every_field_is_described(name):
 
 
 def test_rebuilding_from_the_raw_fixtures_reproduces_the_shipped_files(tmp_path):
-    for name, meta in RESOURCES.items():
+    for meta in catalog().shipped().values():
         if not meta["generated"]:
             shutil.copy(DATA / meta["path"], tmp_path / meta["path"])
     build(RAW, tmp_path)
-    generated = [m["path"] for m in RESOURCES.values() if m["generated"]]
+    generated = catalog().generated()
     assert len(generated) == 7  # yield_episodes since issue 11
     for path in [*generated, "datapackage.json"]:
         assert (tmp_path / path).read_bytes() == (DATA / path).read_bytes(), path
@@ -127,7 +128,8 @@ def test_holders_cover_the_tic_labels():
     holders = rows(DATA / "holders.csv")
     labels = {h["tic_label"] for h in holders}
     in_table = {r["holder"] for r in rows(DATA / "treasury_holdings.csv")}
-    aggregates = {"Grand Total", "Foreign Official", "Foreign Official Treasury Bills", "Foreign Official T-Bonds & Notes"}
+    aggregates = {"Grand Total", "Foreign Official", "Foreign Official Treasury Bills",
+                  "Foreign Official T-Bonds & Notes"}
     assert labels == in_table - aggregates
     by_key = {h["key"]: h for h in holders}
     assert by_key["china"]["tic_label"] == "China, Mainland"
@@ -153,7 +155,8 @@ def test_iip_quarterly_latest_quarter():
     row = latest[0]
     assert (row["assets_usd_bn"], row["liabilities_usd_bn"], row["net_usd_bn"]) == ("41270", "68890", "-27610")
     for r in rows(DATA / "iip_quarterly.csv"):
-        assert abs(float(r["assets_usd_bn"]) - float(r["liabilities_usd_bn"]) - float(r["net_usd_bn"])) <= 15, r  # $T figures rounded to 0.01
+        gap = float(r["assets_usd_bn"]) - float(r["liabilities_usd_bn"]) - float(r["net_usd_bn"])
+        assert abs(gap) <= 15, r  # $T figures rounded to 0.01
 
 
 REQUIRED_FACTS = {
@@ -184,7 +187,8 @@ def test_required_facts():
     for key, value in REQUIRED_FACTS.items():
         assert float(facts[key]["value"]) == value, key
     assert facts["refi_2026_claim_usd_bn"]["tag"] == "claim"
-    assert facts["ten_year_yield_pct"]["tag"] == "quoted" and facts["avg_maturity_months"]["tag"] == "secondary"  # FRED now
+    assert facts["ten_year_yield_pct"]["tag"] == "quoted"  # FRED now
+    assert facts["avg_maturity_months"]["tag"] == "secondary"
     for row in facts.values():
         assert row["source"] and row["publisher"] and row["period"], row["key"]
 
@@ -218,7 +222,8 @@ def test_the_calibration_market_is_the_newest_mspd_month():
     bills = mspd[(mspd.security_class == "Bills") & (mspd.date == total.date)].iloc[0]
     params = {r["parameter"]: r for r in rows(DATA / "yield_calibration.csv")}
     assert float(params["calibration_market_usd_bn"]["central"]) == round(total.held_by_public_usd_mn / 1000, 1)
-    assert float(params["bills_share"]["central"]) == round(bills.held_by_public_usd_mn / total.held_by_public_usd_mn, 3)
+    share = bills.held_by_public_usd_mn / total.held_by_public_usd_mn
+    assert float(params["bills_share"]["central"]) == round(share, 3)
 
 
 CHECK = re.compile(
@@ -264,17 +269,20 @@ def test_newer_table5_wins_for_the_holders_it_lists():
     assert table[("2025-12", "Japan")]["table"] == "slt_table5"
     assert table[("2025-12", "Grand Total")]["table"] == "slt_table5"
     assert table[("2025-12", "Germany")]["table"] == "mfhhis01"  # not listed in Table 5
-    assert (table[("2025-12", "All Other")]["usd_bn"], table[("2025-12", "All Other")]["table"]) == ("710.8", "mfhhis01")
-    assert (table[("2026-04", "All Other")]["usd_bn"], table[("2026-04", "All Other")]["table"]) == ("1854.2", "slt_table5")
+    december, april = table[("2025-12", "All Other")], table[("2026-04", "All Other")]
+    assert (december["usd_bn"], december["table"]) == ("710.8", "mfhhis01")
+    assert (april["usd_bn"], april["table"]) == ("1854.2", "slt_table5")
     assert table[("2025-03", "Japan")]["table"] == "mfhhis01"  # before Table 5's window
     for month in ("2025-06", "2025-12", "2026-04"):
-        parts = [float(r["usd_bn"]) for (m, h), r in table.items() if m == month and h != "Grand Total" and not h.startswith("Foreign Official")]
+        parts = [float(r["usd_bn"]) for (m, h), r in table.items()
+                 if m == month and h != "Grand Total" and not h.startswith("Foreign Official")]
         assert abs(sum(parts) - float(table[(month, "Grand Total")]["usd_bn"])) < 1.5, month
 
 
 def test_a_revision_that_breaks_the_totals_stops_the_build():
     history = pd.DataFrame(
-        {"month": ["2025-12"] * 4, "holder": ["Japan", "Germany", "All Other", "Grand Total"], "usd_bn": [10.0, 2.0, 3.0, 15.0]}
+        {"month": ["2025-12"] * 4, "holder": ["Japan", "Germany", "All Other", "Grand Total"],
+         "usd_bn": [10.0, 2.0, 3.0, 15.0]}
     )
     latest = pd.DataFrame(
         {"month": ["2025-12"] * 3 + ["2026-01"] * 3, "holder": ["Japan", "All Other", "Grand Total"] * 2,

@@ -44,7 +44,8 @@ def parse_cofer(text: str, origin: str) -> pd.DataFrame:
     except ET.ParseError as error:
         raise SourceFormatError(origin, error.position[0], f"not well-formed XML ({error})") from None
     if _local(root.tag) != "StructureSpecificData":
-        raise SourceFormatError(origin, None, f"expected an SDMX StructureSpecificData message, got <{_local(root.tag)}>")
+        raise SourceFormatError(
+            origin, None, f"expected an SDMX StructureSpecificData message, got <{_local(root.tag)}>")
     datasets = [child for child in root if _local(child.tag) == "DataSet"]
     if len(datasets) != 1:
         raise SourceFormatError(origin, None, f"expected one DataSet, found {len(datasets)}")
@@ -86,7 +87,8 @@ def parse_cofer(text: str, origin: str) -> pd.DataFrame:
             try:
                 value = float(raw)  # type: ignore[arg-type]
             except (TypeError, ValueError):
-                raise SourceFormatError(origin, None, f"series {label} {period}: OBS_VALUE {raw!r} is not a number") from None
+                raise SourceFormatError(
+                    origin, None, f"series {label} {period}: OBS_VALUE {raw!r} is not a number") from None
             if not math.isfinite(value):
                 raise SourceFormatError(origin, None, f"series {label} {period}: OBS_VALUE {raw!r} is not finite")
             records.append(
@@ -101,7 +103,8 @@ def parse_cofer(text: str, origin: str) -> pd.DataFrame:
     duplicated = frame.duplicated(["area", "indicator", "currency", "transformation", "quarter"])
     if duplicated.any():
         row = frame[duplicated].iloc[0]
-        raise SourceFormatError(origin, None, f"observation {row['area']} {row['currency']} {row['quarter']} appears twice")
+        raise SourceFormatError(
+            origin, None, f"observation {row['area']} {row['currency']} {row['quarter']} appears twice")
     frame["published"] = published[:10]
     return frame.astype({c: "str" for c in ("area", "indicator", "currency", "transformation", "quarter", "published")})
 
@@ -120,7 +123,8 @@ def world_table(observations: pd.DataFrame, origin: str) -> pd.DataFrame:
         row = world[twice].iloc[0]
         raise SourceFormatError(origin, None, f"{row['quarter']} {row['currency']} {row['transformation']} given twice")
     shares = world[world["transformation"] == SHARE].pivot(index="quarter", columns="currency", values="value")
-    totals = world[(world["transformation"] == NOMINAL_USD) & (world["currency"] == "CI_T")].set_index("quarter")["value"]
+    nominal_total = (world["transformation"] == NOMINAL_USD) & (world["currency"] == "CI_T")
+    totals = world[nominal_total].set_index("quarter")["value"]
     if "CI_USD" not in shares:
         raise SourceFormatError(origin, None, "no world USD share (series G001.AFXRA.CI_USD.SHRO_PT)")
     rows = []

@@ -170,7 +170,8 @@ def _parse(text: str, origin: str, layout: _Layout) -> pd.DataFrame:
             raise SourceFormatError(origin, line, f"expected {width} columns, got {len(row)}")
         if pending_official:
             if label != "institutions":
-                raise SourceFormatError(origin, line, f"expected the 'institutions' line of the official memo, got {label!r}")
+                raise SourceFormatError(
+                    origin, line, f"expected the 'institutions' line of the official memo, got {label!r}")
             label, kind, pending_official = _OFFICIAL_LABEL, KIND_OTHER, False
         elif section == KIND_COUNTRY:
             kind = KIND_OTHER if label in _NOT_COUNTRIES else KIND_COUNTRY

@@ -261,9 +261,9 @@ def parse_mfhhis01(text: str, origin: str) -> pd.DataFrame:
         _check_descending(labelled, origin, block.header_line, allow_repeat=True)
         first_of_month = [i for i, ym in enumerate(labelled) if ym not in labelled[:i]]
         names = [_month_key(*ym) for ym in labelled]
-        frame, lines = _collect(block.rows + block.memo, names, first_of_month[::-1], origin)
+        frame, value_lines = _collect(block.rows + block.memo, names, first_of_month[::-1], origin)
         parts.append(frame)
-        line_of.update(lines)
+        line_of.update(value_lines)
     frame = pd.concat(parts, ignore_index=True)
     _check_totals(frame, origin, line_of)
     return frame
@@ -325,7 +325,8 @@ def parse_slt_table5(text: str, origin: str) -> pd.DataFrame:
             raise SourceFormatError(origin, line_no, "blank line inside the table (file cut short?)")
         _add_row(_read_row(cells, width, origin, line_no), rows, memo, origin, line_no)
     if len(memo) != len(MEMO_LABELS):
-        raise SourceFormatError(origin, len(lines), "table ends before the Grand Total and 'Of Which' lines (file cut short?)")
+        raise SourceFormatError(
+            origin, len(lines), "table ends before the Grand Total and 'Of Which' lines (file cut short?)")
     if not notes_seen:
         raise SourceFormatError(origin, len(lines), "no 'Notes:' section after the table (file cut short?)")
     return _assemble(rows + memo, parsed, origin)
@@ -394,7 +395,8 @@ def parse_mfh(text: str, origin: str) -> pd.DataFrame:
             continue
         _add_row(_read_fixed(line, label_end, spans, origin, line_no), rows, memo, origin, line_no)
     if len(memo) != len(MEMO_LABELS):
-        raise SourceFormatError(origin, len(lines), "table ends before the Grand Total and 'Of which' lines (file cut short?)")
+        raise SourceFormatError(
+            origin, len(lines), "table ends before the Grand Total and 'Of which' lines (file cut short?)")
     if not footer_seen:
         raise SourceFormatError(origin, len(lines), "no 'Department of the Treasury' footer (file cut short?)")
     return _assemble(rows + memo, parsed, origin)
@@ -435,12 +437,13 @@ def parse_slt3d(text: str, origin: str) -> pd.DataFrame:
     reader = csv.reader(io.StringIO(text))
     rows = list(reader)
     if not any("TABLE 3D" in "".join(r) for r in rows[:10]):
-        raise SourceFormatError(origin, None, "expected the title 'TABLE 3D: U.S. Treasury Securities Held by Foreign Residents'")
+        raise SourceFormatError(
+            origin, None, "expected the title 'TABLE 3D: U.S. Treasury Securities Held by Foreign Residents'")
     # Header cells are split at fixed widths ("Millio","ns of dollars"), so join them first.
     if not any("Millions of dollars" in "".join(r) for r in rows[:10]):
         raise SourceFormatError(origin, None, "expected the unit line 'Millions of dollars'")
 
-    out: dict[str, list] = {"country": [], "code": [], "month": [], **{c: [] for c in _SLT3D_COLUMNS}}
+    out: dict[str, list[object]] = {"country": [], "code": [], "month": [], **{c: [] for c in _SLT3D_COLUMNS}}
     in_data = False
     notes_seen = False
     for line_no, row in enumerate(rows, start=1):
@@ -472,13 +475,15 @@ def parse_slt3d(text: str, origin: str) -> pd.DataFrame:
                 raise SourceFormatError(origin, line_no, f"{column}: {cell!r} is not a whole number of $ millions")
             values.append(int(value))
         total, long_term, short_term = values
-        if None not in values and abs(total - long_term - short_term) > 2:  # type: ignore[operator]
-            raise SourceFormatError(origin, line_no, f"{name} {month}: total {total} ≠ long term {long_term} + short term {short_term}")
+        if total is not None and long_term is not None and short_term is not None \
+                and abs(total - long_term - short_term) > 2:
+            raise SourceFormatError(
+                origin, line_no, f"{name} {month}: total {total} ≠ long term {long_term} + short term {short_term}")
         out["country"].append(name)
         out["code"].append(int(code))
         out["month"].append(month)
-        for column, value in zip(_SLT3D_COLUMNS, values):
-            out[column].append(value)
+        for column, given in zip(_SLT3D_COLUMNS, values):
+            out[column].append(given)
     if not out["country"]:
         raise SourceFormatError(origin, None, "no data rows found")
     if not notes_seen:

@@ -26,7 +26,9 @@ GOLD = "gold_reserves"  # US$ millions
 TOTAL = "total_reserves"  # US$ millions (gold + FX + SDR + IMF position)
 GOLD_TONNES = "gold_reserves_tns"
 _UNITS = {GOLD: "US$ Millions", TOTAL: "US$ Millions", GOLD_TONNES: "tonnes"}
-_NAMES = {GOLD: "Gold reserves (US$ Millions)", TOTAL: "Total reserves (US$ Millions)", GOLD_TONNES: "Gold reserves (Tonnes)"}
+_NAMES = {
+    GOLD: "Gold reserves (US$ Millions)", TOTAL: "Total reserves (US$ Millions)", GOLD_TONNES: "Gold reserves (Tonnes)",
+}
 AWAITED = "AWAITED"
 US = "USA"
 _QUARTER_END = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
@@ -91,7 +93,8 @@ def parse_wgc(text: str, origin: str) -> pd.DataFrame:
         for row in _dig(table, ("rows",), origin):
             if len(row) != len(header):
                 name = row[0].get("val") if row and isinstance(row[0], dict) else row
-                raise SourceFormatError(origin, None, f"{metric}, {name}: {len(row) - 1} values for {len(quarters)} quarters")
+                raise SourceFormatError(
+                    origin, None, f"{metric}, {name}: {len(row) - 1} values for {len(quarters)} quarters")
             iso3, name = row[0].get("iso3"), row[0].get("val")
             if not iso3 or not name:
                 raise SourceFormatError(origin, None, f"{metric}: a row has no iso3/name: {row[0]!r}")
@@ -103,7 +106,8 @@ def parse_wgc(text: str, origin: str) -> pd.DataFrame:
                 try:
                     value = float(raw)  # type: ignore[arg-type]
                 except (TypeError, ValueError):
-                    raise SourceFormatError(origin, None, f"{metric}, {name}, {when}: {raw!r} is not a number") from None
+                    raise SourceFormatError(
+                        origin, None, f"{metric}, {name}, {when}: {raw!r} is not a number") from None
                 if not math.isfinite(value) or value < 0:
                     raise SourceFormatError(origin, None, f"{metric}, {name}, {when}: {raw!r} is not a holding")
                 records.append((iso3, name, metric, when, value))
@@ -142,5 +146,6 @@ def quarterly_totals(long: pd.DataFrame) -> pd.DataFrame:
     out["total_reserves_all_usd_bn"] = (total.groupby("quarter_end")["value"].sum() / 1000).reindex(out.index)
     out = out.reset_index()
     return out[
-        ["quarter_end", "gold_all_usd_bn", "gold_us_usd_bn", "gold_ex_us_usd_bn", "total_reserves_all_usd_bn", "reporters"]
+        ["quarter_end", "gold_all_usd_bn", "gold_us_usd_bn", "gold_ex_us_usd_bn", "total_reserves_all_usd_bn",
+         "reporters"]
     ]

@@ -11,7 +11,7 @@ import pytest
 
 from bot.briefings.pacing import Pacer
 from bot.briefings.service import METADATA_EVENT, RELEASED, UNCONFIRMED, BriefingService, BriefingSettings
-from bot.serving.live_data import DataStore
+from bot.serving.live_data import LiveData
 from bot.slack.app import briefing_client
 from bot.slack.delivery import Destination, SlackDelivery
 from bot.storage.store import Store
@@ -43,7 +43,7 @@ def make_service(db_url, settings, datasets, chart_cache, clock):
         store = Store.connect(db_url, now=clock)
         stores.append(store)
         client = briefing_client(settings)
-        return BriefingService(store, DataStore(datasets), SlackDelivery(client, chart_cache), client,
+        return BriefingService(store, LiveData(datasets), SlackDelivery(client, chart_cache), client,
                                config=BriefingSettings(**config), pacer=Pacer(sleep=lambda s: None), clock=clock,
                                owner=owner, sleep=lambda s: None)
     yield factory

@@ -126,7 +126,8 @@ def test_default_data_dir_is_the_installed_data_folder():
 
 def test_version_changes_when_any_file_changes(copy, shipped):
     assert load_datasets(copy).version == shipped.version
-    edit_line(copy / "facts.csv", 2, "Marketable Treasury securities outstanding.", "Marketable Treasuries outstanding.")
+    edit_line(copy / "facts.csv", 2, "Marketable Treasury securities outstanding.",
+              "Marketable Treasuries outstanding.")
     record_hash(copy, "facts")  # an edit made properly: the hash is re-recorded (as the build does)
     assert load_datasets(copy).version != shipped.version
 
@@ -137,7 +138,8 @@ def test_version_changes_when_any_file_changes(copy, shipped):
 def test_missing_column(copy):
     edit_line(copy / "treasury_holdings.csv", 1, "month,holder,usd_bn,table", "month,holder,usd_bn")
     lines = (copy / "treasury_holdings.csv").read_text().split("\n")
-    (copy / "treasury_holdings.csv").write_text("\n".join([lines[0]] + [ln.rsplit(",", 1)[0] for ln in lines[1:] if ln]) + "\n")
+    kept = [ln.rsplit(",", 1)[0] for ln in lines[1:] if ln]
+    (copy / "treasury_holdings.csv").write_text("\n".join([lines[0]] + kept) + "\n")
     with pytest.raises(DataError) as error:
         load_datasets(copy)
     assert (error.value.file, error.value.row) == ("data/treasury_holdings.csv", 1)
@@ -303,7 +305,8 @@ def test_the_iip_identity_allows_the_rounding_of_the_releases(copy):
 
 
 def test_a_file_changed_without_rebuilding_is_refused_by_its_sha256(copy):
-    edit_line(copy / "facts.csv", 2, "Marketable Treasury securities outstanding.", "Marketable Treasuries outstanding.")
+    edit_line(copy / "facts.csv", 2, "Marketable Treasury securities outstanding.",
+              "Marketable Treasuries outstanding.")
     error = refused(copy)
     assert (error.file, error.row) == ("data/facts.csv", None)
     actual = hashlib.sha256((copy / "facts.csv").read_bytes()).hexdigest()
@@ -347,12 +350,11 @@ def test_a_year_column_is_checked_as_a_number(copy):
 
 
 def test_the_time_column_found_from_the_schema_is_the_one_the_build_states_as_of_from():
-    from bot.pipeline.build import RESOURCES
-    from bot.pipeline.downloads import NEW_RESOURCES
+    from bot.pipeline.catalog import catalog
     from bot.pipeline.load import time_column
 
-    for name, meta in {**RESOURCES, **NEW_RESOURCES}.items():
-        expected = meta["time"][0] if meta["time"] else None
+    for name, meta in catalog().resources.items():  # shipped and refresh-only
+        expected = meta["time"]["column"] if meta.get("time") else None
         found = time_column({"schema": {"fields": meta["fields"]}, "as_of": meta.get("as_of", "2025")})
         assert (found or None) == expected, name
 

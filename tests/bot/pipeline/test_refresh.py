@@ -1,21 +1,20 @@
-"""`reset-bot data refresh`: the publishers' files (genuine copies, through an injected transport —
-never the network) become a new data version only when they parse and are plausible, and the bot
-keeps serving the last good version whatever happens to a download."""
+"""`reset-bot data refresh` (`bot.pipeline.refresh`): the publishers' files (genuine copies,
+through an injected transport — never the network) become a new data version only when they
+parse and are plausible, a failed source holds back no other, and the bot keeps serving the last
+good version whatever happens to a download."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
-import shutil
 import zipfile
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
 import bot.pipeline.refresh as refresh_module
 from bot.cli import main
-from bot.pipeline.build import RESOURCES, build
 from bot.pipeline.downloads import SOURCES
 from bot.pipeline.refresh import (
     DEFAULT_TIMEOUT,
@@ -23,127 +22,26 @@ from bot.pipeline.refresh import (
     DirectoryTransport,
     DownloadError,
     refresh_all,
+    scheduled_refresh,
     status_lines,
 )
-from bot.pipeline.versions import BASELINE, VersionStore, load_version
-from bot.serving.live_data import DataStore
-from bot.settings import Settings
+from bot.pipeline.versions import BASELINE, PublishedVersions, load_version
+from bot.serving.live_data import LiveData
 from handlers.changes import what_changed
-
-ROOT = Path(__file__).resolve().parents[3]
-RAW = ROOT / "tests" / "fixtures" / "raw"
-FORMAT = ROOT / "tests" / "fixtures" / "refresh"  # FRED format fixtures (see its README)
-SHIPPED = ROOT / "data"
-NOW = datetime(2026, 7, 1, 6, 0, tzinfo=timezone.utc)
-
-TIC = "https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents/"
-TREASURY = "https://www.treasury.gov/resource-center/data-chart-center/tic/Documents/"
-FRED = "https://fred.stlouisfed.org/graph/fredgraph.csv?id="
-IMF = "https://api.imf.org/external/sdmx/2.1/data/IMF.STA,COFER/"
-WGC = ("https://fsapi.gold.org/api/cbd/v11/charts/getPage?endDate=2026-12-31&page=date_range"
-       "&periodicity=QTD_FULL&startDate=2000-01-01")
-
-
-def shl_zip() -> bytes:
-    """The SHL appendix as Treasury serves it: one zip of the appendix files (the genuine files,
-    zipped here because the fixtures keep them unzipped)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted((RAW / "shl-2025").iterdir()):
-            archive.write(path, path.name)
-    return buffer.getvalue()
-
-
-def publisher_files() -> dict[str, bytes]:
-    """Official URL -> the file that URL serves (genuine copies; FRED format fixtures for the
-    series the genuine copies lack)."""
-    return {
-        TREASURY + "mfhhis01.txt": (RAW / "tic/mfhhis01.txt").read_bytes(),
-        TIC + "slt_table5.txt": (RAW / "tic/slt_table5.txt").read_bytes(),
-        TREASURY + "shl_appendix_2025.zip": shl_zip(),
-        FRED + "IIPUSNETIA": (RAW / "fred/niip.csv").read_bytes(),
-        FRED + "GDPA": (RAW / "fred/gdp.csv").read_bytes(),
-        FRED + "DGS10": (FORMAT / "fred/dgs10.csv").read_bytes(),
-        FRED + "MORTGAGE30US": (FORMAT / "fred/mortgage30us.csv").read_bytes(),
-        FRED + "IIPUSASSQ": (FORMAT / "fred/iipusassq.csv").read_bytes(),
-        FRED + "IIPUSLIAQ": (FORMAT / "fred/iipusliaq.csv").read_bytes(),
-        FRED + "IIPUSNETIQ": (FORMAT / "fred/iipusnetiq.csv").read_bytes(),
-        IMF + "*.AFXRA.*.SHRO_PT.Q": (RAW / "imf-cofer/cofer_shares.xml").read_bytes(),
-        IMF + "*.AFXRA.CI_T.NV_USD.Q": (RAW / "imf-cofer/cofer_total_nv.xml").read_bytes(),
-        IMF + "*.AFXRA.CI_USD.NV_USD.Q": (RAW / "imf-cofer/cofer_usd_nv.xml").read_bytes(),
-        WGC: (RAW / "wgc/cbd_quarterly_2000_2026.json").read_bytes(),
-    }
-
-
-class Publishers:
-    """The injected transport: serves `publisher_files()` (with overrides), records each request."""
-
-    def __init__(self, **overrides: bytes | Exception) -> None:
-        self.files: dict[str, bytes | Exception] = {**publisher_files(), **overrides}
-        self.requests: list[tuple[str, float]] = []
-
-    def __call__(self, url: str, timeout: float) -> bytes:
-        self.requests.append((url, timeout))
-        if url not in self.files:
-            raise DownloadError(url, "HTTP 404 Not Found")
-        body = self.files[url]
-        if isinstance(body, Exception):
-            raise body
-        return body
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """The default urllib transport must never run in tests."""
-    def refuse(url, timeout):
-        raise AssertionError(f"the test tried to download {url}")
-    monkeypatch.setattr(refresh_module, "urllib_transport", refuse)
-
-
-@pytest.fixture(scope="module")
-def march_baseline(tmp_path_factory) -> Path:
-    """A data folder as the bot shipped it a month earlier: SLT Table 5's 2026-04 column not yet
-    published (the genuine file with its newest column removed), everything else as shipped."""
-    raw = tmp_path_factory.mktemp("raw-march")
-    shutil.copytree(RAW, raw, dirs_exist_ok=True)
-    (raw / "tic/slt_table5.txt").write_text(drop_newest_month((RAW / "tic/slt_table5.txt").read_text()))
-    out = tmp_path_factory.mktemp("data-march")
-    for meta in RESOURCES.values():
-        if not meta["generated"]:
-            shutil.copy(SHIPPED / meta["path"], out / meta["path"])
-    build(raw, out)
-    return out
-
-
-def drop_newest_month(text: str) -> str:
-    lines = []
-    for line in text.split("\n"):
-        cells = line.split("\t")
-        if len(cells) > 2:
-            del cells[1]
-        lines.append("\t".join(cells))
-    return "\n".join(lines)
-
-
-def revise_table5(text: str, month_column: int, holder: str, delta: float) -> str:
-    """Table 5 with ``holder`` and the Grand Total both revised by ``delta`` in one month column."""
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        cells = line.split("\t")
-        if cells[0] in (holder, "Grand Total"):
-            cells[month_column] = f"{float(cells[month_column]) + delta:.1f}"
-            lines[i] = "\t".join(cells)
-    return "\n".join(lines)
-
-
-def settings_for(tmp_path: Path, data_dir: Path | None = None) -> Settings:
-    return Settings(state_dir=tmp_path / "state", data_dir=data_dir)
-
-
-def holdings(datasets) -> dict[tuple[str, str], float]:
-    frame = datasets.frame("treasury_holdings")
-    return dict(zip(zip(frame["month"], frame["holder"]), frame["usd_bn"]))
-
+from tests.bot.pipeline.publishers import (
+    FORMAT,
+    FRED,
+    NOW,
+    RAW,
+    TIC,
+    TREASURY,
+    Crash,
+    Publishers,
+    holdings,
+    publisher_files,
+    revise_table5,
+    settings_for,
+)
 
 # ------------------------------------------------------------------------------ a full refresh
 
@@ -163,10 +61,10 @@ def test_a_refresh_publishes_a_version_whose_headline_figures_match_the_fact_she
     assert sorted(url for url, _ in publishers.requests) == sorted(publisher_files())
     assert {timeout for _, timeout in publishers.requests} == {DEFAULT_TIMEOUT}
 
-    store = VersionStore.for_state_dir(settings.state_dir)
-    assert report.published is not None and store.pointer() == report.published
+    versions = PublishedVersions.for_state_dir(settings.state_dir)
+    assert report.published is not None and versions.pointer() == report.published
     assert report.published.version.startswith("20260701T060000Z-")
-    version = load_version(store.folder(report.published.version))
+    version = load_version(versions.folder(report.published.version))
     tic = holdings(version)
     assert tic[("2025-12", "Grand Total")] == 9267.2  # mfhhis01 / Table 5, Dec 2025
     assert tic[("2026-04", "Grand Total")] == 9352.6  # slt_table5, Apr 2026
@@ -186,7 +84,8 @@ def test_a_refresh_publishes_a_version_whose_headline_figures_match_the_fact_she
     dgs10 = rates[rates["series"] == "DGS10"].set_index("date")["value_pct"]
     assert "2026-05-25" not in dgs10.index.strftime("%Y-%m-%d") and "2026-06-19" not in dgs10.index.strftime("%Y-%m-%d")
 
-    package = {r["name"]: r for r in json.loads((store.folder(report.published.version) / "datapackage.json").read_text())["resources"]}
+    folder = versions.folder(report.published.version)
+    package = {r["name"]: r for r in json.loads((folder / "datapackage.json").read_text())["resources"]}
     th = package["treasury_holdings"]
     assert (th["as_of"], th["vintage"], th["retrieved"]) == ("2026-04", "2026-07-01", "2026-07-01T06:00:00Z")
     assert "2025 revised May 18, 2026" in th["derivation"] and "retrieved 2026-07-01T06:00:00Z" in th["derivation"]
@@ -196,13 +95,12 @@ def test_a_refresh_publishes_a_version_whose_headline_figures_match_the_fact_she
         "description": "Yield (DGS10) or average contract rate (MORTGAGE30US), percent per year"}
     assert package["iip_quarterly_fred"]["as_of"] == "2025Q3"
     for name, entry in package.items():
-        import hashlib
-        assert entry["sha256"] == hashlib.sha256((store.folder(report.published.version) / entry["path"]).read_bytes()).hexdigest(), name
+        assert entry["sha256"] == hashlib.sha256((folder / entry["path"]).read_bytes()).hexdigest(), name
 
     # What changed is stored with the version, for /reset sources.
     assert any(line.startswith("TIC: new month Apr 2026 — foreign holdings of Treasuries $9,352.6bn")
                for line in report.changes)
-    info = json.loads((store.folder(report.published.version) / "version.json").read_text())
+    info = json.loads((versions.folder(report.published.version) / "version.json").read_text())
     assert info["previous"]["id"] == BASELINE and info["changes"] == list(report.changes)
 
 
@@ -212,17 +110,8 @@ def test_refreshing_the_shipped_data_from_the_same_files_changes_nothing_it_had(
                          sources=["tic", "shl", "fred_niip", "fred_gdp", "cofer", "wgc"])
     assert {r.outcome for r in report.results} == {"unchanged"}
     assert report.published is None
-    assert VersionStore.for_state_dir(tmp_path / "state").pointer() is None
+    assert PublishedVersions.for_state_dir(tmp_path / "state").pointer() is None
     assert "No new version published; still serving shipped baseline." in report.lines()
-
-
-@pytest.mark.parametrize("source", [name for name in SOURCES if name != "bea"])
-def test_each_source_refreshes_on_its_own(tmp_path, source):
-    publishers = Publishers()
-    report = refresh_all(settings_for(tmp_path), publishers, NOW, sources=[source])
-    assert [r.source for r in report.results] == [source]
-    assert report.results[0].outcome in ("ok", "unchanged"), report.results[0].detail
-    assert {url for url, _ in publishers.requests} == {d.url_for(NOW) for d in SOURCES[source].downloads}
 
 
 def test_the_default_transport_identifies_itself():
@@ -243,7 +132,7 @@ def test_a_truncated_file_is_refused_with_file_and_line_and_nothing_is_published
     lines = len(half.splitlines())
     assert result.detail.startswith(f"mfhhis01.txt line {lines}: the ") and result.detail.endswith(
         " block is incomplete (file cut short?)")
-    assert report.published is None and VersionStore.for_state_dir(settings.state_dir).pointer() is None
+    assert report.published is None and PublishedVersions.for_state_dir(settings.state_dir).pointer() is None
     status = json.loads((settings.state_dir / "data/status.json").read_text())
     assert status["sources"]["tic"]["last_failure"] == {"at": "2026-07-01T06:00:00Z", "error": result.detail}
     assert "last_success" not in status["sources"]["tic"]
@@ -255,88 +144,8 @@ def test_a_failed_source_does_not_hold_back_the_others(tmp_path):
     assert report.result("fred_rates").outcome == "failed"
     assert report.result("fred_rates").detail == f"{FRED}MORTGAGE30US: timed out after 60s"
     assert report.result("fred_iip_quarterly").outcome == "ok"
-    version = load_version(VersionStore.for_state_dir(tmp_path / "state").folder(report.published.version))
+    version = load_version(PublishedVersions.for_state_dir(tmp_path / "state").folder(report.published.version))
     assert "iip_quarterly_fred" in version.frames and "market_rates" not in version.frames
-
-
-@pytest.mark.parametrize("url, body, says", [
-    # Table 5 gains a column in one row: values no longer line up with their months.
-    (TIC + "slt_table5.txt",
-     (RAW / "tic/slt_table5.txt").read_text().replace("Japan\t1209.9", "Japan\t1209.9\t1209.9", 1).encode(),
-     "slt_table5.txt line 7: expected 13 numeric columns, got 14"),
-    # FRED serves another series at the URL (or renamed the header).
-    (FRED + "MORTGAGE30US", (FORMAT / "fred/dgs10.csv").read_bytes(),
-     "mortgage30us.csv line 1: expected the header 'observation_date,MORTGAGE30US'"),
-    # An HTML error page instead of the CSV.
-    (FRED + "DGS10", b"<html><body>Service Unavailable</body></html>",
-     "dgs10.csv line 1: expected the header 'observation_date,DGS10'"),
-    # The IMF answers with something that is not SDMX data.
-    (IMF + "*.AFXRA.*.SHRO_PT.Q", b"<?xml version='1.0'?><error>rate limited</error>",
-     "cofer_shares.xml: expected an SDMX StructureSpecificData message, got <error>"),
-    # A zip cut short in transfer.
-    (TREASURY + "shl_appendix_2025.zip", shl_zip()[:5000], "shl_appendix_2025.zip: not a zip archive"),
-])
-def test_a_layout_change_or_wrong_file_is_refused_with_a_clear_reason(tmp_path, url, body, says):
-    source = next(name for name, spec in SOURCES.items() if url in {d.url_for(NOW) for d in spec.downloads})
-    report = refresh_all(settings_for(tmp_path), Publishers(**{url: body}), NOW, sources=[source])
-    assert report.result(source).outcome == "failed"
-    assert says in report.result(source).detail
-    assert report.published is None
-
-
-@pytest.mark.parametrize("edit, says", [
-    (lambda text: text.replace("2026-06-26,4.49", "2026-06-26,449"),  # basis points, not percent
-     "market_rates: 2026-06-26, DGS10: value_pct = 449 is implausible (expected: the 10-year yield is between 0% and 20%)"),
-    (lambda text: text + "2026-07-15,4.40\n",  # an observation dated after today
-     "market_rates: period 2026-07-15 is in the future (today is 2026-07-01)"),
-    (lambda text: text.replace("2026-06-26,4.49", "2026-06-26,-0.5"),
-     "value_pct = -0.5 is implausible"),
-])
-def test_an_implausible_value_is_refused(tmp_path, edit, says):
-    dgs10 = edit((FORMAT / "fred/dgs10.csv").read_text()).encode()
-    report = refresh_all(settings_for(tmp_path), Publishers(**{FRED + "DGS10": dgs10}), NOW, sources=["fred_rates"])
-    assert report.result("fred_rates").outcome == "failed"
-    assert says in report.result("fred_rates").detail
-    assert report.published is None
-
-
-def test_a_unit_change_against_the_version_in_service_is_refused(tmp_path):
-    """FRED switching IIP from $ millions to $ billions would still be 'in range'; it is caught as a
-    revision far larger than any real one."""
-    settings = settings_for(tmp_path)
-    first = refresh_all(settings, Publishers(), NOW, sources=["fred_iip_quarterly"])
-    assert first.result("fred_iip_quarterly").outcome == "ok"
-
-    def in_billions(name: str) -> bytes:
-        lines = (FORMAT / "fred" / name).read_text().splitlines()
-        return ("\n".join(lines[:1] + [f"{d},{int(v) / 1000:g}" for d, v in (ln.split(",") for ln in lines[1:])]) + "\n").encode()
-
-    later = refresh_all(settings, Publishers(**{FRED + s: in_billions(f"{s.lower()}.csv")
-                                                for s in ("IIPUSASSQ", "IIPUSLIAQ", "IIPUSNETIQ")}),
-                        NOW + timedelta(days=1), sources=["fred_iip_quarterly"])
-    result = later.result("fred_iip_quarterly")
-    assert result.outcome == "failed"
-    assert result.detail == ("iip_quarterly_fred: 2025Q3 assets: 41,270.00 → 41.27 is a larger change than any real "
-                             "revision (unit or layout change?)")
-    assert later.published is None
-    assert VersionStore.for_state_dir(settings.state_dir).pointer() == first.published
-
-
-def test_a_period_going_backwards_is_refused(tmp_path):
-    """Table 5 of an older release (no 2026-04) against data in service that has 2026-04."""
-    older = drop_newest_month((RAW / "tic/slt_table5.txt").read_text()).encode()
-    report = refresh_all(settings_for(tmp_path), Publishers(**{TIC + "slt_table5.txt": older}), NOW, sources=["tic"])
-    assert report.result("tic").outcome == "failed"
-    assert report.result("tic").detail == ("treasury_holdings: the newest period 2026-03 is older than 2026-04 in the "
-                                          "data in service (a period going backwards)")
-
-
-def test_a_file_cut_short_at_the_top_is_refused_as_missing_periods(tmp_path):
-    lines = (RAW / "fred/gdp.csv").read_text().splitlines()
-    cut = ("\n".join(lines[:1] + lines[20:]) + "\n").encode()  # 1929-1947 lost
-    report = refresh_all(settings_for(tmp_path), Publishers(**{FRED + "GDPA": cut}), NOW, sources=["fred_gdp"])
-    assert report.result("fred_gdp").outcome == "failed"
-    assert "19 period(s) in service are missing from the new file (first 1929, last 1947)" in report.result("fred_gdp").detail
 
 
 def test_a_revision_is_published_and_flagged_not_silently_accepted(tmp_path):
@@ -353,48 +162,20 @@ def test_a_revision_is_published_and_flagged_not_silently_accepted(tmp_path):
     # Recorded in the status and with the version, and named in what changed.
     status = json.loads((settings.state_dir / "data/status.json").read_text())["sources"]["tic"]
     assert status["revisions"]["count"] == 2 and status["last_success"]["outcome"] == "ok"
-    folder = VersionStore.for_state_dir(settings.state_dir).folder(report.published.version)
-    assert "treasury_holdings 2025-11 Japan $1,202.7bn → $1,210.0bn" in json.loads((folder / "version.json").read_text())["revisions"]
-    assert "Revised history: TIC Treasury holdings, 2 figures (largest: 2025-11 Japan $1,202.7bn → $1,210.0bn)." in report.changes
+    folder = PublishedVersions.for_state_dir(settings.state_dir).folder(report.published.version)
+    recorded = json.loads((folder / "version.json").read_text())["revisions"]
+    assert "treasury_holdings 2025-11 Japan $1,202.7bn → $1,210.0bn" in recorded
+    assert ("Revised history: TIC Treasury holdings, 2 figures (largest: 2025-11 Japan $1,202.7bn → $1,210.0bn)."
+            in report.changes)
     assert holdings(load_version(folder))[("2025-11", "Japan")] == 1210.0
 
 
-# ------------------------------------------------------------------------------ atomic publishing
-
-
-class Crash(BaseException):
-    """The process dying mid-refresh (not an Exception: nothing in the refresh may catch it)."""
-
-
-def test_a_crash_between_writing_the_version_and_switching_the_pointer_keeps_the_old_version(tmp_path, monkeypatch):
-    settings = settings_for(tmp_path)
-    store = VersionStore.for_state_dir(settings.state_dir)
-    good = refresh_all(settings, Publishers(), NOW, sources=["fred_iip_quarterly"])
-    served = DataStore.from_settings(settings)
-    before = served.current()
-
-    def crash(self, pointer):
-        raise Crash()
-    monkeypatch.setattr(VersionStore, "_switch", crash)
-    with pytest.raises(Crash):
-        refresh_all(settings, Publishers(), NOW + timedelta(days=1), sources=["fred_rates"])
-    monkeypatch.undo()
-
-    # The new folder was written completely, but the pointer still names the old version.
-    assert len(store.published()) == 2
-    assert store.pointer() == good.published
-    assert served.reload_if_changed() is False and served.current() is before
-    assert "market_rates" not in DataStore.from_settings(settings).current().datasets.frames
-    # The next refresh publishes normally.
-    again = refresh_all(settings, Publishers(), NOW + timedelta(days=2), sources=["fred_rates"])
-    assert again.published is not None and store.pointer() == again.published
-    assert served.reload_if_changed() is True
-    assert "market_rates" in served.current().datasets.frames
+# ------------------------------------------------------------------------------ interrupted and concurrent refreshes
 
 
 def test_a_crash_while_the_new_folder_is_being_written_leaves_it_ignored_and_then_removed(tmp_path, monkeypatch):
     settings = settings_for(tmp_path)
-    store = VersionStore.for_state_dir(settings.state_dir)
+    versions = PublishedVersions.for_state_dir(settings.state_dir)
     real = refresh_module.describe_resource
     calls = []
 
@@ -411,8 +192,8 @@ def test_a_crash_while_the_new_folder_is_being_written_leaves_it_ignored_and_the
     staging = [p for p in (settings.state_dir / "data/versions").iterdir()]
     assert len(staging) == 1 and staging[0].name.startswith(".staging-")
     assert (staging[0] / "market_rates.csv").is_file()  # half written
-    assert store.published() == [] and store.pointer() is None
-    assert DataStore.from_settings(settings).current().datasets.provenance["data.label"] == BASELINE
+    assert versions.published() == [] and versions.pointer() is None
+    assert LiveData.from_settings(settings).current().datasets.provenance["data.label"] == BASELINE
 
     report = refresh_all(settings, Publishers(), NOW + timedelta(hours=1), sources=["fred_rates"])
     assert "Removed 1 unfinished folder(s) left by an interrupted refresh." in report.lines()
@@ -423,7 +204,7 @@ def test_a_crash_while_the_new_folder_is_being_written_leaves_it_ignored_and_the
 def test_another_refresh_in_progress_is_not_disturbed(tmp_path):
     settings = settings_for(tmp_path)
     publishers = Publishers()
-    with VersionStore.for_state_dir(settings.state_dir).lock() as held:
+    with PublishedVersions.for_state_dir(settings.state_dir).lock() as held:
         assert held
         report = refresh_all(settings, publishers, NOW)
     assert {r.outcome for r in report.results} == {"skipped"}
@@ -431,84 +212,24 @@ def test_another_refresh_in_progress_is_not_disturbed(tmp_path):
     assert publishers.requests == []
 
 
-def test_old_versions_are_pruned_but_never_the_one_in_service(tmp_path):
+def test_a_new_folder_that_does_not_validate_as_a_whole_is_not_published(tmp_path, monkeypatch):
+    """Each CSV passed its own checks, but the assembled datapackage.json is wrong: nothing is
+    published, the sources that contributed are reported failed, and no folder is left behind."""
+    real = refresh_module.describe_resource
+
+    def wrong_unit(*args, **kwargs):
+        entry = real(*args, **kwargs)
+        entry["schema"]["fields"][-1]["unit"] = "usd_mn"  # contradicts the column name value_pct
+        return entry
+    monkeypatch.setattr(refresh_module, "describe_resource", wrong_unit)
     settings = settings_for(tmp_path)
-    store = VersionStore.for_state_dir(settings.state_dir)
-    for day in range(4):
-        dgs10 = (FORMAT / "fred/dgs10.csv").read_text().replace("2026-06-26,4.49", f"2026-06-26,4.{49 + day}")
-        report = refresh_all(settings, Publishers(**{FRED + "DGS10": dgs10.encode()}), NOW + timedelta(days=day),
-                             sources=["fred_rates"], keep=2)
-        assert report.published is not None
-    assert len(store.published()) == 3  # the one in service + 2 kept
-    assert store.pointer().version == store.published()[-1]
-
-
-# ------------------------------------------------------------------------------ the bot keeps serving
-
-
-def test_the_bot_serves_the_previous_version_until_a_good_one_is_published(tmp_path):
-    settings = settings_for(tmp_path)
-    served = DataStore.from_settings(settings)
-    baseline = served.current()
-    assert baseline.datasets.provenance["data.label"] == BASELINE
-    assert served.data_info(NOW)["data_retrieved"] == "2026-07-01"  # the shipped files' retrieval
-
-    broken = refresh_all(settings, Publishers(**{FRED + "DGS10": DownloadError(FRED + "DGS10", "HTTP 503")}), NOW,
-                         sources=["fred_rates"])
-    assert broken.result("fred_rates").outcome == "failed"
-    assert served.reload_if_changed() is False and served.current() is baseline
-
-    good = refresh_all(settings, Publishers(), NOW, sources=["fred_rates"])
-    assert served.current() is baseline  # nothing changes until the process reloads
-    assert served.reload_if_changed() is True
-    current = served.current()
-    assert "market_rates" in current.datasets.frames
-    assert current.datasets.provenance["data.label"] == good.published.version
-    info = served.data_info(NOW + timedelta(hours=3))
-    assert info["data_label"] == good.published.version and info["data_age_seconds"] == 3 * 3600
-    assert served.age(NOW + timedelta(hours=3)) == timedelta(hours=3)
-
-    worse = refresh_all(settings, Publishers(**{FRED + "MORTGAGE30US": b"garbage"}), NOW + timedelta(days=1),
-                        sources=["fred_rates"])
-    assert worse.result("fred_rates").outcome == "failed"
-    assert served.reload_if_changed() is False and served.current() is current
-    # A restarted process serves the published version, not the baseline.
-    assert DataStore.from_settings(settings).current().datasets.version == current.datasets.version
-
-
-def test_a_published_version_damaged_on_disk_is_passed_over_for_the_last_one_that_loads(tmp_path):
-    settings = settings_for(tmp_path)
-    store = VersionStore.for_state_dir(settings.state_dir)
-    first = refresh_all(settings, Publishers(), NOW, sources=["fred_iip_quarterly"])
-    second = refresh_all(settings, Publishers(), NOW + timedelta(days=1), sources=["fred_rates"])
-    (store.folder(second.published.version) / "market_rates.csv").write_text("date,series,value_pct\n2026-06-26,DGS10,abc\n")
-
-    served = DataStore.from_settings(settings)  # does not crash: serves the newest version that loads
-    assert served.current().datasets.provenance["data.label"] == first.published.version
-    assert served.reload_if_changed() is False  # the damaged version is never put in service
-    # The next refresh builds on the version actually served, and repairs the damage.
-    again = refresh_all(settings, Publishers(), NOW + timedelta(days=2), sources=["fred_rates"])
-    assert again.previous == first.published.version and again.published is not None
-    assert served.reload_if_changed() is True and "market_rates" in served.current().datasets.frames
-
-    # With no loadable version at all, the shipped baseline serves.
-    for version in store.published():
-        (store.folder(version) / "datapackage.json").write_text("{")
-    assert DataStore.from_settings(settings).current().datasets.provenance["data.label"] == BASELINE
-
-
-def test_changes_since_the_version_a_channel_last_received(tmp_path, march_baseline):
-    settings = settings_for(tmp_path, march_baseline)
-    served = DataStore.from_settings(settings)
-    sent = served.current().datasets.version  # what a briefing recorded
-    refresh_all(settings, Publishers(), NOW)
-    assert served.reload_if_changed()
-    lines = served.changes_since(sent)
-    assert lines[0] == ("TIC: new month Apr 2026 — foreign holdings of Treasuries $9,352.6bn, +$3.9bn on the month "
-                        "(Canada −$42.3bn, Japan +$18.3bn, Cayman Islands +$12.2bn).")
-    assert served.changes_since(served.current().datasets.version) == []
-    assert served.changes_since(None) == []
-    assert served.changes_since("0123456789ab") == []  # unknown (pruned) version: nothing to say
+    report = refresh_all(settings, Publishers(), NOW, sources=["fred_rates"])
+    assert report.result("fred_rates").outcome == "failed"
+    assert report.result("fred_rates").detail.startswith("new data folder refused: ")
+    assert "value_pct: unit 'usd_mn'" in report.result("fred_rates").detail
+    versions = PublishedVersions.for_state_dir(settings.state_dir)
+    assert report.published is None and versions.pointer() is None
+    assert list(versions.versions.iterdir()) == []
 
 
 # ------------------------------------------------------------------------------ what changed
@@ -518,7 +239,7 @@ def test_what_changed_between_two_versions(tmp_path, march_baseline):
     settings = settings_for(tmp_path, march_baseline)
     old = load_version(march_baseline)
     first = refresh_all(settings, Publishers(), NOW)
-    middle = load_version(VersionStore.for_state_dir(settings.state_dir).folder(first.published.version))
+    middle = load_version(PublishedVersions.for_state_dir(settings.state_dir).folder(first.published.version))
 
     changes = what_changed(old, middle)
     assert [m.month for m in changes.tic_months] == ["2026-04"]
@@ -530,11 +251,14 @@ def test_what_changed_between_two_versions(tmp_path, march_baseline):
                                           "US international investment position, quarterly (current vintage, via FRED)"}
 
     # A week later: a new IIP quarter on FRED, Table 5 revised, rates moved.
-    rows = {"IIPUSASSQ": "2025-10-01,42010000", "IIPUSLIAQ": "2025-10-01,69930000", "IIPUSNETIQ": "2025-10-01,-27920000"}
-    later_files = {FRED + s: ((FORMAT / f"fred/{s.lower()}.csv").read_text() + row + "\n").encode() for s, row in rows.items()}
-    later_files[TIC + "slt_table5.txt"] = revise_table5((RAW / "tic/slt_table5.txt").read_text(), 6, "Japan", 7.3).encode()
+    rows = {"IIPUSASSQ": "2025-10-01,42010000", "IIPUSLIAQ": "2025-10-01,69930000",
+            "IIPUSNETIQ": "2025-10-01,-27920000"}
+    later_files = {FRED + s: ((FORMAT / f"fred/{s.lower()}.csv").read_text() + row + "\n").encode()
+                   for s, row in rows.items()}
+    table5 = (RAW / "tic/slt_table5.txt").read_text()
+    later_files[TIC + "slt_table5.txt"] = revise_table5(table5, 6, "Japan", 7.3).encode()
     second = refresh_all(settings, Publishers(**later_files), NOW + timedelta(days=7))
-    new = load_version(VersionStore.for_state_dir(settings.state_dir).folder(second.published.version))
+    new = load_version(PublishedVersions.for_state_dir(settings.state_dir).folder(second.published.version))
 
     changes = what_changed(middle, new)
     assert changes.tic_months == ()
@@ -548,6 +272,15 @@ def test_what_changed_between_two_versions(tmp_path, march_baseline):
         "Revised history: TIC Treasury holdings, 2 figures (largest: 2025-11 Japan $1,202.7bn → $1,210.0bn).",
     ]
     assert second.changes == tuple(changes.summary_lines())
+
+
+def test_the_daily_job_refreshes_and_puts_the_new_version_in_service(tmp_path):
+    settings = settings_for(tmp_path)
+    served = LiveData.from_settings(settings)
+    report = scheduled_refresh(settings, served, Publishers(), NOW)
+    assert report.published is not None
+    assert served.current().datasets.provenance["data.label"] == report.published.version
+    assert "market_rates" in served.current().datasets.frames
 
 
 # ------------------------------------------------------------------------------ the CLI
@@ -575,9 +308,10 @@ def test_data_refresh_and_status_from_the_command_line(tmp_path, monkeypatch, ca
     assert main(["data", "refresh", "--source", "tic", "--fixtures", str(tmp_path / "empty")]) == 2
     assert "--fixtures: no such folder" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
-    assert main(["data", "refresh", "--source", "tic", "--fixtures", str(tmp_path / "empty")]) == 0  # fails, still serving
+    # The source fails, and the bot is still serving.
+    assert main(["data", "refresh", "--source", "tic", "--fixtures", str(tmp_path / "empty")]) == 0
     out = capsys.readouterr().out
-    assert "tic  failed     https://www.treasury.gov/resource-center/data-chart-center/tic/Documents/mfhhis01.txt: HTTP 404" in out
+    assert f"tic  failed     {TREASURY}mfhhis01.txt: HTTP 404" in out
     assert "No new version published; still serving 2026" in out
 
     assert main(["data", "status"]) == 0
@@ -612,43 +346,3 @@ def test_status_lines_read_without_a_state_dir(tmp_path):
     assert lines[0].startswith("Serving the shipped baseline")
     assert not (tmp_path / "state").exists()  # reading the status creates nothing
     assert len(lines) == 2 + len(SOURCES)
-
-
-def test_the_daily_job_refreshes_and_puts_the_new_version_in_service(tmp_path):
-    from bot.pipeline.refresh import scheduled_refresh
-
-    settings = settings_for(tmp_path)
-    served = DataStore.from_settings(settings)
-    report = scheduled_refresh(settings, served, Publishers(), NOW)
-    assert report.published is not None
-    assert served.current().datasets.provenance["data.label"] == report.published.version
-    assert "market_rates" in served.current().datasets.frames
-
-
-def test_the_bea_api_is_skipped_with_its_reason_with_or_without_a_key(tmp_path):
-    without = refresh_all(settings_for(tmp_path), Publishers(), NOW, sources=["bea"], env={})
-    assert without.result("bea").outcome == "skipped"
-    assert without.result("bea").detail.startswith("BEA_API_KEY not set; ")
-    with_key = refresh_all(settings_for(tmp_path), Publishers(), NOW, sources=["bea"], env={"BEA_API_KEY": "k-123"})
-    assert with_key.result("bea").outcome == "skipped"
-    assert "not implemented" in with_key.result("bea").detail and "k-123" not in with_key.result("bea").detail
-
-
-def test_a_new_folder_that_does_not_validate_as_a_whole_is_not_published(tmp_path, monkeypatch):
-    """Each CSV passed its own checks, but the assembled datapackage.json is wrong: nothing is
-    published, the sources that contributed are reported failed, and no folder is left behind."""
-    real = refresh_module.describe_resource
-
-    def wrong_unit(*args, **kwargs):
-        entry = real(*args, **kwargs)
-        entry["schema"]["fields"][-1]["unit"] = "usd_mn"  # contradicts the column name value_pct
-        return entry
-    monkeypatch.setattr(refresh_module, "describe_resource", wrong_unit)
-    settings = settings_for(tmp_path)
-    report = refresh_all(settings, Publishers(), NOW, sources=["fred_rates"])
-    assert report.result("fred_rates").outcome == "failed"
-    assert report.result("fred_rates").detail.startswith("new data folder refused: ")
-    assert "value_pct: unit 'usd_mn'" in report.result("fred_rates").detail
-    store = VersionStore.for_state_dir(settings.state_dir)
-    assert report.published is None and store.pointer() is None
-    assert list(store.versions.iterdir()) == []

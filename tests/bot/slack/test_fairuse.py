@@ -93,12 +93,12 @@ def test_a_topic_chart_not_drawn_yet_does_not_wait_behind_new_scenarios(slack, s
     flood of new scenario charts (the attack suite saw it wait 70 s behind 300)."""
     from bot.runtime import build_runtime
     from bot.serving.chart_cache import ChartCache
-    from bot.serving.live_data import DataStore
+    from bot.serving.live_data import LiveData
     from bot.slack.delivery import Destination
     from handlers import charts
     from handlers.parsing import parse
 
-    runtime = build_runtime(settings, data=DataStore(datasets), charts=ChartCache(charts.render))
+    runtime = build_runtime(settings, data=LiveData(datasets), charts=ChartCache(charts.render))
     replier = runtime.app._reset_replier
     holders = runtime.data.current().holders
     try:

@@ -217,9 +217,9 @@ class TestReplays:
     def test_a_replay_sent_to_another_replica_is_not_processed(self, runtime, slack, settings, datasets,
                                                                chart_cache):
         from bot.runtime import build_runtime
-        from bot.serving.live_data import DataStore
+        from bot.serving.live_data import LiveData
 
-        other = build_runtime(settings, data=DataStore(datasets), charts=chart_cache)  # same database
+        other = build_runtime(settings, data=LiveData(datasets), charts=chart_cache)  # same database
         try:
             body = slash_command_body("briefing")
             headers = sign(SIGNING_SECRET, body)

@@ -57,7 +57,7 @@ def call(application, body: bytes, headers: dict[str, str]) -> int:
 @pytest.fixture(scope="module")
 def application(tmp_path_factory, datasets, chart_cache):
     from bot.runtime import build_runtime
-    from bot.serving.live_data import DataStore
+    from bot.serving.live_data import LiveData
     from bot.settings import Settings
     from tests.conftest import MANIFEST_SCOPES
     from tests.fakes.slack_api import FakeSlack
@@ -68,7 +68,7 @@ def application(tmp_path_factory, datasets, chart_cache):
         settings = Settings(slack_bot_token=slack.token, slack_signing_secret=SIGNING_SECRET,
                             slack_api_url=slack.base_url, state_dir=tmp_path_factory.mktemp("props"),
                             reply_threads=4, user_commands_per_minute=0, channel_commands_per_minute=0)
-        runtime = build_runtime(settings, data=DataStore(datasets), charts=chart_cache)
+        runtime = build_runtime(settings, data=LiveData(datasets), charts=chart_cache)
         yield runtime.wsgi()
         runtime.app._reset_replier.shutdown()
         runtime.store.dispose()

@@ -39,7 +39,8 @@ def test_mfhhis01_december_2025(history):
 
 @pytest.mark.parametrize(
     "holder, dec_2015, dec_2025",
-    [("China, Mainland", 1246.1, 683.5), ("Saudi Arabia", 118.9, 149.5), ("Belgium", 121.7, 477.3), ("Grand Total", 6144.2, 9267.2)],
+    [("China, Mainland", 1246.1, 683.5), ("Saudi Arabia", 118.9, 149.5), ("Belgium", 121.7, 477.3),
+     ("Grand Total", 6144.2, 9267.2)],
 )
 def test_mfhhis01_decade_table(history, holder, dec_2015, dec_2025):
     assert value(history, "2015-12", holder) == dec_2015
