@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, select
 
-from bot.briefings.service import METADATA_EVENT
-from bot.storage.store import deliveries
+from bot.briefings.recovery import METADATA_EVENT
+from bot.storage.schema import deliveries
 from tests.bot.slack.test_server import start, wait_healthy
 from tests.conftest import CHANNEL, SIGNING_SECRET, USER
 from tests.fakes.slack_requests import post_signed, slash_command_body
