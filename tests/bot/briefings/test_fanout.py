@@ -128,7 +128,8 @@ class TestScheduleJobs:
         subscribe_all(a, slack)
         clock.now = FRIDAY_1630_LONDON + timedelta(seconds=1)
         results = []
-        threads = [threading.Thread(target=lambda s=s: results.append(s.fanout.deliver_due(*LONDON_FRIDAY))) for s in (a, b)]
+        threads = [threading.Thread(target=lambda s=s: results.append(s.fanout.deliver_due(*LONDON_FRIDAY)))
+                   for s in (a, b)]
         for t in threads:
             t.start()
         for t in threads:

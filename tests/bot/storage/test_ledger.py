@@ -155,13 +155,15 @@ def test_a_batch_of_outcomes_is_recorded_in_one_statement_except_claims_taken_ov
     won = storage.ledger.claim_slots(subs, SLOT, owner="me")
     clock.now += TIMEOUT + timedelta(seconds=1)
     assert claim(storage, subs[1], "other") is not None  # one was taken over while its outcome waited
-    batch = [(won[s.id], Finished(DeliveryStatus.SENT, ts=f"{n}.0", data_version="v1", headline={"n": n})) for n, s in enumerate(subs)]
+    batch = [(won[s.id], Finished(DeliveryStatus.SENT, ts=f"{n}.0", data_version="v1", headline={"n": n}))
+             for n, s in enumerate(subs)]
     with statements(storage) as sql:
         lost = storage.ledger.finish_many(batch)
     assert [d.subscription_id for d in lost] == [subs[1].id]
     assert len([s for s in sql if s.lstrip().upper().startswith("UPDATE")]) == 1  # one executemany
     by_sub = {d.subscription_id: d for d in storage.ledger.rows()}
-    assert (by_sub[subs[0].id].status, by_sub[subs[0].id].message_ts, by_sub[subs[0].id].headline) == ("sent", "0.0", {"n": 0})
+    first = by_sub[subs[0].id]
+    assert (first.status, first.message_ts, first.headline) == ("sent", "0.0", {"n": 0})
     assert (by_sub[subs[1].id].status, by_sub[subs[1].id].owner) == ("claimed", "other")
     assert by_sub[subs[2].id].message_ts == "2.0"
 

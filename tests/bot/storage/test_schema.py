@@ -52,7 +52,8 @@ def test_a_sqlite_database_keeps_a_write_ahead_log_and_full_syncs(tmp_path):
 def test_an_old_sqlite_stops_the_bot_with_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setattr("bot.storage.schema.sqlite3.sqlite_version_info", (3, 34, 1))
     monkeypatch.setattr("bot.storage.schema.sqlite3.sqlite_version", "3.34.1")
-    with pytest.raises(StoreError, match=r"SQLite 3\.35 or newer is needed, and this Python has 3\.34\.1; .*PostgreSQL"):
+    needed = r"SQLite 3\.35 or newer is needed, and this Python has 3\.34\.1; .*PostgreSQL"
+    with pytest.raises(StoreError, match=needed):
         connect(f"sqlite:///{tmp_path / 'reset.sqlite3'}")
 
 
