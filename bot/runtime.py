@@ -15,9 +15,10 @@ from pathlib import Path
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.briefings.assembly import Briefings, build_briefings
+from bot.briefings.config import BriefingSettings
 from bot.briefings.pacing import Pacer
-from bot.briefings.service import BriefingService, BriefingSettings
-from bot.pipeline.refresh import scheduled_refresh
+from bot.scheduler import DataJobs
 from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import LiveData
 from bot.settings import Settings, SettingsError
@@ -26,52 +27,32 @@ from bot.slack.app import briefing_client, create_app, make_client
 from bot.slack.delivery import SlackDelivery
 from bot.slack.errors import new_error_id
 from bot.slack.front import RequestGuard, Verified
-from bot.storage.store import Store, StoreUnavailable
+from bot.storage import Storage, connect
+from bot.storage.records import StoreUnavailable
 from handlers import charts as chart_renderers
 
 logger = logging.getLogger("reset_bot.runtime")
-
-REFRESH_HOUR_UTC = 6  # publishers release overnight US time; refresh before European mornings
 
 
 @dataclass
 class Runtime:
     app: App
-    briefings: BriefingService
+    briefings: Briefings
     data: LiveData
-    store: Store
+    store: Storage
     charts: ChartCache
 
     settings: Settings | None = None
 
     def start(self) -> None:
         """Start the scheduler: briefings, a daily data refresh, and picking up other replicas' refreshes."""
-        self.briefings.start()
-        scheduler = self.briefings.scheduler
-        scheduler.add_job(self._refresh, "cron", hour=REFRESH_HOUR_UTC, minute=15, id="reset-refresh",
-                          replace_existing=True)
-        scheduler.add_job(self._reload, "interval", minutes=5, id="reset-reload", replace_existing=True)
-        # Chart rendering (matplotlib) is imported lazily to keep it off the start path; load it now,
-        # in the background, so the first chart a user asks for does not wait for the import.
-        scheduler.add_job(chart_renderers.load, id="reset-load-charts", replace_existing=True)
-
-    def _refresh(self) -> None:
-        try:
-            scheduled_refresh(self.settings, self.data)
-        except Exception:  # a failed refresh keeps the data in service; it is in `data status`
-            logger.exception("scheduled data refresh failed")
-
-    def _reload(self) -> None:
-        try:
-            self.data.reload_if_changed()
-        except Exception:
-            logger.exception("could not check for a newer data version")
+        self.briefings.scheduler.start()
 
     def health(self) -> dict:
         """What `/healthz` answers: ok only when the database takes a write and data are in service."""
         problems: dict[str, str] = {}
         try:
-            self.store.check_writable()
+            self.store.database.check_writable()
         except StoreUnavailable as exc:
             problems["database"] = str(exc)
         except Exception as exc:  # never a 500 from the health check itself
@@ -91,11 +72,11 @@ class Runtime:
         secret = self.settings.slack_signing_secret if self.settings else None
         if secret is None:
             raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
-        guard = RequestGuard(secret.get_secret_value(), self.store)
+        guard = RequestGuard(secret.get_secret_value(), self.store.sightings)
         return server.wsgi_app(self.app, self.health, guard, _log_failed_request)
 
     def stop(self) -> None:
-        self.briefings.shutdown()
+        self.briefings.scheduler.shutdown()
         self.app._reset_replier.shutdown()  # type: ignore[attr-defined]
 
 
@@ -129,9 +110,12 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
     charts = charts or ChartCache(chart_renderers.render)
     if settings.database_url is None:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
-    store = Store.connect(settings.db_url)
+    store = connect(settings.db_url)
     posting = briefing_client(settings)
-    service = BriefingService(
+    # Chart rendering (matplotlib) is imported lazily to keep it off the start path; the scheduler
+    # loads it in the background, so the first chart a user asks for does not wait for the import.
+    data_jobs = DataJobs(settings, data, warm_up=chart_renderers.load)
+    briefings = build_briefings(
         store, data, SlackDelivery(posting, charts), posting,
         config=BriefingSettings(grace=timedelta(minutes=settings.grace_minutes),
                                 claim_timeout=timedelta(seconds=settings.claim_timeout_seconds),
@@ -139,6 +123,7 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
                                 retry_base=timedelta(seconds=settings.retry_seconds)),
         pacer=Pacer(per_second=settings.posts_per_second),
         changes=data.changes_since,
+        data_jobs=data_jobs,
     )
-    app = create_app(settings, client=client, data=data, charts=charts, briefings=service.handle)
-    return Runtime(app=app, briefings=service, data=data, store=store, charts=charts, settings=settings)
+    app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle)
+    return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings)

@@ -56,7 +56,7 @@ class Settings(BaseModel):
     data_dir: Path | None = None  # default: the data shipped with the package
     reply_threads: int = Field(default=8, ge=1, le=64)  # workers that render and post after the ack
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # Briefings (see bot/briefings/service.py): a slot missed by less than the grace is delivered late,
+    # Briefings (see bot/briefings/fanout.py): a slot missed by less than the grace is delivered late,
     # else recorded as missed; a claim older than the timeout belongs to a dead process.
     grace_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
     claim_timeout_seconds: int = Field(default=600, ge=5, le=24 * 3600)

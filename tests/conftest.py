@@ -100,7 +100,7 @@ def runtime(settings, datasets, chart_cache):
     """Everything `reset-bot serve` builds (app, database, briefing service), scheduler not started."""
     rt = build_runtime(settings, data=LiveData(datasets), charts=chart_cache)
     yield rt
-    rt.store.engine.dispose()
+    rt.store.dispose()
 
 
 @pytest.fixture

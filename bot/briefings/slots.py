@@ -2,7 +2,8 @@
 
 APScheduler's `CronTrigger` is the single source of truth: the same trigger fires the job and
 computes slots here, so "09:00 Europe/Berlin" stays 09:00 local across daylight-saving changes
-(08:00 UTC in summer, 07:00 UTC in winter).
+(08:00 UTC in summer, 07:00 UTC in winter). How a schedule or a slot is *said* is
+`handlers.subscriptions.describe` and `local_and_utc`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
-             "sat": "Saturday", "sun": "Sunday"}
 DEFAULT_DAY = "mon"
 DEFAULT_TIME = time(9, 0)
 
@@ -55,15 +54,5 @@ def _latest_slot(weekday: str, at_time: str, tz: str, now: datetime) -> datetime
 def _fire_after(cron: CronTrigger, after: datetime) -> datetime:
     fire = cron.get_next_fire_time(None, after + timedelta(seconds=1))
     assert fire is not None  # a weekly cron always has a next time
-    return fire.astimezone(timezone.utc)
-
-
-def describe(weekday: str, at_time: str, tz: str) -> str:
-    """'every Friday at 16:30 Europe/London'."""
-    return f"every {DAY_NAMES[weekday]} at {at_time} {tz}"
-
-
-def local_and_utc(instant: datetime, tz: str) -> str:
-    """'Fri 27 Nov 2026 16:30 GMT (16:30 UTC)'."""
-    local = instant.astimezone(ZoneInfo(tz))
-    return f"{local:%a %d %b %Y %H:%M} {local.tzname()} ({instant.astimezone(timezone.utc):%H:%M} UTC)"
+    utc_fire: datetime = fire.astimezone(timezone.utc)
+    return utc_fire

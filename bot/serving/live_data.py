@@ -106,7 +106,7 @@ class LiveData:
     def changes_since(self, data_version: str | None) -> list[str]:
         """What changed between the data a channel last received (its ``Datasets.version``) and the
         data in service, as summary lines; [] if that version is unknown or nothing changed.
-        This is the ``changes`` callable `bot.briefings.service.BriefingService` takes."""
+        This is the ``changes`` callable `bot.briefings.fanout.Fanout` takes."""
         from handlers.changes import what_changed
 
         current = self.current().datasets

@@ -68,7 +68,7 @@ def briefing_client(settings: Settings) -> WebClient:
 
     A post that times out or gets a 5xx may still have gone out, so it is not retried blindly:
     the briefing ledger records the failure and the next attempt first looks for the message
-    (see bot/briefings/service.py).
+    (see bot/briefings/fanout.py).
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return WebClient(token=token, base_url=settings.slack_api_url, timeout=15,

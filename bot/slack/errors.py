@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from bot.storage.store import StoreUnavailable
+from bot.storage.records import StoreUnavailable
 from handlers.errors import UserFacingError
 from handlers.reply import Reply, message
 

@@ -13,7 +13,7 @@ no Slack call, no database row, no outbound request, no log line with its body):
    interactivity) or a JSON object (Events API) (400).
 4. Not seen before: the (timestamp, signature) pair — and an event's ``event_id``, which
    Slack's own retries (``X-Slack-Retry-Num``) repeat — is recorded in the database
-   (`Store.first_sighting`), so a replay is acknowledged (200) but not processed, on any replica.
+   (`Sightings.first_sighting`), so a replay is acknowledged (200) but not processed, on any replica.
    If the database cannot record it, the replica falls back to its own memory for the moment
    and says so in the log: commands keep working, and only a replay sent to *another* replica
    during the outage would get through.
@@ -62,7 +62,7 @@ WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
 
 
 class Sightings(Protocol):
-    """Where request keys are recorded: `bot.storage.store.Store` in service."""
+    """Where request keys are recorded: `bot.storage.sightings.Sightings` in service."""
 
     def first_sighting(self, keys: list[str], *, now: datetime | None = None) -> bool: ...
 

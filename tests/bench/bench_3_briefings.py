@@ -1,10 +1,10 @@
 """Section 4: the briefing fan-out — 1,000 subscriptions due in the same minute.
 
-The bot side runs in this process: a `BriefingService` on SQLite in a temp dir, an injected
+The bot side runs in this process: the briefing parts (`bot.briefings.assembly`) on SQLite in a temp dir, an injected
 clock set just after the slot, and a `Pacer` whose sleep is a no-op, so the pacing Slack's rate
 limits impose (10 posts/s by default: 100 s for 1,000 channels) is excluded. The slots are
 delivered as the scheduler delivers them: one job per weekly schedule — four here, one per time
-zone — fired at once in executor threads, each calling `BriefingService.deliver_due`, which
+zone — fired at once in executor threads, each calling `Fanout.deliver_due`, which
 claims its 250 slots in one transaction and posts them through the service's 10 workers.
 
 How the CPU is separated: the Slack stand-in runs in another process (tests/bench/slackproc.py),
@@ -73,38 +73,39 @@ class Fanout:
         from bot.serving.live_data import LiveData
         from bot.settings import Settings
         from bot.slack.app import make_client
-        from bot.storage.store import Store
+        from bot.storage import connect
 
         self.slack = slack
         self.clock = Clock(SLOT - timedelta(weeks=HISTORY_WEEKS + 1))  # subscribed before the year of history
-        self.store = Store.connect(url, now=self.clock)
+        self.store = connect(url, now=self.clock)
         settings = Settings(slack_bot_token=slack.token, slack_signing_secret=SIGNING_SECRET,
                             slack_api_url=slack.base_url, state_dir=tmp_path)
         self.client = make_client(settings)
         self.data = LiveData(load_datasets(default_data_dir()))
-        self.ids = [self.store.add_subscription(
+        self.ids = [self.store.subscriptions.add(
             team_id="T0000FAKE1", channel_id=fanout_channel(n), created_by="U0000USER1", weekday="mon",
             at_time="09:00", timezone_name=ZONES[n % len(ZONES)]).id for n in range(CHANNELS)]
-        warm_id = self.store.add_subscription(team_id="T0000FAKE1", channel_id=GENERAL, created_by="U0000USER1",
+        warm_id = self.store.subscriptions.add(team_id="T0000FAKE1", channel_id=GENERAL, created_by="U0000USER1",
                                               weekday="mon", at_time="09:00", timezone_name=WARM_ZONE).id
         seed_history(self.store, self.data, self.ids)
         # Warm the code paths (imports, connection pool, SQL compilation) on another channel with a
         # throwaway chart cache, so each measured service starts with no chart rendered.
         self.clock.now = SLOT + timedelta(seconds=5)
         warm = self.service("bench-warm")
-        assert warm.deliver_due("mon", "09:00", WARM_ZONE) == {warm_id: "sent"}
-        warm.shutdown()
+        assert warm.fanout.fanout.deliver_due("mon", "09:00", WARM_ZONE) == {warm_id: "sent"}
+        warm.scheduler.shutdown()
 
     def service(self, owner: str, charts=None):
+        from bot.briefings.assembly import build_briefings
+        from bot.briefings.config import BriefingSettings
         from bot.briefings.pacing import Pacer
-        from bot.briefings.service import BriefingService, BriefingSettings
         from bot.serving.chart_cache import ChartCache
         from bot.slack.app import retry_handlers
         from bot.slack.delivery import SlackDelivery
         from handlers import charts as chart_renderers
 
         charts = charts or ChartCache(chart_renderers.render)
-        return BriefingService(self.store, self.data, SlackDelivery(self.client, charts, retry_handlers()),
+        return build_briefings(self.store, self.data, SlackDelivery(self.client, charts, retry_handlers()),
                                self.client, config=BriefingSettings(workers=WORKERS),
                                pacer=Pacer(sleep=lambda seconds: None), clock=self.clock, owner=owner)
 
@@ -116,7 +117,7 @@ class Fanout:
         seq, slack_cpu = self.slack.seq(), self.slack.cpu()
         cpu, wall = time.process_time(), time.perf_counter()
         with ThreadPoolExecutor(max_workers=len(ZONES), thread_name_prefix="job") as jobs:  # the jobs fire at once
-            results = list(jobs.map(lambda zone: fanout.deliver_due("mon", "09:00", zone), ZONES))
+            results = list(jobs.map(lambda zone: fanout.fanout.deliver_due("mon", "09:00", zone), ZONES))
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         slack_cpu = self.slack.cpu() - slack_cpu
         delivered = {sub_id: outcome for result in results for sub_id, outcome in result.items()}
@@ -125,7 +126,7 @@ class Fanout:
         posted = sum(1 for c in calls if c[1] == "chat.postMessage" and c[4])
         shared = sum(1 for c in calls if c[1] == "files.completeUploadExternal" and c[4])
         wanted = set(self.ids)
-        ledger = [d for d in self.store.ledger() if d.slot_utc == slot and d.subscription_id in wanted]
+        ledger = [d for d in self.store.ledger.rows() if d.slot_utc == slot and d.subscription_id in wanted]
         assert outcomes == ["sent"] * CHANNELS, {o: outcomes.count(o) for o in set(outcomes)}
         assert (posted, shared) == (CHANNELS, CHANNELS)
         assert len(ledger) == CHANNELS and all(d.status == "sent" and d.message_ts for d in ledger)
@@ -133,8 +134,8 @@ class Fanout:
         if keep is not None:
             keep(fanout)
         else:
-            fanout.shutdown()
-        return Round(wall, cpu, slack_cpu, fanout.delivery.charts.renders)
+            fanout.scheduler.shutdown()
+        return Round(wall, cpu, slack_cpu, fanout.fanout.delivery.charts.renders)
 
     def baseline(self, week: int) -> tuple[float, float]:
         """Wall and CPU seconds to send that week's briefing, built once, to the same channels through
@@ -160,11 +161,10 @@ class Fanout:
         return wall, cpu
 
     def close(self) -> None:
-        self.store.engine.dispose()
+        self.store.dispose()
 
 
 def test_briefing_fanout(slack_standin, tmp_path):
-    from apscheduler.schedulers.background import BackgroundScheduler
 
     slack = slack_standin
     slack.reset()
@@ -182,18 +182,17 @@ def test_briefing_fanout(slack_standin, tmp_path):
     # The scheduler's sync pass over the same 1,000 subscriptions (all delivered, none due).
     [fanout] = last
     bench.clock.now += timedelta(minutes=1)
-    fanout.scheduler = BackgroundScheduler(timezone=timezone.utc)
-    fanout.scheduler.start(paused=True)
+    fanout.scheduler.start(paused=True, sync_loop=False)
     try:
-        fanout.sync()  # first pass schedules the jobs: one per schedule
+        fanout.scheduler.sync()  # first pass schedules the jobs: one per schedule
         sync_cpu, sync_wall = time.process_time(), time.perf_counter()
-        fanout.sync()
+        fanout.scheduler.sync()
         sync_wall, sync_cpu = time.perf_counter() - sync_wall, time.process_time() - sync_cpu
-        assert len(fanout.scheduler.get_jobs()) == len(ZONES) + 1
+        assert len(fanout.scheduler.jobs()) == len(ZONES) + 1
     finally:
-        fanout.shutdown()
+        fanout.scheduler.shutdown()
     floor_cpu = time.process_time()
-    bench.store.live_subscriptions()
+    bench.store.subscriptions.live()
     floor_cpu = time.process_time() - floor_cpu
     bench.close()
 
@@ -253,7 +252,7 @@ def seed_history(store, data, ids) -> None:
     """A year of delivered briefings per subscription, written straight into the ledger."""
     from sqlalchemy import insert
 
-    from bot.storage.store import deliveries
+    from bot.storage.schema import deliveries
     from handlers.briefing import headline
 
     snapshot = data.current()
@@ -266,5 +265,5 @@ def seed_history(store, data, ids) -> None:
                          "kind": "scheduled", "status": "sent", "owner": "bench-history", "claimed_at": slot,
                          "finished_at": slot + timedelta(seconds=2), "attempts": 1, "message_ts": f"{week}.{n:06d}",
                          "data_version": snapshot.datasets.version, "headline_json": headline_json})
-    with store.engine.begin() as conn:
+    with store.database.engine.begin() as conn:
         conn.execute(insert(deliveries), rows)

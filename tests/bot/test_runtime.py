@@ -12,7 +12,7 @@ from tests.conftest import CHANNEL, USER
 def test_the_scheduler_runs_briefings_a_daily_refresh_and_reloads(runtime):
     runtime.start()
     try:
-        jobs = {job.id: job for job in runtime.briefings.scheduler.get_jobs()}
+        jobs = {job.id: job for job in runtime.briefings.scheduler.jobs()}
         assert {"reset-sync", "reset-refresh", "reset-reload"} <= set(jobs)
         refresh = jobs["reset-refresh"].next_run_time
         assert (refresh.hour, refresh.minute) == (6, 15)  # daily, 06:15 UTC
@@ -22,8 +22,8 @@ def test_the_scheduler_runs_briefings_a_daily_refresh_and_reloads(runtime):
 
 
 def test_a_briefing_lists_what_changed_in_the_data(runtime, slack):
-    runtime.briefings.changes = lambda since: ["TIC: new month Apr 2026 — foreign holdings $9,352.6bn"]
-    runtime.briefings.handle(BriefingQuery(), Destination(CHANNEL, USER, None, "T"))
+    runtime.briefings.fanout.changes = lambda since: ["TIC: new month Apr 2026 — foreign holdings $9,352.6bn"]
+    runtime.briefings.commands.handle(BriefingQuery(), Destination(CHANNEL, USER, None, "T"))
     [message] = [m for m in slack.messages(CHANNEL) if m.get("metadata")]
     assert "TIC: new month Apr 2026" in str(message["blocks"])
 
@@ -32,7 +32,7 @@ def test_health_is_green_only_while_the_database_takes_writes(runtime):
     from sqlalchemy import event
 
     assert runtime.health()["ok"] is True
-    event.listen(runtime.store.engine, "connect", lambda conn, _: conn.execute("PRAGMA query_only=ON"))
-    runtime.store.engine.dispose()
+    event.listen(runtime.store.database.engine, "connect", lambda conn, _: conn.execute("PRAGMA query_only=ON"))
+    runtime.store.database.engine.dispose()
     report = runtime.health()
     assert report["ok"] is False and "refused a write" in report["problems"]["database"]

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, select
 
-from bot.briefings.service import METADATA_EVENT
-from bot.storage.store import deliveries
+from bot.briefings.recovery import METADATA_EVENT
+from bot.storage.schema import deliveries
 from tests.bot.slack.test_server import start, wait_healthy
 from tests.conftest import CHANNEL, SIGNING_SECRET, USER
 from tests.fakes.slack_requests import post_signed, slash_command_body
@@ -46,8 +46,8 @@ def subscribe(port, slack, channel, slot):
     status, _ = post_signed(f"http://127.0.0.1:{port}/slack/events",
                             slash_command_body(text, channel_id=channel, response_url=url), SIGNING_SECRET)
     assert status == 200
-    assert slack.wait_for(lambda: [m for m in slack.messages(channel) if "will get the Reset Bot briefing" in m["text"]],
-                          timeout=20)
+    assert slack.wait_for(
+        lambda: [m for m in slack.messages(channel) if "will get the Reset Bot briefing" in m["text"]], timeout=20)
 
 
 def test_each_slot_is_delivered_exactly_once_through_restarts_replicas_and_faults(slack, tmp_path, db_url):

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.briefings.slots import latest_slot, local_and_utc, next_slot
+from bot.briefings.slots import latest_slot, next_slot
+from handlers.subscriptions import local_and_utc
 
 
 def utc(*args):

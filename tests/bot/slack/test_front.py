@@ -225,11 +225,11 @@ class TestReplays:
             headers = sign(SIGNING_SECRET, body)
             verdicts = []
             for replica in (runtime, other):
-                guard = RequestGuard(SIGNING_SECRET, replica.store)
+                guard = RequestGuard(SIGNING_SECRET, replica.store.sightings)
                 verdicts.append(guard.check(headers, body))
             assert [isinstance(v, Verified) and v.replay for v in verdicts] == [False, True]
         finally:
-            other.store.engine.dispose()
+            other.store.dispose()
 
     def test_without_the_database_a_replica_still_refuses_replays_it_has_seen(self):
         class Down:

@@ -1,0 +1,61 @@
+"""The briefing parts wired together, once, for `bot.runtime` (and for tests that want them all).
+
+Storage and the Slack clients come in; out come the commands (for the Bolt app), the fan-out,
+the sync loop's catch-up and the scheduler that runs them — each a public attribute, so a test
+reaches a part by its name rather than through another's internals.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from slack_sdk import WebClient
+
+from bot.briefings.catchup import CatchUp
+from bot.briefings.commands import SubscriptionCommands
+from bot.briefings.config import BriefingSettings
+from bot.briefings.fanout import Fanout
+from bot.briefings.membership import Membership
+from bot.briefings.pacing import Pacer
+from bot.briefings.recovery import HistoryCheck
+from bot.scheduler import DataJobs, Scheduler
+from bot.serving.live_data import LiveData
+from bot.slack.delivery import SlackDelivery
+from bot.storage import Storage
+
+
+@dataclass(frozen=True)
+class Briefings:
+    storage: Storage
+    commands: SubscriptionCommands
+    fanout: Fanout
+    catch_up: CatchUp
+    scheduler: Scheduler
+
+
+def build_briefings(
+    storage: Storage,
+    data: LiveData,
+    delivery: SlackDelivery,
+    client: WebClient,
+    *,
+    config: BriefingSettings | None = None,
+    pacer: Pacer | None = None,
+    clock: Callable[[], datetime] | None = None,
+    owner: str | None = None,
+    changes: Callable[[str | None], list[str]] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    data_jobs: DataJobs | None = None,
+) -> Briefings:
+    """``client`` reads Slack (history checks, members, time zones); ``delivery`` posts."""
+    now = clock or (lambda: datetime.now(timezone.utc))
+    membership = Membership(client)
+    fanout = Fanout(storage, data, delivery, HistoryCheck(client, storage.ledger, sleep), config=config,
+                    pacer=pacer, clock=now, owner=owner, changes=changes)
+    catch_up = CatchUp(storage, fanout, membership, now)
+    scheduler = Scheduler(fanout, catch_up, storage.subscriptions, data_jobs=data_jobs)
+    commands = SubscriptionCommands(storage, membership, fanout, scheduler, clock=now)
+    return Briefings(storage, commands, fanout, catch_up, scheduler)

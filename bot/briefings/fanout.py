@@ -1,0 +1,343 @@
+"""Posting briefings exactly once: the fan-out of a weekly schedule and the one-slot path.
+
+How a slot is delivered once, whatever happens (the ledger itself is `bot.storage.ledger`):
+
+1. The slot is *claimed* in the ledger (unique per subscription, slot and kind). Only the
+   winner goes on: two replicas, a restart or a late (misfired) run cannot both post.
+2. The message is posted with Slack message metadata naming the ledger row. If the owner dies
+   after posting but before recording, the process that takes the stale claim over first looks
+   in the channel's recent history for that metadata and records the message instead of
+   posting it again (`bot.briefings.recovery`).
+3. The outcome — sent with its ``ts``, failed with Slack's error, missed (the bot was down for
+   longer than the grace period), skipped — is written to the ledger.
+
+A fan-out is one scheduler job per weekly schedule ("Monday 09:00 Europe/London", see
+`bot.scheduler`), not per subscription. `Fanout.deliver_due` reads the schedule's subscriptions
+in one query; then, a chunk at a time (what the pacer lets out in a quarter of the claim timeout,
+so no claim grows stale while it waits), it claims the chunk's slots in one transaction (step 1,
+with ON CONFLICT DO NOTHING), reads what each channel was last sent in one more, and a pool of
+workers posts them (step 2) — each first checking that its claim is still its own attempt and
+the subscription still live — and writes the sent briefings to the ledger RECORD_BATCH at a time
+(step 3: a crash before such a write is the crash-after-posting case of step 2). Slots another
+process holds are left to it; slots that failed or were left by a dead process go through the
+one-subscription path, `deliver_slot`, as the sync loop's retries (`bot.briefings.catchup`) do.
+
+Channel problems (`not_in_channel`, `channel_not_found`, `is_archived`) pause the subscription
+with the reason, shown in `/reset subscriptions`; the sync loop resumes it when the bot can post
+there again. 429s wait for Retry-After and 5xx/timeouts retry with bounded backoff (the Web
+API client's retry handlers), and a slot that still failed is retried by the sync loop a few
+times within the grace period. Nothing here lets an exception escape into the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.briefings.config import BriefingSettings
+from bot.briefings.outcomes import DeliveryResult, failed
+from bot.briefings.pacing import Pacer
+from bot.briefings.recording import Recorder
+from bot.briefings.recovery import (
+    MAX_ATTEMPTS,
+    METADATA_EVENT,
+    PAUSING_ERRORS,
+    RELEASED,
+    UNCONFIRMED,
+    HistoryCheck,
+    is_transient,
+    retryable,
+)
+from bot.briefings.slots import latest_slot
+from bot.serving.live_data import LiveData
+from bot.slack.delivery import Destination, SlackDelivery, error_code
+from bot.storage import Storage
+from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, Finished, Subscription
+from handlers.briefing import briefing_reply
+from handlers.subscriptions import describe, pause_reason
+
+logger = logging.getLogger("reset_bot.briefings")
+
+
+def new_owner() -> str:
+    """This process's name in the ledger's ``owner`` column: host, pid, and a random tail."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Fanout:
+    def __init__(
+        self,
+        storage: Storage,
+        data: LiveData,
+        delivery: SlackDelivery,
+        history: HistoryCheck,
+        *,
+        config: BriefingSettings | None = None,
+        pacer: Pacer | None = None,
+        clock: Callable[[], datetime] | None = None,
+        owner: str | None = None,
+        changes: Callable[[str | None], list[str]] | None = None,
+    ) -> None:
+        self.subscriptions, self.ledger = storage.subscriptions, storage.ledger
+        self.data = data
+        self.delivery = delivery
+        self.history = history
+        self.config = config or BriefingSettings()
+        self.pacer = pacer or Pacer()
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.owner = owner or new_owner()
+        self.changes = changes  # data-version diff lines (issue 5), given the version last sent
+        self._stop = threading.Event()
+        self._workers: ThreadPoolExecutor | None = None  # posts a fan-out's briefings; made on first use
+        self._workers_lock = threading.Lock()
+
+    # ---- stopping ----------------------------------------------------------------------------
+    @property
+    def stopping(self) -> bool:
+        """True from `stop_posting` on: nothing new is posted, unposted claims are given back."""
+        return self._stop.is_set()
+
+    def stop_posting(self) -> None:
+        self._stop.set()
+
+    def resume_posting(self) -> None:
+        self._stop.clear()
+
+    def wait_for_stop(self, timeout: float | None = None) -> bool:
+        """Block until `stop_posting` is called (or ``timeout`` passes); True if it was."""
+        return self._stop.wait(timeout)
+
+    def close(self) -> None:
+        """Wait for the posts in flight and drop the worker pool (after `stop_posting`)."""
+        with self._workers_lock:
+            workers, self._workers = self._workers, None
+        if workers is not None:
+            workers.shutdown(wait=True)
+
+    # ---- a schedule's fan-out ----------------------------------------------------------------
+    def deliver_due(self, weekday: str, at_time: str, tz: str) -> dict[int, str]:
+        """The scheduler's job for one weekly schedule: the slot just due, to every subscription on it.
+
+        Returns what happened to each subscription (also in the ledger). Never raises."""
+        if self._stop.is_set():  # a job that fires while the bot stops: the next process's sync catches up
+            return {}
+        try:
+            slot = latest_slot(weekday, at_time, tz, self.clock())
+            subs = [s for s in self.subscriptions.on_schedule(weekday, at_time, tz) if s.created_at < slot]
+            return self.deliver_group(slot, subs)
+        except Exception:  # never let one schedule break the scheduler; the sync loop catches up
+            logger.exception("briefings %s failed unexpectedly", describe(weekday, at_time, tz))
+            return {}
+
+    def deliver_group(self, slot: datetime, subs: list[Subscription]) -> dict[int, str]:
+        """Deliver one slot to subscriptions on one schedule, a chunk of claims at a time."""
+        if not subs:
+            return {}
+        if self.clock() - slot > self.config.grace or wall_time_repeats(subs[0].timezone, slot):
+            return {s.id: self.deliver_slot(s.id, slot) for s in subs}  # rare: recorded one by one
+        outcomes: dict[int, str] = {}
+        size = self.chunk_size()
+        for start in range(0, len(subs), size):
+            if self._stop.is_set():  # the rest have no claim yet: whoever syncs next delivers them
+                break
+            outcomes.update(self._deliver_chunk(slot, subs[start:start + size]))
+        first = subs[0]
+        logger.info("briefings %s, slot %s UTC: %s", describe(first.weekday, first.at_time, first.timezone),
+                    f"{slot:%Y-%m-%d %H:%M}", dict(Counter(outcomes.values())))
+        return outcomes
+
+    def chunk_size(self) -> int:
+        """How many slots to claim at once: what the pacer lets out in a quarter of the claim timeout.
+
+        A claim is then normally still fresh when its turn comes, too young for any sync loop to
+        take over, and a crash leaves at most one chunk of claims to be taken over one by one.
+        Schedules firing together share the pacer, so their claims can age more; the check before
+        each post (`post`) keeps that correct."""
+        per_second = 1 / self.pacer.interval
+        return max(self.config.workers, int(self.config.claim_timeout.total_seconds() / 4 * per_second))
+
+    def _deliver_chunk(self, slot: datetime, subs: list[Subscription]) -> dict[int, str]:
+        """Claim the slots in one transaction, post them through the workers, and look at the rest."""
+        claims = self.ledger.claim_slots(subs, slot, owner=self.owner)
+        outcomes: dict[int, str] = {}
+        if claims:
+            try:
+                previous = self.ledger.last_sent_many(list(claims))
+            except Exception:  # nothing is posted yet: give the claims back rather than leave them to time out
+                self.ledger.release(list(claims.values()),
+                                    TRANSIENT + "not posted: the channels' last briefings could not be read")
+                raise
+            by_id = {s.id: s for s in subs}
+            recorder = Recorder(self.ledger)
+            try:
+                posted = list(self._pool().map(
+                    lambda claim: self.deliver_claim(by_id[claim.subscription_id], claim,
+                                                     previous.get(claim.channel_id), recorder),
+                    claims.values()))
+            finally:
+                recorder.flush()
+            stopped = [claim for claim, outcome in zip(claims.values(), posted) if outcome == DeliveryResult.STOPPING]
+            if stopped:
+                self.ledger.release(stopped, RELEASED)  # in one statement, so a stop stays quick
+            outcomes.update((sub_id, DeliveryResult.RELEASED if outcome == DeliveryResult.STOPPING else outcome)
+                            for sub_id, outcome in zip(claims, posted))
+        held = [s for s in subs if s.id not in claims]
+        if held:  # the slot has a row already: delivered elsewhere, in flight, failed, or left by a dead process
+            rows = self.ledger.slot_rows({s.id: slot for s in held})
+            for sub in held:
+                retry = not rows[sub.id] or retryable(rows[sub.id], slot, self.clock(), state=sub.state,
+                                                      config=self.config)
+                outcomes[sub.id] = self.deliver_slot(sub.id, slot) if retry else DeliveryResult.ALREADY
+        return outcomes
+
+    # ---- one slot ----------------------------------------------------------------------------
+    def deliver_slot(self, subscription_id: int, slot: datetime | None = None) -> str:
+        """Deliver one slot of one subscription; returns what happened (also in the ledger).
+
+        The path for retries, takeovers, late and missed slots (the sync loop) and `deliver_due`'s
+        rare cases; a schedule's regular fan-out claims its slots together instead."""
+        try:
+            sub = self.subscriptions.get(subscription_id)
+            if sub is None or sub.state == "removed":
+                return DeliveryResult.REMOVED
+            now = self.clock()
+            slot = slot or latest_slot(sub.weekday, sub.at_time, sub.timezone, now)
+            if now - slot > self.config.grace:
+                return self._too_late(sub, slot)
+            if self._repeated_wall_time(sub, slot):
+                self.ledger.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot,
+                                   status=DeliveryStatus.SKIPPED, owner=self.owner,
+                                   error="the clocks went back: this wall-clock time came round twice")
+                return DeliveryResult.ALREADY
+            claim = self.ledger.claim(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot,
+                                      kind="scheduled", owner=self.owner, claim_timeout=self.config.claim_timeout,
+                                      retry_failed=MAX_ATTEMPTS)
+            if claim is None:
+                return DeliveryResult.ALREADY
+            # A takeover or a retry: the earlier attempt may have reached Slack before failing.
+            if claim.taken_over or claim.attempts > 1:
+                posted = self.history.already_posted(claim)
+                if posted is None:  # unknown is not "no": never post what may be there already
+                    self.ledger.finish(claim, DeliveryStatus.FAILED, error=UNCONFIRMED)
+                    return DeliveryResult.FAILED_UNCONFIRMED
+                if posted:
+                    return DeliveryResult.RECOVERED
+            outcome = self.deliver_claim(sub, claim, self.ledger.last_sent(sub.channel_id))
+            if outcome == DeliveryResult.STOPPING:
+                self.ledger.release([claim], RELEASED)
+                return DeliveryResult.RELEASED
+            return outcome
+        except Exception:  # never let one subscription break the scheduler
+            logger.exception("delivery of subscription %s failed unexpectedly", subscription_id)
+            return DeliveryResult.ERROR
+
+    def _too_late(self, sub: Subscription, slot: datetime) -> str:
+        """Beyond the grace period a slot is not sent: it is recorded as missed. A claim that a dead
+        process left on it is closed the same way — after asking Slack whether that process posted —
+        rather than left open."""
+        error = f"the bot was not running within {self.config.grace} of the slot"
+        if self.ledger.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot,
+                              status=DeliveryStatus.MISSED, owner=self.owner, error=error):
+            return DeliveryResult.MISSED
+        claim = self.ledger.claim(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot, kind="scheduled",
+                                  owner=self.owner, claim_timeout=self.config.claim_timeout)  # only a stale claim
+        if claim is None:
+            return DeliveryResult.ALREADY
+        posted = self.history.already_posted(claim)
+        if posted:
+            return DeliveryResult.RECOVERED
+        self.ledger.finish(claim, DeliveryStatus.MISSED, error=error if posted is False else
+                           error + "; Slack could not be asked whether an earlier attempt was posted")
+        return DeliveryResult.MISSED
+
+    def deliver_claim(self, sub: Subscription, claim: Delivery, previous: Delivery | None,
+                      recorder: Recorder | None = None) -> str:
+        """Post a claimed slot and record the outcome; never raises. ``previous``: the channel's last
+        briefing; ``recorder``: a fan-out's batch writer for sent briefings (else recorded at once).
+
+        Answers STOPPING, without posting, when the bot is stopping: the caller gives the claim back."""
+        try:
+            if self._stop.is_set():  # a deploy mid-fan-out: give the claim back rather than hold up the stop
+                return DeliveryResult.STOPPING
+            try:
+                outcome = self.post(claim, sub.timezone, describe(sub.weekday, sub.at_time, sub.timezone),
+                                    Destination(sub.channel_id), previous=previous, recorder=recorder)
+            except SlackApiError as exc:
+                code = error_code(exc)
+                if is_transient(exc):  # Slack's outage, not its refusal: retried through the grace
+                    self.ledger.finish(claim, DeliveryStatus.FAILED,
+                                       error=f"{TRANSIENT}{code} (HTTP {exc.response.status_code})")
+                    return DeliveryResult.FAILED_TRANSIENT
+                self.ledger.finish(claim, DeliveryStatus.FAILED, error=code)
+                if code in PAUSING_ERRORS:
+                    self.subscriptions.set_state(sub.id, "paused", reason=pause_reason(code))
+                    logger.warning("subscription %s paused: %s", sub.id, code)
+                return failed(code)
+            except (SlackClientError, OSError) as exc:
+                self.ledger.finish(claim, DeliveryStatus.FAILED, error=f"{TRANSIENT}{type(exc).__name__}: {exc}"[:500])
+                return DeliveryResult.FAILED_TRANSIENT
+            if outcome == DeliveryResult.SENT and sub.state == "paused":  # no write per briefing when active
+                self.subscriptions.set_state(sub.id, "active", only_from=("paused",))
+            return outcome
+        except Exception:
+            logger.exception("delivery of subscription %s failed unexpectedly", sub.id)
+            return DeliveryResult.ERROR
+
+    def post(self, claim: Delivery, tz: str, schedule: str, dest: Destination, *, previous: Delivery | None,
+             recorder: Recorder | None = None) -> str:
+        """Build and post the briefing for a claimed slot: SENT, SKIPPED (unsubscribed meanwhile),
+        or LOST if the claim was taken over; Slack's errors are raised."""
+        snapshot = self.data.current()
+        changes = self.changes(previous.data_version if previous else None) if self.changes else None
+        reply, headline = briefing_reply(snapshot.datasets, snapshot.holders, slot=claim.slot_utc, tz=tz,
+                                         schedule=schedule, previous=previous.headline if previous else None,
+                                         changes=changes)
+        self.pacer.wait(claim.channel_id)
+        # Last look before posting: is the claim still this attempt's (not taken over by a replica
+        # or by this process's own sync), and is the subscription still live (not unsubscribed
+        # while the fan-out ran)? A read; once the claim is old enough that it could soon be taken
+        # over (pacing a big fan-out ages it), the same check also renews it — a write.
+        fresh = self.clock() - claim.claimed_at < self.config.claim_timeout / 4
+        if not self.ledger.still_mine(claim, renew=not fresh):
+            if self.ledger.finish(claim, DeliveryStatus.SKIPPED, error="unsubscribed before it was posted"):
+                return DeliveryResult.SKIPPED  # the claim was still ours: only the subscription went away
+            return DeliveryResult.LOST
+        result = self.delivery.deliver(reply, Destination(claim.channel_id, dest.user_id, None), snapshot.datasets,
+                                       metadata={"event_type": METADATA_EVENT,
+                                                 "event_payload": {"delivery_id": claim.id}})
+        outcome = Finished(DeliveryStatus.SENT, ts=result.ts, error=";".join(result.problems) or None,
+                           data_version=snapshot.datasets.version, headline=headline)
+        if recorder is not None:
+            recorder.add(claim, outcome)
+            return DeliveryResult.SENT
+        if self.ledger.finish_many([(claim, outcome)]):
+            logger.warning("delivery %s finished after its claim was taken over", claim.id)
+            return DeliveryResult.LOST
+        return DeliveryResult.SENT
+
+    def _repeated_wall_time(self, sub: Subscription, slot: datetime) -> bool:
+        """True for the second 02:30 of a night when the clocks go back (that slot was delivered an hour ago)."""
+        return wall_time_repeats(sub.timezone, slot) and self.ledger.has_slot(sub.id, slot - timedelta(hours=1))
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._workers_lock:
+            if self._workers is None:
+                self._workers = ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="briefing")
+            return self._workers
+
+
+def wall_time_repeats(tz: str, slot: datetime) -> bool:
+    """True when the local wall-clock time of ``slot`` also happened an hour earlier (clocks went back)."""
+    zone = ZoneInfo(tz)
+    earlier = slot - timedelta(hours=1)
+    return earlier.astimezone(zone).replace(tzinfo=None) == slot.astimezone(zone).replace(tzinfo=None)

@@ -1,0 +1,238 @@
+"""The delivery ledger: what makes a briefing arrive exactly once.
+
+Before posting, a process *claims* the row ``(subscription, scheduled slot, kind)``; the unique
+constraint (`bot.storage.schema.deliveries`) lets exactly one process win, whichever replica,
+restart or retry gets there. The winner posts and records Slack's message ``ts``. A claim whose
+owner died is taken over after ``claim_timeout``; the taker first asks Slack whether the message
+went out (`bot.briefings.recovery`), so a crash between posting and recording does not post
+twice. Every outcome — sent, failed, missed, skipped — stays in the ledger; nothing is deleted
+(an unsubscribed subscription is marked, not removed). The posting side of the protocol — who
+claims what, when, and in which order it checks and records — is `bot.briefings.fanout`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, Finished, Kind, Subscription, utc
+from bot.storage.schema import Database, deliveries, subscriptions
+
+# A claim is a process's only while the row is still claimed by it *in that attempt*: a takeover
+# or a retry bumps `attempts`, so an older claim object of the same process (a briefing queued in
+# a long fan-out while the sync loop took its stale claim over) no longer matches.
+_claim_is_mine = ((deliveries.c.id == bindparam("claim_id")) & (deliveries.c.owner == bindparam("claim_owner"))
+                  & (deliveries.c.attempts == bindparam("claim_attempts"))
+                  & (deliveries.c.status == DeliveryStatus.CLAIMED))
+# … and a scheduled one is worth posting only while its subscription is live (not unsubscribed).
+_subscription_live = deliveries.c.subscription_id.is_(None) | exists().where(
+    (subscriptions.c.id == deliveries.c.subscription_id) & (subscriptions.c.state != "removed"))
+
+# The statements every briefing runs, built once with bind parameters. Building an expression
+# (`deliveries.c.id == …`) and its cache key costs more CPU than SQLite's whole update; a
+# prebuilt statement skips both (measured: 0.55 → 0.25 ms per `finish`).
+_RENEW = update(deliveries).where(_claim_is_mine & _subscription_live).values(claimed_at=bindparam("at"))
+_CHECK = select(deliveries.c.id).where(_claim_is_mine & _subscription_live)
+_FINISH = update(deliveries).where(_claim_is_mine).values(
+    status=bindparam("new_status"), message_ts=bindparam("ts"), error=bindparam("why"), finished_at=bindparam("at"),
+    data_version=bindparam("version"), headline_json=bindparam("headline"))
+
+
+def _mine(delivery: Delivery) -> dict[str, Any]:
+    return {"claim_id": delivery.id, "claim_owner": delivery.owner, "claim_attempts": delivery.attempts}
+
+
+class Ledger:
+    def __init__(self, database: Database, now: Callable[[], datetime]) -> None:
+        self.database = database
+        self._now = now
+
+    def claim(self, *, subscription_id: int | None, channel_id: str, slot_utc: datetime, kind: Kind,
+              owner: str, claim_timeout: timedelta, retry_failed: int = 0) -> Delivery | None:
+        """Claim a slot for delivery; None if another process holds (or finished) it.
+
+        A claim older than ``claim_timeout`` is taken over (its owner died); a failed delivery
+        is re-claimed while it has had fewer than ``retry_failed`` attempts, or — with any
+        ``retry_failed`` — whatever its attempts if it failed for a reason that was not Slack's
+        refusal (its error starts with `TRANSIENT`: an outage, a timeout, the bot stopping).
+        When a retry is due is the caller's decision (`bot.briefings.recovery` backs off).
+        """
+        now = self._now()
+        slot_utc = utc(slot_utc)
+        values = dict(subscription_id=subscription_id, channel_id=channel_id, slot_utc=slot_utc, kind=kind,
+                      status=DeliveryStatus.CLAIMED, owner=owner, claimed_at=now, attempts=1)
+        try:
+            with self.database.begin() as conn:  # RETURNING: the new row without a second query
+                new = conn.execute(insert(deliveries).values(**values).returning(*deliveries.c)).one()
+                return Delivery.from_row(new)
+        except IntegrityError:
+            pass  # someone has this slot already: maybe it can be taken over
+        key = ((deliveries.c.subscription_id == subscription_id) & (deliveries.c.slot_utc == slot_utc)
+               & (deliveries.c.kind == kind))
+        stale = (deliveries.c.status == DeliveryStatus.CLAIMED) & (deliveries.c.claimed_at < now - claim_timeout)
+        retry = (deliveries.c.status == DeliveryStatus.FAILED) & (deliveries.c.attempts < retry_failed)
+        if retry_failed > 0:
+            retry = retry | ((deliveries.c.status == DeliveryStatus.FAILED)
+                             & deliveries.c.error.startswith(TRANSIENT, autoescape=True))
+        with self.database.begin() as conn:
+            row = conn.execute(select(deliveries).where(key)).first()
+            if row is None:
+                return None
+            result = conn.execute(update(deliveries).where(key & (stale | retry)).values(
+                status=DeliveryStatus.CLAIMED, owner=owner, claimed_at=now, attempts=deliveries.c.attempts + 1))
+            if result.rowcount != 1:
+                return None
+            taken = Delivery.from_row(conn.execute(select(deliveries).where(key)).one())
+            return Delivery(**{**taken.__dict__, "taken_over": row.status == DeliveryStatus.CLAIMED})
+
+    def claim_slots(self, subs: Sequence[Subscription], slot_utc: datetime, *, owner: str) -> dict[int, Delivery]:
+        """Claim one scheduled slot for many subscriptions in one transaction.
+
+        Returns the claims won, by subscription id: the slots that had no ledger row yet. A slot
+        that has one (delivered by another replica, failed, or claimed by a process that may have
+        died) is left out for the caller to look at — `claim` decides retries and takeovers.
+        Exactly the rows `claim` would insert, so either can follow the other.
+        """
+        if not subs:
+            return {}
+        now, slot = self._now(), utc(slot_utc)
+        rows = [dict(subscription_id=s.id, channel_id=s.channel_id, slot_utc=slot, kind="scheduled",
+                     status=DeliveryStatus.CLAIMED, owner=owner, claimed_at=now, attempts=1) for s in subs]
+        new_rows = (sqlite_insert if self.database.dialect == "sqlite" else postgresql_insert)(deliveries)
+        with self.database.begin() as conn:  # ON CONFLICT DO NOTHING: a slot with a row is skipped, not an error
+            won = conn.execute(new_rows.on_conflict_do_nothing().returning(*deliveries.c), rows).all()
+        return {row.subscription_id: Delivery.from_row(row) for row in won}
+
+    def release(self, claims: Sequence[Delivery], reason: str) -> int:
+        """Give back claims that were never posted (the bot is stopping, or failed before posting), in
+        one statement: recorded as failed without using up an attempt, so the next sync — here or
+        in another replica — delivers them. Returns how many were still this process's to give back."""
+        groups: dict[tuple[str, int], list[int]] = {}
+        for claim in claims:  # one statement per (owner, attempt): usually a single one
+            groups.setdefault((claim.owner, claim.attempts), []).append(claim.id)
+        released = 0
+        with self.database.begin() as conn:
+            for (owner, attempts), ids in groups.items():
+                for start in range(0, len(ids), 500):
+                    released += conn.execute(update(deliveries).where(
+                        deliveries.c.id.in_(ids[start:start + 500]) & (deliveries.c.owner == owner)
+                        & (deliveries.c.attempts == attempts) & (deliveries.c.status == DeliveryStatus.CLAIMED)
+                    ).values(status=DeliveryStatus.FAILED, error=reason, finished_at=self._now(),
+                             attempts=deliveries.c.attempts - 1)).rowcount
+        return released
+
+    def still_mine(self, delivery: Delivery, *, renew: bool = True) -> bool:
+        """Just before posting: does this process still hold the claim (not taken over, not retried
+        elsewhere), and is its subscription still live? ``renew`` also restarts the claim's timeout
+        (one write); without it the check is a read."""
+        if renew:
+            with self.database.begin() as conn:
+                return conn.execute(_RENEW, {**_mine(delivery), "at": self._now()}).rowcount == 1
+        with self.database.read() as conn:
+            return conn.execute(_CHECK, _mine(delivery)).first() is not None
+
+    def finish(self, delivery: Delivery, status: DeliveryStatus, *, ts: str | None = None, error: str | None = None,
+               data_version: str | None = None, headline: dict[str, Any] | None = None) -> bool:
+        """Record the outcome; only the current owner of the claim may (False if it lost it)."""
+        return not self.finish_many([(delivery, Finished(status, ts, error, data_version, headline))])
+
+    def finish_many(self, outcomes: Sequence[tuple[Delivery, Finished]]) -> list[Delivery]:
+        """`finish` for many claims in one statement (an executemany); returns those that were no
+        longer this process's to record."""
+        if not outcomes:
+            return []
+        now = self._now()
+        rows = [{**_mine(delivery), "new_status": outcome.status, "ts": outcome.ts, "why": outcome.error, "at": now,
+                 "version": outcome.data_version,
+                 "headline": json.dumps(outcome.headline) if outcome.headline is not None else None}
+                for delivery, outcome in outcomes]
+        with self.database.begin() as conn:  # the row counts of an executemany add up (SQLite, psycopg)
+            if conn.execute(_FINISH, rows).rowcount == len(rows):
+                return []
+        # Some were not recorded (taken over meanwhile): find which. Rare, so a second query is fine.
+        with self.database.read() as conn:
+            recorded = {(row.id, row.owner, row.attempts) for row in conn.execute(
+                select(deliveries.c.id, deliveries.c.owner, deliveries.c.attempts).where(
+                    deliveries.c.id.in_([d.id for d, _ in outcomes])
+                    & (deliveries.c.status != DeliveryStatus.CLAIMED)))}
+        return [d for d, _ in outcomes if (d.id, d.owner, d.attempts) not in recorded]
+
+    def record(self, *, subscription_id: int, channel_id: str, slot_utc: datetime, status: DeliveryStatus,
+               owner: str, error: str) -> bool:
+        """Record a slot that will not be delivered (missed, skipped); False if it already has a row."""
+        now = self._now()
+        try:
+            with self.database.begin() as conn:
+                conn.execute(insert(deliveries).values(
+                    subscription_id=subscription_id, channel_id=channel_id, slot_utc=utc(slot_utc), kind="scheduled",
+                    status=status, owner=owner, claimed_at=now, finished_at=now, attempts=0, error=error))
+            return True
+        except IntegrityError:
+            return False
+
+    def has_slot(self, subscription_id: int, slot_utc: datetime) -> bool:
+        with self.database.read() as conn:
+            return conn.execute(select(deliveries.c.id).where(
+                (deliveries.c.subscription_id == subscription_id) & (deliveries.c.slot_utc == utc(slot_utc))
+                & (deliveries.c.kind == "scheduled"))).first() is not None
+
+    def slot_rows(self, slots: dict[int, datetime]) -> dict[int, list[Delivery]]:
+        """The scheduled ledger rows of each subscription's given slot, in one query (`sync` asks for
+        every live subscription's latest slot on each pass; one query per subscription was an N+1)."""
+        wanted = {(sub_id, utc(slot)) for sub_id, slot in slots.items()}
+        found: dict[int, list[Delivery]] = {sub_id: [] for sub_id in slots}
+        if not wanted:
+            return found
+        since = min(slot for _, slot in wanted)
+        with self.database.read() as conn:
+            rows = conn.execute(select(deliveries).where(
+                (deliveries.c.kind == "scheduled") & (deliveries.c.slot_utc >= since)
+            ).order_by(deliveries.c.slot_utc, deliveries.c.id))
+            for row in rows:
+                if (row.subscription_id, utc(row.slot_utc)) in wanted:
+                    found[row.subscription_id].append(Delivery.from_row(row))
+        return found
+
+    def rows(self, subscription_id: int | None = None, channel_id: str | None = None) -> list[Delivery]:
+        """Ledger rows, oldest slot first: all of them, or one subscription's, or one channel's."""
+        query = select(deliveries).order_by(deliveries.c.slot_utc, deliveries.c.id)
+        if subscription_id is not None:
+            query = query.where(deliveries.c.subscription_id == subscription_id)
+        if channel_id is not None:
+            query = query.where(deliveries.c.channel_id == channel_id)
+        with self.database.read() as conn:
+            return [Delivery.from_row(r) for r in conn.execute(query)]
+
+    def last_sent(self, channel_id: str) -> Delivery | None:
+        """The channel's latest delivered briefing (its numbers are the base for "what changed")."""
+        with self.database.read() as conn:
+            row = conn.execute(select(deliveries).where(
+                (deliveries.c.channel_id == channel_id) & (deliveries.c.status == DeliveryStatus.SENT)
+            ).order_by(deliveries.c.finished_at.desc(), deliveries.c.id.desc()).limit(1)).first()
+            return Delivery.from_row(row) if row else None
+
+    def last_sent_many(self, subscription_ids: Sequence[int]) -> dict[str, Delivery]:
+        """`last_sent` for the channels of many subscriptions in one query, by channel id.
+
+        A correlated sub-query finds each channel's latest sent row through the channel index,
+        so the cost grows with the number of channels, not with the ledger's history."""
+        found: dict[str, Delivery] = {}
+        latest = (select(deliveries.c.id)
+                  .where((deliveries.c.channel_id == subscriptions.c.channel_id)
+                         & (deliveries.c.status == DeliveryStatus.SENT))
+                  .order_by(deliveries.c.finished_at.desc(), deliveries.c.id.desc()).limit(1)
+                  .correlate(subscriptions).scalar_subquery())
+        with self.database.read() as conn:
+            for start in range(0, len(subscription_ids), 500):  # bounded IN lists
+                chunk = list(subscription_ids[start:start + 500])
+                ids = select(latest).where(subscriptions.c.id.in_(chunk))
+                for row in conn.execute(select(deliveries).where(deliveries.c.id.in_(ids))):
+                    found[row.channel_id] = Delivery.from_row(row)
+        return found

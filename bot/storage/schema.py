@@ -1,0 +1,299 @@
+"""The database itself: tables, indexes, versioned migrations, and the engine that reaches them.
+
+SQLite by default (a file in the state directory), PostgreSQL (psycopg 3) when several replicas
+share one database. The schema is versioned and upgraded by the app at start (`Database.migrate`).
+`Database` is also where durability is enforced: SQLite in write-ahead-log mode with full syncs,
+every write transaction checked against the file having been deleted or replaced under the bot
+(`check_file`), and the health check's write (`check_writable`). The repositories on top —
+`bot.storage.subscriptions`, `bot.storage.ledger`, `bot.storage.sightings` — only say what to read
+and write, through `Database.begin` and `Database.read`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.storage.records import StoreError, StoreUnavailable
+
+logger = logging.getLogger("reset_bot.store")
+
+SCHEMA_VERSION = 4
+MIN_SQLITE = (3, 35)
+
+metadata = MetaData()
+
+schema_version = Table(
+    "reset_schema_version", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+subscriptions = Table(
+    "reset_subscriptions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False, index=True),
+    Column("created_by", String(32), nullable=False),
+    Column("weekday", String(3), nullable=False),  # mon … sun
+    Column("at_time", String(5), nullable=False),  # "HH:MM", local to `timezone`
+    Column("timezone", String(64), nullable=False),  # IANA name
+    Column("state", String(16), nullable=False, default="active"),
+    Column("pause_reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+deliveries = Table(
+    "reset_deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", Integer, ForeignKey("reset_subscriptions.id")),  # None for a send-now
+    Column("channel_id", String(32), nullable=False),
+    Column("slot_utc", DateTime(timezone=True), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("owner", String(64), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("message_ts", String(32)),
+    Column("error", Text),
+    Column("data_version", String(32)),
+    Column("headline_json", Text),  # the numbers sent, to say what changed next time
+    UniqueConstraint("subscription_id", "slot_utc", "kind", name="reset_deliveries_one_per_slot"),
+)
+
+# Version 2: the database itself refuses what concurrent requests could otherwise slip past the
+# application's checks — the same briefing twice in a channel, and two send-nows in one second
+# (NULL subscription ids are distinct under the unique constraint above).
+live_subscription = subscriptions.c.state != "removed"
+one_schedule_per_channel = Index(
+    "reset_subscriptions_one_schedule", subscriptions.c.channel_id, subscriptions.c.weekday,
+    subscriptions.c.at_time, subscriptions.c.timezone, unique=True,
+    sqlite_where=live_subscription, postgresql_where=live_subscription)
+_now_kind = deliveries.c.kind == "now"
+one_send_now_per_second = Index(
+    "reset_deliveries_one_send_now", deliveries.c.channel_id, deliveries.c.slot_utc, unique=True,
+    sqlite_where=_now_kind, postgresql_where=_now_kind)
+# Version 3: `last_sent` (run for every briefing) finds a channel's latest delivery by index
+# instead of scanning the whole ledger, which grows by one row per channel every week.
+deliveries_by_channel = Index(
+    "reset_deliveries_by_channel", deliveries.c.channel_id, deliveries.c.status, deliveries.c.finished_at)
+# Version 4: signed requests already seen (issue 10). A request Slack signed is processed once,
+# whichever replica receives it: its (timestamp, signature) pair — and an event's id, which
+# Slack's own retries repeat — is inserted here first, and a second insert fails on the key.
+# Rows older than the signature window are useless (such a request is refused as stale) and pruned.
+request_sightings = Table(
+    "reset_request_sightings", metadata,
+    Column("key", String(80), primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+def _unique_indexes(conn: Connection) -> None:
+    one_schedule_per_channel.create(conn, checkfirst=True)
+    one_send_now_per_second.create(conn, checkfirst=True)
+
+
+# Versioned upgrades: each entry brings the schema from version i to i + 1.
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    lambda conn: metadata.create_all(conn, tables=[subscriptions, deliveries]),
+    _unique_indexes,
+    lambda conn: deliveries_by_channel.create(conn, checkfirst=True),
+    lambda conn: metadata.create_all(conn, tables=[request_sightings]),
+]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+def full_sync(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite's connect hook: said, not assumed (builds can change the default), a commit is on
+    disk before it returns, so a claim recorded before posting survives a power cut as well as a crash."""
+    dbapi_connection.execute("PRAGMA synchronous=FULL")
+
+
+def normal_sync(dbapi_connection: Any, _record: Any) -> None:
+    """The hook of the engine for request keys: with the write-ahead log, NORMAL makes a commit
+    survive a crash of the process (not of the machine) without an fsync each."""
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+class Database:
+    """One database: its engines, its schema version, and transactions that are durable or raise.
+
+    Build it with `open`; the repositories share one instance."""
+
+    def __init__(self, engine: Engine, *, sightings_engine: Engine | None = None) -> None:
+        self.engine = engine
+        self.sightings_engine = sightings_engine or engine  # SQLite: the same file, lighter syncing
+        self.file: Path | None = None  # the SQLite file, whose identity `check_file` watches
+        self._file_id: tuple[int, int] | None = None
+
+    def watch(self, file: Path | None) -> None:
+        """From now on, refuse writes once ``file`` is no longer the file it is now (`check_file`)."""
+        self.file = file
+        if file is not None:
+            stat = file.stat()
+            self._file_id = (stat.st_dev, stat.st_ino)
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        """Connect, set SQLite up for durability (WAL, full syncs) and migrate the schema."""
+        for prefix in ("postgresql://", "postgres://"):  # the forms hosting providers hand out
+            if url.startswith(prefix):
+                url = "postgresql+psycopg://" + url.removeprefix(prefix)
+        kwargs: dict[str, Any] = {"future": True}
+        sqlite = url.startswith("sqlite")
+        if not sqlite:
+            kwargs["pool_pre_ping"] = True  # a server may drop idle connections; a local file cannot
+            database = cls(create_engine(url, **kwargs))
+            database.migrate()
+            return database
+        if sqlite3.sqlite_version_info < MIN_SQLITE:  # RETURNING (3.35) claims a slot in one statement
+            raise StoreError(f"SQLite {'.'.join(map(str, MIN_SQLITE))} or newer is needed, and this Python has "
+                             f"{sqlite3.sqlite_version}; use a newer Python build or a PostgreSQL DATABASE_URL")
+        # Several threads (listeners, scheduler) share the file; wait instead of failing when locked.
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", full_sync)
+        use_wal(engine)
+        # Request keys (replays) are written on every request's path: NORMAL sync spares each an
+        # fsync — a power cut could let a replay of the last moments through.
+        sightings_engine = create_engine(url, **kwargs)
+        event.listen(sightings_engine, "connect", normal_sync)
+        database = cls(engine, sightings_engine=sightings_engine)
+        database.migrate()  # creates the file if it is new, before its identity is taken
+        database.watch(sqlite_file(url))
+        return database
+
+    # -- durability ---------------------------------------------------------------------------
+    def check_file(self) -> None:
+        """Raise `StoreUnavailable` if the SQLite file this database opened is no longer the file at
+        its path. SQLite keeps writing into a deleted file's inode without an error, so without
+        this check a subscription "saved" after `rm reset-bot.sqlite3` would vanish at the next
+        restart. A stat() per write: microseconds. PostgreSQL: nothing to check here."""
+        if self.file is None:
+            return
+        try:
+            stat = self.file.stat()
+        except OSError:
+            raise StoreUnavailable(f"the database file {self.file} has disappeared") from None
+        if (stat.st_dev, stat.st_ino) != self._file_id:
+            raise StoreUnavailable(f"the database file {self.file} was replaced by another file")
+
+    def check_writable(self) -> None:
+        """For the health check: the database answers a write (a no-op update, committed)."""
+        with self.begin() as conn:
+            conn.execute(update(schema_version).where(schema_version.c.id == 1)
+                         .values(version=schema_version.c.version))
+
+    def dispose(self) -> None:
+        """Close every pooled connection (tests, shutdown)."""
+        self.engine.dispose()
+        if self.sightings_engine is not self.engine:
+            self.sightings_engine.dispose()
+
+    # -- transactions -------------------------------------------------------------------------
+    @contextmanager
+    def begin(self, *, lighter_sync: bool = False) -> Iterator[Connection]:
+        """A write transaction that is durable when it returns, or raises `StoreUnavailable`.
+
+        Checked before (do not write into a lost file) and after the commit (the file went away
+        meanwhile: what was just committed is not in the database the next process opens).
+        ``lighter_sync``: through the request keys' engine (see `normal_sync`)."""
+        self.check_file()
+        try:
+            with (self.sightings_engine if lighter_sync else self.engine).begin() as conn:
+                yield conn
+        except OperationalError as exc:  # read-only file, disk I/O error, server gone
+            raise StoreUnavailable(f"the database refused a write: {_first_line(exc)}") from exc
+        self.check_file()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreUnavailable(f"the database refused a read: {_first_line(exc)}") from exc
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # -- schema -------------------------------------------------------------------------------
+    def migrate(self) -> int:
+        """Bring the schema up to `SCHEMA_VERSION`; safe when several replicas start at once."""
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(7365102)"))  # one migrator at a time
+            metadata.create_all(conn, tables=[schema_version])
+            row = conn.execute(select(schema_version.c.version).where(schema_version.c.id == 1)).first()
+            current = row.version if row else 0
+            if current > SCHEMA_VERSION:
+                raise StoreError(f"the database schema is version {current}, newer than this bot "
+                                 f"({SCHEMA_VERSION}); upgrade the bot")
+            for step in MIGRATIONS[current:]:
+                step(conn)
+            if row is None:
+                conn.execute(insert(schema_version).values(id=1, version=SCHEMA_VERSION))
+            elif current != SCHEMA_VERSION:
+                conn.execute(update(schema_version).where(schema_version.c.id == 1).values(version=SCHEMA_VERSION))
+        return SCHEMA_VERSION
+
+
+def use_wal(engine: Engine) -> None:
+    """Put a SQLite database in write-ahead-log mode (persistent: it is a property of the file).
+
+    Why: in the default rollback-journal mode every commit creates, syncs and deletes a journal
+    file, and readers wait for writers. With WAL a commit is one append and one fsync
+    (``synchronous`` stays FULL, so a committed claim survives a power cut), and `/reset
+    subscriptions` reads while a fan-out writes. It needs a local file system (not NFS); where
+    the mode cannot be set (an in-memory database, such a file system) the default is kept.
+    """
+    try:
+        with engine.connect() as conn:
+            mode = conn.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
+    except OperationalError as exc:
+        logger.warning("SQLite write-ahead log not enabled (%s); using the rollback journal", exc)
+        return
+    if str(mode).lower() != "wal":
+        logger.info("SQLite journal mode is %s (write-ahead log not available here)", mode)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None (in-memory databases, other engines)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    if parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database).resolve()
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).splitlines() or [type(orig).__name__])[0][:200]

@@ -1,0 +1,95 @@
+"""Weekly briefing subscriptions: which channel gets a briefing on which weekly schedule.
+
+An unsubscribed subscription is marked ``removed``, never deleted: its ledger rows
+(`bot.storage.ledger`) keep pointing at it. The database itself refuses an exact duplicate
+(a partial unique index, `bot.storage.schema`) whatever concurrent requests slip past the checks here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage.records import State, StoreError, Subscription
+from bot.storage.schema import Database, live_subscription, subscriptions
+
+MAX_PER_CHANNEL = 3  # a few per channel: more is almost always a mistake
+
+
+class Subscriptions:
+    def __init__(self, database: Database, now: Callable[[], datetime]) -> None:
+        self.database = database
+        self._now = now
+
+    def add(self, *, team_id: str, channel_id: str, created_by: str, weekday: str,
+            at_time: str, timezone_name: str) -> Subscription:
+        """Add a weekly briefing; StoreError if the channel has it already or has too many.
+
+        Concurrent subscribes are serialised per channel (PostgreSQL: an advisory lock; SQLite:
+        the insert takes the database's single write lock before the count), and a unique index
+        refuses an exact duplicate whatever the application checks.
+        """
+        now = self._now()
+        try:
+            with self.database.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": channel_id})
+                result = conn.execute(insert(subscriptions).values(
+                    team_id=team_id, channel_id=channel_id, created_by=created_by, weekday=weekday,
+                    at_time=at_time, timezone=timezone_name, state="active", pause_reason=None,
+                    created_at=now, updated_at=now))
+                count = conn.execute(select(func.count()).select_from(subscriptions).where(
+                    subscriptions.c.channel_id == channel_id, live_subscription)).scalar_one()
+                if count > MAX_PER_CHANNEL:
+                    raise StoreError(f"A channel can have at most {MAX_PER_CHANNEL} briefings; "
+                                     "remove one with `/reset unsubscribe <number>` first.")
+                assert result.inserted_primary_key is not None  # an insert of one row
+                new_id = result.inserted_primary_key[0]
+                return Subscription.from_row(
+                    conn.execute(select(subscriptions).where(subscriptions.c.id == new_id)).one())
+        except IntegrityError:
+            raise StoreError("This channel already gets that briefing.") from None
+
+    def in_channel(self, channel_id: str) -> list[Subscription]:
+        """A channel's live subscriptions, in the order they were made (the numbers users see)."""
+        with self.database.read() as conn:
+            rows = conn.execute(select(subscriptions).where(
+                subscriptions.c.channel_id == channel_id, live_subscription
+            ).order_by(subscriptions.c.id))
+            return [Subscription.from_row(r) for r in rows]
+
+    def live(self) -> list[Subscription]:
+        """Active and paused subscriptions (paused ones are retried: the cause may be fixed)."""
+        with self.database.read() as conn:
+            rows = conn.execute(select(subscriptions).where(live_subscription).order_by(subscriptions.c.id))
+            return [Subscription.from_row(r) for r in rows]
+
+    def on_schedule(self, weekday: str, at_time: str, timezone_name: str) -> list[Subscription]:
+        """The live subscriptions on one weekly schedule (what one scheduler job delivers)."""
+        with self.database.read() as conn:
+            rows = conn.execute(select(subscriptions).where(
+                (subscriptions.c.weekday == weekday) & (subscriptions.c.at_time == at_time)
+                & (subscriptions.c.timezone == timezone_name) & live_subscription
+            ).order_by(subscriptions.c.id))
+            return [Subscription.from_row(r) for r in rows]
+
+    def get(self, subscription_id: int) -> Subscription | None:
+        with self.database.read() as conn:
+            row = conn.execute(select(subscriptions).where(subscriptions.c.id == subscription_id)).first()
+            return Subscription.from_row(row) if row else None
+
+    def set_state(self, subscription_id: int, state: State, reason: str | None = None, *,
+                  only_from: tuple[State, ...] = ("active", "paused")) -> bool:
+        """Change a subscription's state if it is currently one of ``only_from``.
+
+        The condition keeps a delivery that fails after the user unsubscribed from pausing —
+        and so reviving — a removed subscription.
+        """
+        with self.database.begin() as conn:
+            result = conn.execute(update(subscriptions).where(
+                (subscriptions.c.id == subscription_id) & subscriptions.c.state.in_(only_from)
+            ).values(state=state, pause_reason=reason, updated_at=self._now()))
+            return result.rowcount == 1

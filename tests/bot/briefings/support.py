@@ -1,0 +1,84 @@
+"""What the briefing tests share: a factory for the briefing parts on one database, and helpers
+to subscribe channels and read what the Slack stand-in received."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timezone
+
+from bot.briefings.assembly import Briefings, build_briefings
+from bot.briefings.config import BriefingSettings
+from bot.briefings.pacing import Pacer
+from bot.briefings.recovery import METADATA_EVENT
+from bot.serving.live_data import LiveData
+from bot.slack.app import briefing_client
+from bot.slack.delivery import Destination, SlackDelivery
+from bot.storage import Storage, connect
+from handlers.queries import SubscribeQuery
+from tests.conftest import CHANNEL, USER
+
+FRIDAY_1630_LONDON = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)  # GMT in November
+LONDON_FRIDAY = ("fri", "16:30", "Europe/London")
+THREE_CHANNELS = ("C0000AAAA1", "C0000BBBB2", "C0000CCCC3")
+
+
+class BriefingFactory:
+    """Builds the briefing parts of one process ("replica") on a shared database, as `reset-bot
+    serve` does, with an injected clock, no pacing waits and no sleeps between history checks."""
+
+    def __init__(self, db_url, settings, datasets, chart_cache, clock) -> None:
+        self.db_url, self.settings, self.datasets, self.chart_cache, self.clock = (
+            db_url, settings, datasets, chart_cache, clock)
+        self.opened: list[Storage] = []
+
+    def __call__(self, owner="replica-a", pacer=None, **config) -> Briefings:
+        storage = connect(self.db_url, now=self.clock)
+        self.opened.append(storage)
+        client = briefing_client(self.settings)
+        return build_briefings(storage, LiveData(self.datasets), SlackDelivery(client, self.chart_cache), client,
+                               config=BriefingSettings(**config), pacer=pacer or Pacer(sleep=lambda s: None),
+                               clock=self.clock, owner=owner, sleep=lambda s: None)
+
+    def close(self) -> None:
+        for storage in self.opened:
+            storage.dispose()
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def here(channel=CHANNEL):
+    return Destination(channel, USER, None, "T0000FAKE1")
+
+
+def subscribe_friday(service, channel=CHANNEL):
+    return service.commands.handle(SubscribeQuery(day="fri", at=time(16, 30), timezone="Europe/London"),
+                                   here(channel))
+
+
+def subscribe_all(service, slack, channels=THREE_CHANNELS):
+    for channel in channels:
+        slack.add_channel(channel, channel.lower())
+        subscribe_friday(service, channel)
+
+
+def subscribe_many(service, slack, count):
+    channels = [f"C0001{n:05d}" for n in range(count)]
+    subscribe_all(service, slack, channels)
+    return channels
+
+
+def briefings(slack, channel=CHANNEL):
+    return [m for m in slack.messages(channel) if (m.get("metadata") or {}).get("event_type") == METADATA_EVENT]
+
+
+def sizes_of_calls(repository, method):
+    """Spy on a repository's method: the length of its first argument, call by call."""
+    sizes, real = [], getattr(repository, method)
+    setattr(repository, method, lambda first, *args, **kwargs: sizes.append(len(first)) or real(first, *args, **kwargs))
+    return sizes
+
+
+def job_ids(service):
+    return {job.id for job in service.scheduler.jobs()}

@@ -1,0 +1,67 @@
+"""The briefing commands against the Slack stand-in, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from handlers.errors import UserFacingError
+from handlers.queries import BriefingQuery, SubscribeQuery, SubscriptionsQuery, UnsubscribeQuery
+from tests.bot.briefings.support import (
+    briefings,
+    dumps,
+    here,
+    subscribe_friday,
+)
+from tests.conftest import CHANNEL
+
+
+class TestSubscribing:
+    """`/reset subscribe`, `subscriptions` and `unsubscribe`: what is recorded and what the channel is told."""
+
+    def test_defaults_are_monday_nine_in_the_subscribers_slack_time_zone(self, service, slack):
+        reply = service.commands.handle(SubscribeQuery(), here())
+        text = dumps(reply.blocks)
+        assert "every Monday at 09:00 Europe/Berlin" in text
+        assert "Mon 30 Nov 2026 09:00 CET (08:00 UTC)" in text
+        assert reply.visibility == "in_channel"
+
+    def test_the_confirmation_shows_the_next_time_locally_and_in_utc(self, service, slack):
+        text = dumps(subscribe_friday(service).blocks)
+        assert "Fri 27 Nov 2026 16:30 GMT (16:30 UTC)" in text
+
+    def test_a_public_channel_the_bot_is_not_in_is_joined(self, service, slack):
+        slack.add_channel("C0000PUB02", "markets", bot_member=False)
+        subscribe_friday(service, "C0000PUB02")
+        assert [c.method for c in slack.calls("conversations.join")] == ["conversations.join"]
+        assert service.storage.subscriptions.in_channel("C0000PUB02")
+
+    def test_a_private_channel_the_bot_is_not_in_gets_the_exact_invite_and_nothing_is_recorded(self, service, slack):
+        slack.add_channel("G0000PRIV2", "secret", private=True, bot_member=False)
+        with pytest.raises(UserFacingError, match=r"`/invite @Reset Bot`"):
+            subscribe_friday(service, "G0000PRIV2")
+        assert service.storage.subscriptions.in_channel("G0000PRIV2") == []
+
+    def test_listing_shows_the_next_delivery_and_state(self, service, slack):
+        subscribe_friday(service)
+        text = dumps(service.commands.handle(SubscriptionsQuery(), here()).blocks)
+        assert "every Friday at 16:30 Europe/London" in text and "active" in text
+
+    def test_unsubscribing_with_several_asks_which_one(self, service, slack):
+        subscribe_friday(service)
+        service.commands.handle(SubscribeQuery(day="mon", at=time(9, 0), timezone="UTC"), here())
+        ask = service.commands.handle(UnsubscribeQuery(), here())
+        assert "Which one" in dumps(ask.blocks) and len(service.storage.subscriptions.in_channel(CHANNEL)) == 2
+        service.commands.handle(UnsubscribeQuery(number=2), here())
+        [left] = service.storage.subscriptions.in_channel(CHANNEL)
+        assert left.weekday == "fri"
+
+
+class TestSendingNow:
+    """`/reset briefing`: one now, claimed in the ledger like a scheduled slot."""
+
+    def test_send_now_posts_a_briefing_and_records_it(self, service, slack):
+        assert service.commands.handle(BriefingQuery(), here()) is None
+        assert len(briefings(slack)) == 1
+        assert service.storage.ledger.rows()[0].kind == "now"

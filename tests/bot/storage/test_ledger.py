@@ -1,0 +1,177 @@
+"""The ledger: one claim per slot, takeover of dead claims, every outcome kept; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from bot.storage.records import TRANSIENT, DeliveryStatus, Finished
+from tests.bot.storage.support import SLOT, TIMEOUT, claim, statements, subscribe
+
+
+def test_only_one_claim_wins_a_slot(storage):
+    sub = subscribe(storage)
+    first = claim(storage, sub, "a")
+    assert first is not None and first.status == "claimed"
+    assert claim(storage, sub, "b") is None
+    assert storage.ledger.finish(first, "sent", ts="1.0")
+    assert claim(storage, sub, "c") is None  # a sent slot is never claimed again
+
+
+def test_concurrent_claims_from_many_threads_have_exactly_one_winner(storage):
+    sub = subscribe(storage)
+    winners = []
+    barrier = threading.Barrier(8)
+
+    def contend(name):
+        barrier.wait()
+        if claim(storage, sub, name) is not None:
+            winners.append(name)
+
+    threads = [threading.Thread(target=contend, args=(f"p{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1
+
+
+def test_a_dead_owners_claim_is_taken_over_after_the_timeout(storage, clock):
+    sub = subscribe(storage)
+    dead = claim(storage, sub, "dead")
+    assert claim(storage, sub, "alive") is None
+    clock.now += TIMEOUT + timedelta(seconds=1)
+    taken = claim(storage, sub, "alive")
+    assert taken is not None and taken.taken_over and taken.attempts == 2
+    assert not storage.ledger.finish(dead, "sent", ts="9.9")  # the dead owner can no longer record
+    assert storage.ledger.finish(taken, "sent", ts="1.0")
+    assert [d.status for d in storage.ledger.rows(sub.id)] == ["sent"]
+
+
+def test_failed_deliveries_are_retried_a_bounded_number_of_times(storage):
+    sub = subscribe(storage)
+    for attempt in range(1, 4):
+        d = claim(storage, sub, f"p{attempt}", retry_failed=3)
+        assert d is not None and d.attempts == attempt
+        storage.ledger.finish(d, "failed", error="internal_error")
+    assert claim(storage, sub, "p4", retry_failed=3) is None
+    assert storage.ledger.rows(sub.id)[0].error == "internal_error"
+
+
+def test_missed_slots_are_recorded_once(storage):
+    sub = subscribe(storage)
+    assert storage.ledger.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=SLOT, status="missed",
+                        owner="a", error="down")
+    assert not storage.ledger.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=SLOT, status="missed",
+                            owner="b", error="down")
+    assert claim(storage, sub) is None  # a missed slot is not delivered later
+
+
+def test_two_send_nows_in_one_second_post_once(storage):
+    first = storage.ledger.claim(subscription_id=None, channel_id="C0000GEN01", slot_utc=SLOT, kind="now", owner="a",
+                        claim_timeout=TIMEOUT)
+    second = storage.ledger.claim(subscription_id=None, channel_id="C0000GEN01", slot_utc=SLOT, kind="now", owner="b",
+                         claim_timeout=TIMEOUT)
+    assert first is not None and second is None
+
+
+def test_a_claim_renewed_before_posting_is_not_taken_over(storage, clock):
+    sub = subscribe(storage)
+    mine = claim(storage, sub, "slow")
+    clock.now += TIMEOUT - timedelta(seconds=5)
+    assert storage.ledger.still_mine(mine)  # renewed just before the post
+    clock.now += timedelta(seconds=10)
+    assert claim(storage, sub, "other") is None
+
+
+def test_a_schedule_is_claimed_in_one_statement_leaving_out_slots_that_have_a_row(storage):
+    a, b, c = (subscribe(storage, channel) for channel in ("C0000AAAA1", "C0000BBBB2", "C0000CCCC3"))
+    assert claim(storage, b, "other-replica") is not None  # b was claimed elsewhere first
+    with statements(storage) as sql:
+        won = storage.ledger.claim_slots([a, b, c], SLOT, owner="me")
+    assert len([s for s in sql if s.lstrip().upper().startswith("INSERT")]) == 1
+    assert set(won) == {a.id, c.id}
+    assert all((d.status, d.owner, d.attempts, d.slot_utc, d.taken_over) == ("claimed", "me", 1, SLOT, False)
+               for d in won.values())
+    assert storage.ledger.claim_slots([a, b, c], SLOT, owner="third") == {}  # every slot has its row now
+    assert claim(storage, a, "late") is None  # and the one-by-one path agrees
+    assert {(d.subscription_id, d.owner) for d in storage.ledger.rows()} == {(a.id, "me"), (b.id, "other-replica"),
+                                                                      (c.id, "me")}
+
+
+def test_a_released_claim_is_retried_without_using_up_an_attempt(storage):
+    sub = subscribe(storage)
+    mine = claim(storage, sub, "stopping")
+    assert storage.ledger.release([mine], "not posted: the bot was stopping") == 1
+    [row] = storage.ledger.rows()
+    assert (row.status, row.attempts, row.error) == ("failed", 0, "not posted: the bot was stopping")
+    again = claim(storage, sub, "next", retry_failed=3)
+    assert again is not None and (again.attempts, again.taken_over) == (1, False)  # never posted: no history check
+    assert storage.ledger.release([mine], "too late") == 0  # it is no longer that process's claim
+
+
+def test_the_last_briefing_of_many_channels_comes_from_one_query(storage, clock):
+    subs = [subscribe(storage, f"C00000{n:04d}") for n in range(3)]
+    for week in range(3):
+        for sub in subs[:2]:  # the third channel has never had a briefing
+            delivery = claim(storage, sub, "a", slot=SLOT + timedelta(weeks=week))
+            clock.now += timedelta(minutes=1)
+            assert storage.ledger.finish(delivery, "sent", ts=f"{week}.0", headline={"week": week})
+    with statements(storage) as sql:
+        found = storage.ledger.last_sent_many([s.id for s in subs])
+    assert len(sql) == 1
+    assert set(found) == {subs[0].channel_id, subs[1].channel_id}
+    for sub in subs[:2]:
+        assert found[sub.channel_id] == storage.ledger.last_sent(sub.channel_id)
+        assert found[sub.channel_id].headline == {"week": 2}
+
+
+def test_a_claim_is_only_good_for_its_own_attempt_and_a_live_subscription(storage, clock):
+    sub = subscribe(storage)
+    first = claim(storage, sub, "me")
+    assert storage.ledger.still_mine(first, renew=False) and storage.ledger.still_mine(first)
+    clock.now += TIMEOUT + timedelta(seconds=1)
+    again = claim(storage, sub, "me")  # the same process's sync took its own stale claim over
+    assert again is not None and again.attempts == 2
+    assert not storage.ledger.still_mine(first, renew=False) and not storage.ledger.still_mine(first)
+    assert not storage.ledger.finish(first, "sent", ts="1.0")  # the older attempt cannot record either
+    storage.subscriptions.set_state(sub.id, "removed", reason="unsubscribed")
+    assert not storage.ledger.still_mine(again, renew=False)  # unsubscribed meanwhile: not worth posting
+    assert storage.ledger.finish(again, "skipped", error="unsubscribed before it was posted")
+
+
+def test_claims_given_back_in_one_statement_are_only_this_processs_open_ones(storage):
+    subs = [subscribe(storage, f"C00000{n:04d}") for n in range(3)]
+    won = storage.ledger.claim_slots(subs, SLOT, owner="me")
+    assert storage.ledger.finish(won[subs[0].id], "sent", ts="1.0")  # posted before the stop
+    with statements(storage) as sql:
+        assert storage.ledger.release(list(won.values()), "stopping") == 2
+    assert len([s for s in sql if s.lstrip().upper().startswith("UPDATE")]) == 1
+    assert sorted((d.status, d.attempts) for d in storage.ledger.rows()) == [("failed", 0), ("failed", 0), ("sent", 1)]
+
+
+def test_a_batch_of_outcomes_is_recorded_in_one_statement_except_claims_taken_over(storage, clock):
+    subs = [subscribe(storage, f"C00000{n:04d}") for n in range(3)]
+    won = storage.ledger.claim_slots(subs, SLOT, owner="me")
+    clock.now += TIMEOUT + timedelta(seconds=1)
+    assert claim(storage, subs[1], "other") is not None  # one was taken over while its outcome waited
+    batch = [(won[s.id], Finished(DeliveryStatus.SENT, ts=f"{n}.0", data_version="v1", headline={"n": n}))
+             for n, s in enumerate(subs)]
+    with statements(storage) as sql:
+        lost = storage.ledger.finish_many(batch)
+    assert [d.subscription_id for d in lost] == [subs[1].id]
+    assert len([s for s in sql if s.lstrip().upper().startswith("UPDATE")]) == 1  # one executemany
+    by_sub = {d.subscription_id: d for d in storage.ledger.rows()}
+    first = by_sub[subs[0].id]
+    assert (first.status, first.message_ts, first.headline) == ("sent", "0.0", {"n": 0})
+    assert (by_sub[subs[1].id].status, by_sub[subs[1].id].owner) == ("claimed", "other")
+    assert by_sub[subs[2].id].message_ts == "2.0"
+
+
+def test_transient_failures_stay_retryable_past_the_attempt_limit(storage, clock):
+    sub = subscribe(storage)
+    for attempt in range(1, 6):
+        d = claim(storage, sub, f"p{attempt}", retry_failed=3)
+        assert d is not None and d.attempts == attempt
+        storage.ledger.finish(d, "failed", error=TRANSIENT + "service_unavailable (HTTP 503)")
+    assert storage.ledger.rows(sub.id)[0].finished_at == clock.now

@@ -1,0 +1,83 @@
+"""Subscriptions: a few per channel, no duplicates even under concurrent subscribes, history kept."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bot.storage.records import StoreError
+from bot.storage.subscriptions import MAX_PER_CHANNEL
+from tests.bot.storage.support import claim, subscribe
+
+
+def test_a_channel_has_a_few_subscriptions_at_most_and_no_duplicates(storage):
+    subscribe(storage)
+    with pytest.raises(StoreError, match="already gets that briefing"):
+        subscribe(storage)
+    for n in range(1, MAX_PER_CHANNEL):
+        subscribe(storage, at_time=f"0{n}:00")
+    with pytest.raises(StoreError, match="at most"):
+        subscribe(storage, at_time="23:00")
+
+
+def test_unsubscribing_keeps_the_history(storage):
+    sub = subscribe(storage)
+    d = claim(storage, sub)
+    storage.ledger.finish(d, "sent", ts="1.0", headline={"x": 1})
+    storage.subscriptions.set_state(sub.id, "removed", reason="unsubscribed")
+    assert storage.subscriptions.in_channel(sub.channel_id) == []
+    assert storage.subscriptions.get(sub.id).state == "removed"
+    assert storage.ledger.last_sent(sub.channel_id).headline == {"x": 1}
+
+
+def test_concurrent_identical_subscribes_record_one(storage):
+    results, barrier = [], threading.Barrier(4)
+
+    def add():
+        barrier.wait()
+        try:
+            results.append(subscribe(storage).id)
+        except StoreError:
+            results.append(None)
+
+    threads = [threading.Thread(target=add) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len([r for r in results if r is not None]) == 1
+    assert len(storage.subscriptions.in_channel("C0000GEN01")) == 1
+
+
+def test_concurrent_different_subscribes_respect_the_per_channel_limit(storage):
+    barrier = threading.Barrier(6)
+
+    def add(n):
+        barrier.wait()
+        try:
+            subscribe(storage, at_time=f"1{n}:00")
+        except StoreError:
+            pass
+
+    threads = [threading.Thread(target=add, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(storage.subscriptions.in_channel("C0000GEN01")) == MAX_PER_CHANNEL
+
+
+def test_a_removed_subscription_cannot_be_paused_back_to_life(storage):
+    sub = subscribe(storage)
+    storage.subscriptions.set_state(sub.id, "removed", reason="unsubscribed")
+    assert not storage.subscriptions.set_state(sub.id, "paused", reason="not_in_channel")
+    assert storage.subscriptions.get(sub.id).state == "removed"
+
+
+def test_one_schedule_lists_only_its_live_subscriptions(storage):
+    london = subscribe(storage, "C0000AAAA1")
+    subscribe(storage, "C0000BBBB2", timezone_name="Europe/Paris")
+    gone = subscribe(storage, "C0000CCCC3")
+    storage.subscriptions.set_state(gone.id, "removed", reason="unsubscribed")
+    assert [s.id for s in storage.subscriptions.on_schedule("fri", "16:30", "Europe/London")] == [london.id]

@@ -1,0 +1,103 @@
+"""The scheduler: one job per weekly schedule, kept in step with the database, and a clean stop."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.briefings.pacing import Pacer
+from bot.briefings.recovery import RELEASED
+from handlers.queries import UnsubscribeQuery
+from tests.bot.briefings.support import (
+    FRIDAY_1630_LONDON,
+    LONDON_FRIDAY,
+    BriefingFactory,
+    briefings,
+    here,
+    job_ids,
+    subscribe_friday,
+)
+from tests.fakes.clock import Clock
+
+
+@pytest.fixture
+def clock():
+    return Clock(datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc))  # a Thursday
+
+
+@pytest.fixture
+def make_service(db_url, settings, datasets, chart_cache, clock):
+    factory = BriefingFactory(db_url, settings, datasets, chart_cache, clock)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def service(make_service):
+    return make_service()
+
+
+def test_scheduler_jobs_follow_the_database(make_service, slack):
+    a, b = make_service("a"), make_service("b")  # b plays another replica writing to the database
+    a.scheduler.start()
+    try:
+        subscribe_friday(b)
+        slack.add_channel("C0000OTHER", "other")
+        subscribe_friday(b, "C0000OTHER")  # the same schedule: one job delivers both
+        a.scheduler.sync()
+        briefing_jobs = [j for j in a.scheduler.jobs() if j.id.startswith("briefing:")]
+        assert [j.id for j in briefing_jobs] == ["briefing:fri:16:30:Europe/London"]
+        assert "Europe/London" in repr(briefing_jobs[0].trigger) and briefing_jobs[0].executor == "briefings"
+        b.commands.handle(UnsubscribeQuery(), here())
+        a.scheduler.sync()
+        assert [j.id for j in a.scheduler.jobs() if j.id.startswith("briefing:")] == [briefing_jobs[0].id]
+        b.commands.handle(UnsubscribeQuery(), here("C0000OTHER"))
+        a.scheduler.sync()
+        assert not [j for j in a.scheduler.jobs() if j.id.startswith("briefing:")]
+    finally:
+        a.scheduler.shutdown()
+
+
+def test_unsubscribing_the_last_channel_on_a_schedule_removes_its_job_at_once(service, slack):
+    service.scheduler.start(paused=True)  # no background sync to race with
+    try:
+        subscribe_friday(service)
+        slack.add_channel("C0000OTHER", "other")
+        subscribe_friday(service, "C0000OTHER")
+        service.commands.handle(UnsubscribeQuery(), here())
+        assert "briefing:fri:16:30:Europe/London" in job_ids(service)  # still used by the other
+        service.commands.handle(UnsubscribeQuery(), here("C0000OTHER"))
+        assert "briefing:fri:16:30:Europe/London" not in job_ids(service)
+    finally:
+        service.scheduler.shutdown()
+
+
+def test_a_stop_mid_fan_out_gives_back_the_unposted_claims_for_the_next_process(make_service, slack, clock):
+    paced = threading.Event()
+
+    def pace(seconds):  # the second post waits for its turn, and meanwhile a deploy stops the bot
+        paced.set()
+        stopping.fanout.wait_for_stop(timeout=10)
+
+    stopping = make_service("stopping", workers=1, pacer=Pacer(per_second=10, clock=lambda: 0.0, sleep=pace))
+    channels = [f"C00000{n:04d}" for n in range(4)]
+    for channel in channels:
+        slack.add_channel(channel, channel.lower())
+        subscribe_friday(stopping, channel)
+    stopping.scheduler.start(sync_loop=False)  # this process's own catch-up stays out of the way
+    clock.now = FRIDAY_1630_LONDON
+    stopping.scheduler.run_now(*LONDON_FRIDAY)
+    assert paced.wait(timeout=10)  # the first is posted, the second waits for its turn
+    # SIGTERM: APScheduler waits for the job, which ends once the post in flight is recorded
+    stopping.scheduler.shutdown()
+    assert sum(len(briefings(slack, c)) for c in channels) == 2
+    rows = stopping.storage.ledger.rows()
+    assert sorted((d.status, d.attempts) for d in rows) == [("failed", 0), ("failed", 0), ("sent", 1), ("sent", 1)]
+    assert {d.error for d in rows if d.status == "failed"} == {RELEASED}
+
+    clock.now += timedelta(seconds=40)
+    make_service("next").scheduler.sync()  # the replacement process catches up
+    assert all(len(briefings(slack, c)) == 1 for c in channels)
+    assert [(d.status, d.attempts) for d in stopping.storage.ledger.rows()] == [("sent", 1)] * 4
