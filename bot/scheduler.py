@@ -67,6 +67,17 @@ class DataJobs:
             logger.exception("could not check for a newer data version")
 
 
+@dataclass(frozen=True)
+class SyncProgress:
+    """How far the sync loop has got. Operators see it in `/healthz`; the end-to-end test waits on
+    it to know that every replica has read the ledger again since a moment (and so would have
+    reposted a briefing by then, if it were going to)."""
+
+    running: bool
+    sync_passes: int  # passes completed since start
+    last_sync_utc: str | None  # when the last one ended, ISO 8601
+
+
 class Scheduler:
     def __init__(self, fanout: Fanout, catch_up: CatchUp, subscriptions: Subscriptions, *,
                  data_jobs: DataJobs | None = None) -> None:
@@ -77,6 +88,12 @@ class Scheduler:
         self.config = fanout.config
         self._scheduler: BackgroundScheduler | None = None
         self._sync_lock = threading.Lock()
+        self._passes = 0  # sync passes completed since start (shown in /healthz)
+        self._last_pass: datetime | None = None
+
+    def progress(self) -> SyncProgress:
+        last = self._last_pass.isoformat(timespec="seconds") if self._last_pass else None
+        return SyncProgress(running=self.running, sync_passes=self._passes, last_sync_utc=last)
 
     @property
     def running(self) -> bool:
@@ -141,6 +158,8 @@ class Scheduler:
             if self.fanout.stopping:
                 return
             self._sync_all()
+            self._passes += 1
+            self._last_pass = datetime.now(timezone.utc)
 
     def _sync_all(self) -> None:
         try:
