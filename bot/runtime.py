@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.briefings.pacing import Pacer
@@ -22,7 +21,7 @@ from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import DataStore
 from bot.settings import Settings, SettingsError
 from bot.slack import server
-from bot.slack.app import briefing_client, create_app, make_client
+from bot.slack.app import BotApp, briefing_client, create_app, make_client
 from bot.slack.delivery import SlackDelivery
 from bot.slack.errors import new_error_id
 from bot.slack.front import RequestGuard, Verified
@@ -36,7 +35,7 @@ REFRESH_HOUR_UTC = 6  # publishers release overnight US time; refresh before Eur
 
 @dataclass
 class Runtime:
-    app: App
+    app: BotApp
     briefings: BriefingService
     data: DataStore
     store: Store
@@ -96,7 +95,7 @@ class Runtime:
 
     def stop(self) -> None:
         self.briefings.shutdown()
-        self.app._reset_replier.shutdown()  # type: ignore[attr-defined]
+        self.app.shutdown()
 
 
 def check_state_dir(path: Path) -> None:

@@ -70,7 +70,7 @@ def application(tmp_path_factory, datasets, chart_cache):
                             reply_threads=4, user_commands_per_minute=0, channel_commands_per_minute=0)
         runtime = build_runtime(settings, data=DataStore(datasets), charts=chart_cache)
         yield runtime.wsgi()
-        runtime.app._reset_replier.shutdown()
+        runtime.app.shutdown()
         runtime.store.dispose()
 
 
