@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -24,7 +25,7 @@ from bot.slack import server
 from bot.slack.app import BotApp, briefing_client, create_app, make_client
 from bot.slack.delivery import SlackDelivery
 from bot.slack.errors import new_error_id
-from bot.slack.front import RequestGuard, Verified
+from bot.slack.front import RequestGuard, Verified, WSGIApp
 from bot.storage.store import Store, StoreUnavailable
 from handlers import charts as chart_renderers
 
@@ -66,7 +67,7 @@ class Runtime:
         except Exception:
             logger.exception("could not check for a newer data version")
 
-    def health(self) -> dict:
+    def health(self) -> dict[str, Any]:
         """What `/healthz` answers: ok only when the database takes a write and data are in service."""
         problems: dict[str, str] = {}
         try:
@@ -85,7 +86,7 @@ class Runtime:
             logger.warning("health check failing: %s", problems)
         return {"ok": not problems, **info, **({"problems": problems} if problems else {})}
 
-    def wsgi(self):
+    def wsgi(self) -> WSGIApp:
         """The HTTP application `reset-bot serve` runs: the front door, Bolt, and the health check."""
         secret = self.settings.slack_signing_secret if self.settings else None
         if secret is None:

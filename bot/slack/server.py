@@ -16,14 +16,24 @@ from __future__ import annotations
 import json
 import logging
 import resource
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import BoltContext, BoltRequest
 from slack_bolt.request.internals import build_context
 
-from bot.slack.front import MAX_BODY_BYTES, RequestGuard, Verified, guarded, headers_of, refuse
+from bot.slack.front import (
+    MAX_BODY_BYTES,
+    Dispatch,
+    Environ,
+    RequestGuard,
+    Verified,
+    WSGIApp,
+    guarded,
+    headers_of,
+    refuse,
+)
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -65,7 +75,7 @@ def raise_open_files_limit(wanted: int = WAITRESS_OPTIONS["connection_limit"] + 
     return soft
 
 
-def bolt_dispatch(app: BotApp) -> Callable[[Verified, dict], tuple[str, list[tuple[str, str]], bytes]]:
+def bolt_dispatch(app: BotApp) -> Dispatch:
     """Hand a verified request to Bolt and turn its answer into WSGI terms.
 
     Our own small adapter instead of Bolt's WSGI one, for one reason: Bolt's ``parse_body``
@@ -74,8 +84,8 @@ def bolt_dispatch(app: BotApp) -> Callable[[Verified, dict], tuple[str, list[tup
     named #payload-team, was silently dropped (found by the attack suite). The front door has
     already parsed the body exactly; where Bolt's reading lost it, ours is used."""
 
-    def dispatch(request: Verified, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
-        headers = {name: [value] for name, value in headers_of(environ).items()}
+    def dispatch(request: Verified, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
+        headers: dict[str, str | Sequence[str]] = {name: [value] for name, value in headers_of(environ).items()}
         bolt_request = BoltRequest(body=request.body.decode("utf-8"), query=environ.get("QUERY_STRING", ""),
                                    headers=headers)
         if not bolt_request.body and request.fields and "payload" not in request.fields:
@@ -96,15 +106,15 @@ def bolt_dispatch(app: BotApp) -> Callable[[Verified, dict], tuple[str, list[tup
     return dispatch
 
 
-def wsgi_app(app: BotApp, health: Callable[[], dict], guard: RequestGuard,
-             on_error: Callable[[str, Verified], str]) -> Callable[[dict, StartResponse], Iterable[bytes]]:
+def wsgi_app(app: BotApp, health: Callable[[], dict[str, Any]], guard: RequestGuard,
+             on_error: Callable[[str, Verified], str]) -> WSGIApp:
     """The whole HTTP surface: the events endpoint behind the front door, and the health check.
 
     ``health()`` returns a JSON-able dict whose ``ok`` says whether the bot can serve (200) or
     not (503)."""
     events = guarded(bolt_dispatch(app), guard, on_error=on_error)
 
-    def application(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+    def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             report = health()
@@ -120,7 +130,7 @@ def wsgi_app(app: BotApp, health: Callable[[], dict], guard: RequestGuard,
     return application
 
 
-def http_server(application: Callable[[dict, StartResponse], Iterable[bytes]], *, host: str, port: int,
+def http_server(application: WSGIApp, *, host: str, port: int,
                 threads: int = 16) -> Any:
     """The waitress server, bound (OSError if the port is taken); `.run()` serves until interrupted."""
     from waitress.server import create_server
