@@ -28,7 +28,8 @@ EXIT_CONFIG = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reset-bot", description="Reset Bot: the US external balance sheet, explained.")
+    parser = argparse.ArgumentParser(prog="reset-bot",
+                                     description="Reset Bot: the US external balance sheet, explained.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the Slack app")
     shell = sub.add_parser("shell", help="interactive local shell (no Slack)")
@@ -132,7 +133,8 @@ def _local(settings: Settings, args: argparse.Namespace, command: str) -> int:
 
 def _serve(settings: Settings) -> int:
     if settings.mode == "shell":
-        raise SettingsError("`serve` needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)")
+        raise SettingsError("`serve` needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) "
+                            "or SLACK_APP_TOKEN (Socket Mode)")
     from slack_bolt.error import BoltError
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -166,10 +168,11 @@ def _serve(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     runtime.start()
     try:
-        if server is None:
-            socket_mode_handler(runtime.app, settings.slack_app_token.get_secret_value()).start()
-        else:
+        if server is not None:
             server.run()
+        elif settings.slack_app_token is not None:  # Socket Mode: the mode chosen when the app token is set
+            handler = socket_mode_handler(runtime.app, settings.slack_app_token.get_secret_value())
+            handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves SocketModeHandler.start unannotated
     finally:
         runtime.stop()
     return 0

@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.briefings.assembly import Briefings, build_briefings
@@ -23,10 +23,10 @@ from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import LiveData
 from bot.settings import Settings, SettingsError
 from bot.slack import server
-from bot.slack.app import briefing_client, create_app, make_client
+from bot.slack.app import BotApp, briefing_client, create_app, make_client
 from bot.slack.delivery import SlackDelivery
 from bot.slack.errors import new_error_id
-from bot.slack.front import RequestGuard, Verified
+from bot.slack.front import RequestGuard, Verified, WSGIApp
 from bot.storage import Storage, connect
 from bot.storage.records import StoreUnavailable
 from handlers import charts as chart_renderers
@@ -36,7 +36,7 @@ logger = logging.getLogger("reset_bot.runtime")
 
 @dataclass
 class Runtime:
-    app: App
+    app: BotApp
     briefings: Briefings
     data: LiveData
     store: Storage
@@ -48,7 +48,7 @@ class Runtime:
         """Start the scheduler: briefings, a daily data refresh, and picking up other replicas' refreshes."""
         self.briefings.scheduler.start()
 
-    def health(self) -> dict:
+    def health(self) -> dict[str, Any]:
         """What `/healthz` answers: ok only when the database takes a write and data are in service."""
         problems: dict[str, str] = {}
         try:
@@ -67,7 +67,7 @@ class Runtime:
             logger.warning("health check failing: %s", problems)
         return {"ok": not problems, **info, **({"problems": problems} if problems else {})}
 
-    def wsgi(self):
+    def wsgi(self) -> WSGIApp:
         """The HTTP application `reset-bot serve` runs: the front door, Bolt, and the health check."""
         secret = self.settings.slack_signing_secret if self.settings else None
         if secret is None:
@@ -77,7 +77,7 @@ class Runtime:
 
     def stop(self) -> None:
         self.briefings.scheduler.shutdown()
-        self.app._reset_replier.shutdown()  # type: ignore[attr-defined]
+        self.app.shutdown()
 
 
 def check_state_dir(path: Path) -> None:

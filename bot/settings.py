@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
@@ -92,7 +92,8 @@ class Settings(BaseModel):
     @classmethod
     def _database(cls, value: str | None) -> str | None:
         # The store relies on SQLite's and PostgreSQL's SQL (partial unique indexes, ON CONFLICT).
-        if value is not None and not value.startswith(("sqlite:", "sqlite+", "postgresql:", "postgresql+", "postgres:")):
+        schemes = ("sqlite:", "sqlite+", "postgresql:", "postgresql+", "postgres:")
+        if value is not None and not value.startswith(schemes):
             raise ValueError("must be a SQLite (sqlite:///path) or PostgreSQL (postgresql://…) URL")
         return value
 
@@ -127,7 +128,7 @@ class Settings(BaseModel):
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Read the variables in `ENV` (empty values count as unset) and validate them."""
         env = os.environ if env is None else env
-        values: dict[str, object] = {field: env[name] for name, field in ENV.items() if env.get(name, "").strip()}
+        values: dict[str, Any] = {field: env[name] for name, field in ENV.items() if env.get(name, "").strip()}
         values.update(overrides)
         try:
             return cls(**values)

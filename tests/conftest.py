@@ -17,7 +17,7 @@ from bot.runtime import build_runtime
 from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import LiveData
 from bot.settings import Settings
-from bot.slack.app import create_app
+from bot.slack.app import BotApp, create_app
 from bot.slack.server import WAITRESS_OPTIONS, raise_open_files_limit
 from handlers import charts
 from handlers.datasets import Datasets
@@ -92,7 +92,7 @@ def make_app(settings, datasets, chart_cache):
 class Served:
     url: str  # the events endpoint, e.g. http://127.0.0.1:PORT/slack/events
     base: str
-    app: object
+    app: BotApp
 
 
 @pytest.fixture
@@ -124,4 +124,4 @@ def served(runtime) -> Iterator[Served]:
     yield Served(url=f"{base}/slack/events", base=base, app=app)
     closing.set()
     server.close()
-    app._reset_replier.shutdown()  # let replies finish while the fake Slack is up
+    app.shutdown()  # let replies finish while the fake Slack is up

@@ -31,7 +31,7 @@ def test_schema_rejects_a_broken_manifest(manifest):
 
 
 def test_manifest_commands_are_exactly_the_ones_the_app_registers(manifest, make_app):
-    app = make_app()
+    app = make_app().bolt
     registered = set()
     for listener in app._listeners:
         for matcher in listener.matchers:

@@ -31,7 +31,8 @@ def _mrkdwn(text: str) -> str:
 def _wrap(text: str, indent: str = "") -> str:
     out = []
     for line in text.splitlines() or [""]:
-        out.append(textwrap.fill(line, width=100, initial_indent=indent, subsequent_indent=indent + "  ") if line else "")
+        wrapped = textwrap.fill(line, width=100, initial_indent=indent, subsequent_indent=indent + "  ")
+        out.append(wrapped if line else "")
     return "\n".join(out)
 
 

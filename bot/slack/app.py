@@ -3,18 +3,19 @@
 Each listener is a thin adapter — ack, parse, hand off — because Slack gives 3 seconds to
 acknowledge. Parsing is microseconds and happens before the ack so that help and usage errors
 come back in the acknowledgement itself; everything else (data, charts, posting) runs on the
-`Replier`'s own threads *after* the ack, so a slow chart never holds up Bolt's listener threads
-or another user's acknowledgement.
+`Replier`'s own threads *after* the ack (`bot.slack.replier`), so a slow chart never holds up
+Bolt's listener threads or another user's acknowledgement.
+
+`create_app` returns a `BotApp`: Bolt's App together with the replier and the ack gate, so the
+server, the runtime and the tests reach them by name instead of through attributes stuck on Bolt.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,8 @@ from slack_bolt import Ack, App, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -35,26 +37,25 @@ from bot.settings import Settings
 from bot.slack.delivery import Destination, ResponseUrls, SlackDelivery
 from bot.slack.errors import explain
 from bot.slack.fairuse import FairUse
+from bot.slack.replier import AckGate, BriefingHandler, Replier
 from handlers import charts as chart_renderers
-from handlers.answer import answer, cached_answer
-from handlers.datasets import Datasets
+from handlers.answer import answer
 from handlers.errors import UsageError
 from handlers.home import home_view
 from handlers.parsing import parse
-from handlers.queries import BRIEFING_KINDS, HelpQuery, Query
-from handlers.reply import RUN_ACTION, Reply
+from handlers.queries import HelpQuery
+from handlers.reply import RUN_ACTION
 from handlers.slowdown import slow_down
 
 logger = logging.getLogger("reset_bot.app")
 
 COMMAND = "/reset"
-SCENARIO_CHART = "shock:"  # chart keys of scenarios: the only open-ended charts (bot.slack.app.Replier)
 VERIFIED = "reset_verified"  # set in the context of every request that passed Bolt's verification
 NO_CHANNEL = ("I couldn't tell which conversation this came from, so I didn't run it. "
               "Please try again from a channel or a DM.")
 
 
-def retry_handlers() -> list:
+def retry_handlers() -> list[RetryHandler]:
     """Retries for every Web API call: dropped connections, 429 (honouring Retry-After), 5xx."""
     return [
         ConnectionErrorRetryHandler(max_retry_count=2),
@@ -80,89 +81,21 @@ def make_client(settings: Settings) -> WebClient:
     return WebClient(token=token, base_url=settings.slack_api_url, timeout=15, retry_handlers=retry_handlers())
 
 
-class AckGate:
-    """Lets acknowledgements go first under bursts.
+@dataclass(frozen=True)
+class BotApp:
+    """What `create_app` builds: Bolt's App and the two parts others reach for.
 
-    Every reply competes with the acknowledgements still queued behind it for the same
-    interpreter; Slack only waits 3 seconds for an ack but minutes for an answer. So a reply
-    worker waits (at most ``max_wait`` seconds) while requests are being acknowledged.
-    """
+    ``bolt`` is what Bolt's adapters take (Socket Mode, the HTTP dispatch); ``replier`` runs the
+    replies after the ack (`drain()` waits for them, `shutdown()` stops them); ``gate`` is the
+    `AckGate` the HTTP server marks each request with while Bolt acknowledges it."""
 
-    def __init__(self, max_wait: float = 0.25) -> None:
-        self.max_wait = max_wait
-        self._in_flight = 0
-        self._idle = threading.Condition()
-
-    @contextmanager
-    def acking(self) -> Iterator[None]:
-        with self._idle:
-            self._in_flight += 1
-        try:
-            yield
-        finally:
-            with self._idle:
-                self._in_flight -= 1
-                if self._in_flight == 0:
-                    self._idle.notify_all()
-
-    def wait_idle(self) -> None:
-        with self._idle:
-            self._idle.wait_for(lambda: self._in_flight == 0, timeout=self.max_wait)
-
-
-@dataclass
-class Replier:
-    """Runs the slow half of every command after the ack: answer, render, post.
-
-    Two lanes: most answers go straight out on ``executor``; a reply that needs a new *scenario*
-    chart drawn is handed to ``render_lane``, so that a burst of new scenarios queues behind
-    itself, not in front of everyone's `/reset gap`. Topic charts stay in the first lane even when
-    they are not drawn yet (after a start or a data refresh): there are a dozen of them per data
-    version, while scenarios are many (renders are serialised by matplotlib's lock anyway)."""
-
-    data: LiveData
-    delivery: SlackDelivery
-    executor: ThreadPoolExecutor
-    briefings: Callable[[Query, Destination], Reply | None] | None = None
-    gate: AckGate | None = None
-    render_lane: ThreadPoolExecutor | None = None
-
-    def submit(self, query: Query, dest: Destination) -> None:
-        self.executor.submit(self.run, query, dest)
+    bolt: App
+    replier: Replier
+    gate: AckGate
 
     def shutdown(self) -> None:
-        self.executor.shutdown(wait=True)
-        if self.render_lane is not None:
-            self.render_lane.shutdown(wait=True)
-
-    def _deliver(self, query: Query, reply: Reply, dest: Destination, datasets: Datasets) -> None:
-        try:
-            self.delivery.deliver(reply, dest, datasets)
-        except Exception as exc:  # every failure becomes a message to the asker, never silence
-            self.delivery.tell_user(dest, explain(exc, where=query.kind))
-
-    def run(self, query: Query, dest: Destination) -> None:
-        if self.gate is not None:
-            self.gate.wait_idle()
-        try:
-            if query.kind in BRIEFING_KINDS:
-                if self.briefings is None:
-                    raise UsageError("Weekly briefings are not switched on in this deployment yet.")
-                reply = self.briefings(query, dest)
-                if reply is None:  # the briefing service posted it itself
-                    return
-                datasets = self.data.current().datasets
-            else:
-                snapshot = self.data.current()
-                datasets = snapshot.datasets
-                reply = cached_answer(query, datasets, snapshot.holders)  # computed once per data version
-            if self.render_lane is not None and any(
-                    c.key.startswith(SCENARIO_CHART) and not self.delivery.charts.has(c, datasets) for c in reply.charts):
-                self.render_lane.submit(self._deliver, query, reply, dest, datasets)
-                return
-            self.delivery.deliver(reply, dest, datasets)
-        except Exception as exc:  # every failure becomes a message to the asker, never silence
-            self.delivery.tell_user(dest, explain(exc, where=query.kind))
+        """Let the queued replies finish, then stop the reply threads."""
+        self.replier.shutdown()
 
 
 def create_app(
@@ -171,21 +104,22 @@ def create_app(
     client: WebClient | None = None,
     data: LiveData | None = None,
     charts: ChartCache | None = None,
-    briefings: Callable[[Query, Destination], Reply | None] | None = None,
+    briefings: BriefingHandler | None = None,
     fair_use: FairUse | None = None,
-) -> App:
+) -> BotApp:
     """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake."""
     client = client or make_client(settings)
     data = data or LiveData.from_settings(settings)
     charts = charts or ChartCache(chart_renderers.render)
     delivery = SlackDelivery(client, charts)  # response_url posts: bounded retries (bot.slack.delivery)
     response_urls = ResponseUrls(settings.slack_api_url)
+    gate = AckGate()
     replier = Replier(
         data=data,
         delivery=delivery,
         executor=ThreadPoolExecutor(max_workers=settings.reply_threads, thread_name_prefix="reply"),
         briefings=briefings,
-        gate=AckGate(),
+        gate=gate,
         render_lane=ThreadPoolExecutor(max_workers=2, thread_name_prefix="render"),
     )
     fair_use = fair_use or FairUse.per_minute(settings.user_commands_per_minute, settings.channel_commands_per_minute)
@@ -205,8 +139,6 @@ def create_app(
         # (or Socket Mode, whose payloads come over the app's own authenticated connection).
         context[VERIFIED] = True
         return next()
-    app._reset_replier = replier  # type: ignore[attr-defined]  # for tests and benchmarks
-    app._reset_gate = replier.gate  # type: ignore[attr-defined]  # the HTTP server marks requests in flight
 
     @app.command(COMMAND)
     def on_command(ack: Ack, command: dict[str, Any]) -> None:
@@ -271,16 +203,9 @@ def create_app(
         reply = explain(error, where="bolt")
         url = response_urls.allowed(body.get("response_url")) if isinstance(body, dict) else None
         if url:
-            replier.executor.submit(_respond_quietly, delivery, url, reply)
+            replier.respond_later(url, reply)
 
-    return app
-
-
-def _respond_quietly(delivery: SlackDelivery, url: str, reply: Reply) -> None:
-    try:
-        delivery.respond(url, reply, response_type="ephemeral")
-    except (SlackClientError, OSError):
-        logger.warning("could not report an error to the user")
+    return BotApp(bolt=app, replier=replier, gate=gate)
 
 
 def _text(value: object) -> str:

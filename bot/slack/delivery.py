@@ -15,7 +15,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
@@ -142,7 +142,8 @@ class SlackDelivery:
         self._retry_handlers = retry_handlers if retry_handlers is not None else webhook_retry_handlers()
 
     # -- response_url ---------------------------------------------------------------------------
-    def respond(self, url: str, reply: Reply, *, response_type: Literal["in_channel", "ephemeral"] | None = None) -> None:
+    def respond(self, url: str, reply: Reply, *,
+                response_type: Literal["in_channel", "ephemeral"] | None = None) -> None:
         webhook = WebhookClient(url, timeout=WEBHOOK_TIMEOUT_SECONDS, retry_handlers=list(self._retry_handlers))
         response = webhook.send(
             text=reply.text,
@@ -167,7 +168,7 @@ class SlackDelivery:
 
     # -- the main path --------------------------------------------------------------------------
     def deliver(self, reply: Reply, dest: Destination, datasets: Datasets, *,
-                metadata: dict | None = None) -> Delivered:
+                metadata: dict[str, Any] | None = None) -> Delivered:
         if reply.visibility == "ephemeral":
             self.tell_user(dest, reply)
             return Delivered(via="response_url" if dest.response_url else "chat")
@@ -175,7 +176,7 @@ class SlackDelivery:
         try:
             posted = self.client.chat_postMessage(
                 channel=dest.channel_id, text=reply.text, blocks=list(reply.blocks), unfurl_links=False,
-                **({"metadata": metadata} if metadata else {}),
+                metadata=metadata or None,  # slack_sdk leaves out a None: no metadata field at all
             )
             result.ts, result.via = posted.get("ts"), "chat"
         except SlackApiError as exc:
@@ -200,7 +201,8 @@ class SlackDelivery:
                     title=chart.title,
                     alt_txt=chart.alt_text,
                 )
-                result.file_ids.append(uploaded.get("file", {}).get("id", ""))
+                file: dict[str, Any] = uploaded.get("file") or {}
+                result.file_ids.append(file.get("id", ""))
             except (SlackClientError, OSError) as exc:
                 code = error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
                 logger.warning("chart %s not uploaded to %s: %s", chart.key, dest.channel_id, code)

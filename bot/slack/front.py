@@ -58,7 +58,8 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
 StartResponse = Callable[..., object]
-WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
+Environ = dict[str, Any]  # a WSGI request's environ
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 class Sightings(Protocol):
@@ -151,7 +152,7 @@ class RequestGuard:
         try:
             first = self._sightings.first_sighting(keys, now=now)
         except Exception as exc:  # the database is down: this replica's memory, for now
-            _throttled("replay ledger unavailable, using this process's memory: %s" % type(exc).__name__,
+            _throttled(f"replay ledger unavailable, using this process's memory: {type(exc).__name__}",
                        level=logging.WARNING)
             return self._fallback.first_sighting(keys, now=now)
         self._prune(now)
@@ -215,7 +216,7 @@ def _throttled(reason: str, *, level: int = logging.INFO) -> None:
     logger.log(level, "%s%s", reason, f" (and {skipped} more like it)" if skipped else "")
 
 
-def _json_response(start_response: StartResponse, status: str, payload: dict) -> list[bytes]:
+def _json_response(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
     body = json.dumps(payload).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
@@ -229,7 +230,7 @@ def refuse(start_response: StartResponse, status: int, error: str) -> list[bytes
     return _json_response(start_response, _STATUS_TEXT[status], {"ok": False, "error": error})
 
 
-def read_body(environ: dict, max_body: int) -> bytes | Refusal:
+def read_body(environ: Environ, max_body: int) -> bytes | Refusal:
     """The raw body, read only if its declared length is within the limit."""
     length = environ.get("CONTENT_LENGTH") or ""
     if not length.isascii() or not length.isdigit() or len(length) > 12:
@@ -240,7 +241,7 @@ def read_body(environ: dict, max_body: int) -> bytes | Refusal:
     return body if isinstance(body, bytes) else Refusal(400, "unreadable body")
 
 
-def headers_of(environ: dict) -> dict[str, str]:
+def headers_of(environ: Environ) -> dict[str, str]:
     headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items()
                if key.startswith("HTTP_") and isinstance(value, str)}
     headers["content-type"] = environ.get("CONTENT_TYPE", "")
@@ -248,14 +249,14 @@ def headers_of(environ: dict) -> dict[str, str]:
 
 
 #: What the app behind the front door is: a verified request in, (status line, headers, body) out.
-Dispatch = Callable[[Verified, dict], tuple[str, list[tuple[str, str]], bytes]]
+Dispatch = Callable[[Verified, Environ], tuple[str, list[tuple[str, str]], bytes]]
 
 
 def guarded(dispatch: Dispatch, guard: RequestGuard, *, on_error: Callable[[str, Verified], str]) -> WSGIApp:
     """The checks above in front of ``dispatch`` (Bolt, see `bot.slack.server`). ``on_error(what,
     request)`` logs a failure of a verified request and returns its error id."""
 
-    def application(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+    def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
             return refuse(start_response, 405, "method_not_allowed")
         body = read_body(environ, guard.max_body)

@@ -16,14 +16,29 @@ from __future__ import annotations
 import json
 import logging
 import resource
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App, BoltContext, BoltRequest
+from slack_bolt import BoltContext, BoltRequest
 from slack_bolt.request.internals import build_context
 
-from bot.slack.front import MAX_BODY_BYTES, RequestGuard, Verified, guarded, headers_of, refuse
+from bot.slack.front import (
+    MAX_BODY_BYTES,
+    Dispatch,
+    Environ,
+    RequestGuard,
+    Verified,
+    WSGIApp,
+    guarded,
+    headers_of,
+    refuse,
+)
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.slack.app import BotApp
 
 logger = logging.getLogger("reset_bot.server")
 
@@ -60,7 +75,7 @@ def raise_open_files_limit(wanted: int = WAITRESS_OPTIONS["connection_limit"] + 
     return soft
 
 
-def bolt_dispatch(app: App) -> Callable[[Verified, dict], tuple[str, list[tuple[str, str]], bytes]]:
+def bolt_dispatch(app: BotApp) -> Dispatch:
     """Hand a verified request to Bolt and turn its answer into WSGI terms.
 
     Our own small adapter instead of Bolt's WSGI one, for one reason: Bolt's ``parse_body``
@@ -68,20 +83,16 @@ def bolt_dispatch(app: App) -> Callable[[Verified, dict], tuple[str, list[tuple[
     and, finding no ``payload`` field, reads it as empty — `/reset holdings payload`, or a channel
     named #payload-team, was silently dropped (found by the attack suite). The front door has
     already parsed the body exactly; where Bolt's reading lost it, ours is used."""
-    gate = getattr(app, "_reset_gate", None)
 
-    def dispatch(request: Verified, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
-        headers = {name: [value] for name, value in headers_of(environ).items()}
+    def dispatch(request: Verified, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
+        headers: dict[str, str | Sequence[str]] = {name: [value] for name, value in headers_of(environ).items()}
         bolt_request = BoltRequest(body=request.body.decode("utf-8"), query=environ.get("QUERY_STRING", ""),
                                    headers=headers)
         if not bolt_request.body and request.fields and "payload" not in request.fields:
             bolt_request.body = request.fields
             bolt_request.context = build_context(BoltContext({}), request.fields)
-        if gate is None:
-            response = app.dispatch(bolt_request)
-        else:
-            with gate.acking():  # reply workers hold back until this request is acknowledged
-                response = app.dispatch(bolt_request)
+        with app.gate.acking():  # reply workers hold back until this request is acknowledged
+            response = app.bolt.dispatch(bolt_request)
         body = response.body.encode("utf-8") if isinstance(response.body, str) else bytes(response.body or b"")
         out = [(name, value) for name, values in response.headers.items() for value in values
                if name.lower() != "content-length"]
@@ -95,15 +106,15 @@ def bolt_dispatch(app: App) -> Callable[[Verified, dict], tuple[str, list[tuple[
     return dispatch
 
 
-def wsgi_app(app: App, health: Callable[[], dict], guard: RequestGuard,
-             on_error: Callable[[str, Verified], str]) -> Callable[[dict, StartResponse], Iterable[bytes]]:
+def wsgi_app(app: BotApp, health: Callable[[], dict[str, Any]], guard: RequestGuard,
+             on_error: Callable[[str, Verified], str]) -> WSGIApp:
     """The whole HTTP surface: the events endpoint behind the front door, and the health check.
 
     ``health()`` returns a JSON-able dict whose ``ok`` says whether the bot can serve (200) or
     not (503)."""
     events = guarded(bolt_dispatch(app), guard, on_error=on_error)
 
-    def application(environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+    def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             report = health()
@@ -119,7 +130,7 @@ def wsgi_app(app: App, health: Callable[[], dict], guard: RequestGuard,
     return application
 
 
-def http_server(application: Callable[[dict, StartResponse], Iterable[bytes]], *, host: str, port: int,
+def http_server(application: WSGIApp, *, host: str, port: int,
                 threads: int = 16) -> Any:
     """The waitress server, bound (OSError if the port is taken); `.run()` serves until interrupted."""
     from waitress.server import create_server
@@ -130,8 +141,8 @@ def http_server(application: Callable[[dict, StartResponse], Iterable[bytes]], *
     return server
 
 
-def socket_mode_handler(app: App, app_token: str):
+def socket_mode_handler(app: BotApp, app_token: str) -> SocketModeHandler:
     """The Socket Mode handler for the same app (one replica only: Slack spreads events randomly)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    return SocketModeHandler(app, app_token)
+    return SocketModeHandler(app.bolt, app_token)

@@ -29,14 +29,16 @@ from bot import cli
 _runtime: dict[str, object] = {}
 _versions = itertools.count(1)
 _held: list[tuple] | None = None  # replies queued while /bench/hold is on
+_submit: list = []  # the replier's own submit, which /bench/release calls
 
 
 def _capture_runtime(build):
     def build_runtime(*args, **kwargs):
         runtime = build(*args, **kwargs)
         _runtime["runtime"] = runtime
-        replier = runtime.app._reset_replier
+        replier = runtime.app.replier
         submit = replier.submit
+        _submit.append(submit)
 
         def maybe_hold(query, dest):
             held = _held
@@ -46,7 +48,6 @@ def _capture_runtime(build):
                 held.append((query, dest))
 
         replier.submit = maybe_hold  # the listeners look it up on each command
-        replier._bench_submit = submit
         return runtime
     return build_runtime
 
@@ -67,7 +68,7 @@ def _with_control(make_wsgi):
             elif path == "/bench/release":
                 held, _held = _held or [], None
                 for query, dest in held:
-                    runtime.app._reset_replier._bench_submit(query, dest)
+                    _submit[-1](query, dest)
                 body = {"ok": True, "released": len(held)}
             elif path == "/bench/publish":
                 current = runtime.data.current().datasets

@@ -1,7 +1,7 @@
 """An injected clock: the time a test says it is, moved on by the test itself.
 
-Components that ask "what time is it?" take a zero-argument callable (`Store(now=…)`,
-`BriefingService(clock=…)`, `Buckets(clock=…)`); tests hand them one of these and advance it, so
+Components that ask "what time is it?" take a zero-argument callable (`connect(url, now=…)`,
+`build_briefings(…, clock=…)`, `Buckets(clock=…)`); tests hand them one of these and advance it, so
 nothing depends on how fast this machine runs and no test sleeps to let time pass.
 """
 

@@ -134,7 +134,7 @@ class TestFaults:
             raise RuntimeError("boom")
 
         monkeypatch.setattr("bot.slack.app.answer", broken)
-        monkeypatch.setattr("bot.slack.app.cached_answer", broken)
+        monkeypatch.setattr("bot.slack.replier.cached_answer", broken)
         _, _, token = command(served, slack, "gap")
         reply = slack.wait_for(lambda: slack.responses(token))[0]
         assert reply["response_type"] == "ephemeral"

@@ -4,8 +4,13 @@ and cheap cached answers do not queue behind expensive new charts."""
 from __future__ import annotations
 
 import json
+import threading
 
+from bot.serving.chart_cache import ChartCache
+from bot.slack.delivery import Destination
 from bot.slack.fairuse import Buckets, FairUse, Limit
+from bot.slack.replier import SCENARIO_CHART
+from handlers.parsing import parse
 from tests.conftest import CHANNEL, SIGNING_SECRET, USER
 from tests.fakes.clock import Clock
 from tests.fakes.slack_requests import post_signed, slash_command_body
@@ -44,7 +49,7 @@ def test_one_person_flooding_a_channel_gets_a_slow_down_and_the_channel_stays_re
 
     started = time.monotonic()
     acks = []
-    for n in range(30):
+    for _ in range(30):
         status, ack = post_signed(served.url, slash_command_body("gold", user_id=USER), SIGNING_SECRET)
         assert status == 200
         acks.append(ack)
@@ -59,55 +64,84 @@ def test_one_person_flooding_a_channel_gets_a_slow_down_and_the_channel_stays_re
         return [m for m in slack.messages(CHANNEL) if not m.get("upload")]
 
     slack.wait_for(lambda: len(answers()) >= len(allowed), timeout=30)
-    replier = served.app._reset_replier
-    for lane in (replier.executor, replier.render_lane, replier.executor):
-        lane.submit(lambda: None).result(timeout=30)
+    served.app.replier.drain()
     assert len(answers()) == len(allowed)
 
 
-def test_cached_answers_do_not_wait_behind_new_scenario_charts(runtime, slack, settings, datasets, chart_cache):
-    """60 new scenarios (each a chart to draw) from many people, then someone's /reset gap: the
-    gap's chart is drawn already, so it is posted before the scenarios are all done."""
-    from bot.slack.delivery import Destination
+class HeldScenarioCharts:
+    """A chart renderer for which every new scenario chart is slow to draw — held until
+    `release()` — while topic charts are drawn at once. It stands in for matplotlib so that
+    "the gap was posted before any scenario chart was drawn" is an event, not a race against
+    real rendering time."""
 
-    app_replier = runtime.app._reset_replier
+    PNG = b"\x89PNG\r\n\x1a\n stand-in"
+
+    def __init__(self) -> None:
+        self._released = threading.Event()
+        self._lock = threading.Lock()
+        self.scenarios_drawn = 0
+
+    def __call__(self, key: str, datasets: object) -> bytes:
+        if key.startswith(SCENARIO_CHART):
+            self._released.wait(timeout=60)
+            with self._lock:
+                self.scenarios_drawn += 1
+        return self.PNG
+
+    def release(self) -> None:
+        self._released.set()
+
+
+def gap_posts(slack) -> list[dict]:
+    return [m for m in slack.messages(CHANNEL) if "$68.9T" in json.dumps(m) and not m.get("upload")]
+
+
+def scenario_posts(slack, country: str) -> list[dict]:
+    return [m for m in slack.messages(CHANNEL) if country in json.dumps(m) and not m.get("upload")]
+
+
+def test_cached_answers_do_not_wait_behind_new_scenario_charts(make_app, slack, settings, holders):
+    """New scenarios from many people (each a chart to draw), then someone's /reset gap: the
+    gap's chart is drawn already, so it is posted while every scenario chart is still being drawn.
+
+    The flood is larger than the reply threads, so if scenarios shared the gap's lane, every
+    thread would be stuck drawing and the gap would never be posted before the release."""
+    renderer = HeldScenarioCharts()
+    app = make_app(charts=ChartCache(renderer))
     gap = Destination(CHANNEL, USER, None, "T0000FAKE1")
-    from handlers.parsing import parse
+    app.replier.run(parse("gap", holders), gap)  # the gap chart is now cached
+    assert len(gap_posts(slack)) == 1
+    flood = 3 * settings.reply_threads
+    try:
+        for n in range(flood):
+            app.replier.submit(parse(f"shock china {n + 1}% sell", holders),
+                               Destination(CHANNEL, f"U{n:08d}", None, "T"))
+        app.replier.submit(parse("gap", holders), gap)
+        assert slack.wait_for(lambda: len(gap_posts(slack)) == 2, timeout=30)
+        assert renderer.scenarios_drawn == 0  # posted while no scenario chart had been drawn
+    finally:
+        renderer.release()
+        app.replier.drain()
+        app.shutdown()
+    assert renderer.scenarios_drawn == flood  # and every scenario was answered, chart and all
+    assert len(scenario_posts(slack, "China")) == flood
 
-    holders = runtime.data.current().holders
-    app_replier.run(parse("gap", holders), gap)  # the gap chart is now cached
-    first = len(slack.messages(CHANNEL))
-    for n in range(60):
-        app_replier.submit(parse(f"shock china {n + 1}% sell", holders), Destination(CHANNEL, f"U{n:08d}", None, "T"))
-    app_replier.submit(parse("gap", holders), gap)
-    posted = slack.wait_for(lambda: [m for m in slack.messages(CHANNEL)[first:] if "$68.9T" in json.dumps(m)],
-                            timeout=30)
-    shocks_before_gap = [m for m in slack.messages(CHANNEL)[first:] if "China" in json.dumps(m)]
-    app_replier.shutdown()
-    assert posted
-    assert len(shocks_before_gap) < 20  # without the render lane it waited for nearly all of them
 
-
-def test_a_topic_chart_not_drawn_yet_does_not_wait_behind_new_scenarios(slack, settings, datasets):
+def test_a_topic_chart_not_drawn_yet_does_not_wait_behind_new_scenarios(make_app, slack, settings, holders):
     """After a start or a refresh no chart is drawn: /reset gap must still not queue behind a
     flood of new scenario charts (the attack suite saw it wait 70 s behind 300)."""
-    from bot.runtime import build_runtime
-    from bot.serving.chart_cache import ChartCache
-    from bot.serving.live_data import LiveData
-    from bot.slack.delivery import Destination
-    from handlers import charts
-    from handlers.parsing import parse
-
-    runtime = build_runtime(settings, data=LiveData(datasets), charts=ChartCache(charts.render))
-    replier = runtime.app._reset_replier
-    holders = runtime.data.current().holders
+    renderer = HeldScenarioCharts()
+    app = make_app(charts=ChartCache(renderer))
+    flood = 3 * settings.reply_threads
     try:
-        for n in range(40):
-            replier.submit(parse(f"shock japan {n + 1}%", holders), Destination(CHANNEL, f"U{n:08d}", None, "T"))
-        replier.submit(parse("gap", holders), Destination(CHANNEL, USER, None, "T"))
-        slack.wait_for(lambda: [m for m in slack.messages(CHANNEL) if "$68.9T" in json.dumps(m)], timeout=60)
-        scenarios = [m for m in slack.messages(CHANNEL) if "Japan" in json.dumps(m) and not m.get("upload")]
-        assert len(scenarios) < 20
+        for n in range(flood):
+            app.replier.submit(parse(f"shock japan {n + 1}%", holders), Destination(CHANNEL, f"U{n:08d}", None, "T"))
+        app.replier.submit(parse("gap", holders), Destination(CHANNEL, USER, None, "T"))
+        assert slack.wait_for(lambda: gap_posts(slack), timeout=30)
+        assert renderer.scenarios_drawn == 0  # the gap's answer went out before any scenario chart was drawn
     finally:
-        replier.shutdown()
-        runtime.store.dispose()
+        renderer.release()
+        app.replier.drain()
+        app.shutdown()
+    assert len(scenario_posts(slack, "Japan")) == flood
+    assert len(slack.files(CHANNEL)) == flood + 1  # the gap's chart was drawn and uploaded too

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -26,14 +27,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(slack, tmp_path, **extra) -> tuple[subprocess.Popen, int]:
+def start(slack, tmp_path, *, stderr: IO[str] | int = subprocess.PIPE, **extra) -> tuple[subprocess.Popen, int]:
+    """`reset-bot serve` on a free port; ``extra`` are environment variables. A test that lets the
+    bot log much (DEBUG) passes a file as ``stderr``: a full pipe nobody reads would stall the bot."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     env.update({"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                 "SLACK_API_URL": slack.base_url, "PORT": str(port), "HOST": "127.0.0.1",
                 "RESET_BOT_STATE_DIR": str(tmp_path)}, **extra)
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=stderr, text=True)
     return proc, port
 
 
@@ -41,7 +44,7 @@ def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 30) -> dict
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"serve exited early: {proc.stderr.read()}")
+            raise AssertionError(f"serve exited early: {proc.stderr.read() if proc.stderr else ''}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
                 return json.loads(response.read())
@@ -147,19 +150,24 @@ def test_a_deleted_database_turns_health_red_and_is_never_confirmed(slack, tmp_p
 
 
 def test_even_at_debug_the_log_has_no_token_secret_body_or_response_url(slack, tmp_path):
-    proc, port = start(slack, tmp_path, LOG_LEVEL="DEBUG")
-    try:
-        wait_healthy(port, proc)
-        url = slack.response_url("logs", channel=CHANNEL, user=USER)
-        marker = "BODYMARKER7731"
-        events = f"http://127.0.0.1:{port}/slack/events"
-        post_signed(events, slash_command_body(f"holdings {marker}", response_url=url), SIGNING_SECRET)
-        post_signed(events, slash_command_body("gap", response_url=url), SIGNING_SECRET)
-        post(events, slash_command_body(marker, response_url=url), sign("wrong-secret", b"x"))
-        slack.wait_for(lambda: slack.messages(CHANNEL) and slack.responses("logs"), timeout=20)
-    finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=20)
+    with open(tmp_path / "stderr.log", "w+") as log:
+        proc, port = start(slack, tmp_path, stderr=log, LOG_LEVEL="DEBUG")
+        try:
+            wait_healthy(port, proc)
+            url = slack.response_url("logs", channel=CHANNEL, user=USER)
+            marker = "BODYMARKER7731"
+            events = f"http://127.0.0.1:{port}/slack/events"
+            post_signed(events, slash_command_body(f"holdings {marker}", response_url=url), SIGNING_SECRET)
+            post_signed(events, slash_command_body("gap", response_url=url), SIGNING_SECRET)
+            # Answered after the ack through the response_url, so the bot's own POST to it is logged too.
+            post_signed(events, slash_command_body("subscriptions", response_url=url), SIGNING_SECRET)
+            post(events, slash_command_body(marker, response_url=url), sign("wrong-secret", b"x"))
+            assert slack.wait_for(lambda: slack.files(CHANNEL) and slack.responses("logs"), timeout=20)
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=20)
+        log.seek(0)
+        err = log.read()
     assert "DEBUG" in err  # the log was written at debug level
     for secret in (slack.token, SIGNING_SECRET, url, url.split("://", 1)[1], marker):
         assert secret not in err

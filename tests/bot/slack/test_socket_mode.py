@@ -14,7 +14,7 @@ from tests.conftest import CHANNEL, USER
 def test_the_socket_mode_handler_wraps_the_app_from_the_factory(make_app):
     app = make_app()
     handler = socket_mode_handler(app, "xapp-1-A000-000-abc")
-    assert handler.app is app
+    assert handler.app is app.bolt
     assert handler.client.app_token == "xapp-1-A000-000-abc"
 
 
@@ -24,8 +24,8 @@ def test_a_socket_mode_slash_command_reaches_the_same_listener(make_app, slack):
     payload = {"command": "/reset", "text": "gold", "channel_id": CHANNEL, "user_id": USER,
                "team_id": "T0000FAKE1", "response_url": url, "api_app_id": "A0000APP01"}
     req = SocketModeRequest(type="slash_commands", envelope_id="e1", payload=payload)
-    response = run_bolt_app(app, req)  # socket mode skips signature checks: the socket is authenticated
+    response = run_bolt_app(app.bolt, req)  # socket mode skips signature checks: the socket is authenticated
     assert response.status == 200
     message = slack.wait_for(lambda: slack.messages(CHANNEL), timeout=10)[0]
     assert "gold" in json.dumps(message["blocks"]).lower()
-    app._reset_replier.shutdown()
+    app.shutdown()

@@ -1,0 +1,168 @@
+"""The slow half of every command, after the ack: answer, render, post — on the bot's own threads.
+
+Slack waits 3 seconds for an acknowledgement but minutes for an answer, so `bot.slack.app`'s
+listeners only parse and acknowledge, then hand the query to the `Replier`. It has two lanes:
+``executor`` for most replies and ``render_lane`` for replies that need a new *scenario* chart
+drawn (the only open-ended kind), so that a burst of new scenarios queues behind itself and not
+in front of everyone's `/reset gap`. The `AckGate` lets acknowledgements still queued in the HTTP
+server go first: a reply worker waits briefly while requests are being acknowledged.
+
+`Replier.drain()` waits until every reply queued so far (and whatever it queued in turn) has
+run; tests and shutdown use it instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackClientError
+
+from bot.serving.live_data import LiveData
+from bot.slack.delivery import Destination, SlackDelivery
+from bot.slack.errors import explain
+from handlers.answer import cached_answer
+from handlers.datasets import Datasets
+from handlers.errors import UsageError
+from handlers.queries import BRIEFING_KINDS, Query
+from handlers.reply import Reply
+
+logger = logging.getLogger("reset_bot.app")
+
+SCENARIO_CHART = "shock:"  # chart keys of scenarios: the only open-ended charts, drawn on the render lane
+
+#: Answers a briefing command; None when the briefing service posted the reply itself.
+BriefingHandler = Callable[[Query, Destination], Reply | None]
+
+
+class AckGate:
+    """Lets acknowledgements go first under bursts.
+
+    Every reply competes with the acknowledgements still queued behind it for the same
+    interpreter; Slack only waits 3 seconds for an ack but minutes for an answer. So a reply
+    worker waits (at most ``max_wait`` seconds) while requests are being acknowledged. The HTTP
+    server (`bot.slack.server`) marks each request it hands to Bolt with `acking()`.
+    """
+
+    def __init__(self, max_wait: float = 0.25) -> None:
+        self.max_wait = max_wait
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    @contextmanager
+    def acking(self) -> Iterator[None]:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                if self._in_flight == 0:
+                    self._idle.notify_all()
+
+    def wait_idle(self) -> None:
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=self.max_wait)
+
+
+@dataclass
+class Replier:
+    """Runs the slow half of every command after the ack: answer, render, post.
+
+    Two lanes: most answers go straight out on ``executor``; a reply that needs a new *scenario*
+    chart drawn is handed to ``render_lane``, so that a burst of new scenarios queues behind
+    itself, not in front of everyone's `/reset gap`. Topic charts stay in the first lane even when
+    they are not drawn yet (after a start or a data refresh): there are a dozen of them per data
+    version, while scenarios are many (renders are serialised by matplotlib's lock anyway)."""
+
+    data: LiveData
+    delivery: SlackDelivery
+    executor: ThreadPoolExecutor
+    briefings: BriefingHandler | None = None
+    gate: AckGate | None = None
+    render_lane: ThreadPoolExecutor | None = None
+    _pending: int = field(default=0, init=False, repr=False)  # tasks queued or running, in both lanes
+    _settled: threading.Condition = field(default_factory=threading.Condition, init=False, repr=False)
+
+    def submit(self, query: Query, dest: Destination) -> None:
+        """Answer ``query`` and post the reply to ``dest``, later, on the reply threads."""
+        self._start(self.executor, self.run, query, dest)
+
+    def respond_later(self, url: str, reply: Reply) -> None:
+        """Post ``reply`` to the asker's ``response_url`` from the reply threads (failures are logged)."""
+        self._start(self.executor, self._respond_quietly, url, reply)
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until every reply queued so far, and any work it queued in turn, has run."""
+        with self._settled:
+            if not self._settled.wait_for(lambda: self._pending == 0, timeout=timeout):
+                raise TimeoutError(f"{self._pending} replies still queued or running after {timeout} s")
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True)
+        if self.render_lane is not None:
+            self.render_lane.shutdown(wait=True)
+
+    def run(self, query: Query, dest: Destination) -> None:
+        """Answer and deliver one query now, in this thread (the reply threads call it)."""
+        if self.gate is not None:
+            self.gate.wait_idle()
+        try:
+            if query.kind in BRIEFING_KINDS:
+                if self.briefings is None:
+                    raise UsageError("Weekly briefings are not switched on in this deployment yet.")
+                reply = self.briefings(query, dest)
+                if reply is None:  # the briefing service posted it itself
+                    return
+                datasets = self.data.current().datasets
+            else:
+                snapshot = self.data.current()
+                datasets = snapshot.datasets
+                reply = cached_answer(query, datasets, snapshot.holders)  # computed once per data version
+            if self.render_lane is not None and any(
+                    c.key.startswith(SCENARIO_CHART) and not self.delivery.charts.has(c, datasets)
+                    for c in reply.charts):
+                self._start(self.render_lane, self._deliver, query, reply, dest, datasets)
+                return
+            self.delivery.deliver(reply, dest, datasets)
+        except Exception as exc:  # every failure becomes a message to the asker, never silence
+            self.delivery.tell_user(dest, explain(exc, where=query.kind))
+
+    def _deliver(self, query: Query, reply: Reply, dest: Destination, datasets: Datasets) -> None:
+        try:
+            self.delivery.deliver(reply, dest, datasets)
+        except Exception as exc:  # every failure becomes a message to the asker, never silence
+            self.delivery.tell_user(dest, explain(exc, where=query.kind))
+
+    def _respond_quietly(self, url: str, reply: Reply) -> None:
+        try:
+            self.delivery.respond(url, reply, response_type="ephemeral")
+        except (SlackClientError, OSError):
+            logger.warning("could not report an error to the user")
+
+    def _start(self, lane: ThreadPoolExecutor, task: Callable[..., None], *args: Any) -> None:
+        with self._settled:
+            self._pending += 1
+        try:
+            lane.submit(self._tracked, task, *args)
+        except BaseException:  # e.g. a lane already shut down: the task will never run
+            self._finished()
+            raise
+
+    def _tracked(self, task: Callable[..., None], *args: Any) -> None:
+        try:
+            task(*args)
+        finally:
+            self._finished()
+
+    def _finished(self) -> None:
+        with self._settled:
+            self._pending -= 1
+            if self._pending == 0:
+                self._settled.notify_all()
