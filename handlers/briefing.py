@@ -19,12 +19,12 @@ from slack_sdk.models.blocks import Block
 from handlers import formatting as fmt
 from handlers.answer import cached_answer
 from handlers.datasets import Datasets
-from handlers.gap import latest_position
 from handlers.holders import EU, HolderRegistry
 from handlers.lookup import fact, holder_series, latest_month, market_rate, total_series
 from handlers.memo import VersionMemo
 from handlers.parsing import parse
 from handlers.reply import Reply, build, context, divider, fields, header, section
+from handlers.topics.gap import latest_position
 
 #: The thesis, one topic a week, in this order (ISO week number modulo the length).
 ROTATION = ("gap", "holdings", "buying", "refinancing", "shock eu 20%", "gold", "claims")

@@ -6,10 +6,10 @@ from typing import Any
 
 from handlers import formatting as fmt
 from handlers.datasets import Datasets
-from handlers.gap import latest_position
-from handlers.help import cheat_sheet_markdown
 from handlers.lookup import latest_month, total_series
 from handlers.reply import MAX_BLOCKS_HOME, build, divider, fields, header, section
+from handlers.topics.gap import latest_position
+from handlers.topics.help import cheat_sheet_markdown
 
 
 def home_view(datasets: Datasets) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Chart renderers: `render(key, datasets) -> PNG bytes`, one per topic.
 
 Keys are the ones `ChartRef.key` carries: ``gap``, ``holdings``, ``holdings:<holder>``,
-``europe``, ``buying``, ``refinancing``, ``gold`` and ``shock:<scenario>`` (`handlers.shock.scenario_text`).
+``europe``, ``buying``, ``refinancing``, ``gold`` and ``shock:<scenario>`` (`handlers.topics.shock.scenario_text`).
 Each renderer recomputes its numbers through the same functions the text reply uses, so the
 picture can never disagree with the words. `bot.serving.chart_cache.ChartCache` calls this at most once per
 key and data version.

@@ -7,7 +7,6 @@ from collections.abc import Callable
 import pandas as pd
 
 from handlers import formatting as fmt
-from handlers.buying import breakdown, windows
 from handlers.charts.style import (
     ACCENT,
     GOOD,
@@ -22,15 +21,16 @@ from handlers.charts.style import (
 )
 from handlers.datasets import Datasets
 from handlers.europe import TYPES, eu_holdings
-from handlers.gap import history_pct_gdp, latest_position
-from handlers.gold import gold_table
 from handlers.holders import EU
 from handlers.holders import registry_for as registry
-from handlers.holdings import STORY
 from handlers.lookup import fact, holder_series
 from handlers.queries import ShockQuery
-from handlers.refinancing import wall
-from handlers.shock import run_shock
+from handlers.topics.buying import breakdown, windows
+from handlers.topics.gap import history_pct_gdp, latest_position
+from handlers.topics.gold import gold_table
+from handlers.topics.holdings import STORY
+from handlers.topics.refinancing import wall
+from handlers.topics.shock import run_shock
 
 YEARS_SHOWN = 12
 
@@ -184,10 +184,10 @@ def gold(datasets: Datasets) -> bytes:
 def shock(datasets: Datasets, scenario: str) -> bytes:
     """The 10-year's path over 36 months as a fan (low / central / high) with the article's claim.
 
-    ``scenario`` is `handlers.shock.scenario_text` of the query; beyond the evidence the chart says
+    ``scenario`` is `handlers.topics.shock.scenario_text` of the query; beyond the evidence the chart says
     so in its title and across the plot."""
     from handlers.parsing import parse
-    from handlers.shock import scenario_text, title_of
+    from handlers.topics.shock import scenario_text, title_of
 
     holders = registry(datasets)
     query = parse("shock " + scenario, holders)

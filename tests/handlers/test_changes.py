@@ -22,7 +22,7 @@ from handlers.datasets import (
     Source,
 )
 from handlers.queries import SourcesQuery
-from handlers.sources import answer_sources
+from handlers.topics.sources import answer_sources
 
 NOW = datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc)
 

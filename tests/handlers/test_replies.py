@@ -8,9 +8,9 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from handlers.answer import answer
-from handlers.claims import evaluate
 from handlers.parsing import parse
 from handlers.reply import MAX_BLOCKS_MESSAGE
+from handlers.topics.claims import evaluate
 
 TOPICS = ["gap", "gap breakdown", "holdings", "holdings china", "holdings eu", "holdings saudi arabia", "buying",
           "refinancing", "shock eu 20%", "shock china 10% pause", "shock japan 100%", "shock uk 0%", "gold",
@@ -178,7 +178,7 @@ def test_history_sets_the_model_beside_each_episode(datasets, holders):
 
 
 def test_the_seeds_sentences_are_checked_as_written(datasets, holders):
-    from handlers.claims import evaluate
+    from handlers.topics.claims import evaluate
 
     verdicts = {r.id: (r.claim, r.measured.verdict) for r in evaluate(datasets, holders)}
     assert verdicts["eu_equities"] == ('"$6 Trillion in US Equities" (EU investors)', "partly")  # $5.62T

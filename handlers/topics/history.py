@@ -11,7 +11,7 @@ from __future__ import annotations
 from handlers import formatting as fmt
 from handlers.datasets import Datasets
 from handlers.reply import Reply, build, header, section
-from handlers.shock import calibration
+from handlers.topics.shock import calibration
 from metrics import EpisodePrediction, episode_prediction
 
 

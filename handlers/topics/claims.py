@@ -33,15 +33,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from handlers import formatting as fmt
-from handlers.buying import breakdown
 from handlers.datasets import Datasets, Source
 from handlers.europe import eu_holdings
-from handlers.gap import latest_position
-from handlers.gold import gold_crossover
 from handlers.holders import HolderRegistry
 from handlers.lookup import holder_series, official_series
 from handlers.queries import ClaimsQuery
 from handlers.reply import Reply, build, context, header, section
+from handlers.topics.buying import breakdown
+from handlers.topics.gap import latest_position
+from handlers.topics.gold import gold_crossover
 from metrics import NON_COUNTRY_LABELS, Verdict, change_between, judge_direction, judge_level
 
 LEVEL_TOLERANCE_PCT = 5.0  # "about $68.9T" is confirmed within 5% of the official figure
