@@ -139,7 +139,7 @@ def _compose(datasets: Datasets, holders: HolderRegistry, slot: datetime, tz: st
                  f"{WALL_YEAR}, the year of the claimed {fmt.usd_bn(claim.value)} refinancing wall, is over.")
 
     blocks = [
-        header(f"Reset Bot weekly briefing — {local:%d %b %Y}"),
+        header(f"Reset Bot weekly briefing — {fmt.day(local)}"),
         fields(pairs),
         section("*What changed*\n" + "\n".join(f"• {line}" for line in what_changed)) if what_changed else None,
         divider(),
@@ -152,7 +152,7 @@ def _compose(datasets: Datasets, holders: HolderRegistry, slot: datetime, tz: st
     footer = context([f"Delivered {schedule} ({local.tzname()}). `/reset subscriptions` to manage, "
                       "`/reset unsubscribe` to stop."])
     reply = build([b for b in blocks if b is not None] + [footer],
-                  text=f"Reset Bot weekly briefing {local:%d %b %Y}: foreign-held Treasuries "
+                  text=f"Reset Bot weekly briefing {fmt.day(local)}: foreign-held Treasuries "
                        f"{fmt.usd_bn(now['foreign_treasuries_usd_bn'])}, net position {fmt.usd_bn(now['net_usd_bn'])}. "
                        f"Topic of the week: {topic}.",
                   charts=topic_reply.charts[:1], sources=sources)

@@ -32,6 +32,51 @@ def usd_bn(value_usd_bn: float, *, signed: bool = False, digits: int | None = No
     return f"{sign}${size:.{1 if digits is None else digits}f}bn"
 
 
+def usd_bn_exact(value_usd_bn: float, *, signed: bool = False) -> str:
+    """An amount in $ billions to the tenth, with thousands separators and never in trillions: the
+    form of a data-change notice, where a reader compares the figure with the publisher's table.
+    Signed, a zero change reads "±".
+
+    >>> usd_bn_exact(8523.46), usd_bn_exact(-12.34), usd_bn_exact(12.34, signed=True), usd_bn_exact(0, signed=True)
+    ('$8,523.5bn', '−$12.3bn', '+$12.3bn', '±$0.0bn')
+    """
+    if signed:
+        sign = "+" if value_usd_bn > 0 else MINUS if value_usd_bn < 0 else "±"
+    else:
+        sign = MINUS if value_usd_bn < 0 else ""
+    return f"{sign}${abs(value_usd_bn):,.1f}bn"
+
+
+def usd_tn(value_usd_bn: float) -> str:
+    """An amount given in $ billions, in trillions to two decimals (IIP positions).
+
+    >>> usd_tn(-26539.5), usd_tn(35012), usd_tn(0)
+    ('−$26.54T', '$35.01T', '$0.00T')
+    """
+    sign = MINUS if value_usd_bn < 0 else ""
+    return f"{sign}${abs(value_usd_bn) / 1000:,.2f}T"
+
+
+def rate_pct(value_pct: float) -> str:
+    """A published rate or yield in percent, to the hundredth as FRED prints it (a plain hyphen for
+    a negative rate, as in the source table).
+
+    >>> rate_pct(4.1), rate_pct(6.125), rate_pct(-0.5)
+    ('4.10%', '6.12%', '-0.50%')
+    """
+    return f"{value_pct:.2f}%"
+
+
+def figure(value: float, unit: str) -> str:
+    """A published figure in its unit: ``"pct"`` as a rate (`rate_pct`), anything else as $ billions
+    (`usd_bn_exact`).
+
+    >>> figure(4.25, "pct"), figure(-1234.56, "usd_bn")
+    ('4.25%', '−$1,234.6bn')
+    """
+    return rate_pct(value) if unit == "pct" else usd_bn_exact(value)
+
+
 def bp(value_bp: float, *, signed: bool = True) -> str:
     """Basis points, rounded: '+20 bp'.
 
@@ -49,6 +94,33 @@ def pct(value_pct: float, *, digits: int = 1, signed: bool = False) -> str:
     ('89.7%', '−45.1%', '6.15%')
     """
     return f"{_sign(value_pct, signed)}{abs(value_pct):.{digits}f}%"
+
+
+def bp_range(central: float, low: float, high: float) -> str:
+    """A central estimate in basis points with its range.
+
+    >>> bp_range(12.4, 3, 40)
+    '+12 bp (range +3 bp to +40 bp)'
+    """
+    return f"{bp(central)} (range {bp(low)} to {bp(high)})"
+
+
+def share(fraction: float, *, digits: int = 0) -> str:
+    """A fraction (0.35) as a percentage ('35%').
+
+    >>> share(0.35), share(0.125, digits=1), share(0.005)
+    ('35%', '12.5%', '0%')
+    """
+    return f"{fraction:.{digits}%}"
+
+
+def month_count(count: int) -> str:
+    """A number of months, singular or plural.
+
+    >>> month_count(1), month_count(6), month_count(0)
+    ('1 month', '6 months', '0 months')
+    """
+    return f"{count} month{'s' if count != 1 else ''}"
 
 
 def month(label: str) -> str:
@@ -69,6 +141,33 @@ def quarter_end(iso: str) -> str:
     """
     year, mon = iso.split("-")[:2]
     return f"Q{(int(mon) - 1) // 3 + 1} {year}"
+
+
+def quarter_label(period: str) -> str:
+    """A quarter label as the data write it ('2025Q3') as people say it ('Q3 2025').
+
+    >>> quarter_label("2025Q3")
+    'Q3 2025'
+    """
+    return f"Q{period[-1]} {period[:4]}"
+
+
+def day(moment: date) -> str:
+    """A date as '26 Mar 2025'.
+
+    >>> day(date(2025, 3, 26))
+    '26 Mar 2025'
+    """
+    return f"{moment:%d %b %Y}"
+
+
+def utc_minute(moment: datetime) -> str:
+    """An aware time in UTC to the minute: '2026-11-26 15:50 UTC'.
+
+    >>> utc_minute(datetime(2026, 11, 26, 16, 50, 15, tzinfo=timezone(timedelta(hours=1))))
+    '2026-11-26 15:50 UTC'
+    """
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def iso_date(value: object) -> str:

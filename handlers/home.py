@@ -16,7 +16,7 @@ def home_view(datasets: Datasets) -> dict[str, Any]:
     pos = latest_position(datasets)
     month = latest_month(datasets)
     total = total_series(datasets)
-    q = f"Q{pos.period[-1]} {pos.period[:4]}"
+    q = fmt.quarter_label(pos.period)
     reply = build(
         [
             header("Reset Bot"),

@@ -48,7 +48,7 @@ def gap(datasets: Datasets) -> bytes:
     ax.plot(years, history.values, color=ACCENT, linewidth=3, label="Net position, year-end")
     q_year = int(pos.period[:4]) + (int(pos.period[-1]) * 3 - 1.5) / 12
     ax.scatter([q_year], [pos.net_pct_gdp], color=INK, s=90, zorder=5)
-    ax.annotate(f"{fmt.usd_bn(pos.headline_net_usd_bn)}\n{fmt.pct(pos.net_pct_gdp)} of GDP\n(Q{pos.period[-1]} {pos.period[:4]})",
+    ax.annotate(f"{fmt.usd_bn(pos.headline_net_usd_bn)}\n{fmt.pct(pos.net_pct_gdp)} of GDP\n({fmt.quarter_label(pos.period)})",
                 (q_year, pos.net_pct_gdp), xytext=(-230, 40), textcoords="offset points", parse_math=False, fontsize=14, color=INK,
                 arrowprops={"arrowstyle": "->", "color": INK})
     ax.axhline(0, color=MUTED, linewidth=1)

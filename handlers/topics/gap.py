@@ -45,10 +45,6 @@ def history_pct_gdp(datasets: Datasets) -> pd.Series:
     return net_pct_gdp_history(net, gdp)
 
 
-def _quarter(period: str) -> str:
-    return f"Q{period[-1]} {period[:4]}"
-
-
 def gap_sources(datasets: Datasets) -> list[Source]:
     return [datasets.source("iip_quarterly"), datasets.source("gdp_annual"), datasets.source("iip_annual")]
 
@@ -75,9 +71,9 @@ def answer_gap(query: GapQuery, datasets: Datasets) -> Reply:
     before = year_ago_position(datasets, pos)
     if before is not None:
         change = pos.headline_net_usd_bn - before.headline_net_usd_bn
-        pairs.append((f"Change since {_quarter(before.period)}", fmt.usd_bn(change, signed=True)))
+        pairs.append((f"Change since {fmt.quarter_label(before.period)}", fmt.usd_bn(change, signed=True)))
     blocks = [
-        header(f"The US foreign-asset gap, end of {_quarter(pos.period)}"),
+        header(f"The US foreign-asset gap, end of {fmt.quarter_label(pos.period)}"),
         section("\n".join(lines)),
         fields(pairs),
     ]
@@ -88,7 +84,7 @@ def answer_gap(query: GapQuery, datasets: Datasets) -> Reply:
     blocks.append(context([caveat]))
     blocks.append(buttons([("Breakdown by type", "gap breakdown"), ("Who holds Treasuries", "holdings"),
                            ("Fact-check the thesis", "claims")]))
-    text = (f"US net international investment position {_quarter(pos.period)}: foreigners own "
+    text = (f"US net international investment position {fmt.quarter_label(pos.period)}: foreigners own "
             f"{fmt.usd_bn(pos.liabilities_usd_bn)}, the US owns {fmt.usd_bn(pos.assets_usd_bn)} abroad, "
             f"a gap of {fmt.usd_bn(pos.headline_net_usd_bn)} ({fmt.pct(pos.net_pct_gdp)} of GDP).")
     chart = ChartRef(
@@ -96,7 +92,7 @@ def answer_gap(query: GapQuery, datasets: Datasets) -> Reply:
         title="US net international investment position, % of GDP",
         alt_text=(f"Line chart of the US net international investment position as a share of GDP, "
                   f"{first_year} to {last_year}, falling from {fmt.pct(float(history.iloc[0]), digits=0)} "
-                  f"to {fmt.pct(float(history.iloc[-1]), digits=0)}; the latest quarter, {_quarter(pos.period)}, "
+                  f"to {fmt.pct(float(history.iloc[-1]), digits=0)}; the latest quarter, {fmt.quarter_label(pos.period)}, "
                   f"is {fmt.pct(pos.net_pct_gdp)}."),
         filename="reset-gap.png",
     )
@@ -113,7 +109,7 @@ def _vintage_caveat(datasets: Datasets, pos: NetPosition) -> str:
         period = revised["period"].max()
         rows = revised[revised["period"] == period].sort_values("vintage")
         first, last = rows.iloc[0], rows.iloc[-1]
-        text += (f" (end of {_quarter(period)}: {fmt.usd_bn(first['net_usd_bn'])} first published "
+        text += (f" (end of {fmt.quarter_label(period)}: {fmt.usd_bn(first['net_usd_bn'])} first published "
                  f"{fmt.iso_date(first['vintage'])}, {fmt.usd_bn(last['net_usd_bn'])} in the {fmt.iso_date(last['vintage'])} revision)")
     if latest_tag == "secondary":
         text = ("The latest quarter is BEA's release as reproduced verbatim by a secondary site. " + text)

@@ -77,7 +77,7 @@ def answer_gold(query: GoldQuery, datasets: Datasets) -> Reply:
             f"Gold is at market value, so much of its rise is price, not purchases. The ECB put gold at "
             f"{fmt.pct(ecb_gold.value, digits=0)} of official reserves at {ecb_gold.period}, above the euro's "
             f"{fmt.pct(ecb_eur.value, digits=0)} (a different base). Not counted here: IMF and ECB gold and late "
-            f"reporters; quarters with under {MIN_REPORTER_SHARE:.0%} of the usual reporters are left out.",
+            f"reporters; quarters with under {fmt.share(MIN_REPORTER_SHARE)} of the usual reporters are left out.",
         ]),
         buttons([("Fact-check", "claims"), ("Who holds Treasuries", "holdings")]),
     ]

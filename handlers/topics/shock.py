@@ -117,15 +117,11 @@ def run_shock(query: ShockQuery, datasets: Datasets, holders: HolderRegistry) ->
 
 
 def _range(r: Range) -> str:
-    return f"{fmt.bp(r.central)} (range {fmt.bp(r.low)} to {fmt.bp(r.high)})"
+    return fmt.bp_range(r.central, r.low, r.high)
 
 
 def _rate(r: Range | None) -> str:
     return "" if r is None else f" → {fmt.pct(r.central, digits=2)}"
-
-
-def _months(n: int) -> str:
-    return f"{n} month{'s' if n != 1 else ''}"
 
 
 def _plural(holder: Holder) -> bool:
@@ -145,7 +141,7 @@ def title_of(query: ShockQuery, holders: HolderRegistry) -> str:
                 + " their Treasuries")
     extras = []
     if query.months is not None:
-        extras.append(f"over {_months(query.months)}")
+        extras.append(f"over {fmt.month_count(query.months)}")
     if query.fed:
         extras.append("with the Fed as backstop")
     return what + (f" ({', '.join(extras)})" if extras else "")
@@ -172,7 +168,7 @@ def _size(query: ShockQuery, result: ShockResult, month: str, datasets: Datasets
                      f"{fmt.usd_bn(leg.maturing_not_rolled_usd_bn)} of notes and bonds maturing and not replaced"]
             pct = f", {fmt.pct(leg.pct_of_holdings)} of its holdings" if leg.pct_of_holdings is not None else ""
             lines.append(f"*{fmt.usd_bn(leg.amount_usd_bn)}* from {holder.label}{pct}: " + "; ".join(parts))
-    window = _months(result.input.months)
+    window = fmt.month_count(result.input.months)
     shares = [f"{fmt.pct(result.share_of_marketable_pct, digits=2)} of the {fmt.usd_bn(result.input.market_usd_bn)} of "
               "marketable Treasuries held by the public (MSPD)"]
     if result.share_of_foreign_pct is not None:
@@ -214,7 +210,7 @@ def reading(result: ShockResult, cal: YieldCalibration) -> str:
     if result.input.fed_backstop:
         text += (f" With the Fed as backstop (as in March 2020, when it bought more than foreigners sold) the overshoot "
                  f"is capped at {cal.fed_backstop_sr_cap_bp:g} bp and gone within weeks, and "
-                 f"{cal.fed_lasting_share.low:.0%}–{cal.fed_lasting_share.high:.0%} of the lasting effect is left.")
+                 f"{fmt.share(cal.fed_lasting_share.low)}–{fmt.share(cal.fed_lasting_share.high)} of the lasting effect is left.")
     if result.short_run_capped:
         text += " The monthly pace is above the largest month on record, so the overshoot counts only up to that pace."
     return text

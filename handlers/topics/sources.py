@@ -14,7 +14,7 @@ from handlers.datasets import (
     META_RETRIEVED_PREFIX,
     Datasets,
 )
-from handlers.formatting import age, parse_utc
+from handlers.formatting import age, parse_utc, utc_minute
 from handlers.queries import SourcesQuery
 from handlers.reply import Reply, build, context, header, section
 
@@ -85,6 +85,6 @@ def _when(text: str) -> str:
         return text or "unknown"
     if len(text) <= 10:  # a date only
         return moment.date().isoformat()
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return utc_minute(moment)
 
 
