@@ -165,4 +165,7 @@ def _topic_title(reply: Reply) -> str:
 
 
 def _block(block: dict[str, Any]) -> Block:
-    return Block.parse(block)
+    parsed = Block.parse(block)
+    if parsed is None:  # only for an empty value; a reply's blocks never are
+        raise ValueError(f"not a Block Kit block: {block!r}")
+    return parsed

@@ -247,7 +247,7 @@ def _periods(frame: pd.DataFrame, spec: SeriesSpec) -> list[str]:
 
 def _text(value: object) -> str:
     if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
+        return str(value.strftime("%Y-%m-%d"))
     if isinstance(value, (np.integer, int)):
         return str(int(value))
     return "" if value is None or value is pd.NaT else str(value)

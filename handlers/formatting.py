@@ -181,9 +181,10 @@ def iso_date(value: object) -> str:
         return ""
     if hasattr(value, "strftime"):
         try:
-            return value.strftime("%Y-%m-%d")
+            text: str = value.strftime("%Y-%m-%d")
         except ValueError:  # NaT
             return ""
+        return text
     return str(value)[:10]
 
 

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import time
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from handlers.errors import UsageError
 from handlers.formatting import escape_slack
-from handlers.holders import HolderRegistry
+from handlers.holders import Holder, HolderRegistry
 from handlers.queries import (
     BriefingQuery,
     BuyingQuery,
@@ -37,6 +40,7 @@ from handlers.queries import (
     SubscribeQuery,
     SubscriptionsQuery,
     UnsubscribeQuery,
+    Weekday,
 )
 
 # Word → command. Synonyms people reach for; the first spelling is the canonical one.
@@ -67,7 +71,7 @@ _UNIT = re.compile(r"(?:%|pct|percent)$")
 # ٪ (Arabic percent sign), ％ (fullwidth), ﹪ (small): the same unit as %.
 _PERCENT_SIGNS = re.compile("[\u066a\uff05\ufe6a]")
 _MINUS = ("-", "\u2212")
-_DAYS = {
+_DAYS: dict[str, Weekday] = {
     "mon": "mon", "monday": "mon", "mondays": "mon",
     "tue": "tue", "tues": "tue", "tuesday": "tue", "tuesdays": "tue",
     "wed": "wed", "weds": "wed", "wednesday": "wed", "wednesdays": "wed",
@@ -77,7 +81,7 @@ _DAYS = {
     "sun": "sun", "sunday": "sun", "sundays": "sun",
 }
 _TIME = re.compile(r"(?P<h>[0-9]{1,2})(?:[:.h](?P<m>[0-9]{2}))?(?P<ampm>am|pm)?")
-_MODES = {"sell": "sell", "sells": "sell", "sale": "sell", "dump": "sell",
+_MODES: dict[str, Literal["sell", "pause"]] = {"sell": "sell", "sells": "sell", "sale": "sell", "dump": "sell",
           "pause": "pause", "stop": "pause", "strike": "pause", "halt": "pause", "pauses": "pause"}
 _TZ_BY_LOWER = {name.lower(): name for name in available_timezones()}
 # Names of UTC itself. Typed alone they all mean "UTC"; under ``Etc/`` they are accepted as
@@ -185,7 +189,7 @@ def parse(text: str, holders: HolderRegistry) -> Query:
         breakdown = any(w.lower() in ("breakdown", "detail", "details", "by-type") for w in rest)
         _no_extra(rest, command, allowed={"breakdown", "detail", "details", "by-type"})
         return GapQuery(breakdown=breakdown)
-    simple = {
+    simple: dict[str, Callable[[], Query]] = {
         "buying": BuyingQuery,
         "refinancing": RefinancingQuery,
         "gold": GoldQuery,
@@ -199,13 +203,13 @@ def parse(text: str, holders: HolderRegistry) -> Query:
     return simple[command]()
 
 
-def _no_extra(rest: list[str], command: str, allowed: set[str] = frozenset()) -> None:
+def _no_extra(rest: list[str], command: str, allowed: AbstractSet[str] = frozenset()) -> None:
     extra = [w for w in rest if w.lower() not in allowed]
     if extra:
         raise UsageError(f"`/reset {command}` takes no options (got `{_show(' '.join(extra))}`). {usage(command)}")
 
 
-def _holder(text: str, holders: HolderRegistry, topic: str):
+def _holder(text: str, holders: HolderRegistry, topic: str) -> Holder:
     holder = holders.resolve(text)
     if holder is None:
         raise UsageError(
@@ -320,7 +324,7 @@ def _parse_shock(rest: list[str], holders: HolderRegistry) -> ShockQuery:
     so are two holders that overlap (the EU and Belgium): their TIC rows would be counted twice.
     """
     words, months, reinvest, fed = _scenario_options(rest)
-    mode = "sell"
+    mode: Literal["sell", "pause"] = "sell"
     kept: list[str] = []
     for word in words:
         if word.lower() in _MODES:
@@ -338,12 +342,12 @@ def _parse_shock(rest: list[str], holders: HolderRegistry) -> ShockQuery:
     if totals and len(legs) > 1:
         raise UsageError(f"{escape_slack(totals[0].title)} already includes every other holder: give it alone, "
                          "or list the holders separately, so nothing is counted twice.")
-    seen: dict[str, object] = {}
+    seen: dict[str, Holder] = {}
     for holder, _, _ in legs:
         for label in holder.tic_labels:
             if label in seen and seen[label] is not holder:
                 other = seen[label]
-                raise UsageError(f"{escape_slack(holder.label)} and {escape_slack(other.label)} overlap (both count "  # type: ignore[attr-defined]
+                raise UsageError(f"{escape_slack(holder.label)} and {escape_slack(other.label)} overlap (both count "
                                  f"TIC's {escape_slack(label)}): list one or the other, so nothing is counted twice.")
             seen[label] = holder
     return ShockQuery(holder=first_holder.key, percent=first_percent, mode=mode,
@@ -351,7 +355,11 @@ def _parse_shock(rest: list[str], holders: HolderRegistry) -> ShockQuery:
                       others=others, months=months, reinvest_pct=reinvest or 0.0, fed=fed)
 
 
-def _single_leg(kept: list[str], holders: HolderRegistry) -> tuple:
+#: One holder of a scenario: the holder, the percent computed for, the percent typed.
+Leg = tuple[Holder, float, float]
+
+
+def _single_leg(kept: list[str], holders: HolderRegistry) -> Leg:
     bids = [(i, w, *b) for i, w in enumerate(kept) if (b := _percent_token(w)) is not None]
     with_unit = [b for b in bids if b[2]]
     chosen = with_unit[0] if with_unit else (bids[0] if bids else None)
@@ -371,15 +379,18 @@ def _single_leg(kept: list[str], holders: HolderRegistry) -> tuple:
     return holder, scenario_percent(percent), percent
 
 
-def _legs(kept: list[str], with_unit: list[int], holders: HolderRegistry) -> list[tuple]:
-    legs, start = [], 0
+def _legs(kept: list[str], with_unit: list[int], holders: HolderRegistry) -> list[Leg]:
+    legs: list[Leg] = []
+    start = 0
     for index in with_unit:
         holder_words = kept[start:index]
         if not holder_words:
             shown = " and ".join(f"`{_show(kept[i])}`" for i in with_unit[:3])
             raise UsageError(f"One percent per holder, please: I got {shown}. Give each holder its own, e.g. "
                              f"`/reset shock eu 20% japan 10%`. {usage('shock')}")
-        percent = _percent_value(kept[index], _percent_token(kept[index])[1])  # type: ignore[index]
+        token = _percent_token(kept[index])
+        assert token is not None  # with_unit holds only the indices of words with a percent unit
+        percent = _percent_value(kept[index], token[1])
         legs.append((_holder(" ".join(holder_words), holders, "shock"), scenario_percent(percent), percent))
         start = index + 1
     if kept[start:]:
@@ -470,7 +481,9 @@ def _is_zone_word(low: str) -> bool:
 
 
 def _parse_subscribe(rest: list[str]) -> SubscribeQuery:
-    day = at = tz = None
+    day: Weekday | None = None
+    at: time | None = None
+    tz: str | None = None
     for word in rest:
         low = word.lower()
         if low in ("weekly", "every", "week", "on", "at", "each"):

@@ -32,4 +32,5 @@ def render(key: str, datasets: Datasets) -> bytes:
     renderer = load().RENDERERS.get(name)
     if renderer is None:
         raise UnknownChart(f"no chart called {name!r}")
-    return renderer(datasets, *(args.split(":") if args else ()))
+    png: bytes = renderer(datasets, *(args.split(":") if args else ()))
+    return png

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from handlers import formatting as fmt
 from handlers.datasets import Datasets
 from handlers.holders import EU, HolderRegistry
@@ -22,7 +24,7 @@ def europe_labels(datasets: Datasets) -> list[str]:
 def regions(datasets: Datasets, holders: HolderRegistry) -> dict[str, list[str]]:
     """The regions compared; they overlap (EU ⊂ Europe), so shares do not add to 100."""
     present = set(holdings(datasets)["holder"])
-    def keep(labels):
+    def keep(labels: Iterable[str]) -> list[str]:
         return [label for label in labels if label in present]
     return {
         "Europe": keep(europe_labels(datasets)),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
+from slack_sdk.models.blocks import Block
 
 from handlers import formatting as fmt
 from handlers.datasets import Datasets, Source
 from handlers.lookup import fact, gdp_for_year
 from handlers.queries import GapQuery
 from handlers.reply import ChartRef, Reply, build, buttons, context, fields, header, section
-from metrics import NetPosition, change_between, net_pct_gdp_history, net_position
+from metrics import Change, NetPosition, change_between, net_pct_gdp_history, net_position
 
 
 def latest_position(datasets: Datasets) -> NetPosition:
@@ -116,7 +117,7 @@ def _vintage_caveat(datasets: Datasets, pos: NetPosition) -> str:
     return text + "."
 
 
-def _breakdown(datasets: Datasets, sources: list[Source], pos: NetPosition) -> list:
+def _breakdown(datasets: Datasets, sources: list[Source], pos: NetPosition) -> list[Block]:
     """Foreign holdings of US financial assets by instrument (Fed Z.1 L.133), latest quarter."""
     items = [
         ("US corporate equities", "z1_row_corporate_equities_2025q4_usd_bn"),
@@ -137,7 +138,7 @@ def _breakdown(datasets: Datasets, sources: list[Source], pos: NetPosition) -> l
     )]
 
 
-def gap_change(datasets: Datasets, start: int, end: int):
+def gap_change(datasets: Datasets, start: int, end: int) -> Change:
     """Change in the annual net position between two year-ends ($bn)."""
     net = datasets.frame("iip_annual").set_index("year")["net_usd_bn"]
     return change_between(net, start, end)

@@ -41,7 +41,8 @@ def answer_gold(query: GoldQuery, datasets: Datasets) -> Reply:
     first = table.iloc[0]
     q = fmt.quarter_end(str(table.index[-1]))
     all_base, ex_us = cross.all_official_gold, cross.ex_us_official_gold
-    if all_base.first_quarter_end:
+    if (all_base.first_quarter_end and all_base.gold_usd_bn is not None
+            and all_base.official_ust_usd_bn is not None):
         all_line = (f"*Counting all official gold, the US's included*, gold passed foreign official Treasuries in "
                     f"{fmt.quarter_end(all_base.first_quarter_end)} ({fmt.usd_bn(all_base.gold_usd_bn, digits=2)} vs "
                     f"{fmt.usd_bn(all_base.official_ust_usd_bn, digits=2)}); ratio now {all_base.latest_ratio:.2f}.")
@@ -101,7 +102,7 @@ def answer_gold(query: GoldQuery, datasets: Datasets) -> Reply:
 NEWER_COFER_USD = {"2025Q4": "cofer_usd_share_2025q4_jul2026_pct"}
 
 
-def _usd_share(datasets: Datasets, latest) -> str:
+def _usd_share(datasets: Datasets, latest: pd.Series) -> str:
     """The dollar share for the latest quarter, from the newest vintage the data hold: the cofer
     resource, or a later IMF release quoted in facts.csv (COFER revises past quarters)."""
     shown = f"{fmt.pct(latest['usd_share_pct'])} in {latest['quarter']}"

@@ -19,7 +19,16 @@ from handlers.holders import EU, Holder, HolderRegistry
 from handlers.lookup import calibration_table, holder_series, holdings, market_rate, total_series
 from handlers.queries import ShockQuery
 from handlers.reply import ChartRef, Reply, build, buttons, context, fields, header, section
-from metrics import Leg, Range, ShockInput, ShockResult, YieldCalibration, calibration_from_table, shock_impact
+from metrics import (
+    DEFAULT_MONTHS,
+    Leg,
+    Range,
+    ShockInput,
+    ShockResult,
+    YieldCalibration,
+    calibration_from_table,
+    shock_impact,
+)
 
 CUSTODY_NOTE = ("TIC records holdings by the country of the custodian, not the owner: Belgium, Luxembourg, the UK, "
                 "Ireland and the Caribbean centres hold for investors elsewhere, so a 'sale by Belgium' is a sale by "
@@ -102,7 +111,7 @@ def shock_input(query: ShockQuery, datasets: Datasets, holders: HolderRegistry) 
                         bills_usd_bn=holdings * bills_share, long_term_usd_bn=holdings * (1 - bills_share)))
     total = total_series(datasets)
     return ShockInput(
-        legs=tuple(legs), months=query.months, reinvest_share=query.reinvest_pct / 100.0, fed_backstop=query.fed,
+        legs=tuple(legs), months=DEFAULT_MONTHS[query.mode] if query.months is None else query.months, reinvest_share=query.reinvest_pct / 100.0, fed_backstop=query.fed,
         market_usd_bn=calibration(datasets).calibration_market_usd_bn,
         base_10y_pct=market_rate(datasets, "ten_year_yield_pct").value,
         base_mortgage_pct=market_rate(datasets, "mortgage_30y_pct").value,
