@@ -95,7 +95,8 @@ def briefing_reply(
     """
     key = ("briefing", slot, tz, schedule, json.dumps(previous, sort_keys=True) if previous is not None else None,
            tuple(changes) if changes else None)
-    reply, now = _briefings.get(datasets, key, lambda: _compose(datasets, holders, slot, tz, schedule, previous, changes))
+    reply, now = _briefings.get(
+        datasets, key, lambda: _compose(datasets, holders, slot, tz, schedule, previous, changes))
     return reply, dict(now)  # a copy: the caller stores it
 
 
@@ -106,18 +107,22 @@ def _compose(datasets: Datasets, holders: HolderRegistry, slot: datetime, tz: st
              previous: dict[str, Any] | None, changes: list[str] | None) -> tuple[Reply, dict[str, Any]]:
     now = dict(_once(datasets, "headline", lambda: headline(datasets, holders)))
     local = slot.astimezone(ZoneInfo(tz))
+    def since(key: str, period_key: str, unit: str) -> str:
+        return _since(now, previous, key, period_key, unit)
+
     pairs = [
         (f"Foreign-owned US assets ({now['iip_period']})",
-         f"{fmt.usd_bn(now['foreign_owned_usd_bn'])}{_since(now, previous, 'foreign_owned_usd_bn', 'iip_period', 'usd_bn')}"),
+         f"{fmt.usd_bn(now['foreign_owned_usd_bn'])}{since('foreign_owned_usd_bn', 'iip_period', 'usd_bn')}"),
         ("Net position", f"{fmt.usd_bn(now['net_usd_bn'])} = {fmt.pct(now['net_pct_gdp'])} of GDP"),
         (f"Foreign-held Treasuries ({fmt.month(now['tic_month'])})",
-         f"{fmt.usd_bn(now['foreign_treasuries_usd_bn'])}{_since(now, previous, 'foreign_treasuries_usd_bn', 'tic_month', 'usd_bn')}"),
+         f"{fmt.usd_bn(now['foreign_treasuries_usd_bn'])}{since('foreign_treasuries_usd_bn', 'tic_month', 'usd_bn')}"),
         (f"China ({fmt.month(now['china_month'])})",
-         f"{fmt.usd_bn(now['china_usd_bn'])}{_since(now, previous, 'china_usd_bn', 'china_month', 'usd_bn')}"),
+         f"{fmt.usd_bn(now['china_usd_bn'])}{since('china_usd_bn', 'china_month', 'usd_bn')}"),
         (f"EU members listed by TIC ({fmt.month(now['eu_month'])})",
-         f"{fmt.usd_bn(now['eu_usd_bn'])}{_since(now, previous, 'eu_usd_bn', 'eu_month', 'usd_bn')}"),
+         f"{fmt.usd_bn(now['eu_usd_bn'])}{since('eu_usd_bn', 'eu_month', 'usd_bn')}"),
         (f"10-year yield ({now['ten_year_as_of']})",
-         f"{fmt.pct(now['ten_year_pct'], digits=2)}{_since(now, previous, 'ten_year_pct', 'ten_year_as_of', 'pct_points_as_bp')}"),
+         f"{fmt.pct(now['ten_year_pct'], digits=2)}"
+         f"{since('ten_year_pct', 'ten_year_as_of', 'pct_points_as_bp')}"),
     ]
     what_changed = changes or []
     if previous is None:
@@ -148,7 +153,8 @@ def _compose(datasets: Datasets, holders: HolderRegistry, slot: datetime, tz: st
         section(countdown),
     ]
     sources = [datasets.source("iip_quarterly"), datasets.source("treasury_holdings"),
-               _once(datasets, "ten_year", lambda: market_rate(datasets, "ten_year_yield_pct")).source, *topic_reply.sources]
+               _once(datasets, "ten_year", lambda: market_rate(datasets, "ten_year_yield_pct")).source,
+               *topic_reply.sources]
     footer = context([f"Delivered {schedule} ({local.tzname()}). `/reset subscriptions` to manage, "
                       "`/reset unsubscribe` to stop."])
     reply = build([b for b in blocks if b is not None] + [footer],

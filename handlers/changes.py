@@ -152,10 +152,12 @@ class Changes(_Frozen):
                 text += f" (assets {usd_tn(q.assets_usd_bn)}, liabilities {usd_tn(q.liabilities_usd_bn)})"
             lines.append(text + ".")
         for r in self.rates:
-            lines.append(f"{r.label[0].upper() + r.label[1:]} {rate_pct(r.value_pct)} on {r.date}, {bp(r.change_bp)} on the week "
+            lines.append(f"{r.label[0].upper() + r.label[1:]} {rate_pct(r.value_pct)} on {r.date}, {bp(r.change_bp)} "
+                         f"on the week "
                          f"({rate_pct(r.week_ago_pct)} on {r.week_ago_date}).")
         if self.new_periods:
-            lines.append("New data: " + "; ".join(f"{p.title} {', '.join(p.periods[-3:])}" for p in self.new_periods) + ".")
+            periods = "; ".join(f"{p.title} {', '.join(p.periods[-3:])}" for p in self.new_periods)
+            lines.append(f"New data: {periods}.")
         for title in self.new_resources:
             lines.append(f"New dataset in service: {title}.")
         groups = sorted(self.revisions_by_resource().items(), key=lambda kv: -len(kv[1]))
@@ -327,6 +329,7 @@ def _rates(new: Datasets) -> tuple[RateMove, ...]:
         if earlier.empty:
             continue
         before = earlier.iloc[-1]
-        out.append(RateMove(series=series, label=label, date=_text(latest["date"]), value_pct=float(latest["value_pct"]),
+        out.append(RateMove(series=series, label=label, date=_text(latest["date"]),
+                            value_pct=float(latest["value_pct"]),
                             week_ago_date=_text(before["date"]), week_ago_pct=float(before["value_pct"])))
     return tuple(out)

@@ -160,8 +160,9 @@ def parse(text: str, holders: HolderRegistry) -> Query:
 
     >>> from handlers.holders import Holder, HolderRegistry
     >>> reg = HolderRegistry([Holder(key="eu", label="EU", tic_labels=())], {"eu": "eu", "europe": "eu"})
-    >>> parse("/reset Shock Europe 20 %", reg)
-    ShockQuery(kind='shock', holder='eu', percent=20.0, mode='sell', requested_percent=None, others=(), months=None, reinvest_pct=0.0, fed=False)
+    >>> query = parse("/reset Shock Europe 20 %", reg)
+    >>> query.holder, query.percent, query.mode, query.others, query.months, query.reinvest_pct, query.fed
+    ('eu', 20.0, 'sell', (), None, 0.0, False)
     """
     words = _clean(text)
     if not words:
@@ -295,7 +296,8 @@ def _scenario_options(rest: list[str]) -> tuple[list[str], int | None, float | N
             months = int(glued[1] if glued else low)
             i += 1 if glued else 2
             if not 1 <= months <= MAX_SCENARIO_MONTHS:
-                raise UsageError(f"A scenario runs over 1 to {MAX_SCENARIO_MONTHS} months, not {months}. {usage('shock')}")
+                raise UsageError(f"A scenario runs over 1 to {MAX_SCENARIO_MONTHS} months, not {months}. "
+                                 f"{usage('shock')}")
         elif low in _REINVEST_WORDS:
             token = _percent_token(nxt) if nxt else None
             if token is None or not token[0]:
@@ -401,9 +403,10 @@ def _legs(kept: list[str], with_unit: list[int], holders: HolderRegistry) -> lis
 
 def scenario_percent(percent: float) -> float:
     """The percent a scenario is computed (and its chart drawn) for: whole percents from 1%,
-    tenths below (never below 0.1%, except 0% itself, which is answered: it changes nothing). No model here is precise to a fraction of a percent of
-    holdings, and rounding bounds the distinct scenario charts to 109 per holder and mode, so a
-    flood of `shock china 12.3456%`-style variations cannot make the bot draw without end.
+    tenths below (never below 0.1%, except 0% itself, which is answered: it changes nothing).
+    No model here is precise to a fraction of a percent of holdings, and rounding bounds the
+    distinct scenario charts to 109 per holder and mode, so a flood of `shock china 12.3456%`-style
+    variations cannot make the bot draw without end.
 
     >>> [scenario_percent(p) for p in (20, 12.5, 12.49, 0.25, 0.04, 99.6, 0)]
     [20.0, 13.0, 12.0, 0.3, 0.1, 100.0, 0.0]

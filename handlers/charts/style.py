@@ -53,7 +53,8 @@ def new_figure(title: str, subtitle: str | None = None, *, left: float = 0.09) -
     ax = fig.add_subplot()
     _apply_style(ax)
     fig.subplots_adjust(left=left, right=0.96, top=0.84 if subtitle else 0.88, bottom=0.19)
-    fig.suptitle(title, x=0.02, y=0.965, ha="left", fontsize=RC["axes.titlesize"], fontweight="bold", color=INK, parse_math=False)
+    fig.suptitle(title, x=0.02, y=0.965, ha="left", fontsize=RC["axes.titlesize"], fontweight="bold", color=INK,
+                 parse_math=False)
     if subtitle:
         fig.text(0.02, 0.885, subtitle, ha="left", va="center", fontsize=14, color=MUTED, parse_math=False)
     return fig, ax

@@ -109,7 +109,8 @@ def measure(check: str, claimed: float | None, datasets: Datasets, holders: Hold
                  f"{fmt.usd_bn(change.end_value)} ({fmt.month(str(change.end))})")
         return Measured(judge_direction(_direction(direction), change.change), shown, tuple(tic))
     if name == "shl_eu27":
-        column = {"treasury": "treasury_usd_mn", "corporate": "lt_corporate_usd_mn", "equities": "equities_usd_mn"}[args[0]]
+        column = {"treasury": "treasury_usd_mn", "corporate": "lt_corporate_usd_mn",
+                  "equities": "equities_usd_mn"}[args[0]]
         value = eu_holdings(datasets).by_type_usd_bn[column]
         return _level(_need(claimed, check), value / 1000, f"{fmt.usd_bn(value)} (EU-27, June 2025)",
                       [datasets.source("shl_holdings")])
@@ -132,7 +133,8 @@ def measure(check: str, claimed: float | None, datasets: Datasets, holders: Hold
         cross = gold_crossover(datasets)
         all_above, ex_above = cross.all_official_gold.above_at_latest, cross.ex_us_official_gold.above_at_latest
         verdict: Verdict = "confirmed" if ex_above else ("partly" if all_above else "not_supported")
-        shown = (f"gold ÷ foreign official Treasuries at {fmt.quarter_end(cross.all_official_gold.latest_quarter_end)}: "
+        shown = (f"gold ÷ foreign official Treasuries at "
+                 f"{fmt.quarter_end(cross.all_official_gold.latest_quarter_end)}: "
                  f"{cross.all_official_gold.latest_ratio:.2f} counting the US's gold, "
                  f"{cross.ex_us_official_gold.latest_ratio:.2f} without it")
         return Measured(verdict, shown, (datasets.source("gold_reserves"), *tic))
@@ -192,7 +194,8 @@ def _only_buyer(holder: Holder, start: str, end: str, top: int, datasets: Datase
     verdict: Verdict = ("not_supported" if own <= 0 or len(others) > 1 else "partly" if others else "confirmed")
     added = ", ".join(f"{label} {fmt.usd_bn(v, signed=True)}" for label, v in sorted(others, key=lambda x: -x[1])[:4])
     shown = (f"{holder.label} {fmt.usd_bn(own, signed=True)}; of the {top} largest other holders "
-             f"{len(others)} also added (end-{fmt.month(start)} → end-{fmt.month(end)})" + (f": {added}" if added else ""))
+             f"{len(others)} also added (end-{fmt.month(start)} → "
+             f"end-{fmt.month(end)})" + (f": {added}" if added else ""))
     return Measured(verdict, shown, tuple(tic))
 
 

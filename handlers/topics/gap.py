@@ -93,7 +93,8 @@ def answer_gap(query: GapQuery, datasets: Datasets) -> Reply:
         title="US net international investment position, % of GDP",
         alt_text=(f"Line chart of the US net international investment position as a share of GDP, "
                   f"{first_year} to {last_year}, falling from {fmt.pct(float(history.iloc[0]), digits=0)} "
-                  f"to {fmt.pct(float(history.iloc[-1]), digits=0)}; the latest quarter, {fmt.quarter_label(pos.period)}, "
+                  f"to {fmt.pct(float(history.iloc[-1]), digits=0)}; the latest quarter, "
+                  f"{fmt.quarter_label(pos.period)}, "
                   f"is {fmt.pct(pos.net_pct_gdp)}."),
         filename="reset-gap.png",
     )
@@ -111,7 +112,8 @@ def _vintage_caveat(datasets: Datasets, pos: NetPosition) -> str:
         rows = revised[revised["period"] == period].sort_values("vintage")
         first, last = rows.iloc[0], rows.iloc[-1]
         text += (f" (end of {fmt.quarter_label(period)}: {fmt.usd_bn(first['net_usd_bn'])} first published "
-                 f"{fmt.iso_date(first['vintage'])}, {fmt.usd_bn(last['net_usd_bn'])} in the {fmt.iso_date(last['vintage'])} revision)")
+                 f"{fmt.iso_date(first['vintage'])}, {fmt.usd_bn(last['net_usd_bn'])} in the "
+                 f"{fmt.iso_date(last['vintage'])} revision)")
     if latest_tag == "secondary":
         text = ("The latest quarter is BEA's release as reproduced verbatim by a secondary site. " + text)
     return text + "."
@@ -129,7 +131,8 @@ def _breakdown(datasets: Datasets, sources: list[Source], pos: NetPosition) -> l
     total = fact(datasets, "z1_row_total_financial_assets_2025q4_usd_bn")
     facts = [(label, fact(datasets, key)) for label, key in items]
     sources.extend(f.source for _, f in facts)
-    lines = [f"• {label}: {fmt.usd_bn(f.value)} ({fmt.pct(100 * f.value / total.value, digits=0)})" for label, f in facts]
+    lines = [f"• {label}: {fmt.usd_bn(f.value)} "
+             f"({fmt.pct(100 * f.value / total.value, digits=0)})" for label, f in facts]
     return [section(
         f"*What the rest of the world holds, by instrument ({total.period}, Fed Z.1 L.133)* — total financial "
         f"assets {fmt.usd_bn(total.value)}:\n" + "\n".join(lines) +

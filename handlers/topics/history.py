@@ -41,7 +41,8 @@ def answer_history(datasets: Datasets) -> Reply:
         window = f"{fmt.month(row['window_start'])} to {fmt.month(row['window_end'])}"
         observed = (f"10-year {fmt.bp(row['dgs10_change_bp'])} over the window "
                     f"({fmt.pct(row['dgs10_start_pct'], digits=2)} → {fmt.pct(row['dgs10_end_pct'], digits=2)}), "
-                    f"largest rise inside it {fmt.bp(row['dgs10_peak_rise_bp'])} (peak {fmt.day(row['dgs10_peak_date'])})")
+                    f"largest rise inside it {fmt.bp(row['dgs10_peak_rise_bp'])} (peak "
+                    f"{fmt.day(row['dgs10_peak_date'])})")
         peak = model.peak_bp
         lines.append(
             f"*{row['title']}* — {window}\n"

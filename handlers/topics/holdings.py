@@ -109,7 +109,8 @@ def _one_holder(datasets: Datasets, holder: Holder, holders: HolderRegistry) -> 
         pairs.append(("Share of all foreign holdings", fmt.pct(100 * series.loc[last] / total.loc[last])))
     if year_ago in series.index:
         c = change_between(series, year_ago, last)
-        pairs.append(("Over 12 months", f"{fmt.usd_bn(c.change, signed=True)} ({fmt.pct(c.change_pct or 0, signed=True)})"))
+        pairs.append(("Over 12 months", f"{fmt.usd_bn(c.change, signed=True)} "
+                                        f"({fmt.pct(c.change_pct or 0, signed=True)})"))
     pairs.append((f"Since {fmt.month(str(decade.start))}", f"{fmt.usd_bn(decade.change, signed=True)}"
                   + (f" ({fmt.pct(decade.change_pct, signed=True)})" if decade.change_pct is not None else "")))
     peak_month = str(series.idxmax())

@@ -54,7 +54,7 @@ def answer_sources(query: SourcesQuery, datasets: Datasets, now: datetime | None
         blocks.append(section(("*What changed in this version*\n" + "\n".join(f"• {c}" for c in changes))[:2900]))
     blocks.append(context([f"Data version {datasets.version}. Official series are revised: each figure in a reply "
                            "names its own source and as-of date."]))
-    text = ("Sources:\n" + in_service.replace("*", "") + "\n" + "\n".join(l.replace("*", "") for l in lines)
+    text = ("Sources:\n" + in_service.replace("*", "") + "\n" + "\n".join(line.replace("*", "") for line in lines)
             + ("\nWhat changed in this version:\n" + "\n".join(f"- {c}" for c in changes) if changes else ""))
     return build(blocks, text, visibility="ephemeral")
 

@@ -172,7 +172,8 @@ def test_several_holders_over_months_with_the_fed(datasets, holders):
 def test_history_sets_the_model_beside_each_episode(datasets, holders):
     reply = reply_for("history", datasets, holders)
     body = text_of(reply)
-    for needle in ("March 2020", "+64 bp", "China, 2016", "Russia", "Japan", "12-month fall", "not controlled experiments"):
+    for needle in ("March 2020", "+64 bp", "China, 2016", "Russia", "Japan", "12-month fall", "not controlled "
+                                                                                              "experiments"):
         assert needle in body
     assert body.count("Model for that sale") == 5
 
