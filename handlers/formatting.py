@@ -24,10 +24,11 @@ def usd_bn(value_usd_bn: float, *, signed: bool = False, digits: int | None = No
     if value_usd_bn is None or (isinstance(value_usd_bn, float) and math.isnan(value_usd_bn)):
         return "n/a"
     sign, size = _sign(value_usd_bn, signed), abs(value_usd_bn)
-    if size >= 1000:
+    # The unit is chosen on the figure as it will be rounded, so $999.95bn reads $1.00T, not $1000bn.
+    if size >= 1000 or (digits is None and round(size) >= 1000):
         default = 2 if size < 9995 else 1
         return f"{sign}${size / 1000:.{default if digits is None else digits}f}T"
-    if size >= 100:
+    if size >= 100 or (digits is None and round(size, 1) >= 100):
         return f"{sign}${size:.{0 if digits is None else digits}f}bn"
     return f"{sign}${size:.{1 if digits is None else digits}f}bn"
 
@@ -235,3 +236,18 @@ def escape_slack(text: str) -> str:
     'AT&amp;T &lt;https://evil|click&gt;'
     """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def echo(text: str, limit: int = 40) -> str:
+    """What the user typed, to echo inside a code span: shortened to ``limit`` characters, unable to
+    leave the backticks it is shown in, then escaped for Slack (no ``<!channel>`` ping, no disguised
+    link). Cut first and escape after, so an entity is never cut in half.
+
+    >>> echo("<!channel> `x`")
+    "&lt;!channel&gt; 'x'"
+    >>> echo("a" * 38 + "<!here>")
+    'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&lt;…'
+    """
+    text = text.replace("`", "'")
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape_slack(text)

@@ -130,8 +130,8 @@ def test_nonsense_never_raises_anything_but_a_usage_error(text):
 
 from zoneinfo import available_timezones  # noqa: E402
 
-from handlers.formatting import escape_slack  # noqa: E402
-from handlers.parsing import _show, parse_timezone  # noqa: E402
+from handlers.formatting import echo, escape_slack  # noqa: E402
+from handlers.parsing import parse_timezone  # noqa: E402
 
 HUGE = "9" * 10_000  # int() refuses more than 4,300 digits; float() of it is inf
 
@@ -213,9 +213,9 @@ class TestEchoesAreEscapedForSlack:
         assert "`" not in echoed and echoed == "'x' &lt;!here&gt; '"
 
     def test_shortening_never_cuts_an_entity_in_half(self):
-        assert _show("a" * 37 + "<!channel>") == "a" * 37 + "&lt;!…"  # cut first, then escaped
-        assert _show("a" * 38 + "&amp;") == "a" * 38 + "&amp;…"
-        assert _show("a" * 30 + "<!here>") == "a" * 30 + "&lt;!here&gt;"
+        assert echo("a" * 37 + "<!channel>") == "a" * 37 + "&lt;!…"  # cut first, then escaped
+        assert echo("a" * 38 + "&amp;") == "a" * 38 + "&amp;…"
+        assert echo("a" * 30 + "<!here>") == "a" * 30 + "&lt;!here&gt;"
 
 
 class TestPercentRefusalsArePrecise:
