@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from handlers.buying import answer_buying
-from handlers.claims import answer_claims
 from handlers.datasets import Datasets
-from handlers.gap import answer_gap
-from handlers.gold import answer_gold
-from handlers.help import answer_help
-from handlers.history import answer_history
 from handlers.holders import HolderRegistry
-from handlers.holdings import answer_holdings
 from handlers.memo import VersionMemo
 from handlers.queries import Query
-from handlers.refinancing import answer_refinancing
 from handlers.reply import Reply
-from handlers.shock import answer_shock
-from handlers.sources import answer_sources
+from handlers.topics.buying import answer_buying
+from handlers.topics.claims import answer_claims
+from handlers.topics.gap import answer_gap
+from handlers.topics.gold import answer_gold
+from handlers.topics.help import answer_help
+from handlers.topics.history import answer_history
+from handlers.topics.holdings import answer_holdings
+from handlers.topics.refinancing import answer_refinancing
+from handlers.topics.shock import answer_shock
+from handlers.topics.sources import answer_sources
 
 
 def answer(query: Query, datasets: Datasets, holders: HolderRegistry) -> Reply:

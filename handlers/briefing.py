@@ -19,12 +19,12 @@ from slack_sdk.models.blocks import Block
 from handlers import formatting as fmt
 from handlers.answer import cached_answer
 from handlers.datasets import Datasets
-from handlers.gap import latest_position
 from handlers.holders import EU, HolderRegistry
 from handlers.lookup import fact, holder_series, latest_month, market_rate, total_series
 from handlers.memo import VersionMemo
 from handlers.parsing import parse
 from handlers.reply import Reply, build, context, divider, fields, header, section
+from handlers.topics.gap import latest_position
 
 #: The thesis, one topic a week, in this order (ISO week number modulo the length).
 ROTATION = ("gap", "holdings", "buying", "refinancing", "shock eu 20%", "gold", "claims")
@@ -95,7 +95,8 @@ def briefing_reply(
     """
     key = ("briefing", slot, tz, schedule, json.dumps(previous, sort_keys=True) if previous is not None else None,
            tuple(changes) if changes else None)
-    reply, now = _briefings.get(datasets, key, lambda: _compose(datasets, holders, slot, tz, schedule, previous, changes))
+    reply, now = _briefings.get(
+        datasets, key, lambda: _compose(datasets, holders, slot, tz, schedule, previous, changes))
     return reply, dict(now)  # a copy: the caller stores it
 
 
@@ -106,18 +107,22 @@ def _compose(datasets: Datasets, holders: HolderRegistry, slot: datetime, tz: st
              previous: dict[str, Any] | None, changes: list[str] | None) -> tuple[Reply, dict[str, Any]]:
     now = dict(_once(datasets, "headline", lambda: headline(datasets, holders)))
     local = slot.astimezone(ZoneInfo(tz))
+    def since(key: str, period_key: str, unit: str) -> str:
+        return _since(now, previous, key, period_key, unit)
+
     pairs = [
         (f"Foreign-owned US assets ({now['iip_period']})",
-         f"{fmt.usd_bn(now['foreign_owned_usd_bn'])}{_since(now, previous, 'foreign_owned_usd_bn', 'iip_period', 'usd_bn')}"),
+         f"{fmt.usd_bn(now['foreign_owned_usd_bn'])}{since('foreign_owned_usd_bn', 'iip_period', 'usd_bn')}"),
         ("Net position", f"{fmt.usd_bn(now['net_usd_bn'])} = {fmt.pct(now['net_pct_gdp'])} of GDP"),
         (f"Foreign-held Treasuries ({fmt.month(now['tic_month'])})",
-         f"{fmt.usd_bn(now['foreign_treasuries_usd_bn'])}{_since(now, previous, 'foreign_treasuries_usd_bn', 'tic_month', 'usd_bn')}"),
+         f"{fmt.usd_bn(now['foreign_treasuries_usd_bn'])}{since('foreign_treasuries_usd_bn', 'tic_month', 'usd_bn')}"),
         (f"China ({fmt.month(now['china_month'])})",
-         f"{fmt.usd_bn(now['china_usd_bn'])}{_since(now, previous, 'china_usd_bn', 'china_month', 'usd_bn')}"),
+         f"{fmt.usd_bn(now['china_usd_bn'])}{since('china_usd_bn', 'china_month', 'usd_bn')}"),
         (f"EU members listed by TIC ({fmt.month(now['eu_month'])})",
-         f"{fmt.usd_bn(now['eu_usd_bn'])}{_since(now, previous, 'eu_usd_bn', 'eu_month', 'usd_bn')}"),
+         f"{fmt.usd_bn(now['eu_usd_bn'])}{since('eu_usd_bn', 'eu_month', 'usd_bn')}"),
         (f"10-year yield ({now['ten_year_as_of']})",
-         f"{fmt.pct(now['ten_year_pct'], digits=2)}{_since(now, previous, 'ten_year_pct', 'ten_year_as_of', 'pct_points_as_bp')}"),
+         f"{fmt.pct(now['ten_year_pct'], digits=2)}"
+         f"{since('ten_year_pct', 'ten_year_as_of', 'pct_points_as_bp')}"),
     ]
     what_changed = changes or []
     if previous is None:
@@ -139,7 +144,7 @@ def _compose(datasets: Datasets, holders: HolderRegistry, slot: datetime, tz: st
                  f"{WALL_YEAR}, the year of the claimed {fmt.usd_bn(claim.value)} refinancing wall, is over.")
 
     blocks = [
-        header(f"Reset Bot weekly briefing — {local:%d %b %Y}"),
+        header(f"Reset Bot weekly briefing — {fmt.day(local)}"),
         fields(pairs),
         section("*What changed*\n" + "\n".join(f"• {line}" for line in what_changed)) if what_changed else None,
         divider(),
@@ -148,11 +153,12 @@ def _compose(datasets: Datasets, holders: HolderRegistry, slot: datetime, tz: st
         section(countdown),
     ]
     sources = [datasets.source("iip_quarterly"), datasets.source("treasury_holdings"),
-               _once(datasets, "ten_year", lambda: market_rate(datasets, "ten_year_yield_pct")).source, *topic_reply.sources]
+               _once(datasets, "ten_year", lambda: market_rate(datasets, "ten_year_yield_pct")).source,
+               *topic_reply.sources]
     footer = context([f"Delivered {schedule} ({local.tzname()}). `/reset subscriptions` to manage, "
                       "`/reset unsubscribe` to stop."])
     reply = build([b for b in blocks if b is not None] + [footer],
-                  text=f"Reset Bot weekly briefing {local:%d %b %Y}: foreign-held Treasuries "
+                  text=f"Reset Bot weekly briefing {fmt.day(local)}: foreign-held Treasuries "
                        f"{fmt.usd_bn(now['foreign_treasuries_usd_bn'])}, net position {fmt.usd_bn(now['net_usd_bn'])}. "
                        f"Topic of the week: {topic}.",
                   charts=topic_reply.charts[:1], sources=sources)
@@ -165,4 +171,7 @@ def _topic_title(reply: Reply) -> str:
 
 
 def _block(block: dict[str, Any]) -> Block:
-    return Block.parse(block)
+    parsed = Block.parse(block)
+    if parsed is None:  # only for an empty value; a reply's blocks never are
+        raise ValueError(f"not a Block Kit block: {block!r}")
+    return parsed

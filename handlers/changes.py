@@ -20,7 +20,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from handlers.datasets import Datasets
-from handlers.formatting import MINUS, bp, month
+from handlers.formatting import bp, figure, month, rate_pct, usd_bn_exact, usd_tn
 from metrics.holdings import NON_COUNTRY_LABELS, TIC_TOTAL
 
 #: Relative change below which a value counts as unchanged (0.01%: a $0.1bn revision of the
@@ -73,7 +73,7 @@ class Revision(_Frozen):
 
     def line(self) -> str:
         what = " ".join(p for p in (self.period, self.item) if p)
-        return f"{what} {_value(self.old, self.unit)} → {_value(self.new, self.unit)}"
+        return f"{what} {figure(self.old, self.unit)} → {figure(self.new, self.unit)}"
 
 
 class TicMonth(_Frozen):
@@ -139,23 +139,25 @@ class Changes(_Frozen):
         """
         lines: list[str] = []
         for m in self.tic_months:
-            text = f"TIC: new month {month(m.month)} — foreign holdings of Treasuries ${m.total_usd_bn:,.1f}bn"
+            text = f"TIC: new month {month(m.month)} — foreign holdings of Treasuries {usd_bn_exact(m.total_usd_bn)}"
             if m.change_usd_bn is not None:
-                text += f", {_signed_bn(m.change_usd_bn)} on the month"
+                text += f", {usd_bn_exact(m.change_usd_bn, signed=True)} on the month"
             if m.movers:
-                text += " (" + ", ".join(f"{h} {_signed_bn(v)}" for h, v in m.movers) + ")"
+                text += " (" + ", ".join(f"{h} {usd_bn_exact(v, signed=True)}" for h, v in m.movers) + ")"
             lines.append(text + ".")
         if self.iip_quarter:
             q = self.iip_quarter
-            text = f"IIP: new quarter {q.quarter} — net position {_trillions(q.net_usd_bn)}"
+            text = f"IIP: new quarter {q.quarter} — net position {usd_tn(q.net_usd_bn)}"
             if q.assets_usd_bn is not None and q.liabilities_usd_bn is not None:
-                text += f" (assets {_trillions(q.assets_usd_bn)}, liabilities {_trillions(q.liabilities_usd_bn)})"
+                text += f" (assets {usd_tn(q.assets_usd_bn)}, liabilities {usd_tn(q.liabilities_usd_bn)})"
             lines.append(text + ".")
         for r in self.rates:
-            lines.append(f"{r.label[0].upper() + r.label[1:]} {r.value_pct:.2f}% on {r.date}, {bp(r.change_bp)} on the week "
-                         f"({r.week_ago_pct:.2f}% on {r.week_ago_date}).")
+            lines.append(f"{r.label[0].upper() + r.label[1:]} {rate_pct(r.value_pct)} on {r.date}, {bp(r.change_bp)} "
+                         f"on the week "
+                         f"({rate_pct(r.week_ago_pct)} on {r.week_ago_date}).")
         if self.new_periods:
-            lines.append("New data: " + "; ".join(f"{p.title} {', '.join(p.periods[-3:])}" for p in self.new_periods) + ".")
+            periods = "; ".join(f"{p.title} {', '.join(p.periods[-3:])}" for p in self.new_periods)
+            lines.append(f"New data: {periods}.")
         for title in self.new_resources:
             lines.append(f"New dataset in service: {title}.")
         groups = sorted(self.revisions_by_resource().items(), key=lambda kv: -len(kv[1]))
@@ -247,7 +249,7 @@ def _periods(frame: pd.DataFrame, spec: SeriesSpec) -> list[str]:
 
 def _text(value: object) -> str:
     if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
+        return str(value.strftime("%Y-%m-%d"))
     if isinstance(value, (np.integer, int)):
         return str(int(value))
     return "" if value is None or value is pd.NaT else str(value)
@@ -327,28 +329,7 @@ def _rates(new: Datasets) -> tuple[RateMove, ...]:
         if earlier.empty:
             continue
         before = earlier.iloc[-1]
-        out.append(RateMove(series=series, label=label, date=_text(latest["date"]), value_pct=float(latest["value_pct"]),
+        out.append(RateMove(series=series, label=label, date=_text(latest["date"]),
+                            value_pct=float(latest["value_pct"]),
                             week_ago_date=_text(before["date"]), week_ago_pct=float(before["value_pct"])))
     return tuple(out)
-
-
-# ------------------------------------------------------------------------------------------
-# Formatting
-# ------------------------------------------------------------------------------------------
-
-
-def _signed_bn(value: float) -> str:
-    sign = "+" if value > 0 else MINUS if value < 0 else "±"
-    return f"{sign}${abs(value):,.1f}bn"
-
-
-def _trillions(value_usd_bn: float) -> str:
-    sign = MINUS if value_usd_bn < 0 else ""
-    return f"{sign}${abs(value_usd_bn) / 1000:,.2f}T"
-
-
-def _value(value: float, unit: str) -> str:
-    if unit == "pct":
-        return f"{value:.2f}%"
-    sign = MINUS if value < 0 else ""
-    return f"{sign}${abs(value):,.1f}bn"

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from handlers.datasets import Datasets
+
 EU = "eu"
 FOREIGN = "foreign"
 
@@ -95,7 +97,7 @@ class HolderRegistry:
 _REGISTRIES: dict[str, HolderRegistry] = {}
 
 
-def registry_for(datasets) -> HolderRegistry:
+def registry_for(datasets: Datasets) -> HolderRegistry:
     """The registry built from ``datasets`` (memoised per data version; building it is cheap but not free)."""
     registry = _REGISTRIES.get(datasets.version)
     if registry is None:

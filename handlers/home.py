@@ -6,17 +6,17 @@ from typing import Any
 
 from handlers import formatting as fmt
 from handlers.datasets import Datasets
-from handlers.gap import latest_position
-from handlers.help import cheat_sheet_markdown
 from handlers.lookup import latest_month, total_series
 from handlers.reply import MAX_BLOCKS_HOME, build, divider, fields, header, section
+from handlers.topics.gap import latest_position
+from handlers.topics.help import cheat_sheet_markdown
 
 
 def home_view(datasets: Datasets) -> dict[str, Any]:
     pos = latest_position(datasets)
     month = latest_month(datasets)
     total = total_series(datasets)
-    q = f"Q{pos.period[-1]} {pos.period[:4]}"
+    q = fmt.quarter_label(pos.period)
     reply = build(
         [
             header("Reset Bot"),

@@ -7,7 +7,7 @@ an unknown holder, a percent outside 0–100 or an unknown time zone is explaine
 Robust by construction: no text makes `parse` raise anything but `UsageError`. Numbers are read
 only from ASCII digits ``0-9`` (``str.isdigit`` and ``\\d`` also accept ``²`` or ``٢``) and only
 after their length is bounded, so ``int()``'s 4,300-digit limit and ``float('1e309') == inf`` are
-never reached. Every echo of the user's words goes through `_show`, which escapes them for Slack
+never reached. Every echo of the user's words goes through `handlers.formatting.echo`, which escapes them for Slack
 (`handlers.formatting.escape_slack`): an echoed ``<!channel>`` pings nobody.
 """
 
@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import time
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from handlers.errors import UsageError
-from handlers.formatting import escape_slack
-from handlers.holders import HolderRegistry
+from handlers.formatting import echo, escape_slack
+from handlers.holders import Holder, HolderRegistry
 from handlers.queries import (
     BriefingQuery,
     BuyingQuery,
@@ -37,6 +40,7 @@ from handlers.queries import (
     SubscribeQuery,
     SubscriptionsQuery,
     UnsubscribeQuery,
+    Weekday,
 )
 
 # Word → command. Synonyms people reach for; the first spelling is the canonical one.
@@ -67,7 +71,7 @@ _UNIT = re.compile(r"(?:%|pct|percent)$")
 # ٪ (Arabic percent sign), ％ (fullwidth), ﹪ (small): the same unit as %.
 _PERCENT_SIGNS = re.compile("[\u066a\uff05\ufe6a]")
 _MINUS = ("-", "\u2212")
-_DAYS = {
+_DAYS: dict[str, Weekday] = {
     "mon": "mon", "monday": "mon", "mondays": "mon",
     "tue": "tue", "tues": "tue", "tuesday": "tue", "tuesdays": "tue",
     "wed": "wed", "weds": "wed", "wednesday": "wed", "wednesdays": "wed",
@@ -77,7 +81,7 @@ _DAYS = {
     "sun": "sun", "sunday": "sun", "sundays": "sun",
 }
 _TIME = re.compile(r"(?P<h>[0-9]{1,2})(?:[:.h](?P<m>[0-9]{2}))?(?P<ampm>am|pm)?")
-_MODES = {"sell": "sell", "sells": "sell", "sale": "sell", "dump": "sell",
+_MODES: dict[str, Literal["sell", "pause"]] = {"sell": "sell", "sells": "sell", "sale": "sell", "dump": "sell",
           "pause": "pause", "stop": "pause", "strike": "pause", "halt": "pause", "pauses": "pause"}
 _TZ_BY_LOWER = {name.lower(): name for name in available_timezones()}
 # Names of UTC itself. Typed alone they all mean "UTC"; under ``Etc/`` they are accepted as
@@ -127,23 +131,11 @@ def _clean(text: str) -> list[str]:
     return text.split()
 
 
-def _show(text: str, limit: int = 40) -> str:
-    """Echo what the user typed: shortened, unable to leave the backticks it is shown in, and
-    escaped for Slack (no ``<!channel>`` ping, no disguised link).
-
-    >>> _show("<!channel> `x`")
-    "&lt;!channel&gt; 'x'"
-    """
-    text = text.replace("`", "'")
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return escape_slack(text)
-
-
 def _suggest(word: str, candidates: list[str]) -> str:
     if len(word) > 60:  # nothing we know is that long; difflib's cost grows with the length
         return ""
     close = difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.6)
-    return f" Did you mean `{_show(close[0])}`?" if close else ""
+    return f" Did you mean `{echo(close[0])}`?" if close else ""
 
 
 def _foreign_digits(word: str) -> bool:
@@ -156,8 +148,9 @@ def parse(text: str, holders: HolderRegistry) -> Query:
 
     >>> from handlers.holders import Holder, HolderRegistry
     >>> reg = HolderRegistry([Holder(key="eu", label="EU", tic_labels=())], {"eu": "eu", "europe": "eu"})
-    >>> parse("/reset Shock Europe 20 %", reg)
-    ShockQuery(kind='shock', holder='eu', percent=20.0, mode='sell', requested_percent=None, others=(), months=None, reinvest_pct=0.0, fed=False)
+    >>> query = parse("/reset Shock Europe 20 %", reg)
+    >>> query.holder, query.percent, query.mode, query.others, query.months, query.reinvest_pct, query.fed
+    ('eu', 20.0, 'sell', (), None, 0.0, False)
     """
     words = _clean(text)
     if not words:
@@ -166,7 +159,7 @@ def parse(text: str, holders: HolderRegistry) -> Query:
     command = _WORD_TO_COMMAND.get(head)
     if command is None:
         raise UsageError(
-            f"I don't know `{_show(words[0])}`.{_suggest(head, list(_WORD_TO_COMMAND))} {usage()}"
+            f"I don't know `{echo(words[0])}`.{_suggest(head, list(_WORD_TO_COMMAND))} {usage()}"
         )
     if command == "help":
         topic = _WORD_TO_COMMAND.get(rest[0].lower()) if rest else None
@@ -185,7 +178,7 @@ def parse(text: str, holders: HolderRegistry) -> Query:
         breakdown = any(w.lower() in ("breakdown", "detail", "details", "by-type") for w in rest)
         _no_extra(rest, command, allowed={"breakdown", "detail", "details", "by-type"})
         return GapQuery(breakdown=breakdown)
-    simple = {
+    simple: dict[str, Callable[[], Query]] = {
         "buying": BuyingQuery,
         "refinancing": RefinancingQuery,
         "gold": GoldQuery,
@@ -199,17 +192,17 @@ def parse(text: str, holders: HolderRegistry) -> Query:
     return simple[command]()
 
 
-def _no_extra(rest: list[str], command: str, allowed: set[str] = frozenset()) -> None:
+def _no_extra(rest: list[str], command: str, allowed: AbstractSet[str] = frozenset()) -> None:
     extra = [w for w in rest if w.lower() not in allowed]
     if extra:
-        raise UsageError(f"`/reset {command}` takes no options (got `{_show(' '.join(extra))}`). {usage(command)}")
+        raise UsageError(f"`/reset {command}` takes no options (got `{echo(' '.join(extra))}`). {usage(command)}")
 
 
-def _holder(text: str, holders: HolderRegistry, topic: str):
+def _holder(text: str, holders: HolderRegistry, topic: str) -> Holder:
     holder = holders.resolve(text)
     if holder is None:
         raise UsageError(
-            f"I don't have Treasury holdings for `{_show(text)}`.{_suggest(text, holders.names())} "
+            f"I don't have Treasury holdings for `{echo(text)}`.{_suggest(text, holders.names())} "
             f"Holders I know include `eu`, `china`, `japan`, `uk`, `belgium`, `saudi arabia`. {usage(topic)}"
         )
     return holder
@@ -238,25 +231,25 @@ def _percent_value(word: str, number: str) -> float:
     match = _NUMBER.fullmatch(number)
     if match is None:
         if not number:
-            raise UsageError(f"`{_show(word)}` has no number: write the percent like `20%`. {usage('shock')}")
+            raise UsageError(f"`{echo(word)}` has no number: write the percent like `20%`. {usage('shock')}")
         if not any(ch.isnumeric() for ch in number):
-            raise UsageError(f"The percent `{_show(word)}` is not a number: write it like `20%`. {usage('shock')}")
+            raise UsageError(f"The percent `{echo(word)}` is not a number: write it like `20%`. {usage('shock')}")
         how = (" with the digits 0–9" if _foreign_digits(number)
                else ", as digits with at most one decimal point (no exponent)")
-        raise UsageError(f"`{_show(word)}` is not a percent: write it like `20%` or `12.5%`{how}. {usage('shock')}")
+        raise UsageError(f"`{echo(word)}` is not a percent: write it like `20%` or `12.5%`{how}. {usage('shock')}")
     whole = match["int"].lstrip("0") or "0"
     frac = (match["frac"] or "").rstrip("0")
     if match["sign"] in _MINUS:
         if whole == "0" and not frac:
             raise UsageError(
-                f"`{_show(word)}` has a minus sign: a sale must be more than 0% (and at most 100%). {usage('shock')}"
+                f"`{echo(word)}` has a minus sign: a sale must be more than 0% (and at most 100%). {usage('shock')}"
             )
         raise UsageError(
-            f"`{_show(word)}` is outside 0–100%: a sale must be more than 0%; drop the minus sign. {usage('shock')}"
+            f"`{echo(word)}` is outside 0–100%: a sale must be more than 0%; drop the minus sign. {usage('shock')}"
         )
     if len(whole) > 3 or int(whole) > 100 or (whole == "100" and frac):
         raise UsageError(
-            f"`{_show(word)}` is outside 0–100%: a holder can sell at most 100% of its holdings (all of them). "
+            f"`{echo(word)}` is outside 0–100%: a holder can sell at most 100% of its holdings (all of them). "
             f"{usage('shock')}"
         )
     return float(f"{whole}.{frac}" if frac else whole)  # ASCII digits, at most 3 before the point
@@ -291,7 +284,8 @@ def _scenario_options(rest: list[str]) -> tuple[list[str], int | None, float | N
             months = int(glued[1] if glued else low)
             i += 1 if glued else 2
             if not 1 <= months <= MAX_SCENARIO_MONTHS:
-                raise UsageError(f"A scenario runs over 1 to {MAX_SCENARIO_MONTHS} months, not {months}. {usage('shock')}")
+                raise UsageError(f"A scenario runs over 1 to {MAX_SCENARIO_MONTHS} months, not {months}. "
+                                 f"{usage('shock')}")
         elif low in _REINVEST_WORDS:
             token = _percent_token(nxt) if nxt else None
             if token is None or not token[0]:
@@ -320,7 +314,7 @@ def _parse_shock(rest: list[str], holders: HolderRegistry) -> ShockQuery:
     so are two holders that overlap (the EU and Belgium): their TIC rows would be counted twice.
     """
     words, months, reinvest, fed = _scenario_options(rest)
-    mode = "sell"
+    mode: Literal["sell", "pause"] = "sell"
     kept: list[str] = []
     for word in words:
         if word.lower() in _MODES:
@@ -338,12 +332,12 @@ def _parse_shock(rest: list[str], holders: HolderRegistry) -> ShockQuery:
     if totals and len(legs) > 1:
         raise UsageError(f"{escape_slack(totals[0].title)} already includes every other holder: give it alone, "
                          "or list the holders separately, so nothing is counted twice.")
-    seen: dict[str, object] = {}
+    seen: dict[str, Holder] = {}
     for holder, _, _ in legs:
         for label in holder.tic_labels:
             if label in seen and seen[label] is not holder:
                 other = seen[label]
-                raise UsageError(f"{escape_slack(holder.label)} and {escape_slack(other.label)} overlap (both count "  # type: ignore[attr-defined]
+                raise UsageError(f"{escape_slack(holder.label)} and {escape_slack(other.label)} overlap (both count "
                                  f"TIC's {escape_slack(label)}): list one or the other, so nothing is counted twice.")
             seen[label] = holder
     return ShockQuery(holder=first_holder.key, percent=first_percent, mode=mode,
@@ -351,7 +345,11 @@ def _parse_shock(rest: list[str], holders: HolderRegistry) -> ShockQuery:
                       others=others, months=months, reinvest_pct=reinvest or 0.0, fed=fed)
 
 
-def _single_leg(kept: list[str], holders: HolderRegistry) -> tuple:
+#: One holder of a scenario: the holder, the percent computed for, the percent typed.
+Leg = tuple[Holder, float, float]
+
+
+def _single_leg(kept: list[str], holders: HolderRegistry) -> Leg:
     bids = [(i, w, *b) for i, w in enumerate(kept) if (b := _percent_token(w)) is not None]
     with_unit = [b for b in bids if b[2]]
     chosen = with_unit[0] if with_unit else (bids[0] if bids else None)
@@ -371,15 +369,18 @@ def _single_leg(kept: list[str], holders: HolderRegistry) -> tuple:
     return holder, scenario_percent(percent), percent
 
 
-def _legs(kept: list[str], with_unit: list[int], holders: HolderRegistry) -> list[tuple]:
-    legs, start = [], 0
+def _legs(kept: list[str], with_unit: list[int], holders: HolderRegistry) -> list[Leg]:
+    legs: list[Leg] = []
+    start = 0
     for index in with_unit:
         holder_words = kept[start:index]
         if not holder_words:
-            shown = " and ".join(f"`{_show(kept[i])}`" for i in with_unit[:3])
+            shown = " and ".join(f"`{echo(kept[i])}`" for i in with_unit[:3])
             raise UsageError(f"One percent per holder, please: I got {shown}. Give each holder its own, e.g. "
                              f"`/reset shock eu 20% japan 10%`. {usage('shock')}")
-        percent = _percent_value(kept[index], _percent_token(kept[index])[1])  # type: ignore[index]
+        token = _percent_token(kept[index])
+        assert token is not None  # with_unit holds only the indices of words with a percent unit
+        percent = _percent_value(kept[index], token[1])
         legs.append((_holder(" ".join(holder_words), holders, "shock"), scenario_percent(percent), percent))
         start = index + 1
     if kept[start:]:
@@ -390,9 +391,10 @@ def _legs(kept: list[str], with_unit: list[int], holders: HolderRegistry) -> lis
 
 def scenario_percent(percent: float) -> float:
     """The percent a scenario is computed (and its chart drawn) for: whole percents from 1%,
-    tenths below (never below 0.1%, except 0% itself, which is answered: it changes nothing). No model here is precise to a fraction of a percent of
-    holdings, and rounding bounds the distinct scenario charts to 109 per holder and mode, so a
-    flood of `shock china 12.3456%`-style variations cannot make the bot draw without end.
+    tenths below (never below 0.1%, except 0% itself, which is answered: it changes nothing).
+    No model here is precise to a fraction of a percent of holdings, and rounding bounds the
+    distinct scenario charts to 109 per holder and mode, so a flood of `shock china 12.3456%`-style
+    variations cannot make the bot draw without end.
 
     >>> [scenario_percent(p) for p in (20, 12.5, 12.49, 0.25, 0.04, 99.6, 0)]
     [20.0, 13.0, 12.0, 0.3, 0.1, 100.0, 0.0]
@@ -425,11 +427,11 @@ def parse_timezone(text: str) -> str:
     if low in _TZ_ABBREVIATIONS:
         return _TZ_ABBREVIATIONS[low]
     if low in _NOT_ZONES or low.startswith(_NOT_ZONE_PREFIXES):
-        raise UsageError(f"`{_show(text)}` is a file of the time-zone database, not a place. {CITY_ZONE_HINT}")
+        raise UsageError(f"`{echo(text)}` is a file of the time-zone database, not a place. {CITY_ZONE_HINT}")
     name = _TZ_BY_LOWER.get(low)
     if name is None:
         raise UsageError(
-            f"`{_show(text)}` is not a time zone I know.{_suggest(text, sorted(_TZ_BY_LOWER))} "
+            f"`{echo(text)}` is not a time zone I know.{_suggest(text, sorted(_TZ_BY_LOWER))} "
             "Use an IANA name such as `Europe/London`, `America/New_York` or `UTC`."
         )
     if name.startswith("Etc/"):
@@ -438,13 +440,13 @@ def parse_timezone(text: str) -> str:
             reading = ""
             if offset:
                 reading = f" (`{name}` is UTC{'−' if offset[1] == '+' else '+'}{offset[2]}: its sign is reversed)"
-            raise UsageError(f"`{_show(text)}` is a fixed offset, not a place{reading}. {CITY_ZONE_HINT}")
+            raise UsageError(f"`{echo(text)}` is a fixed offset, not a place{reading}. {CITY_ZONE_HINT}")
     elif "/" not in name:
-        raise UsageError(f"`{_show(text)}` is not a place's time zone. {CITY_ZONE_HINT}")
+        raise UsageError(f"`{echo(text)}` is not a place's time zone. {CITY_ZONE_HINT}")
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # pragma: no cover - available_timezones() vouched for it
-        raise UsageError(f"`{_show(text)}` is not a time zone I know. {CITY_ZONE_HINT}") from None
+        raise UsageError(f"`{echo(text)}` is not a time zone I know. {CITY_ZONE_HINT}") from None
     return name
 
 
@@ -455,12 +457,12 @@ def _parse_time(word: str) -> time | None:
     hour, minute = int(match["h"]), int(match["m"] or 0)  # at most two ASCII digits each
     if match["ampm"]:
         if not 1 <= hour <= 12:
-            raise UsageError(f"`{_show(word)}` is not a time. Use 24-hour `HH:MM`, e.g. `16:30`.")
+            raise UsageError(f"`{echo(word)}` is not a time. Use 24-hour `HH:MM`, e.g. `16:30`.")
         hour = hour % 12 + (12 if match["ampm"] == "pm" else 0)
     elif match["m"] is None:
         return None  # a bare number is not a time; it might be a typo of something else
     if hour > 23 or minute > 59:
-        raise UsageError(f"`{_show(word)}` is not a time of day. Use 24-hour `HH:MM`, e.g. `09:00` or `16:30`.")
+        raise UsageError(f"`{echo(word)}` is not a time of day. Use 24-hour `HH:MM`, e.g. `09:00` or `16:30`.")
     return time(hour, minute)
 
 
@@ -470,13 +472,15 @@ def _is_zone_word(low: str) -> bool:
 
 
 def _parse_subscribe(rest: list[str]) -> SubscribeQuery:
-    day = at = tz = None
+    day: Weekday | None = None
+    at: time | None = None
+    tz: str | None = None
     for word in rest:
         low = word.lower()
         if low in ("weekly", "every", "week", "on", "at", "each"):
             continue
         if low in ("daily", "monthly", "hourly"):
-            raise UsageError(f"Briefings are weekly; pick a day instead of `{_show(word)}`. {usage('subscribe')}")
+            raise UsageError(f"Briefings are weekly; pick a day instead of `{echo(word)}`. {usage('subscribe')}")
         if low in _DAYS:
             day = _DAYS[low]
             continue
@@ -489,10 +493,10 @@ def _parse_subscribe(rest: list[str]) -> SubscribeQuery:
             continue
         if _foreign_digits(word):
             raise UsageError(
-                f"I couldn't read `{_show(word)}`: write times with the digits 0–9, e.g. `16:30`. {usage('subscribe')}"
+                f"I couldn't read `{echo(word)}`: write times with the digits 0–9, e.g. `16:30`. {usage('subscribe')}"
             )
         raise UsageError(
-            f"I couldn't read `{_show(word)}`.{_suggest(low, list(_DAYS))} {usage('subscribe')}"
+            f"I couldn't read `{echo(word)}`.{_suggest(low, list(_DAYS))} {usage('subscribe')}"
         )
     return SubscribeQuery(day=day, at=at, timezone=tz)
 
@@ -511,12 +515,12 @@ def _parse_unsubscribe(rest: list[str]) -> UnsubscribeQuery:
             return UnsubscribeQuery(number=int(digits))
         if digits:
             raise UsageError(
-                f"Which subscription? `{_show(token)}` is far more than a channel has; "
+                f"Which subscription? `{echo(token)}` is far more than a channel has; "
                 f"`/reset subscriptions` lists them with their numbers. {usage('unsubscribe')}"
             )
         raise UsageError(f"Which subscription? They are numbered from 1. {usage('unsubscribe')}")
     if len(rest) == 1 and _foreign_digits(token):
         raise UsageError(
-            f"Which subscription? Write the number `{_show(token)}` with the digits 0–9. {usage('unsubscribe')}"
+            f"Which subscription? Write the number `{echo(token)}` with the digits 0–9. {usage('unsubscribe')}"
         )
     raise UsageError(f"Which subscription? {usage('unsubscribe')}")

@@ -7,7 +7,7 @@ scheduler all hand the same value to `handlers.answer.answer`.
 from __future__ import annotations
 
 from datetime import time
-from typing import Literal, Union
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -98,22 +98,22 @@ class BriefingQuery(_Query):
     kind: Literal["briefing"] = "briefing"
 
 
-Query = Union[
-    HelpQuery,
-    GapQuery,
-    HoldingsQuery,
-    BuyingQuery,
-    RefinancingQuery,
-    ShockQuery,
-    GoldQuery,
-    ClaimsQuery,
-    SourcesQuery,
-    HistoryQuery,
-    SubscribeQuery,
-    UnsubscribeQuery,
-    SubscriptionsQuery,
-    BriefingQuery,
-]
+Query = (
+    HelpQuery
+    | GapQuery
+    | HoldingsQuery
+    | BuyingQuery
+    | RefinancingQuery
+    | ShockQuery
+    | GoldQuery
+    | ClaimsQuery
+    | SourcesQuery
+    | HistoryQuery
+    | SubscribeQuery
+    | UnsubscribeQuery
+    | SubscriptionsQuery
+    | BriefingQuery
+)
 
 #: Queries that only read data and can be answered anywhere (shell, Slack, briefing).
 TOPIC_KINDS = ("gap", "holdings", "buying", "refinancing", "shock", "history", "gold", "claims", "sources")

@@ -63,7 +63,7 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-parse_time = parse_utc  # shared with handlers/sources.py
+parse_time = parse_utc  # shared with handlers/topics/sources.py
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Chart renderers: `render(key, datasets) -> PNG bytes`, one per topic.
 
 Keys are the ones `ChartRef.key` carries: ``gap``, ``holdings``, ``holdings:<holder>``,
-``europe``, ``buying``, ``refinancing``, ``gold`` and ``shock:<scenario>`` (`handlers.shock.scenario_text`).
+``europe``, ``buying``, ``refinancing``, ``gold`` and ``shock:<scenario>`` (`handlers.topics.shock.scenario_text`).
 Each renderer recomputes its numbers through the same functions the text reply uses, so the
 picture can never disagree with the words. `bot.serving.chart_cache.ChartCache` calls this at most once per
 key and data version.
@@ -32,4 +32,5 @@ def render(key: str, datasets: Datasets) -> bytes:
     renderer = load().RENDERERS.get(name)
     if renderer is None:
         raise UnknownChart(f"no chart called {name!r}")
-    return renderer(datasets, *(args.split(":") if args else ()))
+    png: bytes = renderer(datasets, *(args.split(":") if args else ()))
+    return png

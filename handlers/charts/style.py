@@ -14,6 +14,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from handlers.datasets import Source
+
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 675, 100
 
 INK = "#1d3557"
@@ -22,11 +24,13 @@ ACCENT = "#e63946"
 GOOD = "#2a9d8f"
 PALETTE = ("#1d3557", "#e63946", "#2a9d8f", "#f4a261", "#457b9d", "#8d99ae", "#6a4c93", "#bc6c25")
 
+LABEL_SIZE = 15  # axis labels, in points
+
 RC = {
     "font.size": 15,
     "axes.titlesize": 21,
     "axes.titleweight": "bold",
-    "axes.labelsize": 15,
+    "axes.labelsize": LABEL_SIZE,
     "xtick.labelsize": 14,
     "ytick.labelsize": 14,
     "legend.fontsize": 14,
@@ -49,7 +53,8 @@ def new_figure(title: str, subtitle: str | None = None, *, left: float = 0.09) -
     ax = fig.add_subplot()
     _apply_style(ax)
     fig.subplots_adjust(left=left, right=0.96, top=0.84 if subtitle else 0.88, bottom=0.19)
-    fig.suptitle(title, x=0.02, y=0.965, ha="left", fontsize=RC["axes.titlesize"], fontweight="bold", color=INK, parse_math=False)
+    fig.suptitle(title, x=0.02, y=0.965, ha="left", fontsize=RC["axes.titlesize"], fontweight="bold", color=INK,
+                 parse_math=False)
     if subtitle:
         fig.text(0.02, 0.885, subtitle, ha="left", va="center", fontsize=14, color=MUTED, parse_math=False)
     return fig, ax
@@ -62,8 +67,8 @@ def _apply_style(ax: Axes) -> None:
     ax.spines["bottom"].set_color(MUTED)
     ax.grid(True, alpha=RC["grid.alpha"])
     ax.tick_params(labelsize=RC["xtick.labelsize"])
-    ax.xaxis.label.set_size(RC["axes.labelsize"])
-    ax.yaxis.label.set_size(RC["axes.labelsize"])
+    ax.xaxis.label.set_fontsize(LABEL_SIZE)
+    ax.yaxis.label.set_fontsize(LABEL_SIZE)
 
 
 def source_line(fig: Figure, text: str) -> None:
@@ -71,7 +76,7 @@ def source_line(fig: Figure, text: str) -> None:
     fig.text(0.01, 0.015, text, ha="left", va="bottom", fontsize=11, color=MUTED, wrap=True, parse_math=False)
 
 
-def short_cite(source) -> str:
+def short_cite(source: Source) -> str:
     """A compact citation for the image: first publisher, first series, as-of date."""
     publisher = source.publisher.split(";")[0].split(" (")[0].strip()
     series = source.series.split(";")[0].strip()

@@ -7,7 +7,6 @@ from collections.abc import Callable
 import pandas as pd
 
 from handlers import formatting as fmt
-from handlers.buying import breakdown, windows
 from handlers.charts.style import (
     ACCENT,
     GOOD,
@@ -22,15 +21,16 @@ from handlers.charts.style import (
 )
 from handlers.datasets import Datasets
 from handlers.europe import TYPES, eu_holdings
-from handlers.gap import history_pct_gdp, latest_position
-from handlers.gold import gold_table
 from handlers.holders import EU
 from handlers.holders import registry_for as registry
-from handlers.holdings import STORY
 from handlers.lookup import fact, holder_series
 from handlers.queries import ShockQuery
-from handlers.refinancing import wall
-from handlers.shock import run_shock
+from handlers.topics.buying import breakdown, windows
+from handlers.topics.gap import history_pct_gdp, latest_position
+from handlers.topics.gold import gold_table
+from handlers.topics.holdings import STORY
+from handlers.topics.refinancing import wall
+from handlers.topics.shock import run_shock
 
 YEARS_SHOWN = 12
 
@@ -42,19 +42,22 @@ def _month_index(series: pd.Series) -> pd.DatetimeIndex:
 def gap(datasets: Datasets) -> bytes:
     history = history_pct_gdp(datasets)
     pos = latest_position(datasets)
-    fig, ax = new_figure("The US foreign-asset gap", "Net international investment position, % of GDP (year-end; latest quarter marked)")
+    fig, ax = new_figure("The US foreign-asset gap", "Net international investment position, % of GDP (year-end; "
+                                                     "latest quarter marked)")
     years = history.index.astype(int)
     ax.fill_between(years, history.values, 0, color=ACCENT, alpha=0.15)
     ax.plot(years, history.values, color=ACCENT, linewidth=3, label="Net position, year-end")
     q_year = int(pos.period[:4]) + (int(pos.period[-1]) * 3 - 1.5) / 12
     ax.scatter([q_year], [pos.net_pct_gdp], color=INK, s=90, zorder=5)
-    ax.annotate(f"{fmt.usd_bn(pos.headline_net_usd_bn)}\n{fmt.pct(pos.net_pct_gdp)} of GDP\n(Q{pos.period[-1]} {pos.period[:4]})",
-                (q_year, pos.net_pct_gdp), xytext=(-230, 40), textcoords="offset points", parse_math=False, fontsize=14, color=INK,
-                arrowprops={"arrowstyle": "->", "color": INK})
+    ax.annotate(f"{fmt.usd_bn(pos.headline_net_usd_bn)}\n{fmt.pct(pos.net_pct_gdp)} of GDP\n"
+                f"({fmt.quarter_label(pos.period)})",
+                (q_year, pos.net_pct_gdp), xytext=(-230, 40), textcoords="offset points", parse_math=False,
+                fontsize=14, color=INK, arrowprops={"arrowstyle": "->", "color": INK})
     ax.axhline(0, color=MUTED, linewidth=1)
     ax.set_ylabel("% of GDP")
     ax.set_xlim(years.min() - 0.5, q_year + 0.8)
-    source_line(fig, f"Source: {short_cite(datasets.source('iip_annual'))}; {short_cite(datasets.source('gdp_annual'))}; "
+    source_line(fig, f"Source: {short_cite(datasets.source('iip_annual'))}; "
+                     f"{short_cite(datasets.source('gdp_annual'))}; "
                      f"latest quarter: {short_cite(datasets.source('iip_quarterly'))}")
     return to_png(fig)
 
@@ -75,7 +78,8 @@ def holdings(datasets: Datasets, holder_key: str | None = None) -> bytes:
                     xytext=(-110, 20), textcoords="offset points", parse_math=False, fontsize=13, color=INK)
         ax.set_ylim(bottom=0)
     else:
-        fig, ax = new_figure("Who holds US Treasuries", "End of month, $ billions; † custody centre (holder, not owner)")
+        fig, ax = new_figure("Who holds US Treasuries", "End of month, $ billions; † custody centre (holder, not "
+                                                        "owner)")
         keys = [*STORY, EU]
         start = None
         for color, key in zip(PALETTE, keys):
@@ -105,8 +109,9 @@ def europe(datasets: Datasets) -> bytes:
     ax.bar([p + 0.2 for p in positions], uk, width=0.4, color=PALETTE[4], label="United Kingdom")
     for bar, value in zip(bars, values):
         ax.annotate(fmt.usd_bn(value), (bar.get_x() + bar.get_width() / 2, value), xytext=(0, 4),
-                    textcoords="offset points", parse_math=False, ha="center", fontsize=14, color=INK, fontweight="bold")
-    ax.set_xticks(list(positions), [l.replace(" (", "\n(") for l in labels])
+                    textcoords="offset points", parse_math=False, ha="center", fontsize=14, color=INK,
+                    fontweight="bold")
+    ax.set_xticks(list(positions), [label.replace(" (", "\n(") for label in labels])
     ax.set_ylabel("$ billions")
     usd_axis(ax)
     ax.legend(frameon=False)
@@ -119,7 +124,8 @@ def buying(datasets: Datasets) -> bytes:
     start, end = windows(datasets)[-1]
     result = breakdown(datasets, registry(datasets), start, end)
     fig, ax = new_figure(f"Who added US Treasuries, end-{fmt.month(start)} to end-{fmt.month(end)}",
-                         f"Change in holdings, $ billions (all foreign: {fmt.usd_bn(result.total_change_usd_bn, signed=True)}); "
+                         f"Change in holdings, $ billions (all foreign: "
+                         f"{fmt.usd_bn(result.total_change_usd_bn, signed=True)}); "
                          "includes price changes", left=0.2)
     regions = list(result.regions)
     names = [r.region for r in regions][::-1]
@@ -127,8 +133,10 @@ def buying(datasets: Datasets) -> bytes:
     colors = [GOOD if v >= 0 else ACCENT for v in values]
     bars = ax.barh(names, values, color=colors)
     for bar, r in zip(bars, regions[::-1]):
-        share = f" ({fmt.pct(r.share_of_total_change_pct, digits=0)})" if r.share_of_total_change_pct is not None else ""
-        ax.annotate(f"{fmt.usd_bn(r.change_usd_bn, signed=True)}{share}", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+        share = (f" ({fmt.pct(r.share_of_total_change_pct, digits=0)})"
+                 if r.share_of_total_change_pct is not None else "")
+        ax.annotate(f"{fmt.usd_bn(r.change_usd_bn, signed=True)}{share}",
+                    (bar.get_width(), bar.get_y() + bar.get_height() / 2),
                     xytext=(6 if r.change_usd_bn >= 0 else -6, 0), textcoords="offset points", parse_math=False,
                     ha="left" if r.change_usd_bn >= 0 else "right", va="center", fontsize=13)
     ax.axvline(0, color=MUTED, linewidth=1)
@@ -137,7 +145,8 @@ def buying(datasets: Datasets) -> bytes:
     low, high = min(values + [0]), max(values + [0])
     span = high - low
     ax.set_xlim(low - 0.45 * span if low < 0 else -0.05 * span, high + 0.3 * span)
-    source_line(fig, f"Source: {short_cite(datasets.source('treasury_holdings'))}. Europe includes the EU, UK, Norway, Switzerland; regions overlap.")
+    source_line(fig, f"Source: {short_cite(datasets.source('treasury_holdings'))}. Europe includes the EU, UK, "
+                     f"Norway, Switzerland; regions overlap.")
     return to_png(fig)
 
 
@@ -152,13 +161,15 @@ def refinancing(datasets: Datasets) -> bytes:
     bars = ax.bar(names, values, color=colors)
     for bar, value in zip(bars, values):
         share = 100 * value / everything.gdp_usd_bn
-        ax.annotate(f"{fmt.usd_bn(value)}\n{fmt.pct(share, digits=0)} of GDP", (bar.get_x() + bar.get_width() / 2, value),
+        ax.annotate(f"{fmt.usd_bn(value)}\n{fmt.pct(share, digits=0)} of GDP",
+                    (bar.get_x() + bar.get_width() / 2, value),
                     xytext=(0, 4), textcoords="offset points", parse_math=False, ha="center", fontsize=14)
     ax.set_ylabel("$ billions")
     ax.set_ylim(0, max(values) * 1.25)
     usd_axis(ax)
     ax.grid(axis="x", visible=False)
-    source_line(fig, f"Sources: {short_cite(fact(datasets, 'treasury_bills_usd_bn').source)}; coupons derived from Apollo "
+    source_line(fig, f"Sources: {short_cite(fact(datasets, 'treasury_bills_usd_bn').source)}; coupons derived from "
+                     f"Apollo "
                      f"shares (yield_calibration.csv); claim: {claim.source.publisher} (no primary source)")
     return to_png(fig)
 
@@ -169,7 +180,8 @@ def gold(datasets: Datasets) -> bytes:
     fig, ax = new_figure("Central-bank gold vs foreign official Treasuries", "Market value, $ billions, quarter-ends")
     ax.plot(index, table["official_ust_usd_bn"], color=INK, linewidth=3, label="Foreign official Treasuries (TIC)")
     ax.plot(index, table["gold_all_usd_bn"], color="#d4a017", linewidth=3, label="Official gold, incl. US")
-    ax.plot(index, table["gold_ex_us_usd_bn"], color="#d4a017", linewidth=2.5, linestyle="--", label="Official gold, excl. US")
+    ax.plot(index, table["gold_ex_us_usd_bn"], color="#d4a017", linewidth=2.5, linestyle="--",
+            label="Official gold, excl. US")
     ax.legend(loc="center left", bbox_to_anchor=(0.0, 0.62), frameon=False)
     ax.set_ylabel("$ billions")
     ax.set_ylim(bottom=0)
@@ -184,17 +196,18 @@ def gold(datasets: Datasets) -> bytes:
 def shock(datasets: Datasets, scenario: str) -> bytes:
     """The 10-year's path over 36 months as a fan (low / central / high) with the article's claim.
 
-    ``scenario`` is `handlers.shock.scenario_text` of the query; beyond the evidence the chart says
+    ``scenario`` is `handlers.topics.shock.scenario_text` of the query; beyond the evidence the chart says
     so in its title and across the plot."""
     from handlers.parsing import parse
-    from handlers.shock import scenario_text, title_of
+    from handlers.topics.shock import scenario_text, title_of
 
     holders = registry(datasets)
     query = parse("shock " + scenario, holders)
     if not isinstance(query, ShockQuery) or scenario_text(query) != scenario:
         raise ValueError(f"not a canonical scenario: {scenario!r}")
     result, month = run_shock(query, datasets, holders)
-    subtitle = f"≈{fmt.usd_bn(result.amount_usd_bn)}, {fmt.pct(result.share_of_marketable_pct, digits=2)} of marketable debt"
+    subtitle = (f"≈{fmt.usd_bn(result.amount_usd_bn)}, {fmt.pct(result.share_of_marketable_pct, digits=2)} "
+                "of marketable debt")
     if result.beyond_evidence:
         subtitle = "EXTRAPOLATION, larger than any sale on record: " + subtitle
     fig, ax = new_figure(title_of(query, holders)[:90], subtitle, left=0.1)
@@ -217,7 +230,8 @@ def shock(datasets: Datasets, scenario: str) -> bytes:
     ax.set_xlabel("Months after the sale starts")
     ax.set_ylabel("10-year yield change, bp")
     ax.legend(loc="upper right", bbox_to_anchor=(1.0, 0.8), frameon=False, fontsize=13)
-    source_line(fig, f"Model: Reset Bot scenario model, data/yield_calibration.csv ({short_cite(datasets.source('yield_calibration'))}); "
+    source_line(fig, f"Model: Reset Bot scenario model, data/yield_calibration.csv "
+                     f"({short_cite(datasets.source('yield_calibration'))}); "
                      f"holdings: TIC, {fmt.month(month)}; back-test: /reset history")
     return to_png(fig)
 

@@ -22,7 +22,7 @@ from handlers.datasets import (
     Source,
 )
 from handlers.queries import SourcesQuery
-from handlers.sources import answer_sources
+from handlers.topics.sources import answer_sources
 
 NOW = datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -51,8 +51,8 @@ def rates(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
 
 def test_a_new_tic_month_is_named_with_its_total_change_and_largest_movers(datasets):
     frame = datasets.frame("treasury_holdings")
-    old = dataclasses.replace(datasets, version="old", frames={**datasets.frames,
-                                                                "treasury_holdings": frame[frame["month"] != "2026-04"]})
+    without_april = frame[frame["month"] != "2026-04"]
+    old = dataclasses.replace(datasets, version="old", frames={**datasets.frames, "treasury_holdings": without_april})
     changes = what_changed(old, datasets)
     assert [(m.month, m.total_usd_bn, m.change_usd_bn) for m in changes.tic_months] == [("2026-04", 9352.6, 3.9)]
     assert changes.tic_months[0].movers == (("Canada", -42.3), ("Japan", 18.3), ("Cayman Islands", 12.2))
@@ -101,7 +101,8 @@ def test_a_new_iip_quarter_from_the_release_table_when_fred_is_not_there():
                                        columns=columns)], ignore_index=True)
     changes = what_changed(ds("a", iip_quarterly=old), ds("b", iip_quarterly=new))
     assert changes.iip_quarter is not None and changes.iip_quarter.resource == "iip_quarterly"
-    assert changes.summary_lines() == ["IIP: new quarter 2025Q4 — net position −$27.92T (assets $42.01T, liabilities $69.93T)."]
+    assert changes.summary_lines() == ["IIP: new quarter 2025Q4 — net position −$27.92T (assets $42.01T, liabilities "
+                                       "$69.93T)."]
 
 
 def test_nothing_to_say_when_nothing_changed(datasets):
@@ -113,7 +114,8 @@ def test_new_periods_of_other_series_are_listed():
     columns = ["quarter", "usd_share_pct", "eur_share_pct", "total_fx_reserves_usd_bn"]
     old = pd.DataFrame([("2025Q4", 56.7702, 20.2496, 13136.846)], columns=columns)
     new = pd.DataFrame([("2025Q4", 56.7702, 20.2496, 13136.846), ("2026Q1", 57.13, 20.03, 13500.0)], columns=columns)
-    assert what_changed(ds("a", cofer=old), ds("b", cofer=new)).summary_lines() == ["New data: COFER reserve shares 2026Q1."]
+    assert what_changed(ds("a", cofer=old), ds("b", cofer=new)).summary_lines() == ["New data: COFER reserve shares "
+                                                                                    "2026Q1."]
 
 
 # ------------------------------------------------------------------------------ /reset sources

@@ -114,7 +114,8 @@ def test_what_cannot_be_understood_is_explained(text, must_say):
     assert must_say in caught.value.message
 
 
-@pytest.mark.parametrize("text", ["\x00", "%%%%", "shock 💥 20%", "a" * 5000, "shock eu 1e309%", "<!channel>", "shock eu nan%"])
+@pytest.mark.parametrize("text", ["\x00", "%%%%", "shock 💥 20%", "a" * 5000, "shock eu 1e309%", "<!channel>",
+                                  "shock eu nan%"])
 def test_nonsense_never_raises_anything_but_a_usage_error(text):
     try:
         query = parse(text, HOLDERS)
@@ -129,8 +130,8 @@ def test_nonsense_never_raises_anything_but_a_usage_error(text):
 
 from zoneinfo import available_timezones  # noqa: E402
 
-from handlers.formatting import escape_slack  # noqa: E402
-from handlers.parsing import _show, parse_timezone  # noqa: E402
+from handlers.formatting import echo, escape_slack  # noqa: E402
+from handlers.parsing import parse_timezone  # noqa: E402
 
 HUGE = "9" * 10_000  # int() refuses more than 4,300 digits; float() of it is inf
 
@@ -153,13 +154,15 @@ class TestNumbersAreReadOnlyFromAsciiDigits:
         message = refusal(f"unsubscribe {HUGE}", holders)
         assert "far more than a channel has" in message and len(message) < 1000
 
-    @pytest.mark.parametrize("text", [f"shock eu {HUGE}%", f"shock eu {HUGE}", f"shock {HUGE}% eu", f"shock eu 1{'0' * 5000}.5%"])
+    @pytest.mark.parametrize("text", [f"shock eu {HUGE}%", f"shock eu {HUGE}", f"shock {HUGE}% "
+                                                                               f"eu", f"shock eu 1{'0' * 5000}.5%"])
     def test_a_ten_thousand_digit_percent_is_more_than_100(self, text, holders):
         message = refusal(text, holders)
         assert "at most 100%" in message and len(message) < 1000
 
-    @pytest.mark.parametrize("text", [f"holdings {HUGE}", f"subscribe {HUGE}", f"subscribe {HUGE}:00", f"subscribe 16:{HUGE}",
-                                      f"gap {HUGE}", HUGE, f"unsubscribe #{HUGE}", f"shock eu 20% {HUGE}"])
+    @pytest.mark.parametrize("text", [f"holdings {HUGE}", f"subscribe {HUGE}", f"subscribe {HUGE}:00",
+                                      f"subscribe 16:{HUGE}", f"gap {HUGE}", HUGE, f"unsubscribe #{HUGE}",
+                                      f"shock eu 20% {HUGE}"])
     def test_a_ten_thousand_digit_number_anywhere_is_explained(self, text, holders):
         assert len(refusal(text, holders)) < 1000
 
@@ -194,8 +197,10 @@ class TestEchoesAreEscapedForSlack:
         assert "<!channel>" not in message
 
     @pytest.mark.parametrize("markup", MARKUP)
-    @pytest.mark.parametrize("template", ["holdings {}", "shock {} 20%", "shock eu 20% {}", "gap {}", "{}", "subscribe {}",
-                                          "subscribe fri {}/x", "shock eu {}%", "shock eu 20% 30% {}%", "unsubscribe {}"])
+    @pytest.mark.parametrize("template", ["holdings {}", "shock {} 20%", "shock eu 20% "
+                                                                         "{}", "gap {}", "{}", "subscribe {}",
+                                          "subscribe fri {}/x", "shock eu {}%", "shock eu 20% 30% {}%", "unsubscribe "
+                                                                                                        "{}"])
     def test_no_echo_carries_slack_markup(self, template, markup, holders):
         try:
             parse(template.format(markup), holders)  # "holdings <!everyone>" is all foreign holders
@@ -208,9 +213,9 @@ class TestEchoesAreEscapedForSlack:
         assert "`" not in echoed and echoed == "'x' &lt;!here&gt; '"
 
     def test_shortening_never_cuts_an_entity_in_half(self):
-        assert _show("a" * 37 + "<!channel>") == "a" * 37 + "&lt;!…"  # cut first, then escaped
-        assert _show("a" * 38 + "&amp;") == "a" * 38 + "&amp;…"
-        assert _show("a" * 30 + "<!here>") == "a" * 30 + "&lt;!here&gt;"
+        assert echo("a" * 37 + "<!channel>") == "a" * 37 + "&lt;!…"  # cut first, then escaped
+        assert echo("a" * 38 + "&amp;") == "a" * 38 + "&amp;…"
+        assert echo("a" * 30 + "<!here>") == "a" * 30 + "&lt;!here&gt;"
 
 
 class TestPercentRefusalsArePrecise:
@@ -253,7 +258,8 @@ class TestPercentRefusalsArePrecise:
     def test_a_percent_sign_without_a_number(self, text, holders):
         assert "has no number: write the percent like `20%`" in refusal(text, holders)
 
-    @pytest.mark.parametrize("text", ["shock eu 20% 30%", "shock eu 20% 20%", "shock 20% eu 30pct", "shock eu 20% 30 percent pause"])
+    @pytest.mark.parametrize("text", ["shock eu 20% 30%", "shock eu 20% 20%", "shock 20% eu 30pct", "shock eu 20% 30 "
+                                                                                                    "percent pause"])
     def test_one_percent_per_holder(self, text, holders):
         assert "One percent per holder" in refusal(text, holders)
 
@@ -273,7 +279,8 @@ class TestTimeZonesAreCities:
         assert "UTC+9" in refusal("subscribe Etc/GMT-9", holders)
 
     @pytest.mark.parametrize("name, expected", [("UTC", "UTC"), ("utc", "UTC"), ("GMT", "UTC"), ("Z", "UTC"),
-                                                ("Zulu", "UTC"), ("Etc/UTC", "Etc/UTC"), ("Europe/London", "Europe/London"),
+                                                ("Zulu", "UTC"), ("Etc/UTC", "Etc/UTC"),
+                                                ("Europe/London", "Europe/London"),
                                                 ("america/new_york", "America/New_York"), ("US/Eastern", "US/Eastern"),
                                                 ("America/Argentina/Buenos_Aires", "America/Argentina/Buenos_Aires")])
     def test_utc_and_places_work(self, name, expected, holders):
@@ -288,7 +295,8 @@ class TestTimeZonesAreCities:
                 assert "city zone such as `Europe/London`" in error.message, name
         assert all("/" in name or name == "UTC" for name in accepted)
         assert {name for name in accepted if name.startswith("Etc/")} <= {
-            "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "Etc/Greenwich", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0"}
+            "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "Etc/Greenwich", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0",
+            "Etc/GMT-0"}
         assert "Europe/London" in accepted and "Asia/Tokyo" in accepted
 
 

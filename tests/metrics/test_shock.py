@@ -35,7 +35,8 @@ EU_USD_BN = 2_040.5  # TIC, EU members listed, Dec 2025
 
 
 def sale(percent=20.0, holdings=EU_USD_BN, **fields) -> ShockInput:
-    return ShockInput(legs=(Leg(label="EU", percent=percent, holdings_usd_bn=holdings),), market_usd_bn=MARKET, **fields)
+    leg = Leg(label="EU", percent=percent, holdings_usd_bn=holdings)
+    return ShockInput(legs=(leg,), market_usd_bn=MARKET, **fields)
 
 
 def bounds(r: Range) -> tuple[float, float, float]:

@@ -14,7 +14,7 @@ from handlers.datasets import (
     META_RETRIEVED_PREFIX,
     Datasets,
 )
-from handlers.formatting import age, parse_utc
+from handlers.formatting import age, parse_utc, utc_minute
 from handlers.queries import SourcesQuery
 from handlers.reply import Reply, build, context, header, section
 
@@ -54,7 +54,7 @@ def answer_sources(query: SourcesQuery, datasets: Datasets, now: datetime | None
         blocks.append(section(("*What changed in this version*\n" + "\n".join(f"• {c}" for c in changes))[:2900]))
     blocks.append(context([f"Data version {datasets.version}. Official series are revised: each figure in a reply "
                            "names its own source and as-of date."]))
-    text = ("Sources:\n" + in_service.replace("*", "") + "\n" + "\n".join(l.replace("*", "") for l in lines)
+    text = ("Sources:\n" + in_service.replace("*", "") + "\n" + "\n".join(line.replace("*", "") for line in lines)
             + ("\nWhat changed in this version:\n" + "\n".join(f"- {c}" for c in changes) if changes else ""))
     return build(blocks, text, visibility="ephemeral")
 
@@ -85,6 +85,6 @@ def _when(text: str) -> str:
         return text or "unknown"
     if len(text) <= 10:  # a date only
         return moment.date().isoformat()
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return utc_minute(moment)
 
 

@@ -41,17 +41,20 @@ def answer_gold(query: GoldQuery, datasets: Datasets) -> Reply:
     first = table.iloc[0]
     q = fmt.quarter_end(str(table.index[-1]))
     all_base, ex_us = cross.all_official_gold, cross.ex_us_official_gold
-    if all_base.first_quarter_end:
+    if (all_base.first_quarter_end and all_base.gold_usd_bn is not None
+            and all_base.official_ust_usd_bn is not None):
         all_line = (f"*Counting all official gold, the US's included*, gold passed foreign official Treasuries in "
                     f"{fmt.quarter_end(all_base.first_quarter_end)} ({fmt.usd_bn(all_base.gold_usd_bn, digits=2)} vs "
                     f"{fmt.usd_bn(all_base.official_ust_usd_bn, digits=2)}); ratio now {all_base.latest_ratio:.2f}.")
     else:
-        all_line = f"Counting all official gold, gold has not passed foreign official Treasuries (ratio {all_base.latest_ratio:.2f})."
+        all_line = ("Counting all official gold, gold has not passed foreign official Treasuries "
+                    f"(ratio {all_base.latest_ratio:.2f}).")
     if ex_us.first_quarter_end:
         ex_line = (f"*Counting only non-US official gold*, it crossed in {fmt.quarter_end(ex_us.first_quarter_end)}; "
                    f"ratio now {ex_us.latest_ratio:.2f}.")
     else:
-        ex_line = (f"*Counting only non-US official gold*, it has *not* crossed: {fmt.usd_bn(latest['gold_ex_us_usd_bn'])} "
+        ex_line = (f"*Counting only non-US official gold*, it has *not* crossed: "
+                   f"{fmt.usd_bn(latest['gold_ex_us_usd_bn'])} "
                    f"against {fmt.usd_bn(latest['official_ust_usd_bn'])} (ratio {ex_us.latest_ratio:.2f}).")
     cofer = datasets.frame("cofer").sort_values("quarter")
     usd_then, usd_now = cofer.iloc[max(0, len(cofer) - 1 - 4 * YEARS_SHOWN)], cofer.iloc[-1]
@@ -63,7 +66,8 @@ def answer_gold(query: GoldQuery, datasets: Datasets) -> Reply:
             f"The “gold has overtaken Treasuries” claim depends on what is counted.\n• {all_line}\n• {ex_line}"
         ),
         fields([
-            ("Official gold, all reporters", f"{fmt.usd_bn(latest['gold_all_usd_bn'])} ({int(latest['reporters'])} reporters)"),
+            ("Official gold, all reporters", f"{fmt.usd_bn(latest['gold_all_usd_bn'])} ({int(latest['reporters'])} "
+                                             f"reporters)"),
             ("Official gold, excluding the US", fmt.usd_bn(latest["gold_ex_us_usd_bn"])),
             ("Foreign official Treasuries (TIC)", fmt.usd_bn(latest["official_ust_usd_bn"])),
             (f"Gold ex-US, {fmt.quarter_end(str(table.index[0]))}", f"{fmt.usd_bn(first['gold_ex_us_usd_bn'])} "
@@ -77,12 +81,13 @@ def answer_gold(query: GoldQuery, datasets: Datasets) -> Reply:
             f"Gold is at market value, so much of its rise is price, not purchases. The ECB put gold at "
             f"{fmt.pct(ecb_gold.value, digits=0)} of official reserves at {ecb_gold.period}, above the euro's "
             f"{fmt.pct(ecb_eur.value, digits=0)} (a different base). Not counted here: IMF and ECB gold and late "
-            f"reporters; quarters with under {MIN_REPORTER_SHARE:.0%} of the usual reporters are left out.",
+            f"reporters; quarters with under {fmt.share(MIN_REPORTER_SHARE)} of the usual reporters are left out.",
         ]),
         buttons([("Fact-check", "claims"), ("Who holds Treasuries", "holdings")]),
     ]
     text = (f"Gold vs Treasuries {q}: all official gold {fmt.usd_bn(latest['gold_all_usd_bn'])}, ex-US "
-            f"{fmt.usd_bn(latest['gold_ex_us_usd_bn'])}, foreign official Treasuries {fmt.usd_bn(latest['official_ust_usd_bn'])}.")
+            f"{fmt.usd_bn(latest['gold_ex_us_usd_bn'])}, foreign official Treasuries "
+            f"{fmt.usd_bn(latest['official_ust_usd_bn'])}.")
     chart = ChartRef(
         key="gold",
         title="Central-bank gold vs foreign official Treasuries",
@@ -101,7 +106,7 @@ def answer_gold(query: GoldQuery, datasets: Datasets) -> Reply:
 NEWER_COFER_USD = {"2025Q4": "cofer_usd_share_2025q4_jul2026_pct"}
 
 
-def _usd_share(datasets: Datasets, latest) -> str:
+def _usd_share(datasets: Datasets, latest: pd.Series) -> str:
     """The dollar share for the latest quarter, from the newest vintage the data hold: the cofer
     resource, or a later IMF release quoted in facts.csv (COFER revises past quarters)."""
     shown = f"{fmt.pct(latest['usd_share_pct'])} in {latest['quarter']}"

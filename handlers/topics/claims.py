@@ -28,20 +28,21 @@ Check keys (``:``-separated arguments):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from handlers import formatting as fmt
-from handlers.buying import breakdown
 from handlers.datasets import Datasets, Source
 from handlers.europe import eu_holdings
-from handlers.gap import latest_position
-from handlers.gold import gold_crossover
-from handlers.holders import HolderRegistry
+from handlers.holders import Holder, HolderRegistry
 from handlers.lookup import holder_series, official_series
 from handlers.queries import ClaimsQuery
 from handlers.reply import Reply, build, context, header, section
+from handlers.topics.buying import breakdown
+from handlers.topics.gap import latest_position
+from handlers.topics.gold import gold_crossover
 from metrics import NON_COUNTRY_LABELS, Verdict, change_between, judge_direction, judge_level
 
 LEVEL_TOLERANCE_PCT = 5.0  # "about $68.9T" is confirmed within 5% of the official figure
@@ -79,7 +80,7 @@ def _direction(word: str) -> int:
     return 1 if word == "up" else -1
 
 
-def _level(claimed: float, official: float, shown: str, sources) -> Measured:
+def _level(claimed: float, official: float, shown: str, sources: Sequence[Source]) -> Measured:
     return Measured(judge_level(claimed, official, LEVEL_TOLERANCE_PCT), shown, tuple(sources))
 
 
@@ -90,7 +91,7 @@ def measure(check: str, claimed: float | None, datasets: Datasets, holders: Hold
     tic = [datasets.source("treasury_holdings")]
     if name.startswith("iip_"):
         pos = latest_position(datasets)
-        q = f"Q{pos.period[-1]} {pos.period[:4]}"
+        q = fmt.quarter_label(pos.period)
         values: dict[str, tuple[float, str]] = {
             "iip_liabilities_usd_t": (pos.liabilities_usd_bn / 1000, f"{fmt.usd_bn(pos.liabilities_usd_bn)} ({q})"),
             "iip_assets_usd_t": (pos.assets_usd_bn / 1000, f"{fmt.usd_bn(pos.assets_usd_bn)} ({q})"),
@@ -108,7 +109,8 @@ def measure(check: str, claimed: float | None, datasets: Datasets, holders: Hold
                  f"{fmt.usd_bn(change.end_value)} ({fmt.month(str(change.end))})")
         return Measured(judge_direction(_direction(direction), change.change), shown, tuple(tic))
     if name == "shl_eu27":
-        column = {"treasury": "treasury_usd_mn", "corporate": "lt_corporate_usd_mn", "equities": "equities_usd_mn"}[args[0]]
+        column = {"treasury": "treasury_usd_mn", "corporate": "lt_corporate_usd_mn",
+                  "equities": "equities_usd_mn"}[args[0]]
         value = eu_holdings(datasets).by_type_usd_bn[column]
         return _level(_need(claimed, check), value / 1000, f"{fmt.usd_bn(value)} (EU-27, June 2025)",
                       [datasets.source("shl_holdings")])
@@ -131,17 +133,18 @@ def measure(check: str, claimed: float | None, datasets: Datasets, holders: Hold
         cross = gold_crossover(datasets)
         all_above, ex_above = cross.all_official_gold.above_at_latest, cross.ex_us_official_gold.above_at_latest
         verdict: Verdict = "confirmed" if ex_above else ("partly" if all_above else "not_supported")
-        shown = (f"gold ÷ foreign official Treasuries at {fmt.quarter_end(cross.all_official_gold.latest_quarter_end)}: "
+        shown = (f"gold ÷ foreign official Treasuries at "
+                 f"{fmt.quarter_end(cross.all_official_gold.latest_quarter_end)}: "
                  f"{cross.all_official_gold.latest_ratio:.2f} counting the US's gold, "
                  f"{cross.ex_us_official_gold.latest_ratio:.2f} without it")
         return Measured(verdict, shown, (datasets.source("gold_reserves"), *tic))
     if name == "holders_change":
-        keys, start, end, direction = args[0].split(","), args[1], args[2], _direction(args[3])
+        keys, start, end, wanted = args[0].split(","), args[1], args[2], _direction(args[3])
         parts, moved = [], 0
         for key in keys:
             holder = holders.get(key)
             change = change_between(holder_series(datasets, holder), start, end)
-            moved += judge_direction(direction, change.change) == "confirmed"
+            moved += judge_direction(wanted, change.change) == "confirmed"
             parts.append(f"{holder.label} {fmt.usd_bn(change.change, signed=True)}")
         verdict = "confirmed" if moved == len(keys) else ("partly" if moved else "not_supported")
         return Measured(verdict, f"{', '.join(parts)} (end-{fmt.month(start)} → end-{fmt.month(end)})", tuple(tic))
@@ -164,19 +167,19 @@ def measure(check: str, claimed: float | None, datasets: Datasets, holders: Hold
         first, last = int(args[1]), int(args[2])
         series = official_series(datasets)
         years = [y for y in range(first, last + 1) if f"{y}-12" in series.index]
-        values = [float(series.loc[f"{y}-12"]) for y in years]
-        falls = sum(b < a for a, b in zip(values, values[1:]))
-        steps = max(1, len(values) - 1)
-        overall = values[-1] - values[0]
+        decembers = [float(series.loc[f"{y}-12"]) for y in years]
+        falls = sum(b < a for a, b in zip(decembers, decembers[1:]))
+        steps = max(1, len(decembers) - 1)
+        overall = decembers[-1] - decembers[0]
         verdict = ("confirmed" if overall < 0 and falls / steps >= 0.7 else
                    "partly" if overall < 0 else "not_supported")
-        shown = (f"foreign official holdings {fmt.usd_bn(values[0])} (Dec {years[0]}) → {fmt.usd_bn(values[-1])} "
+        shown = (f"foreign official holdings {fmt.usd_bn(decembers[0])} (Dec {years[0]}) → {fmt.usd_bn(decembers[-1])} "
                  f"(Dec {years[-1]}); lower than a year before in {falls} of {steps} years")
         return Measured(verdict, shown, tuple(tic))
     raise ValueError(f"unknown check {check!r}")
 
 
-def _only_buyer(holder, start: str, end: str, top: int, datasets: Datasets, holders: HolderRegistry,
+def _only_buyer(holder: Holder, start: str, end: str, top: int, datasets: Datasets, holders: HolderRegistry,
                 tic: list[Source]) -> Measured:
     frame = datasets.frame("treasury_holdings")
     latest = frame[frame["month"] == end]
@@ -188,10 +191,11 @@ def _only_buyer(holder, start: str, end: str, top: int, datasets: Datasets, hold
         if start in rows.index and end in rows.index and rows[end] > rows[start]:
             others.append((label, float(rows[end] - rows[start])))
     own = change_between(holder_series(datasets, holder), start, end).change
-    verdict = ("not_supported" if own <= 0 or len(others) > 1 else "partly" if others else "confirmed")
+    verdict: Verdict = ("not_supported" if own <= 0 or len(others) > 1 else "partly" if others else "confirmed")
     added = ", ".join(f"{label} {fmt.usd_bn(v, signed=True)}" for label, v in sorted(others, key=lambda x: -x[1])[:4])
     shown = (f"{holder.label} {fmt.usd_bn(own, signed=True)}; of the {top} largest other holders "
-             f"{len(others)} also added (end-{fmt.month(start)} → end-{fmt.month(end)})" + (f": {added}" if added else ""))
+             f"{len(others)} also added (end-{fmt.month(start)} → "
+             f"end-{fmt.month(end)})" + (f": {added}" if added else ""))
     return Measured(verdict, shown, tuple(tic))
 
 

@@ -11,7 +11,8 @@ CHEAT_SHEET: tuple[tuple[str, str], ...] = (
     ("`/reset holdings [holder]`", "who holds US Treasuries, e.g. `holdings china`"),
     ("`/reset buying`", "who bought Treasuries in 2025 (Europe's share, by window)"),
     ("`/reset refinancing`", "the 2026 refinancing wall and what higher yields cost"),
-    ("`/reset shock HOLDER PCT% [sell|pause]`", "yields, mortgages and federal interest if a holder sells, e.g. `shock eu 20%`, "
+    ("`/reset shock HOLDER PCT% [sell|pause]`", "yields, mortgages and federal interest if a holder sells, e.g. "
+                                                "`shock eu 20%`, "
      "`shock eu 20% japan 10% over 6 months with fed`, `shock china 50% reinvest 50%`"),
     ("`/reset history`", "foreign sales on record, what yields did, and what the model says of them"),
     ("`/reset gold`", "central banks: gold vs Treasuries"),

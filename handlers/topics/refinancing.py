@@ -44,13 +44,18 @@ def answer_refinancing(query: RefinancingQuery, datasets: Datasets) -> Reply:
         section(
             f"The thesis: *{fmt.usd_bn(claim.value)} matures in 2026, about {fmt.pct(claim_share, digits=0)} of GDP*. "
             f"The ratio holds if the amount does, but no primary source gives it: it comes from social posts, "
-            f"and a “record wall” is claimed every year ({', '.join(f'{fmt.usd_bn(e.value)} for {e.period}' for e in earlier)})."
+            f"and a “record wall” is claimed every year "
+            f"({', '.join(f'{fmt.usd_bn(e.value)} for {e.period}' for e in earlier)})."
         ),
         fields([
-            ("Treasury bills outstanding", f"{fmt.usd_bn(everything.bills_usd_bn or 0)} ({fact(datasets, 'treasury_bills_usd_bn').period}); each rolls over within the year"),
+            ("Treasury bills outstanding", f"{fmt.usd_bn(everything.bills_usd_bn or 0)} "
+                                           f"({fact(datasets, 'treasury_bills_usd_bn').period}); each rolls over "
+                                           f"within the year"),
             ("Notes and bonds due within 12 months", f"≈{fmt.usd_bn(coupons_only.maturing_usd_bn)} (derived)"),
-            ("Bills + coupons", f"{fmt.usd_bn(everything.maturing_usd_bn)} = {fmt.pct(everything.share_of_gdp_pct)} of GDP"),
-            ("Excluding bills", f"{fmt.usd_bn(coupons_only.maturing_usd_bn)} = {fmt.pct(coupons_only.share_of_gdp_pct)} of GDP"),
+            ("Bills + coupons", f"{fmt.usd_bn(everything.maturing_usd_bn)} = {fmt.pct(everything.share_of_gdp_pct)} "
+                                f"of GDP"),
+            ("Excluding bills", f"{fmt.usd_bn(coupons_only.maturing_usd_bn)} = "
+                                f"{fmt.pct(coupons_only.share_of_gdp_pct)} of GDP"),
         ]),
         section(
             f"*What +{ILLUSTRATIVE_RISE_BP} bp on refinancing costs* (debt held by the public {fmt.usd_bn(debt)}, "
@@ -70,8 +75,10 @@ def answer_refinancing(query: RefinancingQuery, datasets: Datasets) -> Reply:
         ]),
         buttons([("Shock: EU sells 20%", "shock eu 20%"), ("Fact-check", "claims")]),
     ]
-    text = (f"Refinancing wall: bills {fmt.usd_bn(everything.bills_usd_bn or 0)} + coupons ≈{fmt.usd_bn(coupons_only.maturing_usd_bn)} "
-            f"= {fmt.usd_bn(everything.maturing_usd_bn)} ({fmt.pct(everything.share_of_gdp_pct)} of GDP); the {fmt.usd_bn(claim.value)} claim has no primary source.")
+    text = (f"Refinancing wall: bills {fmt.usd_bn(everything.bills_usd_bn or 0)} + coupons "
+            f"≈{fmt.usd_bn(coupons_only.maturing_usd_bn)} "
+            f"= {fmt.usd_bn(everything.maturing_usd_bn)} ({fmt.pct(everything.share_of_gdp_pct)} of GDP); the "
+            f"{fmt.usd_bn(claim.value)} claim has no primary source.")
     chart = ChartRef(
         key="refinancing",
         title=f"What matures within 12 months vs the “{fmt.usd_bn(claim.value, digits=0)} wall”",

@@ -8,14 +8,18 @@ with the shipped calibration, the sale put in the market of its own time.
 
 from __future__ import annotations
 
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
 from handlers import formatting as fmt
 from handlers.datasets import Datasets
 from handlers.reply import Reply, build, header, section
-from handlers.shock import calibration
+from handlers.topics.shock import calibration
 from metrics import EpisodePrediction, episode_prediction
 
 
-def predictions(datasets: Datasets) -> list[tuple[dict, EpisodePrediction]]:
+def predictions(datasets: Datasets) -> list[tuple[dict[str, Any], EpisodePrediction]]:
     """Each episode row with the model's prediction for its sale (tests hold the model to these)."""
     cal = calibration(datasets)
     rows = datasets.frame("yield_episodes").to_dict("records")
@@ -23,7 +27,7 @@ def predictions(datasets: Datasets) -> list[tuple[dict, EpisodePrediction]]:
                                      float(row["marketable_debt_usd_bn"]), cal)) for row in rows]
 
 
-def _fed(row: dict) -> str:
+def _fed(row: dict[str, Any]) -> str:
     value = row.get("fed_treasury_change_usd_bn")
     if value is not None and value == value:  # not NaN
         return f"Fed Treasuries {fmt.usd_bn(float(value), signed=True)}"
@@ -37,7 +41,8 @@ def answer_history(datasets: Datasets) -> Reply:
         window = f"{fmt.month(row['window_start'])} to {fmt.month(row['window_end'])}"
         observed = (f"10-year {fmt.bp(row['dgs10_change_bp'])} over the window "
                     f"({fmt.pct(row['dgs10_start_pct'], digits=2)} → {fmt.pct(row['dgs10_end_pct'], digits=2)}), "
-                    f"largest rise inside it {fmt.bp(row['dgs10_peak_rise_bp'])} (peak {row['dgs10_peak_date']:%d %b %Y})")
+                    f"largest rise inside it {fmt.bp(row['dgs10_peak_rise_bp'])} (peak "
+                    f"{fmt.day(row['dgs10_peak_date'])})")
         peak = model.peak_bp
         lines.append(
             f"*{row['title']}* — {window}\n"
@@ -56,7 +61,7 @@ def answer_history(datasets: Datasets) -> Reply:
         "the sales did. The model's central peak stays below every observed rise, and its high case is "
         "calibrated on the one episode where selling dominated for a few days (March 2020: +64 bp from 9 to 18 "
         "March). TIC holdings are at market value, so part of each 'sale' (most of it in 2022) is falling prices.")
-    blocks = [header("Foreign sales of Treasuries on record, and the model")]
+    blocks: list[Block] = [header("Foreign sales of Treasuries on record, and the model")]
     blocks += [section(text) for text in lines]
     blocks += [section(reading)]
     return build(blocks, "Back-test: " + "; ".join(plain),

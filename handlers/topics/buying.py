@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from handlers import formatting as fmt
 from handlers.datasets import Datasets
 from handlers.holders import EU, HolderRegistry
@@ -22,7 +24,7 @@ def europe_labels(datasets: Datasets) -> list[str]:
 def regions(datasets: Datasets, holders: HolderRegistry) -> dict[str, list[str]]:
     """The regions compared; they overlap (EU ⊂ Europe), so shares do not add to 100."""
     present = set(holdings(datasets)["holder"])
-    def keep(labels):
+    def keep(labels: Iterable[str]) -> list[str]:
         return [label for label in labels if label in present]
     return {
         "Europe": keep(europe_labels(datasets)),
@@ -69,7 +71,8 @@ def answer_buying(query: BuyingQuery, datasets: Datasets, holders: HolderRegistr
         europe, eu = by["Europe"], by["EU members listed"]
         lines.append(
             f"*{_window_label(start, end)}*: foreign holdings {fmt.usd_bn(b.total_change_usd_bn, signed=True)}; "
-            f"Europe {fmt.usd_bn(europe.change_usd_bn, signed=True)} = *{fmt.pct(europe.share_of_total_change_pct or 0)}* "
+            f"Europe {fmt.usd_bn(europe.change_usd_bn, signed=True)} = "
+            f"*{fmt.pct(europe.share_of_total_change_pct or 0)}* "
             f"of the increase (EU members alone {fmt.pct(eu.share_of_total_change_pct or 0)})."
         )
         calendar = (start, end, b)
@@ -93,7 +96,7 @@ def answer_buying(query: BuyingQuery, datasets: Datasets, holders: HolderRegistr
                  "holders listed; country-level 2025 net purchases (TIC S data) were not available."]),
         buttons([("Who holds Treasuries", "holdings"), ("Fact-check", "claims")]),
     ]
-    text = f"Foreign Treasury buying, {_window_label(start, end)}: " + " ".join(l.replace("*", "") for l in lines)
+    text = f"Foreign Treasury buying, {_window_label(start, end)}: " + " ".join(line.replace("*", "") for line in lines)
     chart = ChartRef(
         key="buying",
         title=f"Change in foreign Treasury holdings, {_window_label(start, end)}",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
+from slack_sdk.models.blocks import Block
 
 from handlers import formatting as fmt
 from handlers.datasets import Datasets, Source
 from handlers.lookup import fact, gdp_for_year
 from handlers.queries import GapQuery
 from handlers.reply import ChartRef, Reply, build, buttons, context, fields, header, section
-from metrics import NetPosition, change_between, net_pct_gdp_history, net_position
+from metrics import Change, NetPosition, change_between, net_pct_gdp_history, net_position
 
 
 def latest_position(datasets: Datasets) -> NetPosition:
@@ -45,10 +46,6 @@ def history_pct_gdp(datasets: Datasets) -> pd.Series:
     return net_pct_gdp_history(net, gdp)
 
 
-def _quarter(period: str) -> str:
-    return f"Q{period[-1]} {period[:4]}"
-
-
 def gap_sources(datasets: Datasets) -> list[Source]:
     return [datasets.source("iip_quarterly"), datasets.source("gdp_annual"), datasets.source("iip_annual")]
 
@@ -75,9 +72,9 @@ def answer_gap(query: GapQuery, datasets: Datasets) -> Reply:
     before = year_ago_position(datasets, pos)
     if before is not None:
         change = pos.headline_net_usd_bn - before.headline_net_usd_bn
-        pairs.append((f"Change since {_quarter(before.period)}", fmt.usd_bn(change, signed=True)))
+        pairs.append((f"Change since {fmt.quarter_label(before.period)}", fmt.usd_bn(change, signed=True)))
     blocks = [
-        header(f"The US foreign-asset gap, end of {_quarter(pos.period)}"),
+        header(f"The US foreign-asset gap, end of {fmt.quarter_label(pos.period)}"),
         section("\n".join(lines)),
         fields(pairs),
     ]
@@ -88,7 +85,7 @@ def answer_gap(query: GapQuery, datasets: Datasets) -> Reply:
     blocks.append(context([caveat]))
     blocks.append(buttons([("Breakdown by type", "gap breakdown"), ("Who holds Treasuries", "holdings"),
                            ("Fact-check the thesis", "claims")]))
-    text = (f"US net international investment position {_quarter(pos.period)}: foreigners own "
+    text = (f"US net international investment position {fmt.quarter_label(pos.period)}: foreigners own "
             f"{fmt.usd_bn(pos.liabilities_usd_bn)}, the US owns {fmt.usd_bn(pos.assets_usd_bn)} abroad, "
             f"a gap of {fmt.usd_bn(pos.headline_net_usd_bn)} ({fmt.pct(pos.net_pct_gdp)} of GDP).")
     chart = ChartRef(
@@ -96,7 +93,8 @@ def answer_gap(query: GapQuery, datasets: Datasets) -> Reply:
         title="US net international investment position, % of GDP",
         alt_text=(f"Line chart of the US net international investment position as a share of GDP, "
                   f"{first_year} to {last_year}, falling from {fmt.pct(float(history.iloc[0]), digits=0)} "
-                  f"to {fmt.pct(float(history.iloc[-1]), digits=0)}; the latest quarter, {_quarter(pos.period)}, "
+                  f"to {fmt.pct(float(history.iloc[-1]), digits=0)}; the latest quarter, "
+                  f"{fmt.quarter_label(pos.period)}, "
                   f"is {fmt.pct(pos.net_pct_gdp)}."),
         filename="reset-gap.png",
     )
@@ -113,14 +111,15 @@ def _vintage_caveat(datasets: Datasets, pos: NetPosition) -> str:
         period = revised["period"].max()
         rows = revised[revised["period"] == period].sort_values("vintage")
         first, last = rows.iloc[0], rows.iloc[-1]
-        text += (f" (end of {_quarter(period)}: {fmt.usd_bn(first['net_usd_bn'])} first published "
-                 f"{fmt.iso_date(first['vintage'])}, {fmt.usd_bn(last['net_usd_bn'])} in the {fmt.iso_date(last['vintage'])} revision)")
+        text += (f" (end of {fmt.quarter_label(period)}: {fmt.usd_bn(first['net_usd_bn'])} first published "
+                 f"{fmt.iso_date(first['vintage'])}, {fmt.usd_bn(last['net_usd_bn'])} in the "
+                 f"{fmt.iso_date(last['vintage'])} revision)")
     if latest_tag == "secondary":
         text = ("The latest quarter is BEA's release as reproduced verbatim by a secondary site. " + text)
     return text + "."
 
 
-def _breakdown(datasets: Datasets, sources: list[Source], pos: NetPosition) -> list:
+def _breakdown(datasets: Datasets, sources: list[Source], pos: NetPosition) -> list[Block]:
     """Foreign holdings of US financial assets by instrument (Fed Z.1 L.133), latest quarter."""
     items = [
         ("US corporate equities", "z1_row_corporate_equities_2025q4_usd_bn"),
@@ -132,7 +131,8 @@ def _breakdown(datasets: Datasets, sources: list[Source], pos: NetPosition) -> l
     total = fact(datasets, "z1_row_total_financial_assets_2025q4_usd_bn")
     facts = [(label, fact(datasets, key)) for label, key in items]
     sources.extend(f.source for _, f in facts)
-    lines = [f"• {label}: {fmt.usd_bn(f.value)} ({fmt.pct(100 * f.value / total.value, digits=0)})" for label, f in facts]
+    lines = [f"• {label}: {fmt.usd_bn(f.value)} "
+             f"({fmt.pct(100 * f.value / total.value, digits=0)})" for label, f in facts]
     return [section(
         f"*What the rest of the world holds, by instrument ({total.period}, Fed Z.1 L.133)* — total financial "
         f"assets {fmt.usd_bn(total.value)}:\n" + "\n".join(lines) +
@@ -141,7 +141,7 @@ def _breakdown(datasets: Datasets, sources: list[Source], pos: NetPosition) -> l
     )]
 
 
-def gap_change(datasets: Datasets, start: int, end: int):
+def gap_change(datasets: Datasets, start: int, end: int) -> Change:
     """Change in the annual net position between two year-ends ($bn)."""
     net = datasets.frame("iip_annual").set_index("year")["net_usd_bn"]
     return change_between(net, start, end)

@@ -19,7 +19,16 @@ from handlers.holders import EU, Holder, HolderRegistry
 from handlers.lookup import calibration_table, holder_series, holdings, market_rate, total_series
 from handlers.queries import ShockQuery
 from handlers.reply import ChartRef, Reply, build, buttons, context, fields, header, section
-from metrics import Leg, Range, ShockInput, ShockResult, YieldCalibration, calibration_from_table, shock_impact
+from metrics import (
+    DEFAULT_MONTHS,
+    Leg,
+    Range,
+    ShockInput,
+    ShockResult,
+    YieldCalibration,
+    calibration_from_table,
+    shock_impact,
+)
 
 CUSTODY_NOTE = ("TIC records holdings by the country of the custodian, not the owner: Belgium, Luxembourg, the UK, "
                 "Ireland and the Caribbean centres hold for investors elsewhere, so a 'sale by Belgium' is a sale by "
@@ -102,7 +111,8 @@ def shock_input(query: ShockQuery, datasets: Datasets, holders: HolderRegistry) 
                         bills_usd_bn=holdings * bills_share, long_term_usd_bn=holdings * (1 - bills_share)))
     total = total_series(datasets)
     return ShockInput(
-        legs=tuple(legs), months=query.months, reinvest_share=query.reinvest_pct / 100.0, fed_backstop=query.fed,
+        legs=tuple(legs), months=DEFAULT_MONTHS[query.mode] if query.months is None else query.months,
+        reinvest_share=query.reinvest_pct / 100.0, fed_backstop=query.fed,
         market_usd_bn=calibration(datasets).calibration_market_usd_bn,
         base_10y_pct=market_rate(datasets, "ten_year_yield_pct").value,
         base_mortgage_pct=market_rate(datasets, "mortgage_30y_pct").value,
@@ -117,15 +127,11 @@ def run_shock(query: ShockQuery, datasets: Datasets, holders: HolderRegistry) ->
 
 
 def _range(r: Range) -> str:
-    return f"{fmt.bp(r.central)} (range {fmt.bp(r.low)} to {fmt.bp(r.high)})"
+    return fmt.bp_range(r.central, r.low, r.high)
 
 
 def _rate(r: Range | None) -> str:
     return "" if r is None else f" → {fmt.pct(r.central, digits=2)}"
-
-
-def _months(n: int) -> str:
-    return f"{n} month{'s' if n != 1 else ''}"
 
 
 def _plural(holder: Holder) -> bool:
@@ -145,7 +151,7 @@ def title_of(query: ShockQuery, holders: HolderRegistry) -> str:
                 + " their Treasuries")
     extras = []
     if query.months is not None:
-        extras.append(f"over {_months(query.months)}")
+        extras.append(f"over {fmt.month_count(query.months)}")
     if query.fed:
         extras.append("with the Fed as backstop")
     return what + (f" ({', '.join(extras)})" if extras else "")
@@ -157,22 +163,26 @@ def _size(query: ShockQuery, result: ShockResult, month: str, datasets: Datasets
         holder = holders.get(key)
         inp = next(x for x in result.input.legs if x.label == leg.label)
         if leg.mode == "sell":
-            lines.append(f"*{fmt.usd_bn(leg.amount_usd_bn)}* — {leg.percent:g}% of the {fmt.usd_bn(inp.holdings_usd_bn)} "
+            lines.append(f"*{fmt.usd_bn(leg.amount_usd_bn)}* — {leg.percent:g}% of the "
+                         f"{fmt.usd_bn(inp.holdings_usd_bn)} "
                          f"TIC recorded for {holder.label} in {fmt.month(leg_month)}")
         else:
             share, where = _bills_share(datasets, holder)
             forgone = (f"{fmt.usd_bn(leg.forgone_purchases_usd_bn)} of purchases forgone (its TIC holdings rose "
-                       f"{fmt.usd_bn(inp.purchases_12m_usd_bn)} in the 12 months to {fmt.month(leg_month)}, a rise that "
+                       f"{fmt.usd_bn(inp.purchases_12m_usd_bn)} in the 12 months to {fmt.month(leg_month)}, a rise "
+                       f"that "
                        "includes price changes: TIC's flow data are not in the shipped files)"
                        if inp.purchases_12m_usd_bn > 0 else
-                       f"no purchases to forgo (its TIC holdings did not rise in the 12 months to {fmt.month(leg_month)})")
+                       f"no purchases to forgo (its TIC holdings did not rise in the 12 months to "
+                       f"{fmt.month(leg_month)})")
             parts = [forgone,
-                     f"{fmt.usd_bn(leg.bills_not_rolled_usd_bn)} of bills not rolled over ({fmt.pct(100 * share)} of its "
+                     f"{fmt.usd_bn(leg.bills_not_rolled_usd_bn)} of bills not rolled over ({fmt.pct(100 * share)} of "
+                     f"its "
                      f"Treasuries are bills, {where})",
                      f"{fmt.usd_bn(leg.maturing_not_rolled_usd_bn)} of notes and bonds maturing and not replaced"]
             pct = f", {fmt.pct(leg.pct_of_holdings)} of its holdings" if leg.pct_of_holdings is not None else ""
             lines.append(f"*{fmt.usd_bn(leg.amount_usd_bn)}* from {holder.label}{pct}: " + "; ".join(parts))
-    window = _months(result.input.months)
+    window = fmt.month_count(result.input.months)
     shares = [f"{fmt.pct(result.share_of_marketable_pct, digits=2)} of the {fmt.usd_bn(result.input.market_usd_bn)} of "
               "marketable Treasuries held by the public (MSPD)"]
     if result.share_of_foreign_pct is not None:
@@ -190,8 +200,10 @@ def _size(query: ShockQuery, result: ShockResult, month: str, datasets: Datasets
 
 
 def evidence_note(result: ShockResult, cal: YieldCalibration) -> str:
-    record = (f"the largest sales on record are {fmt.pct(cal.sr_max_monthly_sale_pct, digits=2)} of marketable debt in one "
-              f"month (all foreign holders, March 2020) and {fmt.pct(cal.evidence_max_sale_pct, digits=2)} over 12 months "
+    record = (f"the largest sales on record are {fmt.pct(cal.sr_max_monthly_sale_pct, digits=2)} of marketable debt "
+              f"in one "
+              f"month (all foreign holders, March 2020) and {fmt.pct(cal.evidence_max_sale_pct, digits=2)} over 12 "
+              f"months "
               "(foreign official holders, Oct 2021 to Oct 2022)")
     pace_pct = 100 * result.monthly_pace_usd_bn / result.input.market_usd_bn
     if result.beyond_evidence:
@@ -209,12 +221,15 @@ def reading(result: ShockResult, cal: YieldCalibration) -> str:
             f"$100bn sold within a month — estimates from 1994–2020 samples converted to today's "
             f"{fmt.usd_bn(cal.calibration_market_usd_bn)} market (each row of data/yield_calibration.csv shows its "
             "sample and conversion). The overshoot fades (half-life "
-            f"{cal.sr_half_life_months.low:g} to {cal.sr_half_life_months.high:g} months); the lasting effect holds about "
+            f"{cal.sr_half_life_months.low:g} to {cal.sr_half_life_months.high:g} months); the lasting effect holds "
+            f"about "
             f"{cal.lasting_hold_months:g} months, then fades.")
     if result.input.fed_backstop:
-        text += (f" With the Fed as backstop (as in March 2020, when it bought more than foreigners sold) the overshoot "
+        text += (f" With the Fed as backstop (as in March 2020, when it bought more than foreigners sold) the "
+                 f"overshoot "
                  f"is capped at {cal.fed_backstop_sr_cap_bp:g} bp and gone within weeks, and "
-                 f"{cal.fed_lasting_share.low:.0%}–{cal.fed_lasting_share.high:.0%} of the lasting effect is left.")
+                 f"{fmt.share(cal.fed_lasting_share.low)}–{fmt.share(cal.fed_lasting_share.high)} of the lasting "
+                 f"effect is left.")
     if result.short_run_capped:
         text += " The monthly pace is above the largest month on record, so the overshoot counts only up to that pace."
     return text
@@ -235,7 +250,8 @@ def answer_shock(query: ShockQuery, datasets: Datasets, holders: HolderRegistry)
         ("Investment-grade corporate yields", _range(result.corporate_ig_bp)),
     ]
     if result.extra_federal_interest_usd_bn:
-        years = ", ".join(f"year {y.year} {fmt.usd_bn(y.usd_bn.central)}" for y in result.extra_federal_interest_usd_bn[:3])
+        years = ", ".join(f"year {y.year} "
+                          f"{fmt.usd_bn(y.usd_bn.central)}" for y in result.extra_federal_interest_usd_bn[:3])
         total = result.extra_federal_interest_10y_total_usd_bn
         pairs.append(("Extra federal interest (central)", years
                       + (f"; 10 years {fmt.usd_bn(total.central)} (range {fmt.usd_bn(total.low)} to "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
+from slack_sdk.models.blocks import SectionBlock
+
 from handlers import formatting as fmt
 from handlers.datasets import Datasets
 from handlers.europe import TYPES, eu_holdings
@@ -20,7 +23,7 @@ CUSTODY_NOTE = (
 STORY = ("japan", "china", "uk", "belgium", "luxembourg")
 
 
-def decade_window(series_index, latest: str) -> tuple[str, str]:
+def decade_window(series_index: pd.Index, latest: str) -> tuple[str, str]:
     """The same month ten years before ``latest`` (or the first month there is), to ``latest``."""
     start = f"{int(latest[:4]) - 10}{latest[4:]}"
     if start not in series_index:
@@ -106,7 +109,8 @@ def _one_holder(datasets: Datasets, holder: Holder, holders: HolderRegistry) -> 
         pairs.append(("Share of all foreign holdings", fmt.pct(100 * series.loc[last] / total.loc[last])))
     if year_ago in series.index:
         c = change_between(series, year_ago, last)
-        pairs.append(("Over 12 months", f"{fmt.usd_bn(c.change, signed=True)} ({fmt.pct(c.change_pct or 0, signed=True)})"))
+        pairs.append(("Over 12 months", f"{fmt.usd_bn(c.change, signed=True)} "
+                                        f"({fmt.pct(c.change_pct or 0, signed=True)})"))
     pairs.append((f"Since {fmt.month(str(decade.start))}", f"{fmt.usd_bn(decade.change, signed=True)}"
                   + (f" ({fmt.pct(decade.change_pct, signed=True)})" if decade.change_pct is not None else "")))
     peak_month = str(series.idxmax())
@@ -148,7 +152,7 @@ def _one_holder(datasets: Datasets, holder: Holder, holders: HolderRegistry) -> 
     return build(blocks, text, charts=[chart, *charts], sources=sources)
 
 
-def _eu_by_type(datasets: Datasets):
+def _eu_by_type(datasets: Datasets) -> tuple[SectionBlock, ChartRef]:
     """What EU residents hold, by security type (SHL survey), and its chart."""
     eu = eu_holdings(datasets)
     lines = [f"• {TYPES[col]}: *{fmt.usd_bn(value)}*" for col, value in eu.by_type_usd_bn.items()]
