@@ -46,7 +46,8 @@ def test_manifest_commands_are_exactly_the_ones_the_app_registers(manifest, make
 
 def test_every_url_points_at_the_one_events_endpoint(manifest):
     urls = [c["url"] for c in manifest["features"]["slash_commands"]]
-    urls += [manifest["settings"]["interactivity"]["request_url"], manifest["settings"]["event_subscriptions"]["request_url"]]
+    settings = manifest["settings"]
+    urls += [settings["interactivity"]["request_url"], settings["event_subscriptions"]["request_url"]]
     assert all(re.fullmatch(r"https://[^/]+/slack/events", u) for u in urls)
 
 

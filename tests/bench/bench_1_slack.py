@@ -140,7 +140,8 @@ def test_ack_latency_and_warm_answers(reset_bot, bare, slack_standin):
                 baseline=f"bare Bolt {ms(base)}", ratio=held / base)
     ours, base = percentile(slow["reset"], 99), percentile(slow["bare"], 99)
     RESULTS.add("1 ack", f"ack p99, {CONCURRENT} concurrent, Slack API {SLACK_RTT_MS} ms away "
-                f"(n={SLOW_BURSTS * CONCURRENT}, diagnostic)", ms(ours), baseline=f"bare Bolt {ms(base)}", ratio=ours / base)
+                f"(n={SLOW_BURSTS * CONCURRENT}, diagnostic)", ms(ours),
+                baseline=f"bare Bolt {ms(base)}", ratio=ours / base)
 
     warm_p50 = percentile(answer_single["reset"], 50)
     FIGURES["warm_p50"] = warm_p50

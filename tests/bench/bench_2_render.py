@@ -37,7 +37,7 @@ def test_render_times():
     empty_chart()  # first draw loads fonts: not part of any chart's time
     baseline = statistics.median(_time(empty_chart) for _ in range(REPEATS))
     for key in CHARTS:
-        times = [_time(lambda: render(key, datasets)) for _ in range(REPEATS)]
+        times = [_time(lambda key=key: render(key, datasets)) for _ in range(REPEATS)]
         median = statistics.median(times)
         RESULTS.add("3 charts", f"render {key} (median of {REPEATS}; PNG {len(render(key, datasets)) // 1024} KB)",
                     ms(median), baseline=f"empty chart {ms(baseline)}", ratio=median / baseline)

@@ -210,7 +210,8 @@ def test_briefing_fanout(slack_standin, tmp_path):
     RESULTS.add("4 fan-out", "chart renders during each round's fan-out", " ".join(map(str, renders)),
                 baseline="1 topic chart", target="= 1 each", ok=renders == [1] * ROUNDS)
     RESULTS.add("4 fan-out", "stand-in CPU per channel (other process, not counted)", ms(slack_cpu / CHANNELS))
-    RESULTS.add("4 fan-out", f"scheduler sync pass (every 30 s), {CHANNELS:,} subscriptions: CPU (wall {ms(sync_wall)})",
+    RESULTS.add("4 fan-out",
+                f"scheduler sync pass (every 30 s), {CHANNELS:,} subscriptions: CPU (wall {ms(sync_wall)})",
                 ms(sync_cpu), baseline=f"read subscriptions {ms(floor_cpu)}", ratio=sync_cpu / floor_cpu)
     assert renders == [1] * ROUNDS
     assert per_channel < CPU_TARGET, f"{per_channel * 1000:.2f} ms CPU per channel"

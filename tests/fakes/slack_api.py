@@ -156,7 +156,9 @@ def block_errors(
     return errors
 
 
-def _strict_checks(raw: dict[str, Any], parsed: dict[str, Any], file_ok: Callable[[str], bool] | None) -> list[tuple[str, str]]:
+def _strict_checks(
+    raw: dict[str, Any], parsed: dict[str, Any], file_ok: Callable[[str], bool] | None
+) -> list[tuple[str, str]]:
     """Checks Slack makes and slack_sdk does not; returns (json-pointer suffix, message)."""
     out: list[tuple[str, str]] = []
 
@@ -416,7 +418,9 @@ class FakeSlack:
         self._changed = threading.Condition(threading.Lock())
         self._closing = threading.Event()
         self._channels: dict[str, Channel] = {}
-        self._users: dict[str, User] = {bot_user_id: User(bot_user_id, "America/Los_Angeles", "reset-bot", "Reset Bot", True)}
+        self._users: dict[str, User] = {
+            bot_user_id: User(bot_user_id, "America/Los_Angeles", "reset-bot", "Reset Bot", True),
+        }
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._ephemerals: dict[str, list[dict[str, Any]]] = {}
         self._uploads: dict[str, Upload] = {}
@@ -445,7 +449,8 @@ class FakeSlack:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
         self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name=f"FakeSlack:{self.port}", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        name=f"FakeSlack:{self.port}", daemon=True)
         self._thread.start()
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -742,7 +747,8 @@ class FakeSlack:
         except SlackError as exc:
             return exc.body()
 
-    def _send(self, h: _Handler, status: int, body: dict[str, Any] | str, headers: Mapping[str, str] | None = None) -> None:
+    def _send(self, h: _Handler, status: int, body: dict[str, Any] | str,
+              headers: Mapping[str, str] | None = None) -> None:
         if isinstance(body, str):
             payload, ctype = body.encode("utf-8"), "text/plain; charset=utf-8"
         else:
@@ -776,7 +782,8 @@ class FakeSlack:
         if USER_ID_PATTERN.match(ref) and ref in self._users:
             im_id = "D" + ref[1:]
             if im_id not in self._channels:
-                self._channels[im_id] = Channel(im_id, im_id.lower(), is_private=True, is_im=True, members={ref}, user=ref)
+                self._channels[im_id] = Channel(im_id, im_id.lower(), is_private=True, is_im=True,
+                                                members={ref}, user=ref)
             return self._channels[im_id]
         channel = self._channels.get(ref)
         if channel is None or ((channel.is_private or channel.is_im) and not channel.bot_member):
@@ -923,8 +930,10 @@ class FakeSlack:
 
         channel_id = _text(params, "channel_id")
         if channel_id is not None and not CHANNEL_ID_PATTERN.match(channel_id):
-            raise _invalid_arguments(f"input must match regex pattern: {CHANNEL_ID_PATTERN.pattern} [json-pointer:/channel_id]")
-        refs = ([channel_id] if channel_id else []) + [c.strip() for c in (_text(params, "channels") or "").split(",") if c.strip()]
+            raise _invalid_arguments(f"input must match regex pattern: {CHANNEL_ID_PATTERN.pattern} "
+                                     "[json-pointer:/channel_id]")
+        channel_names = (_text(params, "channels") or "").split(",")
+        refs = ([channel_id] if channel_id else []) + [c.strip() for c in channel_names if c.strip()]
         if len(refs) > MAX_SHARE_CHANNELS:
             raise SlackError("channels_limit_exceeded")
         thread_ts = _text(params, "thread_ts")

@@ -50,18 +50,21 @@ def error_of(call) -> SlackApiError:  # type: ignore[no-untyped-def]
 
 def test_auth_test_and_scopes_header(slack: FakeSlack, client: WebClient) -> None:
     response = client.auth_test()
-    assert (response["team_id"], response["user_id"], response["bot_id"]) == (slack.team_id, slack.bot_user_id, slack.bot_id)
+    assert (response["team_id"], response["user_id"], response["bot_id"]) == (
+        slack.team_id, slack.bot_user_id, slack.bot_id)
     assert set(response.headers["x-oauth-scopes"].split(",")) == set(DEFAULT_SCOPES)
 
 
 def test_wrong_or_missing_token(slack: FakeSlack) -> None:
-    assert error_of(WebClient(token="xoxb-wrong", base_url=slack.base_url).auth_test).response["error"] == "invalid_auth"
+    wrong_token = WebClient(token="xoxb-wrong", base_url=slack.base_url)
+    assert error_of(wrong_token.auth_test).response["error"] == "invalid_auth"
     assert error_of(WebClient(base_url=slack.base_url).auth_test).response["error"] == "not_authed"
 
 
 def test_unknown_and_retired_methods(client: WebClient) -> None:
     assert error_of(lambda: client.api_call("chat.doesNotExist")).response["error"] == "unknown_method"
-    assert error_of(lambda: client.api_call("files.upload", params={"channels": PUBLIC})).response["error"] == "method_deprecated"
+    retired = error_of(lambda: client.api_call("files.upload", params={"channels": PUBLIC}))
+    assert retired.response["error"] == "method_deprecated"
 
 
 def test_missing_scope_names_the_scope(slack: FakeSlack, client: WebClient) -> None:
@@ -140,7 +143,8 @@ def test_fifty_blocks_are_fine(client: WebClient) -> None:
 
 def test_post_ephemeral(slack: FakeSlack, client: WebClient) -> None:
     client.chat_postEphemeral(channel=PUBLIC, user=ALICE, text="only you")
-    assert error_of(lambda: client.chat_postEphemeral(channel=PUBLIC, user=BOB, text="x")).response["error"] == "user_not_in_channel"
+    outsider = error_of(lambda: client.chat_postEphemeral(channel=PUBLIC, user=BOB, text="x"))
+    assert outsider.response["error"] == "user_not_in_channel"
     assert [(m["text"], m["user_target"]) for m in slack.ephemerals(PUBLIC)] == [("only you", ALICE)]
     assert slack.messages(PUBLIC) == []
 
@@ -156,7 +160,8 @@ def test_files_upload_v2_end_to_end(slack: FakeSlack, client: WebClient) -> None
     assert response["file"]["title"] == "The gap" and "shares" not in response["file"]
     assert [c.method for c in slack.calls()] == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
     [shared] = slack.files(PUBLIC)
-    assert (shared.data, shared.title, shared.alt_txt, shared.filename) == (PNG, "The gap", "Bar chart of the gap", "gap.png")
+    assert (shared.data, shared.title, shared.alt_txt, shared.filename) == (
+        PNG, "The gap", "Bar chart of the gap", "gap.png")
     [message] = slack.messages(PUBLIC)
     assert message["text"] == "Weekly chart" and message["files"][0]["id"] == shared.file_id == response["file"]["id"]
 
@@ -209,7 +214,8 @@ def test_upload_step_two_failure_surfaces_as_urllib_http_error(slack: FakeSlack,
 # ---- faults and retries ----------------------------------------------------------------------
 
 def test_rate_limit_retry_handler_waits_and_retries(slack: FakeSlack) -> None:
-    client = WebClient(token=slack.token, base_url=slack.base_url, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    client = WebClient(token=slack.token, base_url=slack.base_url,
+                       retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
     slack.fail_next("chat.postMessage", status=429, retry_after=1)
     started = time.monotonic()
     assert client.chat_postMessage(channel=PUBLIC, text="after 429")["ok"]
@@ -228,7 +234,8 @@ def test_rate_limit_without_handler_raises_with_retry_after(slack: FakeSlack, cl
 
 
 def test_server_error_and_canned_error(slack: FakeSlack) -> None:
-    client = WebClient(token=slack.token, base_url=slack.base_url, retry_handlers=[ServerErrorRetryHandler(max_retry_count=1)])
+    client = WebClient(token=slack.token, base_url=slack.base_url,
+                       retry_handlers=[ServerErrorRetryHandler(max_retry_count=1)])
     slack.fail_next("chat.postMessage", status=503)
     client.chat_postMessage(channel=PUBLIC, text="x")
     slack.fail_next("chat.postMessage", error="not_in_channel", times=2)
@@ -259,7 +266,8 @@ def test_conversations_info_and_join(slack: FakeSlack, client: WebClient) -> Non
     assert client.conversations_join(channel=OUTSIDE)["channel"]["is_member"] is True
     assert client.conversations_join(channel=OUTSIDE)["warning"] == "already_in_channel"
     client.files_upload_v2(channel=OUTSIDE, content=PNG, filename="gap.png")
-    assert error_of(lambda: client.conversations_join(channel=PRIVATE)).response["error"] == "method_not_supported_for_channel_type"
+    private_join = error_of(lambda: client.conversations_join(channel=PRIVATE))
+    assert private_join.response["error"] == "method_not_supported_for_channel_type"
     assert error_of(lambda: client.conversations_info(channel=SECRET)).response["error"] == "channel_not_found"
     slack.scopes.discard("channels:join")
     assert error_of(lambda: client.conversations_join(channel=PUBLIC)).response["error"] == "missing_scope"
@@ -285,7 +293,8 @@ def test_views_publish_home(slack: FakeSlack, client: WebClient) -> None:
     modal = {"type": "modal", "blocks": []}
     assert error_of(lambda: client.views_publish(user_id=ALICE, view=modal)).response["error"] == "invalid_arguments"
     stale = {"type": "home", "blocks": []}
-    assert error_of(lambda: client.views_publish(user_id=ALICE, view=stale, hash="old")).response["error"] == "hash_conflict"
+    stale_publish = error_of(lambda: client.views_publish(user_id=ALICE, view=stale, hash="old"))
+    assert stale_publish.response["error"] == "hash_conflict"
 
 
 # ---- response_url ----------------------------------------------------------------------------
