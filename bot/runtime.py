@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,7 @@ class Runtime:
             info.update(data_version=snapshot.datasets.version, data=self.data.data_info())
         except Exception as exc:
             problems["data"] = f"not loaded ({type(exc).__name__})"
+        info["scheduler"] = asdict(self.briefings.scheduler.progress())  # informative: not a failure yet
         if problems:
             logger.warning("health check failing: %s", problems)
         return {"ok": not problems, **info, **({"problems": problems} if problems else {})}
