@@ -15,7 +15,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.briefings.assembly import Briefings, build_briefings
+from bot.assembly import Briefings, build_briefings
 from bot.briefings.config import BriefingSettings
 from bot.briefings.pacing import Pacer
 from bot.scheduler import DataJobs

@@ -69,3 +69,58 @@ def test_the_checker_catches_a_violation(tmp_path):
         "import pandas as pd\nfrom slack_sdk import WebClient\nx = pd.read_csv('https://example.org/x.csv')\n")
     assert sorted(violations("handlers", root=tmp_path)) == ["handlers/bad.py imports io:read_csv",
                                                              "handlers/bad.py imports slack_sdk.WebClient"]
+
+
+# Inside bot/, the rooms are stacked: a room imports only rooms below it (same-rank rooms not
+# each other). Settings and logging at the bottom; the data pipeline; the datasets in service;
+# SQL; Slack; the shell and the briefings, side by side; the scheduler that runs briefings and
+# data jobs; the wiring; the composition root; the command line.
+ROOMS: dict[str, int] = {
+    "settings": 0, "redaction": 0,
+    "pipeline": 1,
+    "serving": 2,
+    "storage": 3,
+    "slack": 4,
+    "local": 5, "briefings": 5,
+    "scheduler": 6,
+    "assembly": 7,
+    "runtime": 8,
+    "cli": 9,
+}
+
+
+def room_of(path: Path, root: Path) -> str:
+    parts = path.relative_to(root / "bot").parts
+    return parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
+
+
+def room_violations(root: Path = ROOT) -> list[str]:
+    found = []
+    for path in sorted((root / "bot").rglob("*.py")):
+        if path.name == "__init__.py" and path.parent == root / "bot":
+            continue
+        room = room_of(path, root)
+        for name in imported_modules(path):
+            parts = name.split(".")
+            if parts[0] != "bot" or len(parts) < 2 or parts[1] not in ROOMS or parts[1] == room:
+                continue
+            if ROOMS[parts[1]] >= ROOMS[room]:
+                found.append(f"{path.relative_to(root)} ({room}) imports {name}")
+    return sorted(set(found))
+
+
+def test_every_room_of_bot_has_a_rank():
+    rooms = {room_of(p, ROOT) for p in (ROOT / "bot").rglob("*.py") if p != ROOT / "bot" / "__init__.py"}
+    assert rooms <= set(ROOMS), rooms - set(ROOMS)
+
+
+def test_rooms_of_bot_import_only_rooms_below_them():
+    assert room_violations() == []
+
+
+def test_the_room_checker_catches_an_upward_import(tmp_path):
+    (tmp_path / "bot" / "storage").mkdir(parents=True)
+    (tmp_path / "bot" / "storage" / "bad.py").write_text("from bot.slack.delivery import SlackDelivery\n")
+    assert room_violations(tmp_path) == [
+        "bot/storage/bad.py (storage) imports bot.slack.delivery",
+        "bot/storage/bad.py (storage) imports bot.slack.delivery.SlackDelivery"]

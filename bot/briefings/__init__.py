@@ -6,5 +6,5 @@
 - `catchup` — the sync loop's pass (late slots, retries, takeovers, resumed subscriptions);
 - `commands` — `/reset subscribe`, `subscriptions`, `unsubscribe`, `briefing` (texts: `handlers.subscriptions`);
 - `recording`, `membership`, `outcomes`, `config`, `slots`, `pacing` — their helpers;
-- `assembly` — all of them wired together; the APScheduler that runs them is `bot.scheduler`.
+- they are wired together in `bot.assembly`; the APScheduler that runs them is `bot.scheduler`.
 """

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.client import HTTPException
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 import pandas as pd
 
@@ -60,9 +60,6 @@ from bot.settings import Settings
 from handlers.changes import SERIES, Revision, find_revisions, what_changed
 from handlers.datasets import Datasets
 from handlers.formatting import age
-
-if TYPE_CHECKING:
-    from bot.serving.live_data import LiveData
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +256,14 @@ def refresh_all(settings: Settings, transport: Transport | None = None, now: dat
     return report
 
 
-def scheduled_refresh(settings: Settings, data: LiveData, transport: Transport | None = None,
+class Reloadable(Protocol):
+    """What the daily job needs of the datasets in service (`bot.serving.live_data.LiveData`,
+    which sits above the pipeline): a way to pick up a newly published version."""
+
+    def reload_if_changed(self) -> object: ...
+
+
+def scheduled_refresh(settings: Settings, data: Reloadable, transport: Transport | None = None,
                       now: datetime | None = None) -> RefreshReport:
     """The daily job: refresh every source, then put a newly published version in service.
 

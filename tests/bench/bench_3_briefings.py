@@ -1,6 +1,6 @@
 """Section 4: the briefing fan-out — 1,000 subscriptions due in the same minute.
 
-The bot side runs in this process: the briefing parts (`bot.briefings.assembly`) on SQLite in a temp dir, an injected
+The bot side runs in this process: the briefing parts (`bot.assembly`) on SQLite in a temp dir, an injected
 clock set just after the slot, and a `Pacer` whose sleep is a no-op, so the pacing Slack's rate
 limits impose (10 posts/s by default: 100 s for 1,000 channels) is excluded. The slots are
 delivered as the scheduler delivers them: one job per weekly schedule — four here, one per time
@@ -96,7 +96,7 @@ class Fanout:
         warm.scheduler.shutdown()
 
     def service(self, owner: str, charts=None):
-        from bot.briefings.assembly import build_briefings
+        from bot.assembly import build_briefings
         from bot.briefings.config import BriefingSettings
         from bot.briefings.pacing import Pacer
         from bot.serving.chart_cache import ChartCache

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, time, timezone
 
-from bot.briefings.assembly import Briefings, build_briefings
+from bot.assembly import Briefings, build_briefings
 from bot.briefings.config import BriefingSettings
 from bot.briefings.pacing import Pacer
 from bot.briefings.recovery import METADATA_EVENT

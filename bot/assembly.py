@@ -1,4 +1,6 @@
-"""The briefing parts wired together, once, for `bot.runtime` (and for tests that want them all).
+"""The briefing parts and their scheduler wired together, once, for `bot.runtime` (and for tests
+that want them all). It sits above `bot.briefings` and `bot.scheduler` (which runs the briefings'
+parts); neither imports it.
 
 Storage and the Slack clients come in; out come the commands (for the Bolt app), the fan-out,
 the sync loop's catch-up and the scheduler that runs them — each a public attribute, so a test
