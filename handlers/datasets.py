@@ -65,6 +65,7 @@ class Datasets:
     def __post_init__(self) -> None:
         object.__setattr__(self, "frames", MappingProxyType(dict(self.frames)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+        object.__setattr__(self, "provenance", MappingProxyType(dict(self.provenance)))
 
     def frame(self, name: str) -> pd.DataFrame:
         """A copy-on-write view of one frame; callers must not mutate it in place."""

@@ -11,6 +11,7 @@ aggregates are defined here because they are part of the command language:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 import pandas as pd
@@ -38,7 +39,9 @@ class Holder(BaseModel):
 
 
 def normalise(text: str) -> str:
-    """Lower-case, strip punctuation and collapse spaces: "U.K." → "uk", "Korea,  South" → "korea south"."""
+    """Lower-case, drop accents, strip punctuation and collapse spaces: "U.K." → "uk",
+    "Korea,  South" → "korea south", "Türkiye" → "turkiye"."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"[.'’]", "", text.lower())
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 

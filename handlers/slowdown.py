@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from handlers.reply import Reply, message
 
 
@@ -11,7 +13,7 @@ def slow_down(who: str, retry_after_seconds: int) -> Reply:
     >>> slow_down("you", 4).text
     ":hourglass: You're sending commands faster than I answer them well. Try again in 4 s."
     """
-    wait = f"{retry_after_seconds} s" if retry_after_seconds < 120 else f"{round(retry_after_seconds / 60)} min"
+    wait = f"{retry_after_seconds} s" if retry_after_seconds < 120 else f"{math.ceil(retry_after_seconds / 60)} min"
     if who == "channel":
         return message(f":hourglass: This channel is asking more than I can answer well right now, so I skipped "
                        f"this one to keep it readable. Try again in {wait}.")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -44,6 +44,8 @@ def parse_mspd_summary(text: str, origin: str) -> pd.DataFrame:
             amount = float(public)
         except ValueError:
             raise SourceFormatError(origin, line, f"unreadable date or amount: {day!r}, {public!r}") from None
+        if (when + timedelta(days=1)).day != 1:
+            raise SourceFormatError(origin, line, f"{day} is not a month-end (MSPD reports month-end positions)")
         if kind == "Marketable":
             out.append((when, klass, amount))
         elif kind == "Total Marketable":
