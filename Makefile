@@ -18,7 +18,7 @@ run: $(STAMP)
 # Lint and types first (seconds), then the suite in 4 processes: its tests wait on sockets,
 # subprocesses and schedulers far more than they compute, so 4 share 2 cores well.
 test: lint
-	$(BIN)/python -m pytest -n 4
+	$(BIN)/python -m pytest -n 4 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot handlers metrics tests
