@@ -24,6 +24,12 @@ class VersionMemo(Generic[T]):
         self._by_version: dict[str, tuple[Datasets, dict[Hashable, T]]] = {}
         self._lock = threading.Lock()
 
+    def entries(self, version: str) -> int:
+        """How many results are kept for one data version (the bound is ``max_entries``)."""
+        with self._lock:
+            entry = self._by_version.get(version)
+            return len(entry[1]) if entry else 0
+
     def get(self, datasets: Datasets, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per (data version, key); concurrent first calls may both compute."""
         with self._lock:

@@ -33,6 +33,8 @@ def test_schema_rejects_a_broken_manifest(manifest):
 def test_manifest_commands_are_exactly_the_ones_the_app_registers(manifest, make_app):
     app = make_app().bolt
     registered = set()
+    # Bolt has no public list of its listeners; reading its own is the only way to check that
+    # the manifest's commands are the ones the app really answers.
     for listener in app._listeners:
         for matcher in listener.matchers:
             func = getattr(matcher, "func", None)

@@ -51,6 +51,11 @@ class ChartCache:
         self._guard = threading.Lock()
         self.renders = 0  # how many times a chart was actually drawn (benchmarks and tests read it)
 
+    def __len__(self) -> int:
+        """Images held now (at most ``max_entries``)."""
+        with self._guard:
+            return len(self._images)
+
     def has(self, chart: ChartRef, datasets: Datasets) -> bool:
         """Is this chart drawn already (so a reply with it is cheap)?"""
         with self._guard:
