@@ -51,8 +51,10 @@ class ChartCache:
         self._guard = threading.Lock()
         self.renders = 0  # how many times a chart was actually drawn (benchmarks and tests read it)
 
-    def __len__(self) -> int:
-        """Images held now (at most ``max_entries``)."""
+    @property
+    def size(self) -> int:
+        """Images held now (at most ``max_entries``). Not ``__len__``: an empty cache must stay
+        truthy for the ``charts or ChartCache(…)`` defaults that inject one."""
         with self._guard:
             return len(self._images)
 

@@ -92,7 +92,7 @@ class Fanout:
         # throwaway chart cache, so each measured service starts with no chart rendered.
         self.clock.now = SLOT + timedelta(seconds=5)
         warm = self.service("bench-warm")
-        assert warm.fanout.fanout.deliver_due("mon", "09:00", WARM_ZONE) == {warm_id: "sent"}
+        assert warm.fanout.deliver_due("mon", "09:00", WARM_ZONE) == {warm_id: "sent"}
         warm.scheduler.shutdown()
 
     def service(self, owner: str, charts=None):

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import create_engine, text
+
+from tests.bot.briefings.support import BriefingFactory
+from tests.fakes.clock import Clock
 
 POSTGRES_URL = os.environ.get("RESET_BOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -29,3 +33,22 @@ def db_url(request, tmp_path):
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+# The briefing parts (tests/bot/briefings and tests/bot/test_scheduler.py): a clock on the
+# Thursday before the slot, and `make_service("replica-b", claim_timeout=…)` on SQLite and PostgreSQL.
+@pytest.fixture
+def clock():
+    return Clock(datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc))  # a Thursday
+
+
+@pytest.fixture
+def make_service(db_url, settings, datasets, chart_cache, clock):
+    factory = BriefingFactory(db_url, settings, datasets, chart_cache, clock)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def service(make_service):
+    return make_service()

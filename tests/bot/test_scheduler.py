@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
-
-import pytest
+from datetime import timedelta
 
 from bot.briefings.pacing import Pacer
 from bot.briefings.recovery import RELEASED
@@ -13,30 +11,11 @@ from handlers.queries import UnsubscribeQuery
 from tests.bot.briefings.support import (
     FRIDAY_1630_LONDON,
     LONDON_FRIDAY,
-    BriefingFactory,
     briefings,
     here,
     job_ids,
     subscribe_friday,
 )
-from tests.fakes.clock import Clock
-
-
-@pytest.fixture
-def clock():
-    return Clock(datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc))  # a Thursday
-
-
-@pytest.fixture
-def make_service(db_url, settings, datasets, chart_cache, clock):
-    factory = BriefingFactory(db_url, settings, datasets, chart_cache, clock)
-    yield factory
-    factory.close()
-
-
-@pytest.fixture
-def service(make_service):
-    return make_service()
 
 
 def test_scheduler_jobs_follow_the_database(make_service, slack):

@@ -48,4 +48,4 @@ def test_the_cache_is_bounded(datasets):
     cache = ChartCache(CountingRenderer(), max_entries=3)
     for n in range(5):
         cache.png(ChartRef(key=f"shock:eu {n}%", title="t", alt_text="a", filename="f.png"), datasets)
-    assert len(cache) == 3
+    assert cache.size == 3
