@@ -1,7 +1,8 @@
 """Typed look-ups into `Datasets`: the few accessors every topic shares.
 
-Each returns a value and the `Source` that must be cited with it, so no handler can show a
-figure without knowing where it came from.
+Single figures (`fact`, `market_rate`) come with the `Source` that must be cited with them; the
+series accessors return plain pandas series, and the topic that shows one cites its dataset's
+`Datasets.source(name)` — each reply's sources are checked by tests/handlers/test_answer.py.
 """
 
 from __future__ import annotations

@@ -118,7 +118,8 @@ class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
 
     def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest,
                                  response: HttpResponse | None = None, error: Exception | None = None) -> None:
-        wait = (self._retry_after(response) if response is not None else None) or 1.0
+        wait = self._retry_after(response) if response is not None else None
+        wait = 1.0 if wait is None else wait  # "Retry-After: 0" means now, not a second from now
         state.next_attempt_requested = True
         time.sleep(min(wait, self.max_wait_seconds) + random.random() / 4)
         state.increment_current_attempt()

@@ -56,8 +56,12 @@ def parse_mspd_summary(text: str, origin: str) -> pd.DataFrame:
     frame["date"] = pd.to_datetime(frame["date"])
     parts = frame[frame.security_class != "Total Marketable"].groupby("date")["held_by_public_usd_mn"].sum()
     totals = frame[frame.security_class == "Total Marketable"].set_index("date")["held_by_public_usd_mn"]
-    if set(parts.index) != set(totals.index):
-        raise SourceFormatError(origin, None, "some months have marketable rows but no Total Marketable row")
+    if set(parts.index) - set(totals.index):
+        first = min(set(parts.index) - set(totals.index))
+        raise SourceFormatError(origin, None, f"{first:%Y-%m-%d} has marketable rows but no Total Marketable row")
+    if set(totals.index) - set(parts.index):
+        first = min(set(totals.index) - set(parts.index))
+        raise SourceFormatError(origin, None, f"{first:%Y-%m-%d} has a Total Marketable row but no marketable classes")
     off = (parts - totals).abs()
     if (off > totals.abs() * 1e-5).any():
         bad = (off / totals.abs()).idxmax()

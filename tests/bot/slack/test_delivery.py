@@ -325,3 +325,12 @@ class TestBoundedRateLimitRetries:
 def test_the_error_code_of_a_refusal_is_slacks_or_unknown():
     assert error_code(SlackApiError("refused", {"ok": False, "error": "not_in_channel"})) == "not_in_channel"
     assert error_code(SlackApiError("refused", {"ok": False})) == "unknown_error"
+
+    def test_retry_after_zero_means_now(self, monkeypatch):
+        import bot.slack.delivery as delivery_module
+
+        waits: list[float] = []
+        monkeypatch.setattr(delivery_module.time, "sleep", waits.append)
+        BoundedRateLimitRetryHandler().prepare_for_next_attempt(state=RetryState(), request=REQUEST,
+                                                                response=rate_limited("0"))
+        assert len(waits) == 1 and waits[0] < 0.3  # only the jitter, not a second

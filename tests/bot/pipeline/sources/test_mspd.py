@@ -155,7 +155,12 @@ class TestADamagedFileIsRefused:
     def test_a_month_without_its_total_marketable_row_is_refused(self, text):
         lines = lines_of(text)
         del lines[line_number(lines, "2025-04-30,Total Marketable") - 1]
-        with pytest.raises(SourceFormatError, match="no Total Marketable row"):
+        with pytest.raises(SourceFormatError, match="2025-04-30 has marketable rows but no Total Marketable row"):
+            parse_lines(lines)
+
+    def test_a_month_with_only_its_total_is_refused_and_named(self, text):
+        lines = [line for line in lines_of(text) if not line.startswith("2025-04-30,Marketable,")]
+        with pytest.raises(SourceFormatError, match="2025-04-30 has a Total Marketable row but no marketable classes"):
             parse_lines(lines)
 
     def test_a_file_without_marketable_rows_is_refused(self, text):
