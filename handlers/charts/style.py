@@ -8,6 +8,7 @@ and leaks figures in a long-running server.
 from __future__ import annotations
 
 import io
+import textwrap
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -25,6 +26,7 @@ GOOD = "#2a9d8f"
 PALETTE = ("#1d3557", "#e63946", "#2a9d8f", "#f4a261", "#457b9d", "#8d99ae", "#6a4c93", "#bc6c25")
 
 LABEL_SIZE = 15  # axis labels, in points
+SOURCE_LINE_CHARS = 135  # characters of the 11-point source line that fit across the 1200-pixel figure
 
 RC = {
     "font.size": 15,
@@ -72,7 +74,15 @@ def _apply_style(ax: Axes) -> None:
 
 
 def source_line(fig: Figure, text: str) -> None:
-    """The source and as-of date, printed bottom-left on the image (it travels with the PNG)."""
+    """The source and as-of date, printed bottom-left on the image (it travels with the PNG).
+
+    matplotlib's automatic wrapping measures the text as mathtext even with ``parse_math=False``, so
+    a line with two ``$`` signs ("$5bn of $50bn") would raise; such a line is wrapped here instead
+    (at the width the automatic wrapping gives this figure's font), and every other line as before."""
+    if "$" in text:
+        wrapped = "\n".join(textwrap.wrap(text, width=SOURCE_LINE_CHARS))
+        fig.text(0.01, 0.015, wrapped, ha="left", va="bottom", fontsize=11, color=MUTED, parse_math=False)
+        return
     fig.text(0.01, 0.015, text, ha="left", va="bottom", fontsize=11, color=MUTED, wrap=True, parse_math=False)
 
 

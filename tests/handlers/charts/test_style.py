@@ -68,8 +68,6 @@ class TestText:
         fig, _ax = new_figure(r"From $\undefinedmacro$ to $2T", r"Subtitle $\alsoundefined$")
         assert png_size(to_png(fig)) == (WIDTH_PX, HEIGHT_PX)  # TeX parsing would raise on the unknown macros
 
-    @pytest.mark.xfail(strict=True, raises=ValueError,
-                       reason="bug: wrap=True makes matplotlib measure the line as mathtext despite parse_math=False")
     def test_dollar_signs_in_the_source_line_are_printed_not_read_as_tex(self):
         fig, _ax = new_figure("Title")
         source_line(fig, "Source: $5bn (10% of $50bn)")
