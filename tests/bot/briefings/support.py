@@ -14,9 +14,11 @@ from bot.serving.live_data import LiveData
 from bot.slack.app import briefing_client
 from bot.slack.delivery import Destination, SlackDelivery
 from bot.storage import Storage, connect
+from bot.storage.records import Workspace
 from handlers.queries import SubscribeQuery
 from tests.conftest import CHANNEL, USER
 
+WORKSPACE = Workspace("T0000FAKE1")  # the stand-in's team, where `here()` asks from
 FRIDAY_1630_LONDON = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)  # GMT in November
 LONDON_FRIDAY = ("fri", "16:30", "Europe/London")
 THREE_CHANNELS = ("C0000AAAA1", "C0000BBBB2", "C0000CCCC3")
@@ -49,7 +51,7 @@ def dumps(value) -> str:
 
 
 def here(channel=CHANNEL):
-    return Destination(channel, USER, None, "T0000FAKE1")
+    return Destination(channel, USER, None, WORKSPACE.team_id)
 
 
 def subscribe_friday(service, channel=CHANNEL):

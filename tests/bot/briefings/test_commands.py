@@ -9,6 +9,7 @@ import pytest
 from handlers.errors import UserFacingError
 from handlers.queries import BriefingQuery, SubscribeQuery, SubscriptionsQuery, UnsubscribeQuery
 from tests.bot.briefings.support import (
+    WORKSPACE,
     briefings,
     dumps,
     here,
@@ -35,13 +36,13 @@ class TestSubscribing:
         slack.add_channel("C0000PUB02", "markets", bot_member=False)
         subscribe_friday(service, "C0000PUB02")
         assert [c.method for c in slack.calls("conversations.join")] == ["conversations.join"]
-        assert service.storage.subscriptions.in_channel("C0000PUB02")
+        assert service.storage.subscriptions.in_channel(WORKSPACE, "C0000PUB02")
 
     def test_a_private_channel_the_bot_is_not_in_gets_the_exact_invite_and_nothing_is_recorded(self, service, slack):
         slack.add_channel("G0000PRIV2", "secret", private=True, bot_member=False)
         with pytest.raises(UserFacingError, match=r"`/invite @Reset Bot`"):
             subscribe_friday(service, "G0000PRIV2")
-        assert service.storage.subscriptions.in_channel("G0000PRIV2") == []
+        assert service.storage.subscriptions.in_channel(WORKSPACE, "G0000PRIV2") == []
 
     def test_listing_shows_the_next_delivery_and_state(self, service, slack):
         subscribe_friday(service)
@@ -52,9 +53,10 @@ class TestSubscribing:
         subscribe_friday(service)
         service.commands.handle(SubscribeQuery(day="mon", at=time(9, 0), timezone="UTC"), here())
         ask = service.commands.handle(UnsubscribeQuery(), here())
-        assert "Which one" in dumps(ask.blocks) and len(service.storage.subscriptions.in_channel(CHANNEL)) == 2
+        assert "Which one" in dumps(ask.blocks)
+        assert len(service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)) == 2
         service.commands.handle(UnsubscribeQuery(number=2), here())
-        [left] = service.storage.subscriptions.in_channel(CHANNEL)
+        [left] = service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)
         assert left.weekday == "fri"
 
 

@@ -14,6 +14,7 @@ from tests.bot.briefings.support import (
     FRIDAY_1630_LONDON,
     LONDON_FRIDAY,
     THREE_CHANNELS,
+    WORKSPACE,
     briefings,
     dumps,
     here,
@@ -30,7 +31,7 @@ class TestOneSlot:
 
     def test_a_slot_is_delivered_once_with_its_chart_and_recorded(self, service, slack, clock):
         subscribe_friday(service)
-        sub_id = service.storage.subscriptions.in_channel(CHANNEL)[0].id
+        sub_id = service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0].id
         clock.now = FRIDAY_1630_LONDON + timedelta(seconds=2)
         assert service.fanout.deliver_slot(sub_id) == "sent"
         assert service.fanout.deliver_slot(sub_id) == "already"  # a retry, a late run or a second replica
@@ -47,7 +48,7 @@ class TestOneSlot:
     def test_two_replicas_on_one_database_deliver_once(self, make_service, slack, clock):
         a, b = make_service("replica-a"), make_service("replica-b")
         subscribe_friday(a)
-        sub_id = a.storage.subscriptions.in_channel(CHANNEL)[0].id
+        sub_id = a.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0].id
         clock.now = FRIDAY_1630_LONDON + timedelta(seconds=1)
         results = []
         threads = [threading.Thread(target=lambda s=s: results.append(s.fanout.deliver_slot(sub_id))) for s in (a, b)]
@@ -60,7 +61,7 @@ class TestOneSlot:
 
     def test_an_unsubscribe_during_a_failing_delivery_stays_unsubscribed(self, service, slack, clock):
         subscribe_friday(service)
-        sub_id = service.storage.subscriptions.in_channel(CHANNEL)[0].id
+        sub_id = service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0].id
         slack.set_bot_member(CHANNEL, False)
         # the user unsubscribes meanwhile:
         service.storage.subscriptions.set_state(sub_id, "removed", reason="unsubscribed")
@@ -70,7 +71,7 @@ class TestOneSlot:
 
     def test_when_the_clocks_go_back_a_repeated_time_is_delivered_once(self, service, slack, clock):
         service.commands.handle(SubscribeQuery(day="sun", at=time(2, 30), timezone="Europe/Berlin"), here())
-        sub_id = service.storage.subscriptions.in_channel(CHANNEL)[0].id
+        sub_id = service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0].id
         first = datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)
         second = datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)
         clock.now = first
@@ -152,14 +153,14 @@ class TestScheduleJobs:
         by_channel = {service.storage.subscriptions.get(sub_id).channel_id: outcome
                       for sub_id, outcome in outcomes.items()}
         assert by_channel == {"C0000AAAA1": "sent", "C0000BBBB2": "failed:not_in_channel", "C0000CCCC3": "sent"}
-        [paused] = service.storage.subscriptions.in_channel("C0000BBBB2")
+        [paused] = service.storage.subscriptions.in_channel(WORKSPACE, "C0000BBBB2")
         assert paused.state == "paused"
 
     def test_a_channel_unsubscribed_during_the_fan_out_is_skipped(self, make_service, slack, clock):
         gone = "C0000CCCC3"
 
         def pace(seconds):  # while the first briefings go out, someone in the last channel unsubscribes
-            if service.storage.subscriptions.in_channel(gone):
+            if service.storage.subscriptions.in_channel(WORKSPACE, gone):
                 service.commands.handle(UnsubscribeQuery(), here(gone))
 
         service = make_service(workers=1, pacer=Pacer(per_second=10, clock=lambda: 0.0, sleep=pace))
