@@ -22,6 +22,11 @@ the subscription still live — and writes the sent briefings to the ledger RECO
 process holds are left to it; slots that failed or were left by a dead process go through the
 one-subscription path, `deliver_slot`, as the sync loop's retries (`bot.briefings.catchup`) do.
 
+Workspaces: every row is claimed and recorded with its workspace (a subscription's), each post
+and history read goes through that workspace's client (`client_for`, today the single bot token's
+for all), each workspace is paced on its own budget (`Pacer`), and in a fan-out shared by several
+workspaces they take turns (`by_turns_of_workspace`).
+
 Channel problems (`not_in_channel`, `channel_not_found`, `is_archived`) pause the subscription
 with the reason, shown in `/reset subscriptions`; the sync loop resumes it when the bot can post
 there again. 429s wait for Retry-After and 5xx/timeouts retry with bounded backoff (the Web

@@ -13,15 +13,18 @@ from handlers.queries import SubscribeQuery, UnsubscribeQuery
 from tests.bot.briefings.support import (
     FRIDAY_1630_LONDON,
     LONDON_FRIDAY,
+    TEAM_B,
     THREE_CHANNELS,
     WORKSPACE,
     briefings,
     dumps,
     here,
+    in_b,
     sizes_of_calls,
     subscribe_all,
     subscribe_friday,
     subscribe_many,
+    two_workspaces,
 )
 from tests.conftest import CHANNEL
 
@@ -189,3 +192,48 @@ class TestScheduleJobs:
         assert set(service.fanout.deliver_due(*LONDON_FRIDAY).values()) == {"sent"}
         assert sizes == [20, 5]
         assert all(len(briefings(slack, c)) == 1 for c in channels)
+
+
+class TestWorkspaces:
+    """Two workspaces on one schedule, each with a channel of the same id: each gets exactly its own
+    briefing, through its own workspace's client, recorded with its workspace."""
+
+    def test_each_workspace_gets_exactly_its_own_briefing(self, make_service, settings, slack, slack_b, clock):
+        service = two_workspaces(make_service, settings, slack, slack_b)
+        subscribe_friday(service)
+        service.commands.handle(SubscribeQuery(day="fri", at=time(16, 30), timezone="Europe/London"), in_b())
+        clock.now = FRIDAY_1630_LONDON + timedelta(seconds=1)
+        outcomes = service.fanout.deliver_due(*LONDON_FRIDAY)
+        assert sorted(outcomes.values()) == ["sent", "sent"]
+        [in_a], [in_b_] = briefings(slack), briefings(slack_b)
+        rows = {row.team_id: row for row in service.storage.ledger.rows()}
+        assert set(rows) == {"T0000FAKE1", "T0000FAKE2"}
+        assert rows["T0000FAKE1"].message_ts == in_a["ts"] and rows["T0000FAKE2"].message_ts == in_b_["ts"]
+        assert rows["T0000FAKE2"].enterprise_id == TEAM_B.enterprise_id
+        assert sorted(service.fanout.deliver_due(*LONDON_FRIDAY).values()) == ["already", "already"]
+        assert len(briefings(slack)) == 1 and len(briefings(slack_b)) == 1
+
+    def test_a_retry_asks_the_right_workspace_whether_it_was_posted(self, make_service, settings, slack, slack_b,
+                                                                    clock):
+        """B's post failed in B's Slack: the retry reads B's history (through B's client), not A's."""
+        service = two_workspaces(make_service, settings, slack, slack_b)
+        service.commands.handle(SubscribeQuery(day="fri", at=time(16, 30), timezone="Europe/London"), in_b())
+        [sub] = service.storage.subscriptions.in_channel(TEAM_B, CHANNEL)
+        clock.now = FRIDAY_1630_LONDON + timedelta(seconds=1)
+        slack_b.fail_next("chat.postMessage", error="internal_error")
+        assert service.fanout.deliver_slot(sub.id).startswith("failed")
+        clock.now += timedelta(minutes=2)
+        assert service.fanout.deliver_slot(sub.id) == "sent"
+        assert len(slack_b.calls("conversations.history")) == 1 and slack.calls("conversations.history") == []
+        assert len(briefings(slack_b)) == 1 and briefings(slack) == []
+
+    def test_workspaces_take_turns_in_a_fan_out(self):
+        from bot.briefings.fanout import by_turns_of_workspace
+        from bot.storage.records import Subscription
+
+        def sub(n, team):
+            return Subscription(n, team, f"C{n}", "U", "fri", "16:30", "UTC", "active", None, FRIDAY_1630_LONDON)
+
+        subs = [sub(1, "TA"), sub(2, "TA"), sub(3, "TA"), sub(4, "TB"), sub(5, "TC"), sub(6, "TB")]
+        assert [s.id for s in by_turns_of_workspace(subs)] == [1, 4, 5, 2, 6, 3]
+        assert by_turns_of_workspace(subs[:3]) == subs[:3]
