@@ -25,7 +25,7 @@ from bot.briefings.pacing import Pacer
 from bot.briefings.recovery import HistoryCheck
 from bot.scheduler import DataJobs, Scheduler
 from bot.serving.live_data import LiveData
-from bot.slack.delivery import SlackDelivery
+from bot.slack.delivery import ClientFor, SlackDelivery, one_client
 from bot.storage import Storage
 
 
@@ -51,12 +51,16 @@ def build_briefings(
     changes: Callable[[str | None], list[str]] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     data_jobs: DataJobs | None = None,
+    client_for: ClientFor | None = None,
 ) -> Briefings:
-    """``client`` reads Slack (history checks, members, time zones); ``delivery`` posts."""
+    """``delivery`` posts; ``client_for`` gives each workspace's Web API client, through which every
+    Slack call of a briefing goes (history checks, members, time zones, posts). Without it, every
+    workspace gets ``client`` (the single bot token)."""
     now = clock or (lambda: datetime.now(timezone.utc))
-    membership = Membership(client)
-    fanout = Fanout(storage, data, delivery, HistoryCheck(client, storage.ledger, sleep), config=config,
-                    pacer=pacer, clock=now, owner=owner, changes=changes)
+    client_for = client_for or one_client(client)
+    membership = Membership(client_for)
+    fanout = Fanout(storage, data, delivery, HistoryCheck(client_for, storage.ledger, sleep), config=config,
+                    pacer=pacer, clock=now, owner=owner, changes=changes, client_for=client_for)
     catch_up = CatchUp(storage, fanout, membership, now)
     scheduler = Scheduler(fanout, catch_up, storage.subscriptions, data_jobs=data_jobs)
     commands = SubscriptionCommands(storage, membership, fanout, scheduler, clock=now)

@@ -108,4 +108,4 @@ class CatchUp:
         if last is not None and now - last < PAUSED_CHECK_INTERVAL:
             return False
         self._paused_checked[sub.id] = now
-        return self.membership.can_post(sub.channel_id)
+        return self.membership.can_post(sub.workspace, sub.channel_id)

@@ -3,7 +3,11 @@
 Each parses nothing (the query is parsed in `handlers.queries`), reads or writes the database,
 keeps the scheduler's jobs in step (`bot.scheduler.Scheduler`) and hands plain values to the
 renderer, `handlers.subscriptions`, for the reply. A send-now is claimed in the ledger like a
-scheduled slot (kind ``now``: one per channel and second) and posted by `Fanout.post`.
+scheduled slot (kind ``now``: one per workspace's channel and second) and posted by `Fanout.post`.
+
+Every command acts in the workspace it came from (`Destination.workspace`, set from the request):
+a command from workspace B never lists, changes or triggers workspace A's subscriptions, even in a
+channel whose id is the same.
 """
 
 from __future__ import annotations
@@ -49,24 +53,25 @@ class SubscriptionCommands:
         if isinstance(query, SubscribeQuery):
             return self.subscribe(query, dest)
         if isinstance(query, SubscriptionsQuery):
-            return self.list_subscriptions(dest.channel_id)
+            return self.list_subscriptions(dest)
         if isinstance(query, UnsubscribeQuery):
-            return self.unsubscribe(query, dest.channel_id)
+            return self.unsubscribe(query, dest)
         if isinstance(query, BriefingQuery):
             return self.send_now(dest)
         raise ValueError(f"not a briefing command: {query.kind}")
 
     def subscribe(self, query: SubscribeQuery, dest: Destination) -> Reply:
-        self.membership.ensure_member(dest.channel_id)
+        self.membership.ensure_member(dest.workspace, dest.channel_id)
         tz, guessed = query.timezone, False
         if tz is None:
-            tz = self.membership.user_timezone(dest.user_id)
+            tz = self.membership.user_timezone(dest.workspace, dest.user_id)
             if tz is None:
                 tz, guessed = "UTC", True
         day = query.day or DEFAULT_DAY
         at = (query.at or DEFAULT_TIME).strftime("%H:%M")
         try:
-            sub = self.subscriptions.add(team_id=dest.team_id, channel_id=dest.channel_id,
+            sub = self.subscriptions.add(team_id=dest.team_id, enterprise_id=dest.enterprise_id,
+                                         channel_id=dest.channel_id,
                                          created_by=dest.user_id or "", weekday=day, at_time=at,
                                          timezone_name=tz)
         except StoreUnavailable:
@@ -77,8 +82,8 @@ class SubscriptionCommands:
         upcoming = next_slot(sub.weekday, sub.at_time, sub.timezone, self.clock())
         return texts.subscribed(day, at, tz, upcoming, tz_guessed=guessed)
 
-    def list_subscriptions(self, channel_id: str) -> Reply:
-        subs = self.subscriptions.in_channel(channel_id)
+    def list_subscriptions(self, dest: Destination) -> Reply:
+        subs = self.subscriptions.in_channel(dest.workspace, dest.channel_id)
         if not subs:
             return texts.no_briefings()
         now = self.clock()
@@ -92,8 +97,8 @@ class SubscriptionCommands:
                 last_status=str(last.status) if last else None, last_slot=last.slot_utc if last else None))
         return texts.listing(listed)
 
-    def unsubscribe(self, query: UnsubscribeQuery, channel_id: str) -> Reply:
-        subs = self.subscriptions.in_channel(channel_id)
+    def unsubscribe(self, query: UnsubscribeQuery, dest: Destination) -> Reply:
+        subs = self.subscriptions.in_channel(dest.workspace, dest.channel_id)
         if not subs:
             return texts.nothing_to_stop()
         if query.number is None and len(subs) > 1:
@@ -107,16 +112,17 @@ class SubscriptionCommands:
         return texts.stopped(sub.weekday, sub.at_time, sub.timezone)
 
     def send_now(self, dest: Destination) -> Reply | None:
-        subs = self.subscriptions.in_channel(dest.channel_id)
-        tz = subs[0].timezone if subs else (self.membership.user_timezone(dest.user_id) or "UTC")
+        subs = self.subscriptions.in_channel(dest.workspace, dest.channel_id)
+        tz = subs[0].timezone if subs else (self.membership.user_timezone(dest.workspace, dest.user_id) or "UTC")
         schedule = texts.describe(subs[0].weekday, subs[0].at_time, tz) if subs else texts.SEND_NOW_SCHEDULE
         now = self.clock().replace(microsecond=0)
         claim = self.ledger.claim(subscription_id=None, channel_id=dest.channel_id, slot_utc=now, kind="now",
-                                  owner=self.fanout.owner, claim_timeout=self.fanout.config.claim_timeout)
+                                  owner=self.fanout.owner, claim_timeout=self.fanout.config.claim_timeout,
+                                  workspace=dest.workspace)
         if claim is None:  # a second click in the same second
             return None
         try:
-            self.fanout.post(claim, tz, schedule, dest, previous=self.ledger.last_sent(dest.channel_id))
+            self.fanout.post(claim, tz, schedule, dest, previous=self.ledger.last_sent(dest.workspace, dest.channel_id))
         except SlackApiError as exc:
             code = error_code(exc)
             self.ledger.finish(claim, DeliveryStatus.FAILED, error=code)

@@ -22,6 +22,11 @@ the subscription still live — and writes the sent briefings to the ledger RECO
 process holds are left to it; slots that failed or were left by a dead process go through the
 one-subscription path, `deliver_slot`, as the sync loop's retries (`bot.briefings.catchup`) do.
 
+Workspaces: every row is claimed and recorded with its workspace (a subscription's), each post
+and history read goes through that workspace's client (`client_for`, today the single bot token's
+for all), each workspace is paced on its own budget (`Pacer`), and in a fan-out shared by several
+workspaces they take turns (`by_turns_of_workspace`).
+
 Channel problems (`not_in_channel`, `channel_not_found`, `is_archived`) pause the subscription
 with the reason, shown in `/reset subscriptions`; the sync loop resumes it when the bot can post
 there again. 429s wait for Retry-After and 5xx/timeouts retry with bounded backoff (the Web
@@ -60,7 +65,7 @@ from bot.briefings.recovery import (
 )
 from bot.briefings.slots import latest_slot
 from bot.serving.live_data import LiveData
-from bot.slack.delivery import Destination, SlackDelivery, error_code
+from bot.slack.delivery import ClientFor, Destination, SlackDelivery, error_code, one_client
 from bot.storage import Storage
 from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, Finished, Subscription
 from handlers.briefing import briefing_reply
@@ -87,6 +92,7 @@ class Fanout:
         clock: Callable[[], datetime] | None = None,
         owner: str | None = None,
         changes: Callable[[str | None], list[str]] | None = None,
+        client_for: ClientFor | None = None,
     ) -> None:
         self.subscriptions, self.ledger = storage.subscriptions, storage.ledger
         self.data = data
@@ -97,6 +103,8 @@ class Fanout:
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.owner = owner or new_owner()
         self.changes = changes  # data-version diff lines (issue 5), given the version last sent
+        # Each workspace's Web API client: every post of a briefing goes through it.
+        self.client_for = client_for or one_client(delivery.client)
         self._stop = threading.Event()
         self._workers: ThreadPoolExecutor | None = None  # posts a fan-out's briefings; made on first use
         self._workers_lock = threading.Lock()
@@ -146,6 +154,7 @@ class Fanout:
         if self.clock() - slot > self.config.grace or wall_time_repeats(subs[0].timezone, slot):
             return {s.id: self.deliver_slot(s.id, slot) for s in subs}  # rare: recorded one by one
         outcomes: dict[int, str] = {}
+        subs = by_turns_of_workspace(subs)  # a big workspace's posts do not hold up a small one's
         size = self.chunk_size()
         for start in range(0, len(subs), size):
             if self._stop.is_set():  # the rest have no claim yet: whoever syncs next delivers them
@@ -182,7 +191,8 @@ class Fanout:
             try:
                 posted = list(self._pool().map(
                     lambda claim: self.deliver_claim(by_id[claim.subscription_id], claim,
-                                                     previous.get(claim.channel_id), recorder),
+                                                     previous.get((claim.team_id or "", claim.channel_id)),
+                                                     recorder),
                     claims.values()))
             finally:
                 recorder.flush()
@@ -232,7 +242,7 @@ class Fanout:
                     return DeliveryResult.FAILED_UNCONFIRMED
                 if posted:
                     return DeliveryResult.RECOVERED
-            outcome = self.deliver_claim(sub, claim, self.ledger.last_sent(sub.channel_id))
+            outcome = self.deliver_claim(sub, claim, self.ledger.last_sent(sub.workspace, sub.channel_id))
             if outcome == DeliveryResult.STOPPING:
                 self.ledger.release([claim], RELEASED)
                 return DeliveryResult.RELEASED
@@ -271,7 +281,8 @@ class Fanout:
                 return DeliveryResult.STOPPING
             try:
                 outcome = self.post(claim, sub.timezone, describe(sub.weekday, sub.at_time, sub.timezone),
-                                    Destination(sub.channel_id), previous=previous, recorder=recorder)
+                                    Destination(sub.channel_id, team_id=sub.team_id, enterprise_id=sub.enterprise_id),
+                                    previous=previous, recorder=recorder)
             except SlackApiError as exc:
                 code = error_code(exc)
                 if is_transient(exc):  # Slack's outage, not its refusal: retried through the grace
@@ -302,7 +313,8 @@ class Fanout:
         reply, headline = briefing_reply(snapshot.datasets, snapshot.holders, slot=claim.slot_utc, tz=tz,
                                          schedule=schedule, previous=previous.headline if previous else None,
                                          changes=changes)
-        self.pacer.wait(claim.channel_id)
+        workspace = claim.workspace  # the row's: recorded with it when it was claimed
+        self.pacer.wait(claim.channel_id, workspace)
         # Last look before posting: is the claim still this attempt's (not taken over by a replica
         # or by this process's own sync), and is the subscription still live (not unsubscribed
         # while the fan-out ran)? A read; once the claim is old enough that it could soon be taken
@@ -312,9 +324,11 @@ class Fanout:
             if self.ledger.finish(claim, DeliveryStatus.SKIPPED, error="unsubscribed before it was posted"):
                 return DeliveryResult.SKIPPED  # the claim was still ours: only the subscription went away
             return DeliveryResult.LOST
-        result = self.delivery.deliver(reply, Destination(claim.channel_id, dest.user_id, None), snapshot.datasets,
+        result = self.delivery.deliver(reply, Destination(claim.channel_id, dest.user_id, None, workspace.team_id,
+                                                          workspace.enterprise_id), snapshot.datasets,
                                        metadata={"event_type": METADATA_EVENT,
-                                                 "event_payload": {"delivery_id": claim.id}})
+                                                 "event_payload": {"delivery_id": claim.id}},
+                                       client=self.client_for(workspace))
         outcome = Finished(DeliveryStatus.SENT, ts=result.ts, error=";".join(result.problems) or None,
                            data_version=snapshot.datasets.version, headline=headline)
         if recorder is not None:
@@ -334,6 +348,24 @@ class Fanout:
             if self._workers is None:
                 self._workers = ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="briefing")
             return self._workers
+
+
+def by_turns_of_workspace(subs: list[Subscription]) -> list[Subscription]:
+    """The subscriptions reordered so that workspaces take turns (A1, B1, A2, B2, A3 …), each
+    workspace's own order kept: each workspace is paced on its own (`Pacer`), and a small
+    workspace's few posts go out at the start of a fan-out rather than after a big one's."""
+    queues: dict[str, list[Subscription]] = {}
+    for sub in subs:
+        queues.setdefault(sub.team_id, []).append(sub)
+    if len(queues) < 2:
+        return subs
+    turns = [queue[::-1] for queue in queues.values()]
+    ordered: list[Subscription] = []
+    while turns:
+        for queue in turns:
+            ordered.append(queue.pop())
+        turns = [queue for queue in turns if queue]
+    return ordered
 
 
 def wall_time_repeats(tz: str, slot: datetime) -> bool:

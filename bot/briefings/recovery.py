@@ -19,11 +19,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.briefings.config import BriefingSettings
-from bot.slack.delivery import error_code
+from bot.slack.delivery import ClientFor, error_code
 from bot.storage.ledger import Ledger
 from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus
 
@@ -47,10 +46,11 @@ RECOVERED_NOTE = "recovered after a takeover"
 
 
 class HistoryCheck:
-    """Asks Slack whether an earlier attempt of a claim was posted, and records it if so."""
+    """Asks Slack — the claim's workspace, through its client — whether an earlier attempt of a
+    claim was posted, and records it if so."""
 
-    def __init__(self, client: WebClient, ledger: Ledger, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.client = client
+    def __init__(self, client_for: ClientFor, ledger: Ledger, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.client_for = client_for
         self.ledger = ledger
         self.sleep = sleep  # between tries (tests pass a fake)
 
@@ -61,9 +61,10 @@ class HistoryCheck:
         # The newest 200 messages, not a time window: Slack's clock and ours may disagree, and a
         # briefing posted by the dead owner is at most a few claim timeouts old.
         waits = list(HISTORY_CHECK_WAITS)
+        client = self.client_for(claim.workspace)
         while True:
             try:
-                history = self.client.conversations_history(channel=claim.channel_id, include_all_metadata=True,
+                history = client.conversations_history(channel=claim.channel_id, include_all_metadata=True,
                                                             limit=200)
                 break
             except SlackApiError as exc:

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
@@ -141,13 +141,14 @@ def create_app(
         return next()
 
     @app.command(COMMAND)
-    def on_command(ack: Ack, command: dict[str, Any]) -> None:
+    def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         channel = _text(command.get("channel_id"))
         if not channel:
             ack(text=NO_CHANNEL, response_type="ephemeral")
             return
         dest = Destination(channel, _text(command.get("user_id")) or None,
-                           response_urls.allowed(command.get("response_url")), _text(command.get("team_id")))
+                           response_urls.allowed(command.get("response_url")),
+                           *_workspace(context, _text(command.get("team_id"))))
         refused = fair_use.check(dest.team_id, dest.user_id, channel)
         if refused is not None:
             reply = slow_down(refused.who, refused.retry_after_seconds)
@@ -156,11 +157,13 @@ def create_app(
         _ack_and_submit(ack, _text(command.get("text")), dest, data, replier)
 
     @app.action(re.compile(f"^{RUN_ACTION}"))
-    def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()
         channel = _text(_field(body, "channel", "id")) or _text(_field(body, "container", "channel_id"))
         dest = Destination(channel, _text(_field(body, "user", "id")) or None,
-                           response_urls.allowed(body.get("response_url")), _text(_field(body, "team", "id")))
+                           response_urls.allowed(body.get("response_url")),
+                           *_workspace(context, _text(_field(body, "team", "id"))
+                                       or _text(_field(body, "user", "team_id"))))
         try:
             if not channel:
                 raise UsageError(NO_CHANNEL)
@@ -206,6 +209,13 @@ def create_app(
             replier.respond_later(url, reply)
 
     return BotApp(bolt=app, replier=replier, gate=gate)
+
+
+def _workspace(context: BoltContext, team_in_payload: str) -> tuple[str, str | None]:
+    """The workspace a request came from, as Bolt read it from the payload (``context.team_id`` /
+    ``enterprise_id``; for an org-wide install's clicks the team can be missing there, then the
+    payload's own field): what every briefing command is scoped by."""
+    return _text(context.team_id) or team_in_payload, _text(context.enterprise_id) or None
 
 
 def _text(value: object) -> str:

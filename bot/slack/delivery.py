@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
 from bot.serving.chart_cache import ChartCache
+from bot.storage.records import Workspace
 from handlers.datasets import Datasets
 from handlers.reply import Reply, message
 
@@ -43,12 +45,28 @@ NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 
 @dataclass(frozen=True)
 class Destination:
-    """Where a reply goes: the channel, who asked, and the command's response_url if any."""
+    """Where a reply goes: the channel, who asked, the command's response_url if any, and the
+    workspace it was asked in (from the request: Bolt's context ``team_id`` / ``enterprise_id``)."""
 
     channel_id: str
     user_id: str | None = None
     response_url: str | None = None
     team_id: str = ""
+    enterprise_id: str | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        return Workspace(self.team_id, self.enterprise_id)
+
+
+#: The Web API client to use for a workspace's Slack calls: the one seam through which a
+#: briefing reaches Slack. Today every workspace gets the single bot token's client (`one_client`).
+ClientFor = Callable[[Workspace], WebClient]
+
+
+def one_client(client: WebClient) -> ClientFor:
+    """The single-token `ClientFor`: the same client whatever the workspace."""
+    return lambda _workspace: client
 
 
 @dataclass
@@ -155,13 +173,14 @@ class SlackDelivery:
         if response.status_code >= 300:
             raise SlackClientError(f"response_url answered {response.status_code}: {response.body[:200]}")
 
-    def tell_user(self, dest: Destination, reply: Reply) -> None:
-        """An ephemeral note to the asker, by response_url if there is one, else chat.postEphemeral."""
+    def tell_user(self, dest: Destination, reply: Reply, *, client: WebClient | None = None) -> None:
+        """An ephemeral note to the asker, by response_url if there is one, else chat.postEphemeral
+        (through ``client``, the workspace's, when given)."""
         try:
             if dest.response_url:
                 self.respond(dest.response_url, reply, response_type="ephemeral")
             elif dest.user_id:
-                self.client.chat_postEphemeral(
+                (client or self.client).chat_postEphemeral(
                     channel=dest.channel_id, user=dest.user_id, text=reply.text, blocks=list(reply.blocks)
                 )
         except (SlackClientError, OSError) as exc:  # nothing more we can do for this user
@@ -169,13 +188,16 @@ class SlackDelivery:
 
     # -- the main path --------------------------------------------------------------------------
     def deliver(self, reply: Reply, dest: Destination, datasets: Datasets, *,
-                metadata: dict[str, Any] | None = None) -> Delivered:
+                metadata: dict[str, Any] | None = None, client: WebClient | None = None) -> Delivered:
+        """Post ``reply`` to ``dest``; every Web API call goes through ``client`` (the destination
+        workspace's) when given, else this delivery's own."""
+        client = client or self.client
         if reply.visibility == "ephemeral":
-            self.tell_user(dest, reply)
+            self.tell_user(dest, reply, client=client)
             return Delivered(via="response_url" if dest.response_url else "chat")
         result = Delivered()
         try:
-            posted = self.client.chat_postMessage(
+            posted = client.chat_postMessage(
                 channel=dest.channel_id, text=reply.text, blocks=list(reply.blocks), unfurl_links=False,
                 metadata=metadata or None,  # slack_sdk leaves out a None: no metadata field at all
             )
@@ -188,14 +210,14 @@ class SlackDelivery:
             result.via = "response_url"
             result.problems.append(code)
             if reply.charts:
-                self.tell_user(dest, message(
+                self.tell_user(dest, client=client, reply=message(
                     "I'm not a member of this conversation, so I sent the numbers without the chart. "
                     "Run `/invite @Reset Bot` here (or use me in a channel I'm in) to get charts too."
                 ))
             return result
         for chart in reply.charts:
             try:
-                uploaded = self.client.files_upload_v2(
+                uploaded = client.files_upload_v2(
                     channel=dest.channel_id,
                     file=self.charts.png(chart, datasets),
                     filename=chart.filename,
@@ -208,7 +230,7 @@ class SlackDelivery:
                 code = error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
                 logger.warning("chart %s not uploaded to %s: %s", chart.key, dest.channel_id, code)
                 result.problems.append(f"upload:{code}")
-                self.tell_user(dest, message(
+                self.tell_user(dest, client=client, reply=message(
                     f"The chart _{chart.title}_ could not be uploaded (`{code}`); the numbers above are complete."
                 ))
         return result

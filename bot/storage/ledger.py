@@ -8,6 +8,10 @@ went out (`bot.briefings.recovery`), so a crash between posting and recording do
 twice. Every outcome — sent, failed, missed, skipped — stays in the ledger; nothing is deleted
 (an unsubscribed subscription is marked, not removed). The posting side of the protocol — who
 claims what, when, and in which order it checks and records — is `bot.briefings.fanout`.
+
+Every row carries its workspace (team, and enterprise for an org-wide install): a scheduled row
+its subscription's, a send-now the asker's. What a channel was last sent, and the one send-now a
+second, are per (workspace, channel).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, Finished, Kind, Subscription, utc
+from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, Finished, Kind, Subscription, Workspace, utc
 from bot.storage.schema import Database, deliveries, subscriptions
 
 # A claim is a process's only while the row is still claimed by it *in that attempt*: a takeover
@@ -49,14 +53,28 @@ def _mine(delivery: Delivery) -> dict[str, Any]:
     return {"claim_id": delivery.id, "claim_owner": delivery.owner, "claim_attempts": delivery.attempts}
 
 
+def _workspace_of(subscription_id: int | None, workspace: Workspace | None) -> dict[str, Any]:
+    """A new row's workspace columns: the one given, else read from its subscription in the insert."""
+    if workspace is not None:
+        return {"team_id": workspace.team_id, "enterprise_id": workspace.enterprise_id}
+    if subscription_id is None:
+        raise ValueError("a ledger row without a subscription must name its workspace")
+    of_sub = subscriptions.c.id == subscription_id
+    return {"team_id": select(subscriptions.c.team_id).where(of_sub).scalar_subquery(),
+            "enterprise_id": select(subscriptions.c.enterprise_id).where(of_sub).scalar_subquery()}
+
+
 class Ledger:
     def __init__(self, database: Database, now: Callable[[], datetime]) -> None:
         self.database = database
         self._now = now
 
     def claim(self, *, subscription_id: int | None, channel_id: str, slot_utc: datetime, kind: Kind,
-              owner: str, claim_timeout: timedelta, retry_failed: int = 0) -> Delivery | None:
+              owner: str, claim_timeout: timedelta, retry_failed: int = 0,
+              workspace: Workspace | None = None) -> Delivery | None:
         """Claim a slot for delivery; None if another process holds (or finished) it.
+
+        The row is the ``workspace``'s; without one, its subscription's (a send-now must name one).
 
         A claim older than ``claim_timeout`` is taken over (its owner died); a failed delivery
         is re-claimed while it has had fewer than ``retry_failed`` attempts, or — with any
@@ -67,7 +85,8 @@ class Ledger:
         now = self._now()
         slot_utc = utc(slot_utc)
         values = dict(subscription_id=subscription_id, channel_id=channel_id, slot_utc=slot_utc, kind=kind,
-                      status=DeliveryStatus.CLAIMED, owner=owner, claimed_at=now, attempts=1)
+                      status=DeliveryStatus.CLAIMED, owner=owner, claimed_at=now, attempts=1,
+                      **_workspace_of(subscription_id, workspace))
         try:
             with self.database.begin() as conn:  # RETURNING: the new row without a second query
                 new = conn.execute(insert(deliveries).values(**values).returning(*deliveries.c)).one()
@@ -104,7 +123,8 @@ class Ledger:
             return {}
         now, slot = self._now(), utc(slot_utc)
         rows = [dict(subscription_id=s.id, channel_id=s.channel_id, slot_utc=slot, kind="scheduled",
-                     status=DeliveryStatus.CLAIMED, owner=owner, claimed_at=now, attempts=1) for s in subs]
+                     status=DeliveryStatus.CLAIMED, owner=owner, claimed_at=now, attempts=1,
+                     team_id=s.team_id, enterprise_id=s.enterprise_id) for s in subs]
         new_rows = (sqlite_insert if self.database.dialect == "sqlite" else postgresql_insert)(deliveries)
         with self.database.begin() as conn:  # ON CONFLICT DO NOTHING: a slot with a row is skipped, not an error
             won = conn.execute(new_rows.on_conflict_do_nothing().returning(*deliveries.c), rows).all()
@@ -172,7 +192,8 @@ class Ledger:
             with self.database.begin() as conn:
                 conn.execute(insert(deliveries).values(
                     subscription_id=subscription_id, channel_id=channel_id, slot_utc=utc(slot_utc), kind="scheduled",
-                    status=status, owner=owner, claimed_at=now, finished_at=now, attempts=0, error=error))
+                    status=status, owner=owner, claimed_at=now, finished_at=now, attempts=0, error=error,
+                    **_workspace_of(subscription_id, None)))
             return True
         except IntegrityError:
             return False
@@ -200,32 +221,38 @@ class Ledger:
                     found[row.subscription_id].append(Delivery.from_row(row))
         return found
 
-    def rows(self, subscription_id: int | None = None, channel_id: str | None = None) -> list[Delivery]:
-        """Ledger rows, oldest slot first: all of them, or one subscription's, or one channel's."""
+    def rows(self, subscription_id: int | None = None, channel_id: str | None = None,
+             workspace: Workspace | None = None) -> list[Delivery]:
+        """Ledger rows, oldest slot first: all of them, or one subscription's, or one workspace's (or
+        one workspace's channel's). A channel id alone matches that id in every workspace."""
         query = select(deliveries).order_by(deliveries.c.slot_utc, deliveries.c.id)
         if subscription_id is not None:
             query = query.where(deliveries.c.subscription_id == subscription_id)
+        if workspace is not None:
+            query = query.where(deliveries.c.team_id == workspace.team_id)
         if channel_id is not None:
             query = query.where(deliveries.c.channel_id == channel_id)
         with self.database.read() as conn:
             return [Delivery.from_row(r) for r in conn.execute(query)]
 
-    def last_sent(self, channel_id: str) -> Delivery | None:
-        """The channel's latest delivered briefing (its numbers are the base for "what changed")."""
+    def last_sent(self, workspace: Workspace, channel_id: str) -> Delivery | None:
+        """The workspace's channel's latest delivered briefing (its numbers are the base for "what changed")."""
         with self.database.read() as conn:
             row = conn.execute(select(deliveries).where(
-                (deliveries.c.channel_id == channel_id) & (deliveries.c.status == DeliveryStatus.SENT)
+                (deliveries.c.team_id == workspace.team_id) & (deliveries.c.channel_id == channel_id)
+                & (deliveries.c.status == DeliveryStatus.SENT)
             ).order_by(deliveries.c.finished_at.desc(), deliveries.c.id.desc()).limit(1)).first()
             return Delivery.from_row(row) if row else None
 
-    def last_sent_many(self, subscription_ids: Sequence[int]) -> dict[str, Delivery]:
-        """`last_sent` for the channels of many subscriptions in one query, by channel id.
+    def last_sent_many(self, subscription_ids: Sequence[int]) -> dict[tuple[str, str], Delivery]:
+        """`last_sent` for the channels of many subscriptions in one query, by (team id, channel id).
 
         A correlated sub-query finds each channel's latest sent row through the channel index,
         so the cost grows with the number of channels, not with the ledger's history."""
-        found: dict[str, Delivery] = {}
+        found: dict[tuple[str, str], Delivery] = {}
         latest = (select(deliveries.c.id)
-                  .where((deliveries.c.channel_id == subscriptions.c.channel_id)
+                  .where((deliveries.c.team_id == subscriptions.c.team_id)
+                         & (deliveries.c.channel_id == subscriptions.c.channel_id)
                          & (deliveries.c.status == DeliveryStatus.SENT))
                   .order_by(deliveries.c.finished_at.desc(), deliveries.c.id.desc()).limit(1)
                   .correlate(subscriptions).scalar_subquery())
@@ -234,5 +261,5 @@ class Ledger:
                 chunk = list(subscription_ids[start:start + 500])
                 ids = select(latest).where(subscriptions.c.id.in_(chunk))
                 for row in conn.execute(select(deliveries).where(deliveries.c.id.in_(ids))):
-                    found[row.channel_id] = Delivery.from_row(row)
+                    found[(row.team_id, row.channel_id)] = Delivery.from_row(row)
         return found

@@ -1,4 +1,4 @@
-"""The values the database hands out and takes in: subscriptions, ledger rows, outcomes, errors.
+"""The values the database hands out and takes in: workspaces, subscriptions, ledger rows, outcomes, errors.
 
 Small frozen dataclasses, so that nothing above `bot/storage/` sees a SQLAlchemy row. The
 delivery statuses are a `StrEnum`: the ledger stores exactly these strings.
@@ -18,6 +18,17 @@ TRANSIENT = "transient: "
 
 State = Literal["active", "paused", "removed"]
 Kind = Literal["scheduled", "now"]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Whose subscription, ledger row or Slack call it is: a Slack workspace (team), and its
+    Enterprise Grid organisation for an org-wide install. Team ids are unique across Slack, so
+    ``team_id`` alone is what queries are scoped by; ``enterprise_id`` travels with it for the
+    token lookup of org-wide installs."""
+
+    team_id: str
+    enterprise_id: str | None = None
 
 
 class DeliveryStatus(StrEnum):
@@ -42,12 +53,18 @@ class Subscription:
     state: State
     pause_reason: str | None
     created_at: datetime
+    enterprise_id: str | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        return Workspace(self.team_id, self.enterprise_id)
 
     @staticmethod
     def from_row(row: Any) -> Subscription:
         return Subscription(id=row.id, team_id=row.team_id, channel_id=row.channel_id, created_by=row.created_by,
                             weekday=row.weekday, at_time=row.at_time, timezone=row.timezone, state=row.state,
-                            pause_reason=row.pause_reason, created_at=utc(row.created_at))
+                            pause_reason=row.pause_reason, created_at=utc(row.created_at),
+                            enterprise_id=row.enterprise_id)
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,14 @@ class Delivery:
     headline: dict[str, Any] | None
     taken_over: bool = False  # this process took the claim over from a dead owner
     finished_at: datetime | None = None  # when the last attempt ended (retries back off from it)
+    # The workspace it was (or is to be) posted in. None only for send-now rows older than schema
+    # version 5 whose team could not be worked out (`bot.storage.schema`): history, never posted again.
+    team_id: str | None = None
+    enterprise_id: str | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        return Workspace(self.team_id or "", self.enterprise_id)
 
     @staticmethod
     def from_row(row: Any) -> Delivery:
@@ -77,7 +102,8 @@ class Delivery:
                         claimed_at=utc(row.claimed_at), attempts=row.attempts, message_ts=row.message_ts,
                         error=row.error, data_version=row.data_version,
                         headline=json.loads(row.headline_json) if row.headline_json else None,
-                        finished_at=utc(row.finished_at) if row.finished_at is not None else None)
+                        finished_at=utc(row.finished_at) if row.finished_at is not None else None,
+                        team_id=row.team_id, enterprise_id=row.enterprise_id)
 
 
 @dataclass(frozen=True)

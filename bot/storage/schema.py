@@ -32,6 +32,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     select,
     text,
     update,
@@ -43,7 +44,7 @@ from bot.storage.records import StoreError, StoreUnavailable
 
 logger = logging.getLogger("reset_bot.store")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MIN_SQLITE = (3, 35)
 
 metadata = MetaData()
@@ -59,6 +60,7 @@ subscriptions = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("team_id", String(32), nullable=False),
     Column("channel_id", String(32), nullable=False, index=True),
+    Column("enterprise_id", String(32)),  # version 5: an org-wide install's Enterprise Grid id
     Column("created_by", String(32), nullable=False),
     Column("weekday", String(3), nullable=False),  # mon … sun
     Column("at_time", String(5), nullable=False),  # "HH:MM", local to `timezone`
@@ -85,25 +87,31 @@ deliveries = Table(
     Column("error", Text),
     Column("data_version", String(32)),
     Column("headline_json", Text),  # the numbers sent, to say what changed next time
+    # Version 5: the workspace it is posted in (see `_workspace_columns` for rows older than that).
+    Column("team_id", String(32)),
+    Column("enterprise_id", String(32)),
     UniqueConstraint("subscription_id", "slot_utc", "kind", name="reset_deliveries_one_per_slot"),
 )
 
 # Version 2: the database itself refuses what concurrent requests could otherwise slip past the
 # application's checks — the same briefing twice in a channel, and two send-nows in one second
-# (NULL subscription ids are distinct under the unique constraint above).
+# (NULL subscription ids are distinct under the unique constraint above). Version 5 scopes both
+# by workspace: two workspaces may each have a channel with the same id (`_workspace_columns`).
 live_subscription = subscriptions.c.state != "removed"
 one_schedule_per_channel = Index(
-    "reset_subscriptions_one_schedule", subscriptions.c.channel_id, subscriptions.c.weekday,
-    subscriptions.c.at_time, subscriptions.c.timezone, unique=True,
+    "reset_subscriptions_one_schedule_per_team", subscriptions.c.team_id, subscriptions.c.channel_id,
+    subscriptions.c.weekday, subscriptions.c.at_time, subscriptions.c.timezone, unique=True,
     sqlite_where=live_subscription, postgresql_where=live_subscription)
 _now_kind = deliveries.c.kind == "now"
 one_send_now_per_second = Index(
-    "reset_deliveries_one_send_now", deliveries.c.channel_id, deliveries.c.slot_utc, unique=True,
-    sqlite_where=_now_kind, postgresql_where=_now_kind)
+    "reset_deliveries_one_send_now_per_team", deliveries.c.team_id, deliveries.c.channel_id, deliveries.c.slot_utc,
+    unique=True, sqlite_where=_now_kind, postgresql_where=_now_kind)
 # Version 3: `last_sent` (run for every briefing) finds a channel's latest delivery by index
-# instead of scanning the whole ledger, which grows by one row per channel every week.
+# instead of scanning the whole ledger, which grows by one row per channel every week (version 5:
+# a workspace's channel).
 deliveries_by_channel = Index(
-    "reset_deliveries_by_channel", deliveries.c.channel_id, deliveries.c.status, deliveries.c.finished_at)
+    "reset_deliveries_by_team_channel", deliveries.c.team_id, deliveries.c.channel_id, deliveries.c.status,
+    deliveries.c.finished_at)
 # Version 4: signed requests already seen (issue 10). A request Slack signed is processed once,
 # whichever replica receives it: its (timestamp, signature) pair — and an event's id, which
 # Slack's own retries repeat — is inserted here first, and a second insert fails on the key.
@@ -114,17 +122,72 @@ request_sightings = Table(
     Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
+# Versions 2 and 3 as they were made then (channel-wide); version 5 replaces them. A new database
+# gets today's indexes from `create_all` in step 1 and these three, made and dropped, on the way.
+_V2_V3_INDEXES = {
+    "reset_subscriptions_one_schedule": "CREATE UNIQUE INDEX IF NOT EXISTS reset_subscriptions_one_schedule ON "
+    "reset_subscriptions (channel_id, weekday, at_time, timezone) WHERE state != 'removed'",
+    "reset_deliveries_one_send_now": "CREATE UNIQUE INDEX IF NOT EXISTS reset_deliveries_one_send_now ON "
+    "reset_deliveries (channel_id, slot_utc) WHERE kind = 'now'",
+    "reset_deliveries_by_channel": "CREATE INDEX IF NOT EXISTS reset_deliveries_by_channel ON "
+    "reset_deliveries (channel_id, status, finished_at)",
+}
+
+
 def _unique_indexes(conn: Connection) -> None:
-    one_schedule_per_channel.create(conn, checkfirst=True)
-    one_send_now_per_second.create(conn, checkfirst=True)
+    conn.execute(text(_V2_V3_INDEXES["reset_subscriptions_one_schedule"]))
+    conn.execute(text(_V2_V3_INDEXES["reset_deliveries_one_send_now"]))
+
+
+def _channel_lookup_index(conn: Connection) -> None:
+    conn.execute(text(_V2_V3_INDEXES["reset_deliveries_by_channel"]))
+
+
+def _workspace_columns(conn: Connection) -> None:
+    """Version 5: subscriptions and ledger rows belong to a workspace (team, and enterprise for an
+    org-wide install), and every channel index is per workspace. Migrates in place, losing nothing:
+
+    - ``reset_subscriptions.enterprise_id`` is added (NULL: a single-token install's subscriptions
+      already carry their team);
+    - ``reset_deliveries.team_id`` / ``enterprise_id`` are added; a subscription's rows get its
+      workspace; a send-now row (no subscription) gets the team of a subscription in its channel,
+      else of the newest subscription — before version 5 the bot served a single token's workspace,
+      and a migration cannot ask Slack which one. A send-now row of a database that never had a
+      subscription keeps NULL: such rows are history only (a send-now is never posted again, and
+      `last_sent`, asked per workspace, does not see them);
+    - the channel-wide unique and lookup indexes are replaced by the same ones led by ``team_id``.
+    """
+    have = {table: {c["name"] for c in inspect(conn).get_columns(table)}
+            for table in (subscriptions.name, deliveries.name)}
+    for table, column in ((subscriptions.name, "enterprise_id"), (deliveries.name, "team_id"),
+                          (deliveries.name, "enterprise_id")):
+        if column not in have[table]:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} VARCHAR(32)"))
+    conn.execute(text(
+        "UPDATE reset_deliveries SET "
+        "team_id = (SELECT s.team_id FROM reset_subscriptions s WHERE s.id = reset_deliveries.subscription_id), "
+        "enterprise_id = (SELECT s.enterprise_id FROM reset_subscriptions s "
+        "WHERE s.id = reset_deliveries.subscription_id) "
+        "WHERE subscription_id IS NOT NULL AND team_id IS NULL"))
+    conn.execute(text(
+        "UPDATE reset_deliveries SET team_id = COALESCE("
+        "(SELECT s.team_id FROM reset_subscriptions s WHERE s.channel_id = reset_deliveries.channel_id "
+        "ORDER BY s.id DESC LIMIT 1), "
+        "(SELECT s.team_id FROM reset_subscriptions s ORDER BY s.id DESC LIMIT 1)) "
+        "WHERE subscription_id IS NULL AND team_id IS NULL"))
+    for name in _V2_V3_INDEXES:
+        conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+    for index in (one_schedule_per_channel, one_send_now_per_second, deliveries_by_channel):
+        index.create(conn, checkfirst=True)
 
 
 # Versioned upgrades: each entry brings the schema from version i to i + 1.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     lambda conn: metadata.create_all(conn, tables=[subscriptions, deliveries]),
     _unique_indexes,
-    lambda conn: deliveries_by_channel.create(conn, checkfirst=True),
+    _channel_lookup_index,
     lambda conn: metadata.create_all(conn, tables=[request_sightings]),
+    _workspace_columns,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

@@ -1,4 +1,8 @@
-"""Weekly briefing subscriptions: which channel gets a briefing on which weekly schedule.
+"""Weekly briefing subscriptions: which channel of which workspace gets a briefing on which weekly schedule.
+
+Everything asked by channel is asked by (workspace, channel): two workspaces can each have a
+channel with the same id, and neither ever sees the other's subscriptions. Queries match on the
+team id, which Slack keeps unique across workspaces and organisations.
 
 An unsubscribed subscription is marked ``removed``, never deleted: its ledger rows
 (`bot.storage.ledger`) keep pointing at it. The database itself refuses an exact duplicate
@@ -10,13 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import ColumnElement, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage.records import State, StoreError, Subscription
+from bot.storage.records import State, StoreError, Subscription, Workspace
 from bot.storage.schema import Database, live_subscription, subscriptions
 
 MAX_PER_CHANNEL = 3  # a few per channel: more is almost always a mistake
+
+
+def in_channel(workspace: Workspace, channel_id: str) -> ColumnElement[bool]:
+    """The condition "this workspace's channel" (by team id: see the module docstring)."""
+    return (subscriptions.c.team_id == workspace.team_id) & (subscriptions.c.channel_id == channel_id)
 
 
 class Subscriptions:
@@ -25,10 +34,10 @@ class Subscriptions:
         self._now = now
 
     def add(self, *, team_id: str, channel_id: str, created_by: str, weekday: str,
-            at_time: str, timezone_name: str) -> Subscription:
-        """Add a weekly briefing; StoreError if the channel has it already or has too many.
+            at_time: str, timezone_name: str, enterprise_id: str | None = None) -> Subscription:
+        """Add a weekly briefing; StoreError if the workspace's channel has it already or has too many.
 
-        Concurrent subscribes are serialised per channel (PostgreSQL: an advisory lock; SQLite:
+        Concurrent subscribes are serialised per workspace and channel (PostgreSQL: an advisory lock; SQLite:
         the insert takes the database's single write lock before the count), and a unique index
         refuses an exact duplicate whatever the application checks.
         """
@@ -36,13 +45,13 @@ class Subscriptions:
         try:
             with self.database.begin() as conn:
                 if conn.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": channel_id})
+                    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": f"{team_id}:{channel_id}"})
                 result = conn.execute(insert(subscriptions).values(
-                    team_id=team_id, channel_id=channel_id, created_by=created_by, weekday=weekday,
-                    at_time=at_time, timezone=timezone_name, state="active", pause_reason=None,
+                    team_id=team_id, enterprise_id=enterprise_id, channel_id=channel_id, created_by=created_by,
+                    weekday=weekday, at_time=at_time, timezone=timezone_name, state="active", pause_reason=None,
                     created_at=now, updated_at=now))
                 count = conn.execute(select(func.count()).select_from(subscriptions).where(
-                    subscriptions.c.channel_id == channel_id, live_subscription)).scalar_one()
+                    in_channel(Workspace(team_id, enterprise_id), channel_id), live_subscription)).scalar_one()
                 if count > MAX_PER_CHANNEL:
                     raise StoreError(f"A channel can have at most {MAX_PER_CHANNEL} briefings; "
                                      "remove one with `/reset unsubscribe <number>` first.")
@@ -53,11 +62,11 @@ class Subscriptions:
         except IntegrityError:
             raise StoreError("This channel already gets that briefing.") from None
 
-    def in_channel(self, channel_id: str) -> list[Subscription]:
-        """A channel's live subscriptions, in the order they were made (the numbers users see)."""
+    def in_channel(self, workspace: Workspace, channel_id: str) -> list[Subscription]:
+        """A workspace's channel's live subscriptions, in the order they were made (the numbers users see)."""
         with self.database.read() as conn:
             rows = conn.execute(select(subscriptions).where(
-                subscriptions.c.channel_id == channel_id, live_subscription
+                in_channel(workspace, channel_id), live_subscription
             ).order_by(subscriptions.c.id))
             return [Subscription.from_row(r) for r in rows]
 

@@ -13,8 +13,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.bot.briefings.support import BriefingFactory
+from tests.bot.briefings.support import TEAM_B, USER_B, BriefingFactory
+from tests.conftest import CHANNEL, MANIFEST_SCOPES
 from tests.fakes.clock import Clock
+from tests.fakes.slack_api import FakeSlack
 
 POSTGRES_URL = os.environ.get("RESET_BOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -47,6 +49,18 @@ def make_service(db_url, settings, datasets, chart_cache, clock):
     factory = BriefingFactory(db_url, settings, datasets, chart_cache, clock)
     yield factory
     factory.close()
+
+
+@pytest.fixture
+def slack_b():
+    """A second workspace: a stand-in of its own, with its own team, token and bot, and a channel
+    whose id is the first workspace's `CHANNEL` (ids are only unique within a workspace's view)."""
+    with FakeSlack(scopes=MANIFEST_SCOPES, token="xoxb-3333333333-4444444444-secondteam", team_id=TEAM_B.team_id,
+                   team_domain="second-workspace", bot_user_id="U0000BOT02", bot_id="B0000BOT02") as fake:
+        fake.add_channel(CHANNEL, "general")
+        fake.add_user(USER_B, tz="Asia/Tokyo")
+        fake.add_member(CHANNEL, USER_B)
+        yield fake
 
 
 @pytest.fixture

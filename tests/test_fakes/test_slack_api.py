@@ -55,6 +55,20 @@ def test_auth_test_and_scopes_header(slack: FakeSlack, client: WebClient) -> Non
     assert set(response.headers["x-oauth-scopes"].split(",")) == set(DEFAULT_SCOPES)
 
 
+def test_a_second_stand_in_is_a_second_workspace(slack: FakeSlack, client: WebClient) -> None:
+    """How tests get two workspaces (tests/bot/conftest.py `slack_b`): a stand-in each, with its own
+    team, token and bot. Each refuses the other's token, and a channel id of one is not the other's."""
+    with FakeSlack(token="xoxb-3333333333-4444444444-secondteam", team_id="T0000FAKE2", bot_user_id="U0000BOT02",
+                   bot_id="B0000BOT02") as second:
+        second.add_channel(PUBLIC, "general")
+        other = WebClient(token=second.token, base_url=second.base_url, timeout=5)
+        assert (other.auth_test()["team_id"], client.auth_test()["team_id"]) == ("T0000FAKE2", slack.team_id)
+        assert error_of(WebClient(token=slack.token, base_url=second.base_url).auth_test).response["error"] == (
+            "invalid_auth")
+        ts = other.chat_postMessage(channel=PUBLIC, text="for the second workspace")["ts"]
+        assert [m["ts"] for m in second.messages(PUBLIC)] == [ts] and slack.messages(PUBLIC) == []
+
+
 def test_wrong_or_missing_token(slack: FakeSlack) -> None:
     wrong_token = WebClient(token="xoxb-wrong", base_url=slack.base_url)
     assert error_of(wrong_token.auth_test).response["error"] == "invalid_auth"

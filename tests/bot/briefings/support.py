@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, time, timezone
 
+from slack_sdk import WebClient
+
 from bot.assembly import Briefings, build_briefings
 from bot.briefings.config import BriefingSettings
 from bot.briefings.pacing import Pacer
@@ -14,9 +16,12 @@ from bot.serving.live_data import LiveData
 from bot.slack.app import briefing_client
 from bot.slack.delivery import Destination, SlackDelivery
 from bot.storage import Storage, connect
+from bot.storage.records import Workspace
 from handlers.queries import SubscribeQuery
 from tests.conftest import CHANNEL, USER
 
+WORKSPACE = Workspace("T0000FAKE1")  # the stand-in's team, where `here()` asks from
+TEAM_B, USER_B = Workspace("T0000FAKE2", "E0000GRID2"), "U0000USERB"  # the second stand-in (`slack_b`)
 FRIDAY_1630_LONDON = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)  # GMT in November
 LONDON_FRIDAY = ("fri", "16:30", "Europe/London")
 THREE_CHANNELS = ("C0000AAAA1", "C0000BBBB2", "C0000CCCC3")
@@ -31,17 +36,29 @@ class BriefingFactory:
             db_url, settings, datasets, chart_cache, clock)
         self.opened: list[Storage] = []
 
-    def __call__(self, owner="replica-a", pacer=None, **config) -> Briefings:
+    def __call__(self, owner="replica-a", pacer=None, client_for=None, **config) -> Briefings:
         storage = connect(self.db_url, now=self.clock)
         self.opened.append(storage)
         client = briefing_client(self.settings)
         return build_briefings(storage, LiveData(self.datasets), SlackDelivery(client, self.chart_cache), client,
                                config=BriefingSettings(**config), pacer=pacer or Pacer(sleep=lambda s: None),
-                               clock=self.clock, owner=owner, sleep=lambda s: None)
+                               clock=self.clock, owner=owner, sleep=lambda s: None, client_for=client_for)
 
     def close(self) -> None:
         for storage in self.opened:
             storage.dispose()
+
+
+def two_workspaces(make_service, settings, slack, slack_b, **kw) -> Briefings:
+    """Briefing parts serving two workspaces, each its own stand-in with its own token: a Slack
+    call made for the wrong workspace is refused (``invalid_auth``) or lands in the wrong stand-in."""
+    clients = {WORKSPACE: briefing_client(settings),
+               TEAM_B: WebClient(token=slack_b.token, base_url=slack_b.base_url)}
+    return make_service(client_for=clients.__getitem__, **kw)
+
+
+def in_b(channel=CHANNEL):
+    return Destination(channel, USER_B, None, TEAM_B.team_id, TEAM_B.enterprise_id)
 
 
 def dumps(value) -> str:
@@ -49,7 +66,7 @@ def dumps(value) -> str:
 
 
 def here(channel=CHANNEL):
-    return Destination(channel, USER, None, "T0000FAKE1")
+    return Destination(channel, USER, None, WORKSPACE.team_id)
 
 
 def subscribe_friday(service, channel=CHANNEL):

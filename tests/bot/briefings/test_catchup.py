@@ -7,6 +7,7 @@ from datetime import timedelta
 from handlers.queries import SubscriptionsQuery
 from tests.bot.briefings.support import (
     FRIDAY_1630_LONDON,
+    WORKSPACE,
     briefings,
     dumps,
     here,
@@ -53,13 +54,13 @@ class TestPausedSubscriptions:
         slack.set_bot_member(CHANNEL, False)
         clock.now = FRIDAY_1630_LONDON
         service.scheduler.sync()
-        [sub] = service.storage.subscriptions.in_channel(CHANNEL)
+        [sub] = service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)
         assert sub.state == "paused" and "/invite @Reset Bot" in sub.pause_reason
         assert "paused" in dumps(service.commands.handle(SubscriptionsQuery(), here()).blocks)
         slack.set_bot_member(CHANNEL, True)  # someone ran /invite
         clock.now = FRIDAY_1630_LONDON + timedelta(minutes=10)
         service.scheduler.sync()
-        assert service.storage.subscriptions.in_channel(CHANNEL)[0].state == "active"
+        assert service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0].state == "active"
         assert len(briefings(slack)) == 1  # the missed slot is still within the grace period
         assert [d.status for d in service.storage.ledger.rows()] == ["sent"]
 

@@ -13,14 +13,18 @@ from handlers.queries import SubscribeQuery, UnsubscribeQuery
 from tests.bot.briefings.support import (
     FRIDAY_1630_LONDON,
     LONDON_FRIDAY,
+    TEAM_B,
     THREE_CHANNELS,
+    WORKSPACE,
     briefings,
     dumps,
     here,
+    in_b,
     sizes_of_calls,
     subscribe_all,
     subscribe_friday,
     subscribe_many,
+    two_workspaces,
 )
 from tests.conftest import CHANNEL
 
@@ -30,7 +34,7 @@ class TestOneSlot:
 
     def test_a_slot_is_delivered_once_with_its_chart_and_recorded(self, service, slack, clock):
         subscribe_friday(service)
-        sub_id = service.storage.subscriptions.in_channel(CHANNEL)[0].id
+        sub_id = service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0].id
         clock.now = FRIDAY_1630_LONDON + timedelta(seconds=2)
         assert service.fanout.deliver_slot(sub_id) == "sent"
         assert service.fanout.deliver_slot(sub_id) == "already"  # a retry, a late run or a second replica
@@ -47,7 +51,7 @@ class TestOneSlot:
     def test_two_replicas_on_one_database_deliver_once(self, make_service, slack, clock):
         a, b = make_service("replica-a"), make_service("replica-b")
         subscribe_friday(a)
-        sub_id = a.storage.subscriptions.in_channel(CHANNEL)[0].id
+        sub_id = a.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0].id
         clock.now = FRIDAY_1630_LONDON + timedelta(seconds=1)
         results = []
         threads = [threading.Thread(target=lambda s=s: results.append(s.fanout.deliver_slot(sub_id))) for s in (a, b)]
@@ -60,7 +64,7 @@ class TestOneSlot:
 
     def test_an_unsubscribe_during_a_failing_delivery_stays_unsubscribed(self, service, slack, clock):
         subscribe_friday(service)
-        sub_id = service.storage.subscriptions.in_channel(CHANNEL)[0].id
+        sub_id = service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0].id
         slack.set_bot_member(CHANNEL, False)
         # the user unsubscribes meanwhile:
         service.storage.subscriptions.set_state(sub_id, "removed", reason="unsubscribed")
@@ -70,7 +74,7 @@ class TestOneSlot:
 
     def test_when_the_clocks_go_back_a_repeated_time_is_delivered_once(self, service, slack, clock):
         service.commands.handle(SubscribeQuery(day="sun", at=time(2, 30), timezone="Europe/Berlin"), here())
-        sub_id = service.storage.subscriptions.in_channel(CHANNEL)[0].id
+        sub_id = service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0].id
         first = datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)
         second = datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc)
         clock.now = first
@@ -152,14 +156,14 @@ class TestScheduleJobs:
         by_channel = {service.storage.subscriptions.get(sub_id).channel_id: outcome
                       for sub_id, outcome in outcomes.items()}
         assert by_channel == {"C0000AAAA1": "sent", "C0000BBBB2": "failed:not_in_channel", "C0000CCCC3": "sent"}
-        [paused] = service.storage.subscriptions.in_channel("C0000BBBB2")
+        [paused] = service.storage.subscriptions.in_channel(WORKSPACE, "C0000BBBB2")
         assert paused.state == "paused"
 
     def test_a_channel_unsubscribed_during_the_fan_out_is_skipped(self, make_service, slack, clock):
         gone = "C0000CCCC3"
 
         def pace(seconds):  # while the first briefings go out, someone in the last channel unsubscribes
-            if service.storage.subscriptions.in_channel(gone):
+            if service.storage.subscriptions.in_channel(WORKSPACE, gone):
                 service.commands.handle(UnsubscribeQuery(), here(gone))
 
         service = make_service(workers=1, pacer=Pacer(per_second=10, clock=lambda: 0.0, sleep=pace))
@@ -188,3 +192,48 @@ class TestScheduleJobs:
         assert set(service.fanout.deliver_due(*LONDON_FRIDAY).values()) == {"sent"}
         assert sizes == [20, 5]
         assert all(len(briefings(slack, c)) == 1 for c in channels)
+
+
+class TestWorkspaces:
+    """Two workspaces on one schedule, each with a channel of the same id: each gets exactly its own
+    briefing, through its own workspace's client, recorded with its workspace."""
+
+    def test_each_workspace_gets_exactly_its_own_briefing(self, make_service, settings, slack, slack_b, clock):
+        service = two_workspaces(make_service, settings, slack, slack_b)
+        subscribe_friday(service)
+        service.commands.handle(SubscribeQuery(day="fri", at=time(16, 30), timezone="Europe/London"), in_b())
+        clock.now = FRIDAY_1630_LONDON + timedelta(seconds=1)
+        outcomes = service.fanout.deliver_due(*LONDON_FRIDAY)
+        assert sorted(outcomes.values()) == ["sent", "sent"]
+        [in_a], [in_b_] = briefings(slack), briefings(slack_b)
+        rows = {row.team_id: row for row in service.storage.ledger.rows()}
+        assert set(rows) == {"T0000FAKE1", "T0000FAKE2"}
+        assert rows["T0000FAKE1"].message_ts == in_a["ts"] and rows["T0000FAKE2"].message_ts == in_b_["ts"]
+        assert rows["T0000FAKE2"].enterprise_id == TEAM_B.enterprise_id
+        assert sorted(service.fanout.deliver_due(*LONDON_FRIDAY).values()) == ["already", "already"]
+        assert len(briefings(slack)) == 1 and len(briefings(slack_b)) == 1
+
+    def test_a_retry_asks_the_right_workspace_whether_it_was_posted(self, make_service, settings, slack, slack_b,
+                                                                    clock):
+        """B's post failed in B's Slack: the retry reads B's history (through B's client), not A's."""
+        service = two_workspaces(make_service, settings, slack, slack_b)
+        service.commands.handle(SubscribeQuery(day="fri", at=time(16, 30), timezone="Europe/London"), in_b())
+        [sub] = service.storage.subscriptions.in_channel(TEAM_B, CHANNEL)
+        clock.now = FRIDAY_1630_LONDON + timedelta(seconds=1)
+        slack_b.fail_next("chat.postMessage", error="internal_error")
+        assert service.fanout.deliver_slot(sub.id).startswith("failed")
+        clock.now += timedelta(minutes=2)
+        assert service.fanout.deliver_slot(sub.id) == "sent"
+        assert len(slack_b.calls("conversations.history")) == 1 and slack.calls("conversations.history") == []
+        assert len(briefings(slack_b)) == 1 and briefings(slack) == []
+
+    def test_workspaces_take_turns_in_a_fan_out(self):
+        from bot.briefings.fanout import by_turns_of_workspace
+        from bot.storage.records import Subscription
+
+        def sub(n, team):
+            return Subscription(n, team, f"C{n}", "U", "fri", "16:30", "UTC", "active", None, FRIDAY_1630_LONDON)
+
+        subs = [sub(1, "TA"), sub(2, "TA"), sub(3, "TA"), sub(4, "TB"), sub(5, "TC"), sub(6, "TB")]
+        assert [s.id for s in by_turns_of_workspace(subs)] == [1, 4, 5, 2, 6, 3]
+        assert by_turns_of_workspace(subs[:3]) == subs[:3]

@@ -10,6 +10,7 @@ from tests.bot.briefings.support import (
     FRIDAY_1630_LONDON,
     LONDON_FRIDAY,
     THREE_CHANNELS,
+    WORKSPACE,
     briefings,
     here,
     subscribe_all,
@@ -116,7 +117,7 @@ class TestWasItPosted:
         dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
         alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
         subscribe_friday(dead)
-        sub = dead.storage.subscriptions.in_channel(CHANNEL)[0]
+        sub = dead.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0]
         clock.now = FRIDAY_1630_LONDON
         claim = dead.storage.ledger.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
                                           kind="scheduled", owner="dead", claim_timeout=THIRTY_SECONDS)
@@ -156,7 +157,7 @@ class TestTakeovers:
         slow = make_service("slow", claim_timeout=THIRTY_SECONDS)
         other = make_service("other", claim_timeout=THIRTY_SECONDS)
         subscribe_friday(slow)
-        sub = slow.storage.subscriptions.in_channel(CHANNEL)[0]
+        sub = slow.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0]
         clock.now = FRIDAY_1630_LONDON
         claim = slow.storage.ledger.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
                                           kind="scheduled", owner="slow", claim_timeout=THIRTY_SECONDS)
@@ -171,7 +172,7 @@ class TestTakeovers:
         dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
         alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
         subscribe_friday(dead)
-        sub = dead.storage.subscriptions.in_channel(CHANNEL)[0]
+        sub = dead.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0]
         clock.now = FRIDAY_1630_LONDON
         # … and died before posting:
         dead.storage.ledger.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
@@ -189,7 +190,7 @@ class TestTakeovers:
         dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
         alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
         subscribe_friday(dead)
-        sub = dead.storage.subscriptions.in_channel(CHANNEL)[0]
+        sub = dead.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0]
         clock.now = FRIDAY_1630_LONDON
         dead.storage.ledger.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
                                   kind="scheduled", owner="dead", claim_timeout=THIRTY_SECONDS)

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bot.storage.records import Workspace
+from handlers import subscriptions as texts
 from tests.conftest import CHANNEL, SIGNING_SECRET, USER
 from tests.fakes.slack_requests import block_actions_body, event_body, post, post_signed, sign, slash_command_body
 
@@ -230,3 +232,26 @@ class TestBriefingCommands:
         _, _, token = command(served, slack, "subscribe", channel="G0000PRIV9")
         reply = slack.wait_for(lambda: slack.responses(token))[0]
         assert reply["response_type"] == "ephemeral" and "/invite @Reset Bot" in reply["text"]
+
+    def test_a_command_from_another_workspace_never_reaches_this_ones_subscriptions(self, served, slack, runtime):
+        """Signed commands from two workspaces, in channels with the same id: the workspace is taken
+        from the request (Bolt's context), and every briefing command is scoped by it."""
+        def in_workspace(text, team_id, enterprise_id=None):
+            url = slack.response_url(None, channel=CHANNEL, user=USER)
+            body = slash_command_body(text, channel_id=CHANNEL, response_url=url, team_id=team_id,
+                                      enterprise_id=enterprise_id)
+            assert post_signed(served.url, body, SIGNING_SECRET)[0] == 200
+            return url.rsplit("/", 1)[-1]
+
+        in_workspace("subscribe weekly fri 16:30 Europe/London", "T0000FAKE1")
+        slack.wait_for(lambda: [m for m in slack.messages(CHANNEL) if "Friday" in m["text"]])
+        token = in_workspace("subscriptions", "T0000OTHR2", "E0000GRID2")
+        assert slack.wait_for(lambda: slack.responses(token))[0]["text"] == texts.no_briefings().text
+        token = in_workspace("unsubscribe", "T0000OTHR2", "E0000GRID2")
+        assert slack.wait_for(lambda: slack.responses(token))[0]["text"] == texts.nothing_to_stop().text
+        in_workspace("subscribe weekly mon 09:00 UTC", "T0000OTHR2", "E0000GRID2")
+        slack.wait_for(lambda: [m for m in slack.messages(CHANNEL) if "Monday" in m["text"]])
+        ours = runtime.store.subscriptions.in_channel(Workspace("T0000FAKE1"), CHANNEL)
+        theirs = runtime.store.subscriptions.in_channel(Workspace("T0000OTHR2"), CHANNEL)
+        assert [(s.weekday, s.enterprise_id) for s in ours] == [("fri", None)]
+        assert [(s.weekday, s.enterprise_id) for s in theirs] == [("mon", "E0000GRID2")]

@@ -7,6 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import event
 
+from bot.storage.records import Workspace
+
+TEAM = Workspace("T1")  # the workspace `subscribe` subscribes in
 SLOT = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)
 TIMEOUT = timedelta(minutes=5)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from bot.storage.records import TRANSIENT, DeliveryStatus, Finished
-from tests.bot.storage.support import SLOT, TIMEOUT, claim, statements, subscribe
+import pytest
+
+from bot.storage.records import TRANSIENT, DeliveryStatus, Finished, Workspace
+from tests.bot.storage.support import SLOT, TEAM, TIMEOUT, claim, statements, subscribe
 
 
 def test_only_one_claim_wins_a_slot(storage):
@@ -67,12 +69,55 @@ def test_missed_slots_are_recorded_once(storage):
     assert claim(storage, sub) is None  # a missed slot is not delivered later
 
 
+def send_now(storage, owner, workspace=TEAM, channel="C0000GEN01"):
+    return storage.ledger.claim(subscription_id=None, channel_id=channel, slot_utc=SLOT, kind="now", owner=owner,
+                                claim_timeout=TIMEOUT, workspace=workspace)
+
+
 def test_two_send_nows_in_one_second_post_once(storage):
-    first = storage.ledger.claim(subscription_id=None, channel_id="C0000GEN01", slot_utc=SLOT, kind="now", owner="a",
-                        claim_timeout=TIMEOUT)
-    second = storage.ledger.claim(subscription_id=None, channel_id="C0000GEN01", slot_utc=SLOT, kind="now", owner="b",
-                         claim_timeout=TIMEOUT)
+    first = send_now(storage, "a")
+    second = send_now(storage, "b")
     assert first is not None and second is None
+
+
+def test_a_send_now_is_once_a_second_per_workspace_and_carries_its_workspace(storage):
+    """Two workspaces may each have a channel with this id: each gets its own send-now."""
+    mine = send_now(storage, "a", Workspace("T1", "E1"))
+    theirs = send_now(storage, "b", Workspace("T2"))
+    assert mine is not None and theirs is not None
+    assert (mine.workspace, theirs.workspace) == (Workspace("T1", "E1"), Workspace("T2"))
+
+
+def test_a_send_now_must_name_its_workspace(storage):
+    with pytest.raises(ValueError, match="must name its workspace"):
+        storage.ledger.claim(subscription_id=None, channel_id="C0000GEN01", slot_utc=SLOT, kind="now", owner="a",
+                             claim_timeout=TIMEOUT)
+
+
+def test_scheduled_rows_carry_their_subscriptions_workspace_however_they_are_made(storage):
+    sub = subscribe(storage, team_id="T2", enterprise_id="E2")
+    other = subscribe(storage, channel="C0000TWO02", team_id="T2", enterprise_id="E2")
+    third = subscribe(storage, channel="C0000THR03", team_id="T2", enterprise_id="E2")
+    claim(storage, sub)  # one at a time, the workspace read from the subscription
+    storage.ledger.claim_slots([other], SLOT, owner="me")  # a fan-out's chunk
+    storage.ledger.record(subscription_id=third.id, channel_id=third.channel_id, slot_utc=SLOT, status="missed",
+                          owner="b", error="down")
+    assert {(row.team_id, row.enterprise_id) for row in storage.ledger.rows()} == {("T2", "E2")}
+    assert len(storage.ledger.rows(workspace=Workspace("T2"))) == 3 and storage.ledger.rows(workspace=TEAM) == []
+
+
+def test_what_a_channel_was_last_sent_is_per_workspace(storage, clock):
+    """Workspaces A and B each subscribe a channel with the same id: neither's numbers are the other's base."""
+    a = subscribe(storage, team_id="T1")
+    b = subscribe(storage, team_id="T2")
+    assert storage.ledger.finish(claim(storage, a), "sent", ts="1.0", headline={"team": "A"})
+    assert storage.ledger.last_sent(Workspace("T2"), b.channel_id) is None
+    clock.now += timedelta(minutes=1)
+    assert storage.ledger.finish(claim(storage, b), "sent", ts="2.0", headline={"team": "B"})
+    assert storage.ledger.last_sent(TEAM, a.channel_id).headline == {"team": "A"}
+    found = storage.ledger.last_sent_many([a.id, b.id])
+    assert {key: d.headline for key, d in found.items()} == {("T1", a.channel_id): {"team": "A"},
+                                                            ("T2", b.channel_id): {"team": "B"}}
 
 
 def test_a_claim_renewed_before_posting_is_not_taken_over(storage, clock):
@@ -120,10 +165,10 @@ def test_the_last_briefing_of_many_channels_comes_from_one_query(storage, clock)
     with statements(storage) as sql:
         found = storage.ledger.last_sent_many([s.id for s in subs])
     assert len(sql) == 1
-    assert set(found) == {subs[0].channel_id, subs[1].channel_id}
+    assert set(found) == {("T1", subs[0].channel_id), ("T1", subs[1].channel_id)}
     for sub in subs[:2]:
-        assert found[sub.channel_id] == storage.ledger.last_sent(sub.channel_id)
-        assert found[sub.channel_id].headline == {"week": 2}
+        assert found[("T1", sub.channel_id)] == storage.ledger.last_sent(TEAM, sub.channel_id)
+        assert found[("T1", sub.channel_id)].headline == {"week": 2}
 
 
 def test_a_claim_is_only_good_for_its_own_attempt_and_a_live_subscription(storage, clock):

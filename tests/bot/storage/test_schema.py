@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, insert, inspect, select, text
 
 from bot.storage import connect
-from bot.storage.records import StoreError, StoreUnavailable
+from bot.storage.records import StoreError, StoreUnavailable, Workspace
 from bot.storage.schema import SCHEMA_VERSION, Database, full_sync, schema_version
-from tests.bot.storage.support import subscribe
+from tests.bot.storage.support import SLOT, subscribe
 
 
 def test_migrating_twice_is_harmless_and_versioned(db_url, storage):
@@ -103,3 +104,115 @@ class TestDurability:
             assert storage.subscriptions.live() == []  # reads still work
         finally:
             storage.dispose()
+
+
+# ---- version 4 → 5: workspaces -----------------------------------------------------------------
+def _v4_database(url):
+    """A database as version 4 of the bot left it: its tables and indexes as the old migrations
+    made them (spelled out here, frozen, since today's `metadata` has the version 5 columns)."""
+    from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+    old = MetaData()
+    Table("reset_schema_version", old, Column("id", Integer, primary_key=True), Column("version", Integer))
+    Table("reset_subscriptions", old, Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("team_id", String(32), nullable=False), Column("channel_id", String(32), nullable=False, index=True),
+          Column("created_by", String(32), nullable=False), Column("weekday", String(3), nullable=False),
+          Column("at_time", String(5), nullable=False), Column("timezone", String(64), nullable=False),
+          Column("state", String(16), nullable=False), Column("pause_reason", Text),
+          Column("created_at", DateTime(timezone=True), nullable=False),
+          Column("updated_at", DateTime(timezone=True), nullable=False))
+    Table("reset_deliveries", old, Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("subscription_id", Integer, ForeignKey("reset_subscriptions.id")),
+          Column("channel_id", String(32), nullable=False), Column("slot_utc", DateTime(timezone=True), nullable=False),
+          Column("kind", String(16), nullable=False), Column("status", String(16), nullable=False),
+          Column("owner", String(64), nullable=False), Column("claimed_at", DateTime(timezone=True), nullable=False),
+          Column("finished_at", DateTime(timezone=True)), Column("attempts", Integer, nullable=False),
+          Column("message_ts", String(32)), Column("error", Text), Column("data_version", String(32)),
+          Column("headline_json", Text),
+          UniqueConstraint("subscription_id", "slot_utc", "kind", name="reset_deliveries_one_per_slot"))
+    Table("reset_request_sightings", old, Column("key", String(80), primary_key=True),
+          Column("seen_at", DateTime(timezone=True), nullable=False, index=True))
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        old.create_all(conn)
+        for ddl in ("CREATE UNIQUE INDEX reset_subscriptions_one_schedule ON reset_subscriptions "
+                    "(channel_id, weekday, at_time, timezone) WHERE state != 'removed'",
+                    "CREATE UNIQUE INDEX reset_deliveries_one_send_now ON reset_deliveries (channel_id, slot_utc) "
+                    "WHERE kind = 'now'",
+                    "CREATE INDEX reset_deliveries_by_channel ON reset_deliveries (channel_id, status, finished_at)"):
+            conn.execute(text(ddl))
+        conn.execute(text("INSERT INTO reset_schema_version (id, version) VALUES (1, 4)"))
+        at = datetime(2026, 11, 1, tzinfo=timezone.utc)
+        ids = [conn.execute(insert(old.tables["reset_subscriptions"]).values(
+            team_id="T0000OLD01", channel_id=channel, created_by="U1", weekday="fri", at_time="16:30",
+            timezone="Europe/London", state=state, created_at=at, updated_at=at)).inserted_primary_key[0]
+            for channel, state in (("C0000GEN01", "active"), ("C0000TWO02", "removed"))]
+        conn.execute(insert(old.tables["reset_deliveries"]), [
+            dict(subscription_id=sub, channel_id=channel, slot_utc=slot, kind=kind, status="sent", owner="old",
+                 claimed_at=slot, finished_at=slot, attempts=1, message_ts=ts, headline_json=headline)
+            for sub, channel, slot, kind, ts, headline in (
+                (ids[0], "C0000GEN01", SLOT, "scheduled", "1.0", '{"w": 1}'),
+                (ids[1], "C0000TWO02", SLOT, "scheduled", "2.0", None),
+                (None, "C0000GEN01", SLOT + timedelta(days=1), "now", "3.0", '{"w": 2}'),
+                (None, "D0000DM0001", SLOT, "now", "4.0", None))])
+    engine.dispose()
+
+
+def test_a_version_4_database_migrates_in_place_to_its_single_workspace(db_url, clock):
+    _v4_database(db_url)
+    storage = connect(db_url, now=clock)
+    try:
+        with storage.database.read() as conn:
+            assert conn.execute(select(schema_version.c.version)).scalar_one() == SCHEMA_VERSION
+        old = Workspace("T0000OLD01")
+        rows = storage.ledger.rows()
+        assert len(rows) == 4  # nothing lost
+        # a subscription's rows get its team; a send-now the team of its channel's subscription,
+        # else (a DM no one subscribed) the newest subscription's: the single token's workspace
+        assert {(r.channel_id, r.kind, r.team_id, r.enterprise_id) for r in rows} == {
+            ("C0000GEN01", "scheduled", "T0000OLD01", None), ("C0000TWO02", "scheduled", "T0000OLD01", None),
+            ("C0000GEN01", "now", "T0000OLD01", None), ("D0000DM0001", "now", "T0000OLD01", None)}
+        [sub] = storage.subscriptions.in_channel(old, "C0000GEN01")
+        assert (sub.team_id, sub.enterprise_id) == ("T0000OLD01", None)
+        assert storage.ledger.last_sent(old, "C0000GEN01").headline == {"w": 2}  # the send-now, a day later
+        # and it keeps working: the per-workspace indexes are in place of the channel-wide ones
+        with pytest.raises(StoreError, match="already gets that briefing"):
+            subscribe(storage, team_id="T0000OLD01")
+        assert subscribe(storage, team_id="T0000NEW02").channel_id == "C0000GEN01"
+        assert storage.ledger.claim(subscription_id=None, channel_id="C0000GEN01", slot_utc=SLOT + timedelta(days=1),
+                                    kind="now", owner="new", claim_timeout=timedelta(minutes=5),
+                                    workspace=Workspace("T0000NEW02")) is not None
+        assert storage.ledger.claim(subscription_id=None, channel_id="C0000GEN01", slot_utc=SLOT + timedelta(days=1),
+                                    kind="now", owner="new", claim_timeout=timedelta(minutes=5), workspace=old) is None
+        names = {index["name"] for table in ("reset_subscriptions", "reset_deliveries")
+                 for index in inspect(storage.database.engine).get_indexes(table)}
+        assert {"reset_subscriptions_one_schedule_per_team", "reset_deliveries_one_send_now_per_team",
+                "reset_deliveries_by_team_channel"} <= names
+        assert not names & {"reset_subscriptions_one_schedule", "reset_deliveries_one_send_now",
+                            "reset_deliveries_by_channel"}
+        assert storage.database.migrate() == SCHEMA_VERSION  # and again: nothing to do
+    finally:
+        storage.dispose()
+
+
+def test_send_now_rows_of_a_database_without_subscriptions_stay_as_history(db_url, clock):
+    """No subscription to take a team from: the row keeps a NULL team, and is neither lost nor a base."""
+    _v4_database(db_url)
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM reset_deliveries WHERE subscription_id IS NOT NULL"))
+        conn.execute(text("DELETE FROM reset_subscriptions"))
+    engine.dispose()
+    storage = connect(db_url, now=clock)
+    try:
+        assert {(r.channel_id, r.team_id) for r in storage.ledger.rows()} == {("C0000GEN01", None),
+                                                                              ("D0000DM0001", None)}
+        assert storage.ledger.last_sent(Workspace("T0000OLD01"), "C0000GEN01") is None
+    finally:
+        storage.dispose()
+
+
+def test_a_new_database_has_only_the_per_workspace_indexes(db_url, storage):
+    names = {index["name"] for table in ("reset_subscriptions", "reset_deliveries")
+             for index in inspect(storage.database.engine).get_indexes(table)}
+    assert "reset_subscriptions_one_schedule_per_team" in names and "reset_subscriptions_one_schedule" not in names

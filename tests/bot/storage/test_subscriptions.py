@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from bot.storage.records import StoreError
+from bot.storage.records import StoreError, Workspace
 from bot.storage.subscriptions import MAX_PER_CHANNEL
-from tests.bot.storage.support import claim, subscribe
+from tests.bot.storage.support import TEAM, claim, subscribe
 
 
 def test_a_channel_has_a_few_subscriptions_at_most_and_no_duplicates(storage):
@@ -26,9 +26,9 @@ def test_unsubscribing_keeps_the_history(storage):
     d = claim(storage, sub)
     storage.ledger.finish(d, "sent", ts="1.0", headline={"x": 1})
     storage.subscriptions.set_state(sub.id, "removed", reason="unsubscribed")
-    assert storage.subscriptions.in_channel(sub.channel_id) == []
+    assert storage.subscriptions.in_channel(TEAM, sub.channel_id) == []
     assert storage.subscriptions.get(sub.id).state == "removed"
-    assert storage.ledger.last_sent(sub.channel_id).headline == {"x": 1}
+    assert storage.ledger.last_sent(TEAM, sub.channel_id).headline == {"x": 1}
 
 
 def test_concurrent_identical_subscribes_record_one(storage):
@@ -47,7 +47,7 @@ def test_concurrent_identical_subscribes_record_one(storage):
     for t in threads:
         t.join()
     assert len([r for r in results if r is not None]) == 1
-    assert len(storage.subscriptions.in_channel("C0000GEN01")) == 1
+    assert len(storage.subscriptions.in_channel(TEAM, "C0000GEN01")) == 1
 
 
 def test_concurrent_different_subscribes_respect_the_per_channel_limit(storage):
@@ -65,7 +65,7 @@ def test_concurrent_different_subscribes_respect_the_per_channel_limit(storage):
         t.start()
     for t in threads:
         t.join()
-    assert len(storage.subscriptions.in_channel("C0000GEN01")) == MAX_PER_CHANNEL
+    assert len(storage.subscriptions.in_channel(TEAM, "C0000GEN01")) == MAX_PER_CHANNEL
 
 
 def test_a_removed_subscription_cannot_be_paused_back_to_life(storage):
@@ -81,3 +81,22 @@ def test_one_schedule_lists_only_its_live_subscriptions(storage):
     gone = subscribe(storage, "C0000CCCC3")
     storage.subscriptions.set_state(gone.id, "removed", reason="unsubscribed")
     assert [s.id for s in storage.subscriptions.on_schedule("fri", "16:30", "Europe/London")] == [london.id]
+
+
+class TestWorkspaces:
+    """Two workspaces can each have a channel with the same id; neither sees or limits the other's."""
+
+    def test_the_same_schedule_in_the_same_channel_id_of_two_workspaces_is_two_subscriptions(self, storage):
+        a = subscribe(storage, team_id="T1")
+        b = subscribe(storage, team_id="T2", enterprise_id="E2")
+        assert a.id != b.id and b.workspace == Workspace("T2", "E2")
+        assert storage.subscriptions.in_channel(TEAM, "C0000GEN01") == [a]
+        assert storage.subscriptions.in_channel(Workspace("T2", "E2"), "C0000GEN01") == [b]
+        assert storage.subscriptions.in_channel(Workspace("T3"), "C0000GEN01") == []
+
+    def test_the_per_channel_limit_counts_one_workspaces_channel(self, storage):
+        for n in range(MAX_PER_CHANNEL):
+            subscribe(storage, team_id="T1", at_time=f"0{n}:00")
+        subscribe(storage, team_id="T2", at_time="00:00")  # another workspace's channel: not full
+        with pytest.raises(StoreError, match="at most"):
+            subscribe(storage, team_id="T1", at_time="23:00")
