@@ -39,11 +39,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
+from bot.storage.installations import installation_tables, state_table
 from bot.storage.records import StoreError, StoreUnavailable
 
 logger = logging.getLogger("reset_bot.store")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 MIN_SQLITE = (3, 35)
 
 metadata = MetaData()
@@ -114,6 +115,15 @@ request_sightings = Table(
     Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
+# Version 5: OAuth mode (issue 13). slack_sdk's installation tables (bots, installations) with their
+# credential columns Fernet-encrypted (`bot.storage.installations`), and its OAuth state table, so an
+# install begun on one replica completes on another. Created here rather than by the stores'
+# create_tables(): once, under the migration lock, and recorded in the schema version. Empty in the
+# single-token mode, which never reads them.
+slack_bots, slack_installations = installation_tables(metadata)
+oauth_states = state_table(metadata)
+
+
 def _unique_indexes(conn: Connection) -> None:
     one_schedule_per_channel.create(conn, checkfirst=True)
     one_send_now_per_second.create(conn, checkfirst=True)
@@ -125,6 +135,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _unique_indexes,
     lambda conn: deliveries_by_channel.create(conn, checkfirst=True),
     lambda conn: metadata.create_all(conn, tables=[request_sightings]),
+    lambda conn: metadata.create_all(conn, tables=[slack_bots, slack_installations, oauth_states]),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

@@ -103,3 +103,24 @@ class TestDurability:
             assert storage.subscriptions.live() == []  # reads still work
         finally:
             storage.dispose()
+
+
+def test_a_version_4_database_gains_the_oauth_tables_in_place_and_keeps_its_rows(db_url):
+    from sqlalchemy import inspect, update
+
+    from bot.storage.schema import oauth_states, slack_bots, slack_installations
+
+    first = connect(db_url)
+    kept = subscribe(first)
+    with first.database.engine.begin() as conn:  # the database as version 4 left it
+        for table in (oauth_states, slack_installations, slack_bots):
+            table.drop(conn)
+        conn.execute(update(schema_version).values(version=4))
+    first.dispose()
+    again = connect(db_url)
+    try:
+        tables = set(inspect(again.database.engine).get_table_names())
+        assert {"reset_slack_bots", "reset_slack_installations", "reset_oauth_states"} <= tables
+        assert [s.id for s in again.subscriptions.live()] == [kept.id]
+    finally:
+        again.dispose()
