@@ -113,8 +113,18 @@ def _configure_logging(settings: Settings, *, to_file: bool) -> None:
         logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     from bot.redaction import install
 
-    install(secret.get_secret_value() for secret in (settings.slack_bot_token, settings.slack_app_token,
-                                                     settings.slack_signing_secret) if secret is not None)
+    install(secrets_of(settings))
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret value the settings hold, for the redacting filter: the tokens, the signing secret,
+    OAuth's client secret, and the token key(s) — whole and each key of a comma-separated list."""
+    values = [secret.get_secret_value() for secret in (settings.slack_bot_token, settings.slack_app_token,
+                                                       settings.slack_signing_secret, settings.slack_client_secret,
+                                                       settings.token_key) if secret is not None]
+    if settings.token_key is not None:
+        values += [key.strip() for key in settings.token_key.get_secret_value().split(",") if key.strip()]
+    return values
 
 
 def _local(settings: Settings, args: argparse.Namespace, command: str) -> int:
@@ -134,7 +144,8 @@ def _local(settings: Settings, args: argparse.Namespace, command: str) -> int:
 def _serve(settings: Settings) -> int:
     if settings.mode == "shell":
         raise SettingsError("`serve` needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) "
-                            "or SLACK_APP_TOKEN (Socket Mode)")
+                            "or SLACK_APP_TOKEN (Socket Mode), or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
+                            "SLACK_SIGNING_SECRET (OAuth: any workspace installs the app)")
     from slack_bolt.error import BoltError
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -158,7 +169,7 @@ def _serve(settings: Settings) -> int:
         raise SettingsError(f"could not reach Slack at SLACK_API_URL {settings.slack_api_url}: {reason}") from None
 
     server = None
-    if settings.mode == "http":  # bind before starting anything, so a taken PORT fails cleanly
+    if settings.mode in ("http", "oauth"):  # bind before starting anything, so a taken PORT fails cleanly
         try:
             server = http_server(runtime.wsgi(), host=settings.host, port=settings.port)
         except OSError as exc:

@@ -21,13 +21,15 @@ from bot.briefings.pacing import Pacer
 from bot.scheduler import DataJobs
 from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import LiveData
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, token_keys
 from bot.slack import server
 from bot.slack.app import BotApp, briefing_client, create_app, make_client
 from bot.slack.delivery import SlackDelivery
 from bot.slack.errors import new_error_id
 from bot.slack.front import RequestGuard, Verified, WSGIApp
+from bot.slack.oauth import InstallFlow, install_flow
 from bot.storage import Storage, connect
+from bot.storage.installations import EncryptedInstallationStore, TokenCipher, state_store
 from bot.storage.records import StoreUnavailable
 from handlers import charts as chart_renderers
 
@@ -43,6 +45,7 @@ class Runtime:
     charts: ChartCache
 
     settings: Settings | None = None
+    installations: EncryptedInstallationStore | None = None  # OAuth mode: the workspaces, tokens encrypted
 
     def start(self) -> None:
         """Start the scheduler: briefings, a daily data refresh, and picking up other replicas' refreshes."""
@@ -126,5 +129,18 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
         changes=data.changes_since,
         data_jobs=data_jobs,
     )
-    app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle)
-    return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings)
+    installations, flow = _install_flow(settings, store)
+    app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle,
+                     oauth=flow)
+    return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings,
+                   installations=installations)
+
+
+def _install_flow(settings: Settings, store: Storage) -> tuple[EncryptedInstallationStore | None, InstallFlow | None]:
+    """OAuth mode: the installation store (tokens Fernet-encrypted) and the state store, both on the
+    bot's database, and Bolt's install flow over them. Other modes: neither."""
+    if settings.mode != "oauth" or settings.token_key is None or settings.slack_client_id is None:
+        return None, None
+    cipher = TokenCipher(token_keys(settings.token_key))
+    installations = EncryptedInstallationStore(settings.slack_client_id, store.database.engine, cipher)
+    return installations, install_flow(settings, installations, state_store(store.database.engine))

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_SLACK_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
+MAKE_KEY = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 
 # Environment variable → field. Only these are read; everything else in the environment is ignored.
 ENV = {
@@ -21,6 +23,11 @@ ENV = {
     "SLACK_APP_TOKEN": "slack_app_token",
     "SLACK_SIGNING_SECRET": "slack_signing_secret",
     "SLACK_API_URL": "slack_api_url",
+    "SLACK_CLIENT_ID": "slack_client_id",
+    "SLACK_CLIENT_SECRET": "slack_client_secret",
+    "SLACK_AUTHORIZE_URL": "slack_authorize_url",
+    "SLACK_REDIRECT_URI": "slack_redirect_uri",
+    "RESET_BOT_TOKEN_KEY": "token_key",
     "PORT": "port",
     "HOST": "host",
     "DATABASE_URL": "database_url",
@@ -49,6 +56,13 @@ class Settings(BaseModel):
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # OAuth mode (any workspace installs the app): the app's credentials, where browsers are sent to
+    # approve an install, and the Fernet key(s) the workspaces' tokens are encrypted with at rest.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_authorize_url: str = DEFAULT_SLACK_AUTHORIZE_URL
+    slack_redirect_uri: str | None = None  # default: the manifest's one redirect URL (Slack's choice)
+    token_key: SecretStr | None = None  # comma-separated Fernet keys: the first encrypts, all decrypt
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=1, le=65535)
     state_dir: Path = Path("state")
@@ -88,6 +102,20 @@ class Settings(BaseModel):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("slack_authorize_url", "slack_redirect_uri")
+    @classmethod
+    def _browser_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("token_key")
+    @classmethod
+    def _token_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            token_keys(value)  # raises ValueError with the one line that says how to make a key
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str | None) -> str | None:
@@ -104,6 +132,8 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _mode_is_complete(self) -> Settings:
+        if self.slack_bot_token is None and (self.slack_client_id or self.slack_client_secret):
+            return self._oauth_is_complete()
         if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
             raise ValueError(
                 "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor "
@@ -113,11 +143,25 @@ class Settings(BaseModel):
             raise ValueError("SLACK_BOT_TOKEN (xoxb-…) is required to talk to Slack")
         return self
 
+    def _oauth_is_complete(self) -> Settings:
+        if not (self.slack_client_id and self.slack_client_secret):
+            raise ValueError("OAuth mode needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                             "(Basic Information → App Credentials)")
+        if self.slack_signing_secret is None:
+            raise ValueError("OAuth mode needs SLACK_SIGNING_SECRET (Basic Information → Signing Secret)")
+        if self.slack_app_token is not None:
+            raise ValueError("OAuth mode serves HTTP (its install pages are web pages); unset SLACK_APP_TOKEN")
+        if self.token_key is None:
+            raise ValueError(f"OAuth mode stores tokens encrypted and needs RESET_BOT_TOKEN_KEY; make one with: "
+                             f"{MAKE_KEY}")
+        return self
+
     @property
-    def mode(self) -> Literal["socket", "http", "shell"]:
-        """Socket Mode with an app token, HTTP with a signing secret, else the local shell."""
+    def mode(self) -> Literal["socket", "http", "oauth", "shell"]:
+        """Socket Mode with an app token, HTTP with a signing secret, OAuth (any workspace installs the app)
+        with the app's client id and secret and no bot token, else the local shell."""
         if self.slack_bot_token is None:
-            return "shell"
+            return "oauth" if self.slack_client_id and self.slack_client_secret else "shell"
         return "socket" if self.slack_app_token else "http"
 
     @property
@@ -134,6 +178,24 @@ class Settings(BaseModel):
             return cls(**values)
         except ValidationError as exc:
             raise SettingsError(_explain(exc)) from None
+
+
+def token_keys(value: SecretStr) -> list[bytes]:
+    """The Fernet keys of RESET_BOT_TOKEN_KEY, first (the one that encrypts) first; ValueError if one is
+    not a key. Several keys, comma-separated, are the rotation path: a new key first, the old ones after."""
+    from cryptography.fernet import Fernet
+
+    keys = [part.strip().encode() for part in value.get_secret_value().split(",") if part.strip()]
+    if not keys:
+        raise ValueError(f"is empty; make a key with: {MAKE_KEY}")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            where = f"key {position} of {len(keys)}" if len(keys) > 1 else "the key"
+            raise ValueError(f"{where} is not a Fernet key (32 url-safe base64-encoded bytes); "
+                             f"make one with: {MAKE_KEY}") from None
+    return keys
 
 
 def _explain(exc: ValidationError) -> str:

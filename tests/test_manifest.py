@@ -56,3 +56,11 @@ def test_every_url_points_at_the_one_events_endpoint(manifest):
 def test_the_app_home_event_the_app_listens_to_is_subscribed(manifest):
     assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_the_oauth_redirect_url_is_the_one_the_app_serves(manifest):
+    from bot.slack.oauth import BOT_SCOPES, REDIRECT_PATH
+
+    [url] = manifest["oauth_config"]["redirect_urls"]
+    assert re.fullmatch(rf"https://[^/]+{REDIRECT_PATH}", url)
+    assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])

@@ -37,6 +37,7 @@ from bot.settings import Settings
 from bot.slack.delivery import Destination, ResponseUrls, SlackDelivery
 from bot.slack.errors import explain
 from bot.slack.fairuse import FairUse
+from bot.slack.oauth import InstallFlow
 from bot.slack.replier import AckGate, BriefingHandler, Replier
 from handlers import charts as chart_renderers
 from handlers.answer import answer
@@ -92,6 +93,7 @@ class BotApp:
     bolt: App
     replier: Replier
     gate: AckGate
+    oauth: InstallFlow | None = None  # OAuth mode: the install pages (`bot.slack.oauth`)
 
     def shutdown(self) -> None:
         """Let the queued replies finish, then stop the reply threads."""
@@ -106,8 +108,14 @@ def create_app(
     charts: ChartCache | None = None,
     briefings: BriefingHandler | None = None,
     fair_use: FairUse | None = None,
+    oauth: InstallFlow | None = None,
 ) -> BotApp:
-    """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake."""
+    """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake.
+
+    OAuth mode (``settings.mode == "oauth"``) needs ``oauth``, the install flow on the installation
+    and state stores (`bot.runtime` builds it): Bolt then finds each request's token in the store."""
+    if settings.mode == "oauth" and oauth is None:
+        raise ValueError("OAuth mode needs the install flow (bot.slack.oauth.install_flow)")
     client = client or make_client(settings)
     data = data or LiveData.from_settings(settings)
     charts = charts or ChartCache(chart_renderers.render)
@@ -131,6 +139,7 @@ def create_app(
         # A request no listener takes goes to `on_error` (answered 200, logged without its body)
         # instead of Bolt's warning, which prints the whole payload.
         raise_error_for_unhandled_request=True,
+        oauth_flow=oauth,
     )
 
     @app.middleware
@@ -208,7 +217,7 @@ def create_app(
         if url:
             replier.respond_later(url, reply)
 
-    return BotApp(bolt=app, replier=replier, gate=gate)
+    return BotApp(bolt=app, replier=replier, gate=gate, oauth=oauth)
 
 
 def _workspace(context: BoltContext, team_in_payload: str) -> tuple[str, str | None]:

@@ -3,6 +3,8 @@
 HTTP mode routes ``POST /slack/events`` (slash commands, buttons, events) through the front
 door (`bot.slack.front`: size limit, signature on the raw bytes, replays) to Bolt's WSGI adapter, and
 answers ``GET /healthz`` for load balancers (503 when the database or the data are not usable).
+In OAuth mode it also serves ``GET /slack/install`` and ``GET /slack/oauth_redirect`` to browsers
+(`bot.slack.oauth`): unsigned by design, so they go to Bolt's OAuth flow, not the front door.
 Bolt's own ``app.start()`` server is for development only.
 
 Waitress is tuned so that hostile or slow clients cannot starve Slack's requests (issue 10;
@@ -20,9 +22,10 @@ from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import BoltContext, BoltRequest
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.internals import build_context
 
+from bot.slack import oauth
 from bot.slack.front import (
     MAX_BODY_BYTES,
     Dispatch,
@@ -93,22 +96,28 @@ def bolt_dispatch(app: BotApp) -> Dispatch:
             bolt_request.context = build_context(BoltContext({}), request.fields)
         with app.gate.acking():  # reply workers hold back until this request is acknowledged
             response = app.bolt.dispatch(bolt_request)
-        body = response.body.encode("utf-8") if isinstance(response.body, str) else bytes(response.body or b"")
-        out = [(name, value) for name, values in response.headers.items() for value in values
-               if name.lower() != "content-length"]
-        out.append(("Content-Length", str(len(body))))
-        try:
-            reason = HTTPStatus(response.status).phrase
-        except ValueError:
-            reason = "Unknown"
-        return f"{response.status} {reason}", out, body
+        return wsgi_response(response)
 
     return dispatch
 
 
+def wsgi_response(response: BoltResponse) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Bolt's answer as a WSGI status line, headers and body."""
+    body = response.body.encode("utf-8") if isinstance(response.body, str) else bytes(response.body or b"")
+    out = [(name, value) for name, values in response.headers.items() for value in values
+           if name.lower() != "content-length"]
+    out.append(("Content-Length", str(len(body))))
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = "Unknown"
+    return f"{response.status} {reason}", out, body
+
+
 def wsgi_app(app: BotApp, health: Callable[[], dict[str, Any]], guard: RequestGuard,
              on_error: Callable[[str, Verified], str]) -> WSGIApp:
-    """The whole HTTP surface: the events endpoint behind the front door, and the health check.
+    """The whole HTTP surface: the events endpoint behind the front door, the health check, and in
+    OAuth mode the two install pages (`bot.slack.oauth`), which browsers reach without a signature.
 
     ``health()`` returns a JSON-able dict whose ``ok`` says whether the bot can serve (200) or
     not (503)."""
@@ -125,6 +134,15 @@ def wsgi_app(app: BotApp, health: Callable[[], dict[str, Any]], guard: RequestGu
             return [body]
         if path == EVENTS_PATH:
             return events(environ, start_response)
+        if app.oauth is not None and path in (oauth.INSTALL_PATH, oauth.REDIRECT_PATH):
+            # A browser, not Slack: unsigned by design. Bolt's flow checks the state and its cookie.
+            if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+                return refuse(start_response, 405, "method_not_allowed")
+            headers = {name: [value] for name, value in headers_of(environ).items()}
+            status, out, body = wsgi_response(oauth.handle(app.oauth, path, environ.get("QUERY_STRING", ""),
+                                                           headers))
+            start_response(status, out)
+            return [body if environ.get("REQUEST_METHOD") == "GET" else b""]
         return refuse(start_response, 404, "not_found")
 
     return application

@@ -40,11 +40,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
+from bot.storage.installations import installation_tables, state_table
 from bot.storage.records import StoreError, StoreUnavailable
 
 logger = logging.getLogger("reset_bot.store")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 MIN_SQLITE = (3, 35)
 
 metadata = MetaData()
@@ -133,6 +134,14 @@ _V2_V3_INDEXES = {
     "reset_deliveries (channel_id, status, finished_at)",
 }
 
+# Version 6: OAuth mode (issue 13). slack_sdk's installation tables (bots, installations) with their
+# credential columns Fernet-encrypted (`bot.storage.installations`), and its OAuth state table, so an
+# install begun on one replica completes on another. Created here rather than by the stores'
+# create_tables(): once, under the migration lock, and recorded in the schema version. Empty in the
+# single-token mode, which never reads them.
+slack_bots, slack_installations = installation_tables(metadata)
+oauth_states = state_table(metadata)
+
 
 def _unique_indexes(conn: Connection) -> None:
     conn.execute(text(_V2_V3_INDEXES["reset_subscriptions_one_schedule"]))
@@ -188,6 +197,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _channel_lookup_index,
     lambda conn: metadata.create_all(conn, tables=[request_sightings]),
     _workspace_columns,
+    lambda conn: metadata.create_all(conn, tables=[slack_bots, slack_installations, oauth_states]),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

@@ -93,3 +93,18 @@ def test_main_is_callable_in_process(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("RESET_BOT_STATE_DIR", str(tmp_path))
     assert main(["ask", "gold", "--out", str(tmp_path)]) == 0
     assert "Central banks: gold vs US Treasuries" in capsys.readouterr().out
+
+
+def test_the_redacting_filter_knows_the_client_secret_and_each_token_key():
+    from cryptography.fernet import Fernet
+
+    from bot.cli import secrets_of
+    from bot.redaction import redact
+    from bot.settings import Settings
+
+    new, old = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings = Settings(slack_client_id="1111.2222", slack_client_secret="c" * 32, slack_signing_secret="s" * 32,
+                        token_key=f"{new},{old}")
+    line = f"secret {'c' * 32} keys {new},{old} only the old {old}"
+    cleaned = redact(line, secrets_of(settings))
+    assert "c" * 32 not in cleaned and new not in cleaned and old not in cleaned

@@ -58,3 +58,63 @@ def test_settings_are_frozen():
     settings = Settings.from_env({})
     with pytest.raises(ValueError):
         settings.port = 1  # type: ignore[misc]
+
+
+# ---- OAuth mode ----------------------------------------------------------------------------------
+
+def _key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def oauth_env(**extra: str) -> dict[str, str]:
+    return {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "c" * 32, "SLACK_SIGNING_SECRET": SECRET,
+            "RESET_BOT_TOKEN_KEY": _key(), **extra}
+
+
+def test_client_id_and_secret_without_a_bot_token_mean_oauth_mode():
+    settings = Settings.from_env(oauth_env())
+    assert settings.mode == "oauth"
+    assert settings.slack_authorize_url == "https://slack.com/oauth/v2/authorize"
+    assert settings.slack_redirect_uri is None
+
+
+def test_a_bot_token_keeps_the_single_token_mode_whatever_else_is_set():
+    settings = Settings.from_env(oauth_env(SLACK_BOT_TOKEN=BOT))
+    assert settings.mode == "http"
+
+
+def test_several_keys_are_accepted_the_first_one_first():
+    from bot.settings import token_keys
+
+    new, old = _key(), _key()
+    settings = Settings.from_env(oauth_env(RESET_BOT_TOKEN_KEY=f"{new}, {old}"))
+    assert settings.token_key is not None
+    assert token_keys(settings.token_key) == [new.encode(), old.encode()]
+
+
+@pytest.mark.parametrize("env, says", [
+    (oauth_env(RESET_BOT_TOKEN_KEY=""),
+     'needs RESET_BOT_TOKEN_KEY; make one with: python -c "from cryptography.fernet import Fernet; '
+     'print(Fernet.generate_key().decode())"'),
+    (oauth_env(RESET_BOT_TOKEN_KEY="short"), "RESET_BOT_TOKEN_KEY: the key is not a Fernet key"),
+    (oauth_env(RESET_BOT_TOKEN_KEY=f"{_key()},x"), "RESET_BOT_TOKEN_KEY: key 2 of 2 is not a Fernet key"),
+    (oauth_env(SLACK_CLIENT_SECRET=""), "needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
+    (oauth_env(SLACK_SIGNING_SECRET=""), "OAuth mode needs SLACK_SIGNING_SECRET"),
+    (oauth_env(SLACK_APP_TOKEN="xapp-1-A-1-x"), "unset SLACK_APP_TOKEN"),
+    (oauth_env(SLACK_AUTHORIZE_URL="slack.com/oauth"), "SLACK_AUTHORIZE_URL: must be an http(s) URL"),
+])
+def test_an_incomplete_oauth_setup_is_one_clear_line(env, says):
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env(env)
+    message = str(error.value)
+    assert says in message and "\n" not in message
+    assert "c" * 32 not in message
+    assert not env["RESET_BOT_TOKEN_KEY"] or env["RESET_BOT_TOKEN_KEY"].split(",")[0] not in message
+
+
+def test_the_client_secret_and_key_never_show_in_a_repr():
+    env = oauth_env()
+    settings = Settings.from_env(env)
+    assert env["SLACK_CLIENT_SECRET"] not in repr(settings) and env["RESET_BOT_TOKEN_KEY"] not in repr(settings)

@@ -19,11 +19,14 @@ Typical use::
 
 from __future__ import annotations
 
+import base64
 import copy
+import html
 import itertools
 import json
 import mimetypes
 import re
+import secrets
 import socket
 import socketserver
 import threading
@@ -34,7 +37,7 @@ from datetime import datetime
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackObjectFormationError
@@ -43,6 +46,7 @@ from slack_sdk.models.blocks import Block
 __all__ = [
     "Call",
     "Channel",
+    "Workspace",
     "FakeSlack",
     "SharedFile",
     "SlackError",
@@ -51,6 +55,8 @@ __all__ = [
     "block_errors",
     "DEFAULT_BOT_TOKEN",
     "DEFAULT_SCOPES",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
 ]
 
 Params = dict[str, Any]
@@ -73,6 +79,11 @@ DEFAULT_SCOPES: frozenset[str] = frozenset(
         "users:read",
     }
 )
+#: The app's credentials at the stand-in (Basic Information → App Credentials).
+CLIENT_ID = "1111111111.2222222222"
+CLIENT_SECRET = "fakeclientsecret0123456789abcdef"
+OAUTH_CODE_TTL_SECONDS = 600  # Slack: "the code expires after ten minutes"
+ROTATED_TOKEN_SECONDS = 12 * 3600  # Slack's expires_in for rotating tokens
 #: Slack's own pattern for `files.completeUploadExternal`'s `channel_id` (python-slack-sdk#1426).
 CHANNEL_ID_PATTERN = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
 USER_ID_PATTERN = re.compile(r"^[UW][A-Z0-9]{8,}$")
@@ -278,6 +289,27 @@ class SharedFile:
     ts: str
 
 
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace (team) the app can be installed in through the OAuth flow."""
+
+    team_id: str
+    name: str
+    bot_user_id: str
+    bot_id: str
+
+
+@dataclass
+class _Grant:
+    """What an authorization code, an issued token or a refresh token stands for."""
+
+    team: Workspace
+    scopes: str
+    redirect_uri: str | None = None
+    expires_at: float | None = None  # codes and rotating access tokens
+    used: bool = False
+
+
 @dataclass
 class _ResponseUrl:
     token_id: str
@@ -408,8 +440,13 @@ class FakeSlack:
         bot_user_id: str = "U0000BOT01",
         bot_id: str = "B0000BOT01",
         app_id: str = "A0000APP01",
+        client_id: str = CLIENT_ID,
+        client_secret: str = CLIENT_SECRET,
+        token_rotation: bool = False,
     ) -> None:
         self.token = token
+        self.client_id, self.client_secret = client_id, client_secret
+        self.token_rotation = token_rotation  # issue expiring xoxe.xoxb- tokens with refresh tokens
         self.scopes: set[str] = set(scopes)
         self.team_id, self.team_domain = team_id, team_domain
         self.bot_user_id, self.bot_id, self.app_id = bot_user_id, bot_id, app_id
@@ -432,6 +469,13 @@ class FakeSlack:
         self._last_ts_us = 0
         self._ids = itertools.count(1)
         self._clock_offset = 0.0
+        self._workspaces: dict[str, Workspace] = {
+            team_id: Workspace(team_id, "Fake Workspace", bot_user_id, bot_id)}
+        self._authorizations: dict[str, dict[str, str]] = {}  # pending authorize pages, by id
+        self._codes: dict[str, _Grant] = {}
+        self._issued: dict[str, _Grant] = {}  # access tokens issued by oauth.v2.access
+        self._refresh_tokens: dict[str, _Grant] = {}
+        self._caller: _Grant | None = None  # the issued token of the call being served (under the lock)
         self._methods: dict[str, Callable[[Params], dict[str, Any]]] = {
             "auth.test": self._m_auth_test,
             "chat.postMessage": self._m_chat_post_message,
@@ -498,6 +542,19 @@ class FakeSlack:
         with self._lock:
             self._channels[id] = channel
         return copy.deepcopy(channel)
+
+    def add_workspace(self, team_id: str, name: str) -> Workspace:
+        """Another workspace to install the app in (the authorize page offers each)."""
+        suffix = team_id[-5:].rjust(5, "0")
+        workspace = Workspace(team_id, name, f"U{suffix}BOT", f"B{suffix}BOT")
+        with self._lock:
+            self._workspaces[team_id] = workspace
+        return workspace
+
+    def issued_tokens(self, team_id: str | None = None) -> list[str]:
+        """Access tokens oauth.v2.access issued (for ``team_id``), oldest first."""
+        with self._lock:
+            return [t for t, grant in self._issued.items() if team_id is None or grant.team.team_id == team_id]
 
     def add_user(self, id: str, tz: str = "Europe/Berlin", *, name: str = "", real_name: str = "") -> User:  # noqa: A002
         """Create a user; `tz` must be an IANA zone (users.info derives tz_offset from it)."""
@@ -667,6 +724,8 @@ class FakeSlack:
             self._serve_upload(h, rest, body, ctype)
         elif route == "response" and rest:
             self._serve_response(h, rest, body, ctype)
+        elif route == "oauth" and rest.startswith("v2/authorize"):
+            self._serve_authorize(h, rest.removeprefix("v2/authorize"), dict(parse_qsl(split.query)))
         else:
             self._send(h, 404, {"ok": False, "error": "not_found"})
 
@@ -728,14 +787,24 @@ class FakeSlack:
 
     def _call_api(self, method: str, params: Params, authorization: str | None, form_token: str | None,
                   parse_error: str | None) -> dict[str, Any]:
+        if method == "oauth.v2.access":  # the app's credentials, not a token
+            try:
+                with self._lock:
+                    return {"ok": True, **self._oauth_v2_access(params, authorization)}
+            except SlackError as exc:
+                return exc.body()
         handler = self._methods.get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
         token = authorization[7:].strip() if authorization and authorization.startswith("Bearer ") else form_token
         if not token:
             return {"ok": False, "error": "not_authed"}
-        if token != self.token:
+        with self._lock:
+            issued = self._issued.get(token)
+        if token != self.token and issued is None:
             return {"ok": False, "error": "invalid_auth"}
+        if issued is not None and issued.expires_at is not None and self._now() >= issued.expires_at:
+            return {"ok": False, "error": "token_expired"}
         if parse_error:
             return {"ok": False, "error": parse_error}
         try:
@@ -743,7 +812,11 @@ class FakeSlack:
                 needed = _METHOD_SCOPES.get(method)
                 if needed:
                     self._require(needed)
-                return {"ok": True, **handler(params)}
+                self._caller = issued
+                try:
+                    return {"ok": True, **handler(params)}
+                finally:
+                    self._caller = None
         except SlackError as exc:
             return exc.body()
 
@@ -864,6 +937,11 @@ class FakeSlack:
     # ---- API methods (called under self._lock) -----------------------------------------------
 
     def _m_auth_test(self, params: Params) -> dict[str, Any]:
+        if self._caller is not None:  # a token an install issued answers with its own workspace
+            team = self._caller.team
+            return {"url": f"https://{team.team_id.lower()}.slack.com/", "team": team.name, "user": "reset-bot",
+                    "team_id": team.team_id, "user_id": team.bot_user_id, "bot_id": team.bot_id,
+                    "is_enterprise_install": False}
         return {"url": f"https://{self.team_domain}.slack.com/", "team": "Fake Workspace", "user": "reset-bot",
                 "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
                 "is_enterprise_install": False}
@@ -1129,3 +1207,112 @@ class FakeSlack:
                 message["user_target"] = entry.user
                 self._ephemerals.setdefault(entry.channel, []).append(message)
         return 200, {"ok": True}
+
+    # ---- OAuth v2: the authorize page and oauth.v2.access ---------------------------------------
+
+    def _serve_authorize(self, h: _Handler, step: str, query: dict[str, str]) -> None:
+        """``GET /oauth/v2/authorize?client_id&scope&state&redirect_uri``: Slack's approval page, one
+        "Allow" link per workspace and a "Cancel". Allow redirects (302) to ``redirect_uri?code&state``,
+        Cancel to ``redirect_uri?error=access_denied&state``. Without ``redirect_uri`` Slack would use
+        the app's configured one; the stand-in has none and says so."""
+        with self._lock:
+            if step == "":
+                self._record("oauth.authorize", dict(query), 200, None, "")
+                if query.get("client_id") != self.client_id:
+                    self._send_html(h, 400, "Invalid client_id parameter")
+                    return
+                if not query.get("redirect_uri"):
+                    self._send_html(h, 400, "redirect_uri did not match any configured URIs")
+                    return
+                request_id = secrets.token_urlsafe(12)
+                self._authorizations[request_id] = dict(query)
+                links = "".join(
+                    f'<p><a id="allow-{t.team_id}" href="/oauth/v2/authorize/allow?request={request_id}&amp;'
+                    f'team={t.team_id}">Allow in {html.escape(t.name)}</a></p>' for t in self._workspaces.values())
+                scopes = html.escape(query.get("scope", ""))
+                self._send_html(h, 200, f"<h1>Reset Bot is requesting permission</h1><p>Scopes: {scopes}</p>{links}"
+                                        f'<p><a id="cancel" href="/oauth/v2/authorize/cancel?request={request_id}">'
+                                        "Cancel</a></p>")
+                return
+            pending = self._authorizations.pop(query.get("request", ""), None)
+            team = self._workspaces.get(query.get("team", self.team_id))
+            if pending is None or team is None or step not in ("/allow", "/cancel"):
+                self._send_html(h, 400, "This authorization request is unknown or was already answered")
+                return
+            back: dict[str, str] = {"state": pending.get("state", "")}
+            if step == "/allow":
+                code = f"{int(self._now())}.{secrets.token_hex(8)}"
+                self._codes[code] = _Grant(team, pending.get("scope", ""), pending["redirect_uri"],
+                                           expires_at=self._now() + OAUTH_CODE_TTL_SECONDS)
+                back = {"code": code, **back}
+            else:
+                back = {"error": "access_denied", **back}
+        location = pending["redirect_uri"] + ("&" if "?" in pending["redirect_uri"] else "?") + urlencode(back)
+        self._record("oauth.authorize" + step.replace("/", "."), dict(query), 302, None, "")
+        self._redirect(h, location)
+
+    def _oauth_v2_access(self, params: Params, authorization: str | None) -> dict[str, Any]:
+        """``oauth.v2.access``: the app's credentials (HTTP Basic, or client_id/client_secret fields),
+        then either ``code`` (one use, ten minutes, the authorize page's redirect_uri) or
+        ``grant_type=refresh_token`` (a current refresh token: a new access token and refresh token;
+        the old refresh token stops working)."""
+        client_id, client_secret = _text(params, "client_id"), _text(params, "client_secret")
+        if authorization and authorization.startswith("Basic "):
+            try:
+                client_id, _, client_secret = base64.b64decode(authorization[6:]).decode().partition(":")
+            except ValueError:
+                raise SlackError("invalid_client_id") from None
+        if client_id != self.client_id:
+            raise SlackError("invalid_client_id")
+        if client_secret != self.client_secret:
+            raise SlackError("bad_client_secret")
+        if _text(params, "grant_type") == "refresh_token":
+            grant = self._refresh_tokens.pop(_text(params, "refresh_token") or "", None)
+            if grant is None:
+                raise SlackError("invalid_refresh_token")
+            return self._token_answer(grant, rotating=True)
+        code = _text(params, "code")
+        if code is None:
+            raise SlackError("invalid_code")
+        grant = self._codes.get(code)
+        if grant is None or grant.used or (grant.expires_at is not None and self._now() >= grant.expires_at):
+            raise SlackError("invalid_code")
+        if _text(params, "redirect_uri") not in (None, grant.redirect_uri):
+            raise SlackError("bad_redirect_uri")
+        grant.used = True
+        return self._token_answer(grant, rotating=self.token_rotation)
+
+    def _token_answer(self, grant: _Grant, *, rotating: bool) -> dict[str, Any]:
+        team = grant.team
+        token = ("xoxe.xoxb-1-" if rotating else "xoxb-") + f"{team.team_id}-{secrets.token_hex(12)}"
+        issued = _Grant(team, grant.scopes, expires_at=self._now() + ROTATED_TOKEN_SECONDS if rotating else None)
+        self._issued[token] = issued
+        answer: dict[str, Any] = {
+            "app_id": self.app_id, "authed_user": {"id": "U0000ADMIN"}, "scope": grant.scopes, "token_type": "bot",
+            "access_token": token, "bot_user_id": team.bot_user_id, "team": {"id": team.team_id, "name": team.name},
+            "enterprise": None, "is_enterprise_install": False}
+        if rotating:
+            refresh = f"xoxe-1-{team.team_id}-{secrets.token_hex(16)}"
+            self._refresh_tokens[refresh] = issued
+            answer.update(refresh_token=refresh, expires_in=ROTATED_TOKEN_SECONDS)
+        return answer
+
+    def _send_html(self, h: _Handler, status: int, body: str) -> None:
+        payload = f"<!doctype html><html><head><title>Slack</title></head><body>{body}</body></html>".encode()
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "text/html; charset=utf-8")
+            h.send_header("Content-Length", str(len(payload)))
+            h.end_headers()
+            h.wfile.write(payload)
+        except OSError:
+            pass
+
+    def _redirect(self, h: _Handler, location: str) -> None:
+        try:
+            h.send_response(302)
+            h.send_header("Location", location)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+        except OSError:
+            pass

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 
@@ -353,3 +354,132 @@ def test_ids_must_look_like_slacks(slack: FakeSlack) -> None:
         slack.add_channel("C1", "too-short")
     with pytest.raises(ValueError):
         slack.add_user("alice")
+
+
+# ---- OAuth v2: the authorize page, oauth.v2.access, per-token auth.test ---------------------------
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # the test reads the 302 itself
+        return None
+
+
+def _get(url: str) -> tuple[int, dict[str, str], str]:
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(url, timeout=5) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read().decode()
+
+
+def _authorize(slack: FakeSlack, state: str = "st4te", redirect: str = "http://127.0.0.1:9/slack/oauth_redirect"):
+    query = urllib.parse.urlencode({"client_id": slack.client_id, "scope": "commands,chat:write", "state": state,
+                                    "redirect_uri": redirect})
+    status, _, page = _get(f"http://127.0.0.1:{slack.port}/oauth/v2/authorize?{query}")
+    assert status == 200, page
+    return page
+
+
+def _link(page: str, element_id: str) -> str:
+    import html
+    import re
+
+    match = re.search(rf'id="{re.escape(element_id)}" href="([^"]+)"', page)
+    assert match, page
+    return html.unescape(match.group(1))
+
+
+def _follow(slack: FakeSlack, page: str, element_id: str) -> dict[str, str]:
+    status, headers, _ = _get(f"http://127.0.0.1:{slack.port}{_link(page, element_id)}")
+    assert status == 302
+    location = urllib.parse.urlsplit(headers["Location"])
+    assert location.path == "/slack/oauth_redirect"
+    return dict(urllib.parse.parse_qsl(location.query))
+
+
+def test_allow_redirects_with_a_code_that_oauth_v2_access_exchanges_once(slack):
+    page = _authorize(slack)
+    assert "commands,chat:write" in page
+    back = _follow(slack, page, f"allow-{slack.team_id}")
+    assert back["state"] == "st4te" and back["code"]
+    oauth = WebClient(base_url=slack.base_url, timeout=5)
+    answer = oauth.oauth_v2_access(client_id=slack.client_id, client_secret=slack.client_secret, code=back["code"],
+                                   redirect_uri="http://127.0.0.1:9/slack/oauth_redirect")
+    assert answer["team"] == {"id": slack.team_id, "name": "Fake Workspace"}
+    assert answer["token_type"] == "bot" and answer["scope"] == "commands,chat:write"
+    token = answer["access_token"]
+    assert token.startswith("xoxb-") and token != slack.token and "refresh_token" not in answer
+    assert WebClient(token=token, base_url=slack.base_url).auth_test()["team_id"] == slack.team_id
+    with pytest.raises(SlackApiError) as reused:
+        oauth.oauth_v2_access(client_id=slack.client_id, client_secret=slack.client_secret, code=back["code"])
+    assert reused.value.response["error"] == "invalid_code"
+
+
+def test_oauth_v2_access_refuses_wrong_credentials_codes_and_redirect_uris(slack):
+    back = _follow(slack, _authorize(slack), f"allow-{slack.team_id}")
+    oauth = WebClient(base_url=slack.base_url, timeout=5)
+    cases = [({"client_id": slack.client_id, "client_secret": "wrong", "code": back["code"]}, "bad_client_secret"),
+             ({"client_id": "999.999", "client_secret": slack.client_secret, "code": back["code"]},
+              "invalid_client_id"),
+             ({"client_id": slack.client_id, "client_secret": slack.client_secret, "code": "made-up"}, "invalid_code"),
+             ({"client_id": slack.client_id, "client_secret": slack.client_secret, "code": back["code"],
+               "redirect_uri": "https://elsewhere.example/cb"}, "bad_redirect_uri")]
+    for arguments, error in cases:
+        with pytest.raises(SlackApiError) as refused:
+            oauth.oauth_v2_access(**arguments)
+        assert refused.value.response["error"] == error
+    slack.advance_clock(601)  # codes last ten minutes
+    with pytest.raises(SlackApiError) as expired:
+        oauth.oauth_v2_access(client_id=slack.client_id, client_secret=slack.client_secret, code=back["code"])
+    assert expired.value.response["error"] == "invalid_code"
+
+
+def test_cancel_redirects_with_access_denied_and_the_state(slack):
+    back = _follow(slack, _authorize(slack, state="abc"), "cancel")
+    assert back == {"error": "access_denied", "state": "abc"}
+
+
+def test_an_authorize_request_is_answered_once_and_needs_the_apps_client_id(slack):
+    page = _authorize(slack)
+    _follow(slack, page, "cancel")
+    status, _, _ = _get(f"http://127.0.0.1:{slack.port}{_link(page, f'allow-{slack.team_id}')}")
+    assert status == 400
+    status, _, text = _get(f"http://127.0.0.1:{slack.port}/oauth/v2/authorize?client_id=nope&state=x&redirect_uri=y")
+    assert status == 400 and "client_id" in text
+
+
+def test_each_workspace_gets_its_own_token_and_auth_test_answers_with_its_team(slack):
+    other = slack.add_workspace("T0000OTHER", "Other & Co")
+    page = _authorize(slack)
+    assert "Other &amp; Co" in page
+    back = _follow(slack, page, f"allow-{other.team_id}")
+    oauth = WebClient(base_url=slack.base_url, timeout=5)
+    answer = oauth.oauth_v2_access(client_id=slack.client_id, client_secret=slack.client_secret, code=back["code"])
+    assert answer["team"]["id"] == other.team_id and answer["bot_user_id"] == other.bot_user_id
+    me = WebClient(token=answer["access_token"], base_url=slack.base_url).auth_test()
+    assert (me["team_id"], me["team"], me["bot_id"]) == (other.team_id, "Other & Co", other.bot_id)
+    assert WebClient(token=slack.token, base_url=slack.base_url).auth_test()["team_id"] == slack.team_id
+    assert slack.issued_tokens(other.team_id) == [answer["access_token"]]
+    with pytest.raises(SlackApiError) as unknown:
+        WebClient(token="xoxb-never-issued", base_url=slack.base_url).auth_test()
+    assert unknown.value.response["error"] == "invalid_auth"
+
+
+def test_rotating_tokens_expire_and_a_refresh_token_works_once():
+    with FakeSlack(token_rotation=True) as slack:
+        back = _follow(slack, _authorize(slack), f"allow-{slack.team_id}")
+        oauth = WebClient(base_url=slack.base_url, timeout=5)
+        first = oauth.oauth_v2_access(client_id=slack.client_id, client_secret=slack.client_secret, code=back["code"])
+        assert first["access_token"].startswith("xoxe.xoxb-1-") and first["expires_in"] == 43200
+        refreshed = oauth.oauth_v2_access(client_id=slack.client_id, client_secret=slack.client_secret,
+                                          grant_type="refresh_token", refresh_token=first["refresh_token"])
+        assert refreshed["access_token"] != first["access_token"]
+        assert refreshed["refresh_token"] != first["refresh_token"] and refreshed["expires_in"] == 43200
+        with pytest.raises(SlackApiError) as reused:
+            oauth.oauth_v2_access(client_id=slack.client_id, client_secret=slack.client_secret,
+                                  grant_type="refresh_token", refresh_token=first["refresh_token"])
+        assert reused.value.response["error"] == "invalid_refresh_token"
+        slack.advance_clock(43200)
+        with pytest.raises(SlackApiError) as expired:
+            WebClient(token=first["access_token"], base_url=slack.base_url).auth_test()
+        assert expired.value.response["error"] == "token_expired"

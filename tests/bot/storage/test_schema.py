@@ -216,3 +216,24 @@ def test_a_new_database_has_only_the_per_workspace_indexes(db_url, storage):
     names = {index["name"] for table in ("reset_subscriptions", "reset_deliveries")
              for index in inspect(storage.database.engine).get_indexes(table)}
     assert "reset_subscriptions_one_schedule_per_team" in names and "reset_subscriptions_one_schedule" not in names
+
+
+def test_a_version_5_database_gains_the_oauth_tables_in_place_and_keeps_its_rows(db_url):
+    from sqlalchemy import inspect, update
+
+    from bot.storage.schema import oauth_states, slack_bots, slack_installations
+
+    first = connect(db_url)
+    kept = subscribe(first)
+    with first.database.engine.begin() as conn:  # the database as version 5 left it
+        for table in (oauth_states, slack_installations, slack_bots):
+            table.drop(conn)
+        conn.execute(update(schema_version).values(version=5))
+    first.dispose()
+    again = connect(db_url)
+    try:
+        tables = set(inspect(again.database.engine).get_table_names())
+        assert {"reset_slack_bots", "reset_slack_installations", "reset_oauth_states"} <= tables
+        assert [s.id for s in again.subscriptions.live()] == [kept.id]
+    finally:
+        again.dispose()

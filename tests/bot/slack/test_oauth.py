@@ -1,0 +1,239 @@
+"""OAuth mode's install flow over real HTTP, as a browser meets it: the bot behind waitress, the local
+Slack stand-in's authorize page, and a client that keeps cookies (Bolt's state cookie) and follows
+redirects. Success leaves an installation row with an encrypted token; every failure is a page."""
+
+from __future__ import annotations
+
+import html
+import http.cookiejar
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import MetaData, Table, select, update
+from waitress.server import create_server
+
+from bot.runtime import Runtime, build_runtime
+from bot.serving.live_data import LiveData
+from bot.settings import Settings
+from bot.slack.oauth import BOT_SCOPES
+from bot.slack.server import WAITRESS_OPTIONS
+from bot.storage.installations import BOTS_TABLE, INSTALLATIONS_TABLE, STATES_TABLE
+from tests.conftest import MANIFEST_SCOPES, SIGNING_SECRET
+from tests.fakes.slack_api import FakeSlack
+from tests.processes import free_port, start, wait_healthy
+
+KEY = Fernet.generate_key().decode()
+
+
+@dataclass
+class Installer:
+    base: str
+    runtime: Runtime
+    slack: FakeSlack
+
+
+def oauth_settings(slack: FakeSlack, port: int, tmp_path, **overrides) -> Settings:
+    values = dict(slack_client_id=slack.client_id, slack_client_secret=slack.client_secret,
+                  slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.base_url,
+                  slack_authorize_url=f"http://127.0.0.1:{slack.port}/oauth/v2/authorize",
+                  slack_redirect_uri=f"http://127.0.0.1:{port}/slack/oauth_redirect", token_key=KEY,
+                  state_dir=tmp_path, reply_threads=2)
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def installer(slack, tmp_path, datasets, chart_cache) -> Iterator[Installer]:
+    port = free_port()
+    settings = oauth_settings(slack, port, tmp_path)
+    assert settings.mode == "oauth"
+    runtime = build_runtime(settings, data=LiveData(datasets), charts=chart_cache)
+    server = create_server(runtime.wsgi(), host="127.0.0.1", port=port, threads=4, **WAITRESS_OPTIONS)
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:
+            if not closing.is_set():
+                raise
+
+    threading.Thread(target=run, daemon=True).start()
+    yield Installer(f"http://127.0.0.1:{port}", runtime, slack)
+    closing.set()
+    server.close()
+    runtime.stop()
+    runtime.store.dispose()
+
+
+class Browser:
+    """urllib with a cookie jar, following redirects. Like browsers, it treats the loopback address as
+    a secure origin, so Bolt's ``Secure`` state cookie is sent back over http://127.0.0.1."""
+
+    def __init__(self) -> None:
+        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "wss", "http"))
+        self.jar = http.cookiejar.CookieJar(policy)
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, url: str) -> tuple[int, str, str]:
+        """(status, final URL, page text)."""
+        try:
+            with self.opener.open(url, timeout=10) as response:
+                return response.status, response.url, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.url, exc.read().decode()
+
+    def link(self, page: str, element_id: str) -> str:
+        match = re.search(rf'id="{re.escape(element_id)}" href="([^"]+)"', page)
+        assert match, page
+        return html.unescape(match.group(1))
+
+
+def to_slack(browser: Browser, installer: Installer) -> str:
+    """Open the install page, press "Add to Slack": the stand-in's authorize page."""
+    status, _, page = browser.get(f"{installer.base}/slack/install")
+    assert status == 200 and "Add to Slack" in page
+    status, url, authorize = browser.get(browser.link(page, "add-to-slack"))
+    assert status == 200 and url.startswith(f"http://127.0.0.1:{installer.slack.port}/oauth/v2/authorize?")
+    return authorize
+
+
+def press(browser: Browser, installer: Installer, authorize: str, element_id: str) -> tuple[int, str, str]:
+    return browser.get(f"http://127.0.0.1:{installer.slack.port}{browser.link(authorize, element_id)}")
+
+
+def rows(runtime: Runtime, name: str) -> list[dict]:
+    with runtime.store.database.engine.connect() as conn:
+        table = Table(name, MetaData(), autoload_with=conn)
+        return [dict(row) for row in conn.execute(select(table)).mappings()]
+
+
+def test_the_bot_asks_for_the_manifests_scopes():
+    assert set(BOT_SCOPES) == MANIFEST_SCOPES
+
+
+def test_install_authorize_redirect_ends_on_the_success_page_with_an_encrypted_token(installer, slack):
+    browser = Browser()
+    authorize = to_slack(browser, installer)
+    asked = slack.calls("oauth.authorize")[-1].params
+    assert set(asked["scope"].split(",")) == MANIFEST_SCOPES and asked["client_id"] == slack.client_id
+    status, url, page = press(browser, installer, authorize, f"allow-{slack.team_id}")
+    assert status == 200 and urlsplit(url).path == "/slack/oauth_redirect"
+    assert "Reset Bot is installed in Fake Workspace" in page and "/reset gap" in page
+    [token] = slack.issued_tokens(slack.team_id)
+    [bot] = rows(installer.runtime, BOTS_TABLE)
+    assert bot["team_id"] == slack.team_id and bot["bot_user_id"] == slack.bot_user_id
+    assert token not in json.dumps(rows(installer.runtime, INSTALLATIONS_TABLE) + [bot], default=str)
+    assert Fernet(KEY.encode()).decrypt(bot["bot_token"].encode()).decode() == token
+    assert installer.runtime.installations.find_bot(enterprise_id=None, team_id=slack.team_id).bot_token == token
+    assert rows(installer.runtime, STATES_TABLE) == []  # the state was used up
+    assert not any(cookie.value != "deleted" for cookie in browser.jar)  # the state cookie is cleared
+    # The same redirect again (a reload, or a replay of the URL): refused, nothing new stored.
+    status, _, again = browser.get(url)
+    assert status == 400 and "could not be completed" in again
+    assert len(rows(installer.runtime, BOTS_TABLE)) == 1
+
+
+def test_cancel_on_slacks_page_says_nothing_was_installed(installer, slack):
+    browser = Browser()
+    status, _, page = press(browser, installer, to_slack(browser, installer), "cancel")
+    assert status == 200 and "The install was cancelled" in page and "/slack/install" in page
+    assert rows(installer.runtime, BOTS_TABLE) == [] and slack.calls("oauth.v2.access") == []
+
+
+def test_a_callback_from_another_browser_or_a_forged_state_is_refused_with_a_page(installer, slack):
+    victim, attacker = Browser(), Browser()
+    authorize = to_slack(victim, installer)
+    # The attacker sends someone else's callback (a code and a state it did not get from its own install).
+    code_url = f"http://127.0.0.1:{slack.port}{victim.link(authorize, f'allow-{slack.team_id}')}"
+    opener = urllib.request.build_opener(NoRedirects)
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(code_url, timeout=10)
+    callback = redirect.value.headers["Location"]
+    status, _, page = attacker.get(callback)
+    assert status == 400 and "another browser" in page and "Traceback" not in page
+    forged = f"{installer.base}/slack/oauth_redirect?" + urlencode({"code": "made-up", "state": "forged"})
+    status, _, page = attacker.get(forged)
+    assert status == 400 and "Reset Bot was not installed" in page
+    assert rows(installer.runtime, BOTS_TABLE) == [] and slack.calls("oauth.v2.access") == []
+
+
+def test_an_expired_state_and_a_wrong_code_each_get_a_clear_page(installer, slack):
+    browser = Browser()
+    authorize = to_slack(browser, installer)
+    with installer.runtime.store.database.engine.begin() as conn:  # ten minutes pass
+        states = Table(STATES_TABLE, MetaData(), autoload_with=conn)
+        conn.execute(update(states).values(expire_at=datetime(2000, 1, 1)))
+    status, _, page = press(browser, installer, authorize, f"allow-{slack.team_id}")
+    assert status == 400 and "expired or was already used" in page
+    # A fresh start, and Slack refuses the code (e.g. it was used already elsewhere).
+    authorize = to_slack(browser, installer)
+    slack.fail_next("oauth.v2.access", error="invalid_code")
+    status, _, page = press(browser, installer, authorize, f"allow-{slack.team_id}")
+    assert status == 400 and "Slack did not confirm this install" in page
+    assert rows(installer.runtime, BOTS_TABLE) == []
+
+
+def test_the_install_pages_take_only_get(installer):
+    request = urllib.request.Request(f"{installer.base}/slack/install", data=b"x=1", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 405
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.mark.slow
+def test_reset_bot_serve_in_oauth_mode_installs_and_logs_no_secret(slack, tmp_path):
+    port = free_port()
+    env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": slack.client_id, "SLACK_CLIENT_SECRET": slack.client_secret,
+           "SLACK_AUTHORIZE_URL": f"http://127.0.0.1:{slack.port}/oauth/v2/authorize",
+           "SLACK_REDIRECT_URI": f"http://127.0.0.1:{port}/slack/oauth_redirect", "RESET_BOT_TOKEN_KEY": KEY,
+           "PORT": str(port), "LOG_LEVEL": "DEBUG"}
+    proc, _ = start(slack, tmp_path, stderr=open(tmp_path / "stderr.log", "w"), **env)  # noqa: SIM115
+    try:
+        health = wait_healthy(port, proc)
+        assert health["mode"] == "oauth"
+        installer = Installer(f"http://127.0.0.1:{port}", None, slack)  # type: ignore[arg-type]
+        browser = Browser()
+        status, _, page = press(browser, installer, to_slack(browser, installer), f"allow-{slack.team_id}")
+        assert status == 200 and "Reset Bot is installed in Fake Workspace" in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    log = (tmp_path / "stderr.log").read_text()
+    for secret in [slack.client_secret, KEY, *slack.issued_tokens()]:
+        assert secret not in log
+    assert "Traceback" not in log
+
+
+def test_oauth_mode_without_a_key_stops_with_one_line_saying_how_to_make_one(slack, tmp_path):
+    proc, _ = start(slack, tmp_path, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID=slack.client_id,
+                    SLACK_CLIENT_SECRET=slack.client_secret)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in err
+    [line] = err.strip().splitlines()
+    assert "RESET_BOT_TOKEN_KEY" in line and "Fernet.generate_key()" in line
+    assert slack.client_secret not in err
+
+
+def test_oauth_mode_with_a_broken_key_names_the_variable_not_the_key(slack, tmp_path):
+    proc, _ = start(slack, tmp_path, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID=slack.client_id,
+                    SLACK_CLIENT_SECRET=slack.client_secret, RESET_BOT_TOKEN_KEY="not-a-key-at-all-secret")
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    [line] = err.strip().splitlines()
+    assert line.startswith("reset-bot: Invalid configuration — RESET_BOT_TOKEN_KEY: the key is not a Fernet key")
+    assert "not-a-key-at-all-secret" not in err
