@@ -23,14 +23,14 @@ from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import LiveData
 from bot.settings import Settings, SettingsError, token_keys
 from bot.slack import server
-from bot.slack.app import BotApp, briefing_client, create_app, make_client
+from bot.slack.app import BotApp, briefing_client, create_app, make_client, with_token
 from bot.slack.delivery import SlackDelivery
 from bot.slack.errors import new_error_id
 from bot.slack.front import RequestGuard, Verified, WSGIApp
 from bot.slack.oauth import InstallFlow, install_flow
 from bot.storage import Storage, connect
 from bot.storage.installations import EncryptedInstallationStore, TokenCipher, state_store
-from bot.storage.records import StoreUnavailable
+from bot.storage.records import StoreError, StoreUnavailable, Workspace
 from handlers import charts as chart_renderers
 
 logger = logging.getLogger("reset_bot.runtime")
@@ -119,6 +119,7 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
     # Chart rendering (matplotlib) is imported lazily to keep it off the start path; the scheduler
     # loads it in the background, so the first chart a user asks for does not wait for the import.
     data_jobs = DataJobs(settings, data, warm_up=chart_renderers.load)
+    installations, flow = _install_flow(settings, store)
     briefings = build_briefings(
         store, data, SlackDelivery(posting, charts), posting,
         config=BriefingSettings(grace=timedelta(minutes=settings.grace_minutes),
@@ -128,12 +129,35 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
         pacer=Pacer(per_second=settings.posts_per_second),
         changes=data.changes_since,
         data_jobs=data_jobs,
+        client_for=InstalledClients(settings, installations) if installations is not None else None,
     )
-    installations, flow = _install_flow(settings, store)
     app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle,
                      oauth=flow)
     return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings,
                    installations=installations)
+
+
+class InstalledClients:
+    """OAuth mode's `ClientFor`: each workspace's briefings, look-ups and history checks go through a
+    client with that workspace's own bot token, read (decrypted) from the installation store. Briefings
+    run outside any request, so nothing else would know the token. A workspace with no installation
+    (uninstalled, or never installed) raises `StoreError`, which the fan-out records as a failure.
+    Clients are kept per (workspace, token): a reinstall's new token gets a new client."""
+
+    def __init__(self, settings: Settings, installations: EncryptedInstallationStore) -> None:
+        self.settings = settings
+        self.installations = installations
+        self._clients: dict[tuple[str, str | None, str], WebClient] = {}
+
+    def __call__(self, workspace: Workspace) -> WebClient:
+        bot = self.installations.find_bot(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
+        if bot is None or not bot.bot_token:
+            raise StoreError(f"Reset Bot is not installed in workspace {workspace.team_id}")
+        key = (workspace.team_id, workspace.enterprise_id, bot.bot_token)
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = with_token(briefing_client(self.settings), bot.bot_token)
+        return client
 
 
 def _install_flow(settings: Settings, store: Storage) -> tuple[EncryptedInstallationStore | None, InstallFlow | None]:

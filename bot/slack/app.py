@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
@@ -75,6 +75,12 @@ def briefing_client(settings: Settings) -> WebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return WebClient(token=token, base_url=settings.slack_api_url, timeout=15,
                      retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
+
+
+def with_token(client: WebClient, token: str) -> WebClient:
+    """The same kind of client (base URL, timeout, retries) with another workspace's token."""
+    return WebClient(token=token, base_url=client.base_url, timeout=client.timeout,
+                     retry_handlers=list(client.retry_handlers))
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -158,6 +164,7 @@ def create_app(
         dest = Destination(channel, _text(command.get("user_id")) or None,
                            response_urls.allowed(command.get("response_url")),
                            *_workspace(context, _text(command.get("team_id"))))
+        dest = _with_workspace_client(dest, context, oauth)
         refused = fair_use.check(dest.team_id, dest.user_id, channel)
         if refused is not None:
             reply = slow_down(refused.who, refused.retry_after_seconds)
@@ -173,6 +180,7 @@ def create_app(
                            response_urls.allowed(body.get("response_url")),
                            *_workspace(context, _text(_field(body, "team", "id"))
                                        or _text(_field(body, "user", "team_id"))))
+        dest = _with_workspace_client(dest, context, oauth)
         try:
             if not channel:
                 raise UsageError(NO_CHANNEL)
@@ -218,6 +226,14 @@ def create_app(
             replier.respond_later(url, reply)
 
     return BotApp(bolt=app, replier=replier, gate=gate, oauth=oauth)
+
+
+def _with_workspace_client(dest: Destination, context: BoltContext, oauth: object | None) -> Destination:
+    """OAuth mode: replies go out with the asking workspace's own token — the client Bolt built for
+    this request from its installation. The single-token mode keeps the one bot client."""
+    if oauth is None or context.client is None:
+        return dest
+    return replace(dest, client=context.client)
 
 
 def _workspace(context: BoltContext, team_in_payload: str) -> tuple[str, str | None]:

@@ -53,6 +53,9 @@ class Destination:
     response_url: str | None = None
     team_id: str = ""
     enterprise_id: str | None = None
+    #: OAuth mode: the Web API client with the asking workspace's own token (Bolt's ``context.client``);
+    #: None in the single-token mode, where every reply goes through the one bot token's client.
+    client: WebClient | None = field(default=None, compare=False, repr=False)
 
     @property
     def workspace(self) -> Workspace:
@@ -180,7 +183,7 @@ class SlackDelivery:
             if dest.response_url:
                 self.respond(dest.response_url, reply, response_type="ephemeral")
             elif dest.user_id:
-                (client or self.client).chat_postEphemeral(
+                (client or dest.client or self.client).chat_postEphemeral(
                     channel=dest.channel_id, user=dest.user_id, text=reply.text, blocks=list(reply.blocks)
                 )
         except (SlackClientError, OSError) as exc:  # nothing more we can do for this user
@@ -191,7 +194,7 @@ class SlackDelivery:
                 metadata: dict[str, Any] | None = None, client: WebClient | None = None) -> Delivered:
         """Post ``reply`` to ``dest``; every Web API call goes through ``client`` (the destination
         workspace's) when given, else this delivery's own."""
-        client = client or self.client
+        client = client or dest.client or self.client
         if reply.visibility == "ephemeral":
             self.tell_user(dest, reply, client=client)
             return Delivered(via="response_url" if dest.response_url else "chat")

@@ -27,7 +27,7 @@ from bot.settings import Settings
 from bot.slack.oauth import BOT_SCOPES
 from bot.slack.server import WAITRESS_OPTIONS
 from bot.storage.installations import BOTS_TABLE, INSTALLATIONS_TABLE, STATES_TABLE
-from tests.conftest import MANIFEST_SCOPES, SIGNING_SECRET
+from tests.conftest import CHANNEL, MANIFEST_SCOPES, SIGNING_SECRET, USER
 from tests.fakes.slack_api import FakeSlack
 from tests.processes import free_port, start, wait_healthy
 
@@ -237,3 +237,43 @@ def test_oauth_mode_with_a_broken_key_names_the_variable_not_the_key(slack, tmp_
     [line] = err.strip().splitlines()
     assert line.startswith("reset-bot: Invalid configuration — RESET_BOT_TOKEN_KEY: the key is not a Fernet key")
     assert "not-a-key-at-all-secret" not in err
+
+
+def install(installer: Installer, slack: FakeSlack) -> str:
+    """Install through the pages, as a person does; the token Slack issued."""
+    browser = Browser()
+    status, _, _ = press(browser, installer, to_slack(browser, installer), f"allow-{slack.team_id}")
+    assert status == 200
+    [token] = slack.issued_tokens(slack.team_id)
+    return token
+
+
+def command(installer: Installer, slack: FakeSlack, text: str) -> None:
+    from tests.fakes.slack_requests import post_signed, slash_command_body
+
+    url = slack.response_url(None, channel=CHANNEL, user=USER)
+    body = slash_command_body(text, channel_id=CHANNEL, user_id=USER, team_id=slack.team_id, response_url=url)
+    status, _ = post_signed(f"{installer.base}/slack/events", body, SIGNING_SECRET)
+    assert status == 200
+
+
+def test_an_installed_workspace_gets_answers_and_briefings_with_its_own_token(installer, slack):
+    # OAuth mode has no SLACK_BOT_TOKEN at all: the stand-in refuses any call without a token it
+    # issued, so every post that arrives went out with the installation's own, decrypted token.
+    install(installer, slack)
+    command(installer, slack, "gap")
+    assert slack.wait_for(lambda: any("Foreigners own" in str(m.get("blocks")) for m in slack.messages(CHANNEL)),
+                          timeout=20)
+    command(installer, slack, "briefing")  # a send-now: the briefing path, outside Bolt's request client
+    assert slack.wait_for(lambda: [m for m in slack.messages(CHANNEL) if m.get("metadata")], timeout=20)
+    ledger = installer.runtime.store.ledger
+    assert slack.wait_for(lambda: [r for r in ledger.rows() if r.status == "sent"], timeout=20)  # then recorded
+    [row] = ledger.rows()
+    assert (row.status, row.team_id) == ("sent", slack.team_id)
+
+
+def test_a_workspace_that_never_installed_is_told_nothing_was_sent(installer, slack):
+    from bot.storage.records import StoreError, Workspace
+
+    with pytest.raises(StoreError, match="not installed in workspace T0000NONE"):
+        installer.runtime.briefings.fanout.client_for(Workspace("T0000NONE"))
