@@ -21,6 +21,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -39,6 +40,7 @@ from bot.slack.errors import explain
 from bot.slack.fairuse import FairUse
 from bot.slack.oauth import InstallFlow
 from bot.slack.replier import AckGate, BriefingHandler, Replier
+from bot.storage.records import Workspace
 from handlers import charts as chart_renderers
 from handlers.answer import answer
 from handlers.errors import UsageError
@@ -115,6 +117,7 @@ def create_app(
     briefings: BriefingHandler | None = None,
     fair_use: FairUse | None = None,
     oauth: InstallFlow | None = None,
+    on_workspace_gone: Callable[[Workspace, str], object] | None = None,
 ) -> BotApp:
     """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake.
 
@@ -194,6 +197,9 @@ def create_app(
             return
         replier.submit(query, dest)
 
+    if oauth is not None and oauth.settings.installation_store is not None:
+        _listen_for_departures(app, TokenRevocationListeners(oauth.settings.installation_store), on_workspace_gone)
+
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
@@ -226,6 +232,35 @@ def create_app(
             replier.respond_later(url, reply)
 
     return BotApp(bolt=app, replier=replier, gate=gate, oauth=oauth)
+
+
+UNINSTALLED = "the app was uninstalled from this workspace"
+BOT_TOKEN_REVOKED = "the bot's token was revoked in this workspace"
+
+
+def _listen_for_departures(app: App, revocation: TokenRevocationListeners,
+                           on_workspace_gone: Callable[[Workspace, str], object] | None) -> None:
+    """OAuth mode: when a workspace removes the app (``app_uninstalled``) or revokes its bot token
+    (``tokens_revoked``) — in either order, and maybe twice — its tokens are deleted (Bolt's own
+    revocation listeners) and its subscriptions stopped with the reason (``on_workspace_gone``);
+    the ledger keeps their history, and a claimed post is not sent once its subscription is
+    removed (the fan-out checks before each post). Bolt skips authorising these two events."""
+
+    def gone(context: BoltContext, why: str) -> None:
+        if on_workspace_gone is not None and context.team_id:
+            on_workspace_gone(Workspace(context.team_id, context.enterprise_id), why)
+        logger.info("workspace %s: %s", context.team_id, why)
+
+    @app.event("app_uninstalled")
+    def on_uninstalled(context: BoltContext) -> None:
+        revocation.handle_app_uninstalled_events(context)
+        gone(context, UNINSTALLED)
+
+    @app.event("tokens_revoked")
+    def on_tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
+        revocation.handle_tokens_revoked_events(event, context)
+        if (event.get("tokens") or {}).get("bot"):
+            gone(context, BOT_TOKEN_REVOKED)
 
 
 def _with_workspace_client(dest: Destination, context: BoltContext, oauth: object | None) -> Destination:

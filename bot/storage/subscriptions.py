@@ -90,6 +90,15 @@ class Subscriptions:
             row = conn.execute(select(subscriptions).where(subscriptions.c.id == subscription_id)).first()
             return Subscription.from_row(row) if row else None
 
+    def remove_workspace(self, workspace: Workspace, reason: str) -> int:
+        """Stop every live subscription of a workspace the app has left (uninstalled, token revoked),
+        with the reason recorded; the ledger keeps their history. Idempotent: Slack may send both
+        events, in either order, and more than once. Returns how many were still live."""
+        with self.database.begin() as conn:
+            return conn.execute(update(subscriptions).where(
+                (subscriptions.c.team_id == workspace.team_id) & (subscriptions.c.state != "removed")
+            ).values(state="removed", pause_reason=reason, updated_at=self._now())).rowcount
+
     def set_state(self, subscription_id: int, state: State, reason: str | None = None, *,
                   only_from: tuple[State, ...] = ("active", "paused")) -> bool:
         """Change a subscription's state if it is currently one of ``only_from``.

@@ -277,3 +277,49 @@ def test_a_workspace_that_never_installed_is_told_nothing_was_sent(installer, sl
 
     with pytest.raises(StoreError, match="not installed in workspace T0000NONE"):
         installer.runtime.briefings.fanout.client_for(Workspace("T0000NONE"))
+
+
+def event(installer: Installer, slack: FakeSlack, payload: dict) -> None:
+    from tests.fakes.slack_requests import event_body, post_signed
+
+    status, _ = post_signed(f"{installer.base}/slack/events", event_body(payload, team_id=slack.team_id),
+                            SIGNING_SECRET)
+    assert status == 200
+
+
+def subscribed(installer: Installer, slack: FakeSlack) -> int:
+    command(installer, slack, "subscribe weekly fri 16:30 Europe/London")
+    assert slack.wait_for(lambda: installer.runtime.store.subscriptions.live(), timeout=20)
+    [sub] = installer.runtime.store.subscriptions.live()
+    return sub.id
+
+
+def test_an_uninstall_deletes_the_tokens_and_stops_the_workspaces_briefings_with_the_reason(installer, slack):
+    install(installer, slack)
+    sub_id = subscribed(installer, slack)
+    event(installer, slack, {"type": "app_uninstalled", "event_ts": "1.0"})
+    store = installer.runtime.store
+    assert slack.wait_for(lambda: store.subscriptions.live() == [], timeout=20)
+    stopped = store.subscriptions.get(sub_id)
+    assert stopped is not None and (stopped.state, stopped.pause_reason) == (
+        "removed", "the app was uninstalled from this workspace")
+    assert installer.runtime.installations.find_bot(enterprise_id=None, team_id=slack.team_id) is None
+    assert rows(installer.runtime, BOTS_TABLE) == [] and rows(installer.runtime, INSTALLATIONS_TABLE) == []
+
+
+@pytest.mark.parametrize("order", [("tokens_revoked", "app_uninstalled"), ("app_uninstalled", "tokens_revoked"),
+                                   ("tokens_revoked", "tokens_revoked")])
+def test_revocation_and_uninstall_in_either_order_and_twice_end_the_same(installer, slack, order):
+    install(installer, slack)
+    sub_id = subscribed(installer, slack)
+    bodies = {"tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [slack.bot_user_id]},
+                                 "event_ts": "1.0"},
+              "app_uninstalled": {"type": "app_uninstalled", "event_ts": "2.0"}}
+    for name in order:
+        event(installer, slack, bodies[name])
+    store = installer.runtime.store
+    assert slack.wait_for(lambda: store.subscriptions.live() == [], timeout=20)
+    reason = "the bot's token was revoked in this workspace" if order[0] == "tokens_revoked" else \
+        "the app was uninstalled from this workspace"
+    assert store.subscriptions.get(sub_id).pause_reason == reason  # the first word stays: nothing revived it
+    assert installer.runtime.installations.find_bot(enterprise_id=None, team_id=slack.team_id) is None
