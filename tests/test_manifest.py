@@ -54,7 +54,9 @@ def test_every_url_points_at_the_one_events_endpoint(manifest):
 
 
 def test_the_app_home_event_the_app_listens_to_is_subscribed(manifest):
-    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert "app_home_opened" in events
+    assert {"app_uninstalled", "tokens_revoked"} <= set(events)  # OAuth mode cleans up after itself
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
 
 
