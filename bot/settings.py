@@ -73,6 +73,8 @@ class Settings(BaseModel):
     # Briefings (see bot/briefings/fanout.py): a slot missed by less than the grace is delivered late,
     # else recorded as missed; a claim older than the timeout belongs to a dead process.
     grace_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    # It must outlast the longest post (15 s timeout plus 429 waits): a claim older than this is
+    # taken over, and a post still in flight then would go out twice. Below a minute only in tests.
     claim_timeout_seconds: int = Field(default=600, ge=5, le=24 * 3600)
     sync_seconds: int = Field(default=30, ge=1, le=3600)
     retry_seconds: int = Field(default=60, ge=1, le=3600)  # first wait after a failed post; then ×2, ×4, ×8, ×15

@@ -56,8 +56,11 @@ def subscribe(port, slack, channel, slot):
 def test_each_slot_is_delivered_exactly_once_through_restarts_replicas_and_faults(slack, tmp_path, db_url):
     slack.add_channel(SECOND, "second")
     slack.add_member(SECOND, USER)
-    env = {"DATABASE_URL": db_url, "RESET_BOT_SYNC_SECONDS": "2", "RESET_BOT_CLAIM_TIMEOUT_SECONDS": "5",
+    env = {"DATABASE_URL": db_url, "RESET_BOT_SYNC_SECONDS": "2", "RESET_BOT_CLAIM_TIMEOUT_SECONDS": "8",
            "RESET_BOT_RETRY_SECONDS": "2"}
+    # The claim timeout must outlast the longest post (the hanging one below takes 6 s): a claim is
+    # taken over only from a process that is gone, never from one whose post is still in flight —
+    # with 5 s, a live replica's slow post was taken over and the channel got the briefing twice.
     slot = next_minute()
 
     first, port = start(slack, tmp_path / "a", **env)
