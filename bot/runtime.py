@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.assembly import Briefings, build_briefings
 from bot.briefings.config import BriefingSettings
@@ -142,22 +146,60 @@ class InstalledClients:
     client with that workspace's own bot token, read (decrypted) from the installation store. Briefings
     run outside any request, so nothing else would know the token. A workspace with no installation
     (uninstalled, or never installed) raises `StoreError`, which the fan-out records as a failure.
-    Clients are kept per (workspace, token): a reinstall's new token gets a new client."""
 
-    def __init__(self, settings: Settings, installations: EncryptedInstallationStore) -> None:
+    With token rotation, a token that expires within ``refresh_minutes`` is refreshed first (Slack's
+    refresh grant, through slack_sdk's `TokenRotator`) and the new one saved, so a scheduled post
+    never goes out with an expired token. Two replicas may refresh at once: the loser's refresh token
+    is already spent, so it reads the store again and uses the winner's token. Clients are kept per
+    (workspace, token): a refreshed or reinstalled token gets a new client."""
+
+    def __init__(self, settings: Settings, installations: EncryptedInstallationStore, *,
+                 refresh_minutes: int = 120) -> None:
         self.settings = settings
         self.installations = installations
+        self.refresh_minutes = refresh_minutes
+        self._rotator = TokenRotator(
+            client_id=settings.slack_client_id or "",
+            client_secret=settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else "",
+            client=WebClient(base_url=settings.slack_api_url, timeout=15))
         self._clients: dict[tuple[str, str | None, str], WebClient] = {}
+        self._refreshing = threading.Lock()
 
     def __call__(self, workspace: Workspace) -> WebClient:
+        bot = self._current_bot(workspace)
+        token = bot.bot_token or ""
+        key = (workspace.team_id, workspace.enterprise_id, token)
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = with_token(briefing_client(self.settings), token)
+        return client
+
+    def _find(self, workspace: Workspace) -> Bot:
         bot = self.installations.find_bot(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
         if bot is None or not bot.bot_token:
             raise StoreError(f"Reset Bot is not installed in workspace {workspace.team_id}")
-        key = (workspace.team_id, workspace.enterprise_id, bot.bot_token)
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = with_token(briefing_client(self.settings), bot.bot_token)
-        return client
+        return bot
+
+    def _current_bot(self, workspace: Workspace) -> Bot:
+        bot = self._find(workspace)
+        if not bot.bot_refresh_token:
+            return bot
+        with self._refreshing:  # one refresh at a time in this process
+            bot = self._find(workspace)  # another thread may have refreshed it meanwhile
+            try:
+                refreshed = self._rotator.perform_bot_token_rotation(
+                    bot=bot, minutes_before_expiration=self.refresh_minutes)
+            except (SlackApiError, SlackClientError, OSError) as exc:
+                again = self._find(workspace)  # another replica won the race: its token is in the store
+                if again.bot_token != bot.bot_token:
+                    return again
+                raise StoreError(f"could not refresh the bot token of workspace {workspace.team_id}: "
+                                 f"{type(exc).__name__}") from None
+            if refreshed is None:  # not close to expiring
+                return bot
+            self.installations.save_bot(refreshed)
+            logger.info("refreshed the bot token of workspace %s", workspace.team_id)
+            return refreshed
 
 
 def _install_flow(settings: Settings, store: Storage) -> tuple[EncryptedInstallationStore | None, InstallFlow | None]:

@@ -329,3 +329,29 @@ def test_revocation_and_uninstall_in_either_order_and_twice_end_the_same(install
         lambda: installer.runtime.installations.find_bot(enterprise_id=None, team_id=slack.team_id) is None, timeout=20)
     installer.runtime.app.replier.drain()
     assert store.subscriptions.get(sub_id) == stopped
+
+
+def test_a_rotated_token_near_its_expiry_is_refreshed_before_a_briefing_and_saved(installer, slack):
+    from bot.runtime import InstalledClients
+    from bot.storage.records import Workspace
+
+    slack.token_rotation = True  # the workspace's install issues a 12-hour token with a refresh token
+    first = install(installer, slack)
+    workspace = Workspace(slack.team_id)
+    clients = InstalledClients(installer.runtime.settings, installer.runtime.installations, refresh_minutes=13 * 60)
+    refreshed = clients(workspace).token  # "expires within 13 hours": refreshed now, as it would be near the end
+    assert refreshed != first and refreshed in slack.issued_tokens(slack.team_id)
+    stored = installer.runtime.installations.find_bot(enterprise_id=None, team_id=slack.team_id)
+    assert stored.bot_token == refreshed and stored.bot_refresh_token  # saved (encrypted), with the next refresh token
+    slack.advance_clock(12 * 3600 + 60)  # the first token has expired; the refreshed one has too, in fake time…
+    again = clients(workspace)  # …so it is refreshed again, with the refresh token the first refresh returned
+    assert again.auth_test()["team_id"] == slack.team_id
+
+
+def test_without_rotation_the_installed_token_is_used_as_it_is(installer, slack):
+    from bot.runtime import InstalledClients
+    from bot.storage.records import Workspace
+
+    token = install(installer, slack)
+    clients = InstalledClients(installer.runtime.settings, installer.runtime.installations, refresh_minutes=13 * 60)
+    assert clients(Workspace(slack.team_id)).token == token
