@@ -21,6 +21,17 @@ from tests.conftest import CHANNEL
 THIRTY_SECONDS = timedelta(seconds=30)
 
 
+
+def claimed_friday_slot(service, clock, *, owner: str):
+    """A channel subscribed for Friday 16:30 London, and that slot claimed by ``owner`` at 16:30 —
+    the state a process leaves behind when it dies (or stalls) holding a claim."""
+    subscribe_friday(service)
+    sub = service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0]
+    clock.now = FRIDAY_1630_LONDON
+    claim = service.storage.ledger.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
+                                         kind="scheduled", owner=owner, claim_timeout=THIRTY_SECONDS)
+    return sub, claim
+
 class TestRetries:
     """Failed posts are retried with backoff: Slack's refusals a few times, outages through the grace period."""
 
@@ -116,11 +127,7 @@ class TestWasItPosted:
     def test_a_claim_left_by_a_crash_after_posting_is_recovered_not_reposted(self, make_service, slack, clock):
         dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
         alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
-        subscribe_friday(dead)
-        sub = dead.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0]
-        clock.now = FRIDAY_1630_LONDON
-        claim = dead.storage.ledger.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
-                                          kind="scheduled", owner="dead", claim_timeout=THIRTY_SECONDS)
+        sub, claim = claimed_friday_slot(dead, clock, owner="dead")
         # The dead process posted, then died before recording the ts:
         payload = {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": claim.id}}
         dead.fanout.delivery.client.chat_postMessage(channel=CHANNEL, text="briefing", metadata=payload)
@@ -156,11 +163,7 @@ class TestTakeovers:
     def test_a_slow_owner_whose_claim_was_taken_over_does_not_post(self, make_service, slack, clock):
         slow = make_service("slow", claim_timeout=THIRTY_SECONDS)
         other = make_service("other", claim_timeout=THIRTY_SECONDS)
-        subscribe_friday(slow)
-        sub = slow.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0]
-        clock.now = FRIDAY_1630_LONDON
-        claim = slow.storage.ledger.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
-                                          kind="scheduled", owner="slow", claim_timeout=THIRTY_SECONDS)
+        sub, claim = claimed_friday_slot(slow, clock, owner="slow")
         clock.now += timedelta(minutes=1)
         assert other.fanout.deliver_slot(sub.id, FRIDAY_1630_LONDON) == "sent"  # took the stale claim over
         # the slow one wakes up:
@@ -171,12 +174,8 @@ class TestTakeovers:
                                                                                         clock):
         dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
         alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
-        subscribe_friday(dead)
-        sub = dead.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0]
-        clock.now = FRIDAY_1630_LONDON
         # … and died before posting:
-        dead.storage.ledger.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
-                                  kind="scheduled", owner="dead", claim_timeout=THIRTY_SECONDS)
+        sub, _claim = claimed_friday_slot(dead, clock, owner="dead")
         clock.now += timedelta(hours=3)  # no replica ran for longer than the grace period
         alive.scheduler.sync()
         assert briefings(slack) == []
@@ -189,11 +188,7 @@ class TestTakeovers:
     def test_a_claim_left_by_a_crash_before_posting_is_delivered_by_another_replica(self, make_service, slack, clock):
         dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
         alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
-        subscribe_friday(dead)
-        sub = dead.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0]
-        clock.now = FRIDAY_1630_LONDON
-        dead.storage.ledger.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
-                                  kind="scheduled", owner="dead", claim_timeout=THIRTY_SECONDS)
+        sub, _claim = claimed_friday_slot(dead, clock, owner="dead")
         clock.now += timedelta(minutes=1)
         alive.scheduler.sync()
         assert len(briefings(slack)) == 1
