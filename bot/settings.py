@@ -7,6 +7,7 @@ start with a message naming the variable, not a traceback.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -192,6 +193,10 @@ def token_keys(value: SecretStr) -> list[bytes]:
         raise ValueError(f"is empty; make a key with: {MAKE_KEY}")
     for position, key in enumerate(keys, start=1):
         try:
+            # Fernet's base64 decoding skips stray characters, so "NEW;OLD" would pass as one key
+            # and the old one would silently be lost: a key is exactly 43 url-safe characters and "=".
+            if not re.fullmatch(rb"[A-Za-z0-9_-]{43}=", key):
+                raise ValueError("not a Fernet key")
             Fernet(key)
         except ValueError:
             where = f"key {position} of {len(keys)}" if len(keys) > 1 else "the key"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 from typing import Any
 
 from slack_bolt.error import BoltError
@@ -60,7 +59,6 @@ OTHER_SLACK_ERROR = (400, "Slack did not complete the install ({reason}), so not
 STORAGE_FAILED = (503, "Slack approved the install, but Reset Bot could not save it, so it is not installed yet. "
                        "Please try again in a minute (error id <code>{error_id}</code>). " + START_AGAIN)
 
-_REASON = re.compile(r"[a-z0-9_]{1,40}")
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -121,13 +119,18 @@ def _success(args: SuccessArgs) -> BoltResponse:
 
 
 def _failure(args: FailureArgs) -> BoltResponse:
-    reason = args.reason if _REASON.fullmatch(args.reason or "") else "unknown"
+    # Bolt passes a callback's ?error=… through as the reason: anyone can choose it. Only reasons
+    # this page knows are named; a storage failure only when the app's own save raised one.
+    reason = args.reason if args.reason in FAILURES or args.reason == "storage_error" else "unknown"
+    if reason == "storage_error" and not isinstance(args.error, BoltError):
+        reason = "unknown"
     if reason == "storage_error":
         error_id = new_error_id()
         logger.error("install not saved, error id %s: %s", error_id, args.error)
         status, text = STORAGE_FAILED[0], STORAGE_FAILED[1].format(error_id=error_id)
     else:
-        status, text = FAILURES.get(reason, (OTHER_SLACK_ERROR[0], OTHER_SLACK_ERROR[1].format(reason=reason)))
+        unknown = (OTHER_SLACK_ERROR[0], OTHER_SLACK_ERROR[1].format(reason="unknown reason"))
+        status, text = FAILURES.get(reason, unknown)
         logger.info("install not completed: %s", reason)
     return _html(status, page("Reset Bot was not installed", f"<p>{text}</p>"), args.settings)
 

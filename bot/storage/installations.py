@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import MetaData, Table, Text, select, update
+from sqlalchemy import MetaData, Table, Text, delete, select, update
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -148,6 +150,18 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         return count
 
 
+class PrunedStateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's state store, which deletes a state only when it is used: an install page opened
+    and abandoned (or requested by anyone, unsigned, in a loop) left its row for ever. Each new state
+    first deletes the expired ones, so the table holds at most ten minutes of install pages."""
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        now = normalize_datetime_for_db(datetime.now(timezone.utc))
+        with self.engine.begin() as conn:
+            conn.execute(delete(self.oauth_states).where(self.oauth_states.c.expire_at < now))
+        return super().issue(*args, **kwargs)
+
+
 def state_store(engine: Engine, expiration_seconds: int = STATE_SECONDS) -> SQLAlchemyOAuthStateStore:
     """The OAuth ``state`` store on the bot's database: every replica sees every install in progress."""
-    return SQLAlchemyOAuthStateStore(expiration_seconds, engine, logger=logger, table_name=STATES_TABLE)
+    return PrunedStateStore(expiration_seconds, engine, logger=logger, table_name=STATES_TABLE)

@@ -118,3 +118,16 @@ def test_the_client_secret_and_key_never_show_in_a_repr():
     env = oauth_env()
     settings = Settings.from_env(env)
     assert env["SLACK_CLIENT_SECRET"] not in repr(settings) and env["RESET_BOT_TOKEN_KEY"] not in repr(settings)
+
+
+@pytest.mark.parametrize("separator", [";", " ", "\n", "!!"])
+def test_token_keys_joined_wrongly_are_refused_not_read_as_one(separator):
+    from cryptography.fernet import Fernet
+    from pydantic import SecretStr
+
+    from bot.settings import token_keys
+
+    new, old = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    with pytest.raises(ValueError, match="not a Fernet key"):
+        token_keys(SecretStr(new + separator + old))
+    assert len(token_keys(SecretStr(f"{new},{old}"))) == 2

@@ -355,3 +355,27 @@ def test_without_rotation_the_installed_token_is_used_as_it_is(installer, slack)
     token = install(installer, slack)
     clients = InstalledClients(installer.runtime.settings, installer.runtime.installations, refresh_minutes=13 * 60)
     assert clients(Workspace(slack.team_id)).token == token
+
+
+def test_a_callback_cannot_choose_the_words_of_the_page_or_fake_a_storage_failure(installer):
+    browser = Browser()
+    status, _, page = browser.get(f"{installer.base}/slack/oauth_redirect?error=call_support_at_555_0100_now")
+    assert status == 400 and "call_support" not in page and "unknown reason" in page
+    status, _, page = browser.get(f"{installer.base}/slack/oauth_redirect?error=storage_error")
+    assert status == 400 and "could not save" not in page  # only the app's own failed save says that
+
+
+def test_abandoned_install_pages_do_not_pile_up_states(installer, slack):
+    from datetime import timedelta
+
+    from bot.storage.installations import STATES_TABLE
+
+    browser = Browser()
+    for _ in range(3):
+        browser.get(f"{installer.base}/slack/install")
+    assert len(rows(installer.runtime, STATES_TABLE)) == 3
+    with installer.runtime.store.database.engine.begin() as conn:  # the three are past their 10 minutes
+        table = Table(STATES_TABLE, MetaData(), autoload_with=conn)
+        conn.execute(update(table).values(expire_at=datetime.now() - timedelta(minutes=1)))
+    browser.get(f"{installer.base}/slack/install")
+    assert len(rows(installer.runtime, STATES_TABLE)) == 1  # the new one; the expired ones are gone
