@@ -160,7 +160,9 @@ def http_server(application: WSGIApp, *, host: str, port: int,
 
 
 def socket_mode_handler(app: BotApp, app_token: str) -> SocketModeHandler:
-    """The Socket Mode handler for the same app (one replica only: Slack spreads events randomly)."""
+    """The Socket Mode handler for the same app. Several replicas may each run one: Slack sends
+    each payload to one of the app's connections (up to 10), and briefings go through the shared
+    ledger (tests/bot/slack/test_socket_mode.py runs two)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     return SocketModeHandler(app.bolt, app_token)

@@ -36,12 +36,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
+
+if TYPE_CHECKING:
+    from tests.fakes.socket_mode import FakeSocketMode
 
 __all__ = [
     "Call",
@@ -476,6 +479,7 @@ class FakeSlack:
         self._issued: dict[str, _Grant] = {}  # access tokens issued by oauth.v2.access
         self._refresh_tokens: dict[str, _Grant] = {}
         self._caller: _Grant | None = None  # the issued token of the call being served (under the lock)
+        self.socket_mode: FakeSocketMode | None = None  # attach one for Socket Mode (tests/fakes/socket_mode.py)
         self._methods: dict[str, Callable[[Params], dict[str, Any]]] = {
             "auth.test": self._m_auth_test,
             "chat.postMessage": self._m_chat_post_message,
@@ -787,6 +791,11 @@ class FakeSlack:
 
     def _call_api(self, method: str, params: Params, authorization: str | None, form_token: str | None,
                   parse_error: str | None) -> dict[str, Any]:
+        if method == "apps.connections.open":  # an app-level token: Socket Mode's WebSocket URL
+            if self.socket_mode is None:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            token = authorization[7:].strip() if authorization and authorization.startswith("Bearer ") else form_token
+            return self.socket_mode.open_url(token)
         if method == "oauth.v2.access":  # the app's credentials, not a token
             try:
                 with self._lock:
