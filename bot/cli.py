@@ -90,27 +90,28 @@ def main(argv: list[str] | None = None) -> int:
         from bot.slack.errors import new_error_id
 
         error_id = new_error_id()
-        logging.getLogger("reset_bot").exception("unexpected error %s", error_id)
+        logging.getLogger("reset_bot").exception("unexpected error %s", error_id, extra={"error_id": error_id})
         print(f"reset-bot: unexpected error {type(exc).__name__} (id {error_id}); details in the log "
               f"({settings.state_dir / 'reset-bot.log'} for the shell, stderr for serve)", file=sys.stderr)
         return 1
 
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
 def _configure_logging(settings: Settings, *, to_file: bool) -> None:
     """Servers log to stderr; the shell logs to STATE_DIR/reset-bot.log so the terminal shows only replies.
-    Every handler redacts tokens, secrets and Slack webhook URLs (`bot.redaction`)."""
+    ``LOG_FORMAT`` picks text or one JSON object per line (`bot.logs`). Every handler redacts tokens,
+    secrets and Slack webhook URLs (`bot.redaction`)."""
+    from bot.logs import formatter
+
+    handler: logging.Handler = logging.StreamHandler()
+    level: str | int = settings.log_level
     if to_file:
         try:
             settings.state_dir.mkdir(parents=True, exist_ok=True)
-            logging.basicConfig(level=settings.log_level, format=LOG_FORMAT,
-                                filename=settings.state_dir / "reset-bot.log")
+            handler = logging.FileHandler(settings.state_dir / "reset-bot.log")
         except OSError:
-            logging.basicConfig(level=logging.ERROR, format=LOG_FORMAT)
-    else:
-        logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+            level = logging.ERROR
+    handler.setFormatter(formatter(settings.log_format))
+    logging.basicConfig(level=level, handlers=[handler])
     from bot.redaction import install
 
     install(secrets_of(settings))

@@ -107,7 +107,8 @@ def check_state_dir(path: Path) -> None:
 def _log_failed_request(what: str, request: Verified) -> str:
     error_id = new_error_id()
     kind = request.fields.get("type") or ("slash_command" if "command" in request.fields else "unknown")
-    logger.error("unexpected error %s: %s for a %s request", error_id, what, str(kind)[:40])
+    logger.error("unexpected error %s: %s for a %s request", error_id, what, str(kind)[:40],
+                 extra={"error_id": error_id})
     return error_id
 
 

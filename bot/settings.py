@@ -43,6 +43,7 @@ ENV = {
     "RESET_BOT_USER_COMMANDS_PER_MINUTE": "user_commands_per_minute",
     "RESET_BOT_CHANNEL_COMMANDS_PER_MINUTE": "channel_commands_per_minute",
     "LOG_LEVEL": "log_level",
+    "LOG_FORMAT": "log_format",
 }
 
 
@@ -71,6 +72,7 @@ class Settings(BaseModel):
     data_dir: Path | None = None  # default: the data shipped with the package
     reply_threads: int = Field(default=8, ge=1, le=64)  # workers that render and post after the ack
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line with the request's ids (bot/logs.py)
     # Briefings (see bot/briefings/fanout.py): a slot missed by less than the grace is delivered late,
     # else recorded as missed; a claim older than the timeout belongs to a dead process.
     grace_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
@@ -127,6 +129,11 @@ class Settings(BaseModel):
         if value is not None and not value.startswith(schemes):
             raise ValueError("must be a SQLite (sqlite:///path) or PostgreSQL (postgresql://…) URL")
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,6 +31,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.logs import ContextPool, bind
 from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import LiveData
 from bot.settings import Settings
@@ -134,17 +134,17 @@ def create_app(
     replier = Replier(
         data=data,
         delivery=delivery,
-        executor=ThreadPoolExecutor(max_workers=settings.reply_threads, thread_name_prefix="reply"),
+        executor=ContextPool(max_workers=settings.reply_threads, thread_name_prefix="reply"),
         briefings=briefings,
         gate=gate,
-        render_lane=ThreadPoolExecutor(max_workers=2, thread_name_prefix="render"),
+        render_lane=ContextPool(max_workers=2, thread_name_prefix="render"),
     )
     fair_use = fair_use or FairUse.per_minute(settings.user_commands_per_minute, settings.channel_commands_per_minute)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
         # Listeners only ack and hand off, so a small pool suffices; the work runs on the Replier.
-        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
+        listener_executor=ContextPool(max_workers=16, thread_name_prefix="bolt"),
         # A request no listener takes goes to `on_error` (answered 200, logged without its body)
         # instead of Bolt's warning, which prints the whole payload.
         raise_error_for_unhandled_request=True,
@@ -156,6 +156,10 @@ def create_app(
         # Global middleware runs after Bolt's signature check: reaching here means verified
         # (or Socket Mode, whose payloads come over the app's own authenticated connection).
         context[VERIFIED] = True
+        # Log lines from here on (and from the pools the work is handed to) carry the request's ids:
+        # Bolt runs the listener after the middleware returns, so the ids are bound, not scoped; the
+        # HTTP server gives each request a fresh scope (`bot.slack.server.bolt_dispatch`).
+        bind(context.get("team_id"), context.get("channel_id"), context.get("user_id"), context.get("enterprise_id"))
         return next()
 
     @app.command(COMMAND)

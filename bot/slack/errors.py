@@ -29,12 +29,14 @@ def explain(error: BaseException, *, where: str = "") -> Reply:
         return message(error.message)
     error_id = new_error_id()
     if isinstance(error, StoreUnavailable):  # expected in an outage: no traceback, but an id to find it
-        logger.error("database unavailable %s%s: %s", error_id, f" in {where}" if where else "", error)
+        logger.error("database unavailable %s%s: %s", error_id, f" in {where}" if where else "", error,
+                     extra={"error_id": error_id})
         return message(
             ":warning: I couldn't save or read that: my database is not available right now, so nothing was "
             f"changed. Please try again later; an admin can quote error id `{error_id}`."
         )
-    logger.error("unexpected error %s%s", error_id, f" in {where}" if where else "", exc_info=error)
+    logger.error("unexpected error %s%s", error_id, f" in {where}" if where else "", exc_info=error,
+                 extra={"error_id": error_id})
     return message(
         f":warning: Something went wrong on my side. If it keeps happening, quote error id `{error_id}`."
     )

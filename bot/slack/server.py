@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.internals import build_context
 
+from bot.logs import request_scope
 from bot.slack import oauth
 from bot.slack.front import (
     MAX_BODY_BYTES,
@@ -94,7 +95,9 @@ def bolt_dispatch(app: BotApp) -> Dispatch:
         if not bolt_request.body and request.fields and "payload" not in request.fields:
             bolt_request.body = request.fields
             bolt_request.context = build_context(BoltContext({}), request.fields)
-        with app.gate.acking():  # reply workers hold back until this request is acknowledged
+        # A fresh log scope per request: the app's middleware names its ids (`bot.logs.bind`), and
+        # they are gone from this server thread once it is answered.
+        with app.gate.acking(), request_scope():  # reply workers hold back until this request is acknowledged
             response = app.bolt.dispatch(bolt_request)
         return wsgi_response(response)
 
