@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
 
+from bot import telemetry
 from bot.assembly import Briefings, build_briefings
 from bot.briefings.config import BriefingSettings
 from bot.briefings.pacing import Pacer
@@ -54,6 +55,17 @@ class Runtime:
     def start(self) -> None:
         """Start the scheduler: briefings, a daily data refresh, and picking up other replicas' refreshes."""
         self.briefings.scheduler.start()
+        telemetry.watch(self.reading)
+
+    def reading(self) -> telemetry.Reading:
+        """What the gauges of `/metrics` show, read at each scrape."""
+        age = self.data.age()
+        return telemetry.Reading(
+            data_age_seconds=age.total_seconds() if age is not None else None,
+            subscriptions=self.store.subscriptions.count_by_state(),
+            reply_queue=self.app.replier.queued,
+            scheduler_running=self.briefings.scheduler.running,
+        )
 
     def health(self) -> dict[str, Any]:
         """What `/healthz` answers: ok only when the database takes a write and data are in service."""
@@ -84,6 +96,7 @@ class Runtime:
         return server.wsgi_app(self.app, self.health, guard, _log_failed_request)
 
     def stop(self) -> None:
+        telemetry.watch(None)
         self.briefings.scheduler.shutdown()
         self.app.shutdown()
 

@@ -41,6 +41,7 @@ from bot.slack.fairuse import FairUse
 from bot.slack.oauth import InstallFlow
 from bot.slack.replier import AckGate, BriefingHandler, Replier
 from bot.storage.records import Workspace
+from bot.telemetry import COMMANDS, MeteredWebClient, RateLimitCounter
 from handlers import charts as chart_renderers
 from handlers.answer import answer
 from handlers.errors import UsageError
@@ -61,6 +62,7 @@ NO_CHANNEL = ("I couldn't tell which conversation this came from, so I didn't ru
 def retry_handlers() -> list[RetryHandler]:
     """Retries for every Web API call: dropped connections, 429 (honouring Retry-After), 5xx."""
     return [
+        RateLimitCounter(),  # counts every 429 (`bot.telemetry`), then the next handler waits it out
         ConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),
         ServerErrorRetryHandler(max_retry_count=2),
@@ -75,19 +77,20 @@ def briefing_client(settings: Settings) -> WebClient:
     (see bot/briefings/fanout.py).
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=15,
-                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
+    return MeteredWebClient(token=token, base_url=settings.slack_api_url, timeout=15,
+                            retry_handlers=[RateLimitCounter(), RateLimitErrorRetryHandler(max_retry_count=3)])
 
 
 def with_token(client: WebClient, token: str) -> WebClient:
     """The same kind of client (base URL, timeout, retries) with another workspace's token."""
-    return WebClient(token=token, base_url=client.base_url, timeout=client.timeout,
-                     retry_handlers=list(client.retry_handlers))
+    return MeteredWebClient(token=token, base_url=client.base_url, timeout=client.timeout,
+                            retry_handlers=list(client.retry_handlers))
 
 
 def make_client(settings: Settings) -> WebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=15, retry_handlers=retry_handlers())
+    return MeteredWebClient(token=token, base_url=settings.slack_api_url, timeout=15,
+                            retry_handlers=retry_handlers())
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ def create_app(
         dest = _with_workspace_client(dest, context, oauth)
         refused = fair_use.check(dest.team_id, dest.user_id, channel)
         if refused is not None:
+            COMMANDS.labels("command", "refused").inc()
             reply = slow_down(refused.who, refused.retry_after_seconds)
             ack(text=reply.text, response_type="ephemeral")
             return
@@ -270,9 +274,9 @@ def _listen_for_departures(app: App, revocation: TokenRevocationListeners,
 def _with_workspace_client(dest: Destination, context: BoltContext, oauth: object | None) -> Destination:
     """OAuth mode: replies go out with the asking workspace's own token — the client Bolt built for
     this request from its installation. The single-token mode keeps the one bot client."""
-    if oauth is None or context.client is None:
+    if oauth is None or context.client is None or not context.client.token:
         return dest
-    return replace(dest, client=context.client)
+    return replace(dest, client=with_token(context.client, context.client.token))  # counted (bot.telemetry)
 
 
 def _workspace(context: BoltContext, team_in_payload: str) -> tuple[str, str | None]:
@@ -305,10 +309,12 @@ def _ack_and_submit(ack: Ack, text: str, dest: Destination, data: LiveData, repl
     try:
         query = parse(text, data.current().holders)
     except UsageError as exc:
+        COMMANDS.labels("command", "usage_error").inc()
         reply = explain(exc)
         ack(text=reply.text, blocks=list(reply.blocks), response_type="ephemeral")
         return
     if isinstance(query, HelpQuery):
+        COMMANDS.labels(query.kind, "answered").inc()
         snapshot = data.current()
         reply = answer(query, snapshot.datasets, snapshot.holders)
         ack(text=reply.text, blocks=list(reply.blocks), response_type="ephemeral")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -26,9 +27,10 @@ from slack_sdk.errors import SlackClientError
 from bot.serving.live_data import LiveData
 from bot.slack.delivery import Destination, SlackDelivery
 from bot.slack.errors import explain
+from bot.telemetry import ANSWER_SECONDS, COMMANDS
 from handlers.answer import cached_answer
 from handlers.datasets import Datasets
-from handlers.errors import UsageError
+from handlers.errors import UsageError, UserFacingError
 from handlers.queries import BRIEFING_KINDS, Query
 from handlers.reply import Reply
 
@@ -98,6 +100,11 @@ class Replier:
         """Post ``reply`` to the asker's ``response_url`` from the reply threads (failures are logged)."""
         self._start(self.executor, self._respond_quietly, url, reply)
 
+    @property
+    def queued(self) -> int:
+        """Replies queued or running now (the reply-queue gauge of `/metrics`)."""
+        return self._pending
+
     def drain(self, timeout: float = 30.0) -> None:
         """Wait until every reply queued so far, and any work it queued in turn, has run."""
         with self._settled:
@@ -113,13 +120,19 @@ class Replier:
         """Answer and deliver one query now, in this thread (the reply threads call it)."""
         if self.gate is not None:
             self.gate.wait_idle()
+        started = time.perf_counter()
+        outcome = self._answer(query, dest, started)
+        if outcome is not None:  # None: handed to the render lane, which counts it when posted
+            _count(query, outcome, started)
+
+    def _answer(self, query: Query, dest: Destination, started: float) -> str | None:
         try:
             if query.kind in BRIEFING_KINDS:
                 if self.briefings is None:
                     raise UsageError("Weekly briefings are not switched on in this deployment yet.")
                 reply = self.briefings(query, dest)
                 if reply is None:  # the briefing service posted it itself
-                    return
+                    return "answered"
                 datasets = self.data.current().datasets
             else:
                 snapshot = self.data.current()
@@ -128,17 +141,22 @@ class Replier:
             if self.render_lane is not None and any(
                     c.key.startswith(SCENARIO_CHART) and not self.delivery.charts.has(c, datasets)
                     for c in reply.charts):
-                self._start(self.render_lane, self._deliver, query, reply, dest, datasets)
-                return
+                self._start(self.render_lane, self._deliver, query, reply, dest, datasets, started)
+                return None
             self.delivery.deliver(reply, dest, datasets)
+            return "answered"
         except Exception as exc:  # every failure becomes a message to the asker, never silence
             self.delivery.tell_user(dest, explain(exc, where=query.kind))
+            return _outcome_of(exc)
 
-    def _deliver(self, query: Query, reply: Reply, dest: Destination, datasets: Datasets) -> None:
+    def _deliver(self, query: Query, reply: Reply, dest: Destination, datasets: Datasets, started: float) -> None:
+        outcome = "answered"
         try:
             self.delivery.deliver(reply, dest, datasets)
         except Exception as exc:  # every failure becomes a message to the asker, never silence
             self.delivery.tell_user(dest, explain(exc, where=query.kind))
+            outcome = _outcome_of(exc)
+        _count(query, outcome, started)
 
     def _respond_quietly(self, url: str, reply: Reply) -> None:
         try:
@@ -166,3 +184,13 @@ class Replier:
             self._pending -= 1
             if self._pending == 0:
                 self._settled.notify_all()
+
+
+def _outcome_of(error: BaseException) -> str:
+    return "usage_error" if isinstance(error, UserFacingError) else "failed"
+
+
+def _count(query: Query, outcome: str, started: float) -> None:
+    """A command's outcome and its time from the ack to the reply posted (`bot.telemetry`)."""
+    COMMANDS.labels(query.kind, outcome).inc()
+    ANSWER_SECONDS.labels(query.kind).observe(time.perf_counter() - started)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import resource
+import time
 from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.internals import build_context
 
+from bot import telemetry
 from bot.logs import request_scope
 from bot.slack import oauth
 from bot.slack.front import (
@@ -38,6 +40,7 @@ from bot.slack.front import (
     headers_of,
     refuse,
 )
+from bot.telemetry import ACK_SECONDS
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -48,6 +51,8 @@ logger = logging.getLogger("reset_bot.server")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"  # Prometheus text format (bot/telemetry.py)
+ARRIVED = "reset_bot.arrived"  # environ key: when the request reached the app (perf_counter seconds)
 
 StartResponse = Callable[..., object]
 
@@ -99,9 +104,23 @@ def bolt_dispatch(app: BotApp) -> Dispatch:
         # they are gone from this server thread once it is answered.
         with app.gate.acking(), request_scope():  # reply workers hold back until this request is acknowledged
             response = app.bolt.dispatch(bolt_request)
+        arrived = environ.get(ARRIVED)
+        if isinstance(arrived, float):
+            ACK_SECONDS.labels(_surface(request)).observe(time.perf_counter() - arrived)
         return wsgi_response(response)
 
     return dispatch
+
+
+def _surface(request: Verified) -> str:
+    """What kind of Slack request this was, for the ack histogram: ``command``, an interactive
+    payload's type (``block_actions``, ``view_submission``, …) or an envelope's (``event_callback``)."""
+    fields = request.fields or {}
+    if "command" in fields:
+        return "command"
+    payload = fields.get("payload")
+    kind = payload.get("type") if isinstance(payload, dict) else fields.get("type")
+    return telemetry.label(kind, "other")
 
 
 def wsgi_response(response: BoltResponse) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -127,7 +146,13 @@ def wsgi_app(app: BotApp, health: Callable[[], dict[str, Any]], guard: RequestGu
     events = guarded(bolt_dispatch(app), guard, on_error=on_error)
 
     def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        environ[ARRIVED] = time.perf_counter()
         path = environ.get("PATH_INFO", "")
+        if path == METRICS_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            body = telemetry.exposition()
+            start_response("200 OK", [("Content-Type", telemetry.CONTENT_TYPE), ("Content-Length", str(len(body))),
+                                      ("Cache-Control", "no-store")])
+            return [body if environ.get("REQUEST_METHOD") == "GET" else b""]
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             report = health()
             body = json.dumps(report).encode()

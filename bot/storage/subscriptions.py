@@ -76,6 +76,12 @@ class Subscriptions:
             rows = conn.execute(select(subscriptions).where(live_subscription).order_by(subscriptions.c.id))
             return [Subscription.from_row(r) for r in rows]
 
+    def count_by_state(self) -> dict[str, int]:
+        """How many subscriptions are in each state (active, paused, removed), all workspaces."""
+        with self.database.read() as conn:
+            rows = conn.execute(select(subscriptions.c.state, func.count()).group_by(subscriptions.c.state))
+            return {str(state): int(count) for state, count in rows}
+
     def on_schedule(self, weekday: str, at_time: str, timezone_name: str) -> list[Subscription]:
         """The live subscriptions on one weekly schedule (what one scheduler job delivers)."""
         with self.database.read() as conn:
