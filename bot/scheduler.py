@@ -32,6 +32,7 @@ from bot.serving.live_data import LiveData
 from bot.settings import Settings
 from bot.storage.records import Subscription
 from bot.storage.subscriptions import Subscriptions
+from bot.telemetry import REFRESHES, label
 from handlers.subscriptions import describe
 
 logger = logging.getLogger("reset_bot.briefings")
@@ -56,9 +57,13 @@ class DataJobs:
 
     def refresh(self) -> None:
         try:
-            scheduled_refresh(self.settings, self.data)
+            report = scheduled_refresh(self.settings, self.data)
         except Exception:  # a failed refresh keeps the data in service; it is in `data status`
+            REFRESHES.labels("all", "error").inc()
             logger.exception("scheduled data refresh failed")
+            return
+        for result in report.results:
+            REFRESHES.labels(label(result.source), label(result.outcome)).inc()
 
     def reload(self) -> None:
         try:

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, Finished, Kind, Subscription, Workspace, utc
 from bot.storage.schema import Database, deliveries, subscriptions
+from bot.telemetry import DELIVERIES
 
 # A claim is a process's only while the row is still claimed by it *in that attempt*: a takeover
 # or a retry bumps `attempts`, so an older claim object of the same process (a briefing queued in
@@ -175,6 +176,7 @@ class Ledger:
                 for delivery, outcome in outcomes]
         with self.database.begin() as conn:  # the row counts of an executemany add up (SQLite, psycopg)
             if conn.execute(_FINISH, rows).rowcount == len(rows):
+                _count(outcomes, now)
                 return []
         # Some were not recorded (taken over meanwhile): find which. Rare, so a second query is fine.
         with self.database.read() as conn:
@@ -182,7 +184,9 @@ class Ledger:
                 select(deliveries.c.id, deliveries.c.owner, deliveries.c.attempts).where(
                     deliveries.c.id.in_([d.id for d, _ in outcomes])
                     & (deliveries.c.status != DeliveryStatus.CLAIMED)))}
-        return [d for d, _ in outcomes if (d.id, d.owner, d.attempts) not in recorded]
+        lost = [d for d, _ in outcomes if (d.id, d.owner, d.attempts) not in recorded]
+        _count([(d, o) for d, o in outcomes if d not in lost], now)
+        return lost
 
     def record(self, *, subscription_id: int, channel_id: str, slot_utc: datetime, status: DeliveryStatus,
                owner: str, error: str) -> bool:
@@ -194,6 +198,7 @@ class Ledger:
                     subscription_id=subscription_id, channel_id=channel_id, slot_utc=utc(slot_utc), kind="scheduled",
                     status=status, owner=owner, claimed_at=now, finished_at=now, attempts=0, error=error,
                     **_workspace_of(subscription_id, None)))
+            DELIVERIES.labels("briefing", str(status)).inc()
             return True
         except IntegrityError:
             return False
@@ -263,3 +268,19 @@ class Ledger:
                 for row in conn.execute(select(deliveries).where(deliveries.c.id.in_(ids))):
                     found[(row.team_id, row.channel_id)] = Delivery.from_row(row)
         return found
+
+
+#: A briefing posted more than this after its slot counts as ``late`` in `/metrics` (a fan-out of
+#: thousands of channels at Slack's pace takes minutes; a catch-up after an outage, longer).
+LATE_AFTER = timedelta(minutes=15)
+
+
+def _count(outcomes: Sequence[tuple[Delivery, Finished]], now: datetime) -> None:
+    """The recorded outcomes, for `reset_bot_deliveries_total` (`bot.telemetry`)."""
+    for delivery, outcome in outcomes:
+        status = str(outcome.status)
+        if status == DeliveryStatus.SENT and now - utc(delivery.slot_utc) > LATE_AFTER:
+            status = "late"
+        elif status == DeliveryStatus.FAILED and (outcome.error or "").startswith(TRANSIENT):
+            status = "retrying"  # an outage or timeout: the sync loop tries again within the grace
+        DELIVERIES.labels("briefing", status).inc()

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.storage.records import State, StoreError, Subscription, Workspace
 from bot.storage.schema import Database, live_subscription, subscriptions
+from bot.telemetry import DELIVERIES
 
 MAX_PER_CHANNEL = 3  # a few per channel: more is almost always a mistake
 
@@ -116,4 +117,7 @@ class Subscriptions:
             result = conn.execute(update(subscriptions).where(
                 (subscriptions.c.id == subscription_id) & subscriptions.c.state.in_(only_from)
             ).values(state=state, pause_reason=reason, updated_at=self._now()))
-            return result.rowcount == 1
+            changed = result.rowcount == 1
+        if changed and state == "paused":
+            DELIVERIES.labels("briefing", "paused").inc()
+        return changed

@@ -80,3 +80,25 @@ def test_a_stop_mid_fan_out_gives_back_the_unposted_claims_for_the_next_process(
     make_service("next").scheduler.sync()  # the replacement process catches up
     assert all(len(briefings(slack, c)) == 1 for c in channels)
     assert [(d.status, d.attempts) for d in stopping.storage.ledger.rows()] == [("sent", 1)] * 4
+
+
+def test_each_refresh_counts_its_sources_outcomes_and_a_crash_counts_as_an_error(monkeypatch):
+    from datetime import datetime, timezone
+
+    from prometheus_client import REGISTRY
+
+    from bot import scheduler
+    from bot.pipeline.refresh import RefreshReport, SourceResult
+
+    def count(source, outcome):
+        return REGISTRY.get_sample_value("reset_bot_data_refreshes_total", {"source": source, "outcome": outcome}) or 0
+
+    before = (count("tic", "ok"), count("fred", "failed"), count("all", "error"))
+    report = RefreshReport(datetime(2026, 12, 1, tzinfo=timezone.utc),
+                           (SourceResult("tic", "ok", ""), SourceResult("fred", "failed", "timeout")), "baseline")
+    monkeypatch.setattr(scheduler, "scheduled_refresh", lambda settings, data: report)
+    jobs = scheduler.DataJobs(settings=None, data=None)  # type: ignore[arg-type]
+    jobs.refresh()
+    monkeypatch.setattr(scheduler, "scheduled_refresh", lambda settings, data: 1 / 0)
+    jobs.refresh()  # logged and counted, never raised into the scheduler
+    assert (count("tic", "ok"), count("fred", "failed"), count("all", "error")) == tuple(b + 1 for b in before)

@@ -220,3 +220,23 @@ def test_transient_failures_stay_retryable_past_the_attempt_limit(storage, clock
         assert d is not None and d.attempts == attempt
         storage.ledger.finish(d, "failed", error=TRANSIENT + "service_unavailable (HTTP 503)")
     assert storage.ledger.rows(sub.id)[0].finished_at == clock.now
+
+
+def test_recorded_outcomes_are_counted_for_metrics_on_time_late_retrying_and_missed(storage, clock):
+    from prometheus_client import REGISTRY
+
+    def count(outcome):
+        return REGISTRY.get_sample_value("reset_bot_deliveries_total", {"kind": "briefing", "outcome": outcome}) or 0
+
+    before = {o: count(o) for o in ("sent", "late", "retrying", "failed", "missed")}
+    on_time, later, flaky, broken = (subscribe(storage, channel=f"C{i}") for i in range(4))
+    storage.ledger.finish(claim(storage, on_time), DeliveryStatus.SENT, ts="1.1")
+    storage.ledger.finish(claim(storage, flaky), DeliveryStatus.FAILED, error=TRANSIENT + "timeout")
+    storage.ledger.finish(claim(storage, broken), DeliveryStatus.FAILED, error="invalid_blocks")
+    late_claim = claim(storage, later)
+    clock.advance(timedelta(minutes=20))
+    storage.ledger.finish(late_claim, DeliveryStatus.SENT, ts="1.2")
+    storage.ledger.record(subscription_id=on_time.id, channel_id=on_time.channel_id, slot_utc=SLOT + timedelta(days=7),
+                          status=DeliveryStatus.MISSED, owner="a", error="down")
+    assert {o: count(o) - before[o] for o in before} == {"sent": 1, "late": 1, "retrying": 1, "failed": 1,
+                                                          "missed": 1}
