@@ -68,7 +68,9 @@ class Runtime:
         )
 
     def health(self) -> dict[str, Any]:
-        """What `/healthz` answers: ok only when the database takes a write and data are in service."""
+        """Readiness — what `/readyz` and its alias `/healthz` answer: ok only when the database takes
+        a write, data are loaded (only versions that passed the loader's checks are ever served) and
+        the scheduler runs. Liveness (`/livez`) needs none of these: the process answering is enough."""
         problems: dict[str, str] = {}
         try:
             self.store.database.check_writable()
@@ -82,7 +84,10 @@ class Runtime:
             info.update(data_version=snapshot.datasets.version, data=self.data.data_info())
         except Exception as exc:
             problems["data"] = f"not loaded ({type(exc).__name__})"
-        info["scheduler"] = asdict(self.briefings.scheduler.progress())  # informative: not a failure yet
+        progress = self.briefings.scheduler.progress()
+        info["scheduler"] = asdict(progress)
+        if not progress.running:
+            problems["scheduler"] = "not running: briefings and data refreshes would not happen"
         if problems:
             logger.warning("health check failing: %s", problems)
         return {"ok": not problems, **info, **({"problems": problems} if problems else {})}

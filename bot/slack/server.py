@@ -2,7 +2,8 @@
 
 HTTP mode routes ``POST /slack/events`` (slash commands, buttons, events) through the front
 door (`bot.slack.front`: size limit, signature on the raw bytes, replays) to Bolt's WSGI adapter, and
-answers ``GET /healthz`` for load balancers (503 when the database or the data are not usable).
+answers ``GET /livez`` (the process serves), ``GET /readyz`` and its alias ``/healthz`` (503 with the
+reasons when the database, the data or the scheduler are not usable) and ``GET /metrics`` (Prometheus).
 In OAuth mode it also serves ``GET /slack/install`` and ``GET /slack/oauth_redirect`` to browsers
 (`bot.slack.oauth`): unsigned by design, so they go to Bolt's OAuth flow, not the front door.
 Bolt's own ``app.start()`` server is for development only.
@@ -50,7 +51,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("reset_bot.server")
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
+LIVE_PATH = "/livez"  # liveness: the process serves HTTP
+READY_PATH = "/readyz"  # readiness: database writable, data loaded, scheduler running (503 + reasons if not)
+HEALTH_PATH = "/healthz"  # an alias of /readyz, as before
 METRICS_PATH = "/metrics"  # Prometheus text format (bot/telemetry.py)
 ARRIVED = "reset_bot.arrived"  # environ key: when the request reached the app (perf_counter seconds)
 
@@ -153,7 +156,12 @@ def wsgi_app(app: BotApp, health: Callable[[], dict[str, Any]], guard: RequestGu
             start_response("200 OK", [("Content-Type", telemetry.CONTENT_TYPE), ("Content-Length", str(len(body))),
                                       ("Cache-Control", "no-store")])
             return [body if environ.get("REQUEST_METHOD") == "GET" else b""]
-        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        if path == LIVE_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            body = b'{"ok": true}'  # this thread answered: the process serves (nothing else is asked)
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                                      ("Cache-Control", "no-store")])
+            return [body]
+        if path in (READY_PATH, HEALTH_PATH) and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             report = health()
             body = json.dumps(report).encode()
             status = "200 OK" if report.get("ok") else "503 Service Unavailable"

@@ -28,11 +28,25 @@ def test_a_briefing_lists_what_changed_in_the_data(runtime, slack):
     assert "TIC: new month Apr 2026" in str(message["blocks"])
 
 
+def test_readiness_needs_the_scheduler_running(runtime):
+    report = runtime.health()
+    assert report["ok"] is False and "not running" in report["problems"]["scheduler"]
+    runtime.start()
+    try:
+        assert runtime.health()["ok"] is True
+    finally:
+        runtime.stop()
+
+
 def test_health_is_green_only_while_the_database_takes_writes(runtime):
     from sqlalchemy import event
 
-    assert runtime.health()["ok"] is True
-    event.listen(runtime.store.database.engine, "connect", lambda conn, _: conn.execute("PRAGMA query_only=ON"))
-    runtime.store.database.engine.dispose()
-    report = runtime.health()
+    runtime.briefings.scheduler.start()
+    try:
+        assert runtime.health()["ok"] is True
+        event.listen(runtime.store.database.engine, "connect", lambda conn, _: conn.execute("PRAGMA query_only=ON"))
+        runtime.store.database.engine.dispose()
+        report = runtime.health()
+    finally:
+        runtime.briefings.scheduler.shutdown()
     assert report["ok"] is False and "refused a write" in report["problems"]["database"]

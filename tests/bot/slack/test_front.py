@@ -274,7 +274,7 @@ class TestSlowAndIdleClients:
                 for conn in trickling:
                     conn.sendall(b"X")
             with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
-                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                conn.sendall(b"GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 assert b" 200 " in conn.recv(100)
             assert len(idle) == 300
         assert max(timings) < 3.0  # Slack's limit for the acknowledgement

@@ -98,6 +98,11 @@ def test_a_deleted_database_turns_health_red_and_is_never_confirmed(slack, tmp_p
             assert error.code == 503
             report = json.loads(error.read())
         assert report["ok"] is False and "disappeared" in report["problems"]["database"]
+        with pytest.raises(urllib.error.HTTPError) as ready:  # /healthz is an alias of /readyz
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5)
+        assert ready.value.code == 503 and "database" in json.loads(ready.value.read())["problems"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=5) as live:
+            assert live.status == 200  # the process still serves: no restart needed, just no traffic
         url = slack.response_url("sub", channel=CHANNEL, user=USER)
         status, _ = post_signed(f"http://127.0.0.1:{port}/slack/events",
                                 slash_command_body("subscribe fri 16:30 UTC", response_url=url), SIGNING_SECRET)
