@@ -20,9 +20,17 @@ import os
 import signal
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+logger = logging.getLogger("reset_bot.cli")
 
 EXIT_CONFIG = 2
 
@@ -175,9 +183,18 @@ def _serve(settings: Settings) -> int:
             server = http_server(runtime.wsgi(), host=settings.host, port=settings.port)
         except OSError as exc:
             raise SettingsError(_bind_error(settings, exc)) from None
-    # SIGTERM (deploys, supervisors) ends the process through `finally`, so the scheduler and
-    # reply workers stop cleanly; claims left mid-flight are taken over by another replica.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # SIGTERM (deploys, supervisors) stops gracefully (`_graceful_stop`); a second one, or Ctrl-C,
+    # ends at once through `finally`. Claims left mid-flight are taken over by another replica.
+    stop_requested = threading.Event()
+
+    def on_sigterm(*_: object) -> None:
+        if stop_requested.is_set():
+            raise SystemExit(0)
+        stop_requested.set()
+        threading.Thread(target=_graceful_stop, args=(runtime, settings.stop_grace_seconds), name="stop",
+                         daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     runtime.start()
     try:
         if server is not None:
@@ -185,9 +202,23 @@ def _serve(settings: Settings) -> int:
         elif settings.slack_app_token is not None:  # Socket Mode: the mode chosen when the app token is set
             handler = socket_mode_handler(runtime.app, settings.slack_app_token.get_secret_value())
             handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves SocketModeHandler.start unannotated
+    except KeyboardInterrupt:
+        pass  # Ctrl-C, or the end of `_graceful_stop`
     finally:
         runtime.stop()
     return 0
+
+
+def _graceful_stop(runtime: Runtime, grace_seconds: float) -> None:
+    """SIGTERM under load: keep serving (so every request already sent gets its acknowledgement),
+    answer new commands "restarting, ask again", let every acknowledged reply finish within the
+    grace (or tell its asker to ask again), then end the server loop in the main thread."""
+    started = time.monotonic()
+    runtime.begin_stop()
+    runtime.app.gate.wait_idle()  # requests being acknowledged right now have queued their replies
+    left = runtime.drain(grace_seconds)
+    logger.info("stopping: replies drained in %.1f s (%d told to ask again)", time.monotonic() - started, left)
+    os.kill(os.getpid(), signal.SIGINT)  # the main thread's server loop ends with KeyboardInterrupt
 
 
 def _bind_error(settings: Settings, exc: OSError) -> str:

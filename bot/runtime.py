@@ -84,6 +84,8 @@ class Runtime:
             info.update(data_version=snapshot.datasets.version, data=self.data.data_info())
         except Exception as exc:
             problems["data"] = f"not loaded ({type(exc).__name__})"
+        if self.app.stopping.is_set():
+            problems["stopping"] = "this replica is stopping; it finishes what it acknowledged"
         progress = self.briefings.scheduler.progress()
         info["scheduler"] = asdict(progress)
         if not progress.running:
@@ -99,6 +101,31 @@ class Runtime:
             raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET")
         guard = RequestGuard(secret.get_secret_value(), self.store.sightings)
         return server.wsgi_app(self.app, self.health, guard, _log_failed_request)
+
+    def begin_stop(self) -> None:
+        """The first step of a graceful stop (SIGTERM): new commands are answered "restarting, ask
+        again" at the ack, readiness turns 503 so load balancers send traffic elsewhere, and the
+        fan-out posts nothing new (its claims go back to the ledger for another replica)."""
+        self.app.stopping.set()
+        self.briefings.scheduler.fanout.stop_posting()
+
+    def drain(self, grace_seconds: float) -> int:
+        """Wait up to ``grace_seconds`` for the acknowledged replies; those not started by then tell
+        their askers to ask again instead. Returns how many were still queued at the deadline."""
+        replier = self.app.replier
+        try:
+            replier.drain(timeout=grace_seconds)
+            return 0
+        except TimeoutError:
+            left = replier.queued
+            logger.warning("stopping: %d replies not done after %.0f s; telling their askers to ask again",
+                           left, grace_seconds)
+            replier.expire()
+            try:
+                replier.drain(timeout=30)
+            except TimeoutError:
+                logger.error("stopping: %d replies still running; exiting without them", replier.queued)
+            return left
 
     def stop(self) -> None:
         telemetry.watch(None)

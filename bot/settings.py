@@ -44,6 +44,7 @@ ENV = {
     "RESET_BOT_CHANNEL_COMMANDS_PER_MINUTE": "channel_commands_per_minute",
     "LOG_LEVEL": "log_level",
     "LOG_FORMAT": "log_format",
+    "RESET_BOT_STOP_GRACE_SECONDS": "stop_grace_seconds",
 }
 
 
@@ -72,6 +73,9 @@ class Settings(BaseModel):
     data_dir: Path | None = None  # default: the data shipped with the package
     reply_threads: int = Field(default=8, ge=1, le=64)  # workers that render and post after the ack
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # SIGTERM: how long acknowledged replies may take to finish before the rest are told to ask
+    # again (keep it below the supervisor's kill timeout: Kubernetes waits 30 s by default).
+    stop_grace_seconds: float = Field(default=20.0, ge=0, le=600)
     log_format: Literal["text", "json"] = "text"  # json: one object per line with the request's ids (bot/logs.py)
     # Briefings (see bot/briefings/fanout.py): a slot missed by less than the grace is delivered late,
     # else recorded as missed; a claim older than the timeout belongs to a dead process.

@@ -1,4 +1,5 @@
-"""The words of a fair-use refusal (the limits themselves are in `bot.slack.fairuse`)."""
+"""The words of a fair-use refusal (the limits themselves are in `bot.slack.fairuse`) and of a
+command that arrives while the bot stops."""
 
 from __future__ import annotations
 
@@ -18,3 +19,13 @@ def slow_down(who: str, retry_after_seconds: int) -> Reply:
         return message(f":hourglass: This channel is asking more than I can answer well right now, so I skipped "
                        f"this one to keep it readable. Try again in {wait}.")
     return message(f":hourglass: You're sending commands faster than I answer them well. Try again in {wait}.")
+
+
+def restarting() -> Reply:
+    """What a command gets while this replica stops (a deploy): the honest one line, not silence.
+
+    >>> restarting().text
+    ":arrows_counterclockwise: Reset Bot is restarting right now, so I couldn't answer that. Please ask again in a few seconds."
+    """
+    return message(":arrows_counterclockwise: Reset Bot is restarting right now, so I couldn't answer that. "
+                   "Please ask again in a few seconds.")

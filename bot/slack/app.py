@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
@@ -49,7 +50,7 @@ from handlers.home import home_view
 from handlers.parsing import parse
 from handlers.queries import HelpQuery
 from handlers.reply import RUN_ACTION
-from handlers.slowdown import slow_down
+from handlers.slowdown import restarting, slow_down
 
 logger = logging.getLogger("reset_bot.app")
 
@@ -105,6 +106,9 @@ class BotApp:
     replier: Replier
     gate: AckGate
     oauth: InstallFlow | None = None  # OAuth mode: the install pages (`bot.slack.oauth`)
+    #: Set when the process begins to stop (SIGTERM): new commands get `restarting()` at the ack
+    #: instead of being queued; what was acknowledged before is still answered (`bot.cli`).
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def shutdown(self) -> None:
         """Let the queued replies finish, then stop the reply threads."""
@@ -142,6 +146,7 @@ def create_app(
         gate=gate,
         render_lane=ContextPool(max_workers=2, thread_name_prefix="render"),
     )
+    stopping = threading.Event()
     fair_use = fair_use or FairUse.per_minute(settings.user_commands_per_minute, settings.channel_commands_per_minute)
     app = App(
         client=client,
@@ -174,6 +179,10 @@ def create_app(
         dest = Destination(channel, _text(command.get("user_id")) or None,
                            response_urls.allowed(command.get("response_url")),
                            *_workspace(context, _text(command.get("team_id"))))
+        if stopping.is_set():
+            COMMANDS.labels("command", "interrupted").inc()
+            ack(text=restarting().text, response_type="ephemeral")
+            return
         dest = _with_workspace_client(dest, context, oauth)
         refused = fair_use.check(dest.team_id, dest.user_id, channel)
         if refused is not None:
@@ -195,6 +204,9 @@ def create_app(
         try:
             if not channel:
                 raise UsageError(NO_CHANNEL)
+            if stopping.is_set():
+                replier.delivery.tell_user(dest, restarting())
+                return
             refused = fair_use.check(dest.team_id, dest.user_id, channel)
             if refused is not None:
                 replier.delivery.tell_user(dest, slow_down(refused.who, refused.retry_after_seconds))
@@ -239,7 +251,7 @@ def create_app(
         if url:
             replier.respond_later(url, reply)
 
-    return BotApp(bolt=app, replier=replier, gate=gate, oauth=oauth)
+    return BotApp(bolt=app, replier=replier, gate=gate, oauth=oauth, stopping=stopping)
 
 
 UNINSTALLED = "the app was uninstalled from this workspace"

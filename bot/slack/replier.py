@@ -33,6 +33,7 @@ from handlers.datasets import Datasets
 from handlers.errors import UsageError, UserFacingError
 from handlers.queries import BRIEFING_KINDS, Query
 from handlers.reply import Reply
+from handlers.slowdown import restarting
 
 logger = logging.getLogger("reset_bot.app")
 
@@ -91,6 +92,7 @@ class Replier:
     render_lane: ThreadPoolExecutor | None = None
     _pending: int = field(default=0, init=False, repr=False)  # tasks queued or running, in both lanes
     _settled: threading.Condition = field(default_factory=threading.Condition, init=False, repr=False)
+    _expired: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
 
     def submit(self, query: Query, dest: Destination) -> None:
         """Answer ``query`` and post the reply to ``dest``, later, on the reply threads."""
@@ -116,11 +118,19 @@ class Replier:
         if self.render_lane is not None:
             self.render_lane.shutdown(wait=True)
 
+    def expire(self) -> None:
+        """The stop's grace is over: replies not yet started only tell their asker to ask again."""
+        self._expired.set()
+
     def run(self, query: Query, dest: Destination) -> None:
         """Answer and deliver one query now, in this thread (the reply threads call it)."""
         if self.gate is not None:
             self.gate.wait_idle()
         started = time.perf_counter()
+        if self._expired.is_set():
+            self.delivery.tell_user(dest, restarting())
+            _count(query, "interrupted", started)
+            return
         outcome = self._answer(query, dest, started)
         if outcome is not None:  # None: handed to the render lane, which counts it when posted
             _count(query, outcome, started)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from tests.conftest import SIGNING_SECRET, USER
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,3 +112,60 @@ def test_the_redacting_filter_knows_the_client_secret_and_each_token_key():
     line = f"secret {'c' * 32} keys {new},{old} only the old {old}"
     cleaned = redact(line, secrets_of(settings))
     assert "c" * 32 not in cleaned and new not in cleaned and old not in cleaned
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("grace", ["20", "0"])
+def test_a_sigterm_in_a_burst_still_answers_every_acknowledged_command(slack, tmp_path, grace):
+    """Deploys stop replicas with SIGTERM while commands arrive. Every command the process
+    acknowledged (HTTP 200 to Slack) gets its reply, or a one-line notice saying to ask again,
+    before the process exits; the ones it never acknowledged Slack reports to the user itself.
+    With no grace at all, the replies still queued are the ones told to ask again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.fakes.slack_requests import post_signed, slash_command_body
+    from tests.processes import start, wait_healthy
+
+    slack.add_channel("C0000STOP1", "outside", bot_member=False)  # answers go through response_urls
+    proc, port = start(slack, tmp_path, stderr=subprocess.DEVNULL, RESET_BOT_REPLY_THREADS="2",
+                       RESET_BOT_STOP_GRACE_SECONDS=grace)
+    wait_healthy(port, proc)
+    slack.fail_next("response_url", delay=0.3, times=1000)  # each answer takes a while to post
+    url = f"http://127.0.0.1:{port}/slack/events"
+    topics = ["gap", "gold", "sources", "refinancing", "buying", "claims", "holdings china", "history"]
+    acked: list[str] = []
+    in_ack: dict[str, str] = {}
+    acked_enough = threading.Event()
+
+    def command(i: int) -> None:
+        token = f"stop{i}"
+        body = slash_command_body(topics[i % len(topics)], channel_id="C0000STOP1",
+                                  response_url=slack.response_url(token, channel="C0000STOP1", user=USER))
+        try:
+            status, text = post_signed(url, body, SIGNING_SECRET, timeout=10)
+        except OSError:
+            return  # refused or cut: never acknowledged
+        if status == 200:
+            acked.append(token)
+            if text.strip():  # answered in the acknowledgement itself (the "restarting" notice)
+                in_ack[token] = text
+            if len(acked) >= 12:
+                acked_enough.set()
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(command, i) for i in range(40)]
+        assert acked_enough.wait(30)
+        proc.send_signal(signal.SIGTERM)
+        for f in futures:
+            f.result()
+    assert proc.wait(timeout=60) == 0
+    stopped = time.monotonic() - started
+    answers = {t: in_ack.get(t) or str(slack.responses(t)) for t in acked if t in in_ack or slack.responses(t)}
+    unanswered = [t for t in acked if t not in answers]
+    assert unanswered == [], f"{len(unanswered)} of {len(acked)} acknowledged commands got nothing"
+    notices = [t for t, text in answers.items() if "ask again" in text]
+    if grace != "0":
+        assert len(notices) < len(acked)  # those acknowledged before the SIGTERM got their real answers
+    print(f"graceful stop: {len(acked)} acknowledged, {len(acked) - len(notices)} answered, "
+          f"{len(notices)} told to ask again, exit after {stopped:.1f} s")
