@@ -136,7 +136,7 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
         client_for=InstalledClients(settings, installations) if installations is not None else None,
     )
     app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle,
-                     oauth=flow, on_workspace_gone=store.subscriptions.remove_workspace)
+                     oauth=flow, on_workspace_gone=Departures(store, installations))
     return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings,
                    installations=installations)
 
@@ -175,7 +175,7 @@ class InstalledClients:
         return client
 
     def _find(self, workspace: Workspace) -> Bot:
-        bot = self.installations.find_bot(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
+        bot = find_bot(self.installations, workspace)
         if bot is None or not bot.bot_token:
             raise StoreError(f"Reset Bot is not installed in workspace {workspace.team_id}")
         return bot
@@ -200,6 +200,47 @@ class InstalledClients:
             self.installations.save_bot(refreshed)
             logger.info("refreshed the bot token of workspace %s", workspace.team_id)
             return refreshed
+
+
+def find_bot(installations: EncryptedInstallationStore, workspace: Workspace) -> Bot | None:
+    """The bot that serves ``workspace``: its own install, else its organisation's org-wide install.
+
+    A per-team install (also one inside an Enterprise Grid organisation) is stored under its team;
+    an org-wide install under its enterprise with no team, for every workspace of the organisation.
+    A workspace's own install comes first, as Bolt's look-up for a per-team request does."""
+    bot = installations.find_bot(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
+    if (bot is None or not bot.bot_token) and workspace.enterprise_id:
+        org = installations.find_bot(enterprise_id=workspace.enterprise_id, team_id=None, is_enterprise_install=True)
+        if org is not None and org.is_enterprise_install:
+            return org
+    return bot
+
+
+class Departures:
+    """`create_app`'s ``on_workspace_gone`` in every mode: a workspace that left (uninstalled, bot token
+    revoked) has its live subscriptions stopped, with the reason. An org-wide install that left
+    (`bot.slack.app.organisation`: no team) stops those of every workspace of its organisation —
+    except a workspace that still has its own per-team install, whose briefings go on with it."""
+
+    def __init__(self, store: Storage, installations: EncryptedInstallationStore | None) -> None:
+        self.store = store
+        self.installations = installations
+
+    def __call__(self, workspace: Workspace, reason: str) -> int:
+        if workspace.team_id:
+            return self.store.subscriptions.remove_workspace(workspace, reason)
+        teams = sorted({sub.team_id for sub in self.store.subscriptions.live()
+                        if sub.enterprise_id == workspace.enterprise_id})
+        stopped = 0
+        for team_id in teams:
+            member = Workspace(team_id, workspace.enterprise_id)
+            own = None if self.installations is None else self.installations.find_bot(
+                enterprise_id=member.enterprise_id, team_id=member.team_id)
+            if own is None or not own.bot_token:
+                stopped += self.store.subscriptions.remove_workspace(member, reason)
+        logger.info("organisation %s left: %d subscriptions of %d workspaces stopped",
+                    workspace.enterprise_id, stopped, len(teams))
+        return stopped
 
 
 def _install_flow(settings: Settings, store: Storage) -> tuple[EncryptedInstallationStore | None, InstallFlow | None]:
