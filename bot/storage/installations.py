@@ -13,9 +13,10 @@ encrypts; each is tried for decrypting. Rotation: put a new key first and keep t
 new and refreshed tokens are written with the new key, old rows still read; once every row has been
 rewritten (`reencrypt`), the old key can go.
 
-The tables are created by the schema's migrations (`bot.storage.schema`, version 6), not by the
-stores' ``create_tables()``: the migration runs once, under PostgreSQL's advisory lock when several
-replicas start together, and the schema version says that the tables exist.
+The tables are created by the schema's migrations (`bot.storage.schema`, version 6; version 7
+indexes ``state``), not by the stores' ``create_tables()``: the migration runs once, under
+PostgreSQL's advisory lock when several replicas start together, and the schema version says that
+the tables exist.
 """
 
 from __future__ import annotations
