@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.assembly import Briefings, build_briefings
 from bot.briefings.config import BriefingSettings
@@ -60,10 +61,8 @@ class Runtime:
         problems: dict[str, str] = {}
         try:
             self.store.database.check_writable()
-        except StoreUnavailable as exc:
-            problems["database"] = str(exc)
         except Exception as exc:  # never a 500 from the health check itself
-            problems["database"] = f"unusable ({type(exc).__name__})"
+            problems["database"] = database_problem(exc)
         info: dict[str, object] = {"mode": self.settings.mode if self.settings else "http"}
         try:
             snapshot = self.data.current()
@@ -86,6 +85,26 @@ class Runtime:
     def stop(self) -> None:
         self.briefings.scheduler.shutdown()
         self.app.shutdown()
+
+
+def database_problem(exc: BaseException) -> str:
+    """What `/healthz` says of a database that failed its write: a class of failure and an error id,
+    never the driver's words — its first line can carry host and user names, paths and SQL, and
+    `/healthz` answers anyone who can reach the port. The detail goes to the log under the id."""
+    cause = exc.__cause__ if isinstance(exc, StoreUnavailable) else exc
+    if isinstance(exc, StoreUnavailable) and cause is None:  # `Database.check_file`: the SQLite file itself
+        reason = "database file disappeared" if "disappeared" in str(exc) else "database file was replaced"
+    elif isinstance(cause, DBAPIError) and cause.connection_invalidated:
+        reason = "database connection lost"
+    elif isinstance(cause, DBAPIError) and cause.statement is None:  # failed before any statement: connecting
+        reason = "database unreachable"
+    elif isinstance(cause, OperationalError):
+        reason = "database refused the write"
+    else:
+        reason = f"database unusable ({type(cause or exc).__name__})"
+    error_id = new_error_id()
+    logger.error("health check: %s, error id %s: %s", reason, error_id, exc)
+    return f"{reason} (error id {error_id})"
 
 
 def check_state_dir(path: Path) -> None:
