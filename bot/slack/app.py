@@ -236,6 +236,7 @@ def create_app(
 
 UNINSTALLED = "the app was uninstalled from this workspace"
 BOT_TOKEN_REVOKED = "the bot's token was revoked in this workspace"
+ACCESS_REVOKED = "the organisation's admin removed the app from this workspace"
 
 
 def organisation(enterprise_id: str) -> Workspace:
@@ -291,6 +292,18 @@ def _listen_for_departures(app: App, revocation: TokenRevocationListeners,
         if tokens.get("bot"):
             store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
             gone(workspace, BOT_TOKEN_REVOKED)
+
+    @app.event("team_access_revoked")
+    def on_team_access_revoked(event: dict[str, Any], context: BoltContext) -> None:
+        # An org-wide install taken away from some workspaces of the organisation: the install (and
+        # its token) stays for the others; these workspaces stop, unless one has its own install.
+        enterprise_id = _text(context.enterprise_id) or None
+        for team_id in event.get("team_ids") or []:
+            if not isinstance(team_id, str) or not team_id:
+                continue
+            own = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+            if own is None or not own.bot_token:
+                gone(Workspace(team_id, enterprise_id), ACCESS_REVOKED)
 
 
 def _with_workspace_client(dest: Destination, context: BoltContext, oauth: object | None) -> Destination:

@@ -532,3 +532,21 @@ def test_an_org_wide_uninstall_leaves_a_workspace_with_its_own_install_running(i
     from bot.storage.records import Workspace
 
     assert installer.runtime.briefings.fanout.client_for(Workspace(ORG_A, ORG)).token == own
+
+
+def test_a_workspace_taken_out_of_the_org_wide_install_stops_and_the_others_go_on(installer, slack):
+    from tests.fakes.slack_requests import post_signed
+
+    organisation(slack)
+    install_as(installer, slack, ORG)
+    sub_a = grid_subscription(installer, slack, ORG_A, CHANNEL_A, org_wide=True)
+    sub_b = grid_subscription(installer, slack, ORG_B, CHANNEL_B, org_wide=True)
+    envelope = {"token": "fake-verification-token", "enterprise_id": ORG, "api_app_id": slack.app_id,
+                "event": {"type": "team_access_revoked", "team_ids": [ORG_A], "event_ts": "1.0"},
+                "type": "event_callback", "event_id": "Ev0000REVOKED", "event_time": 1}
+    status, _ = post_signed(f"{installer.base}/slack/events", json.dumps(envelope).encode(), SIGNING_SECRET)
+    assert status == 200
+    store = installer.runtime.store
+    assert slack.wait_for(lambda: [s.id for s in store.subscriptions.live()] == [sub_b], timeout=20)
+    assert store.subscriptions.get(sub_a).pause_reason == "the organisation's admin removed the app from this workspace"
+    assert [(b["enterprise_id"], b["team_id"]) for b in rows(installer.runtime, BOTS_TABLE)] == [(ORG, None)]
