@@ -5,6 +5,7 @@
     reset-bot shell                interactive prompt; reads commands from stdin until EOF
     reset-bot ask "shock eu 20%"   one reply as text; charts written to --out
     reset-bot data build RAW_DIR   rebuild data/ from the publishers' raw files
+    reset-bot rotate-token-keys    OAuth mode: re-encrypt every stored Slack token with the first key
 
 Every failure a user can cause — a bad setting, a broken data file — ends with one clear line
 on stderr and exit status 2, not a traceback.
@@ -58,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     # Offline demonstration: serve the publishers' URLs from raw folders laid out like tests/fixtures/raw.
     refresh.add_argument("--fixtures", action="append", type=Path, metavar="DIR", help=argparse.SUPPRESS)
     data_sub.add_parser("status", help="each source's vintage and its last successful and failed refresh")
+    sub.add_parser("rotate-token-keys", help="OAuth mode: re-encrypt every stored Slack token with the first key "
+                   "of RESET_BOT_TOKEN_KEY (NEW,OLD), so the old key can be removed")
     return parser
 
 
@@ -69,10 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reset-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     command = args.command or ("serve" if settings.mode != "shell" else "shell")
-    _configure_logging(settings, to_file=command in ("shell", "ask"))
+    _configure_logging(settings, to_file=command in ("shell", "ask", "rotate-token-keys"))
     try:
         if command == "serve":
             return _serve(settings)
+        if command == "rotate-token-keys":
+            return _rotate_token_keys(settings)
         if command == "data":
             if args.data_command in ("refresh", "status"):
                 from bot.pipeline.refresh import data_command
@@ -219,6 +224,41 @@ def _graceful_stop(runtime: Runtime, grace_seconds: float) -> None:
     left = runtime.drain(grace_seconds)
     logger.info("stopping: replies drained in %.1f s (%d told to ask again)", time.monotonic() - started, left)
     os.kill(os.getpid(), signal.SIGINT)  # the main thread's server loop ends with KeyboardInterrupt
+def _rotate_token_keys(settings: Settings) -> int:
+    """Rewrite every stored credential with the first key of RESET_BOT_TOKEN_KEY (the other keys only
+    need to read). All rows or none (one transaction); prints counts, never a token. Safe while the
+    bot runs, once the bot also has the new key first (else it would keep writing with the old one)."""
+    if settings.token_key is None:
+        raise SettingsError("rotate-token-keys needs RESET_BOT_TOKEN_KEY: the new key first, then the old "
+                            "one(s), comma-separated (NEW,OLD)")
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.settings import token_keys
+    from bot.storage import connect
+    from bot.storage.installations import EncryptedInstallationStore, TokenCipher
+    from bot.storage.schema import sqlite_file
+
+    database = sqlite_file(settings.db_url)
+    if database is not None and not database.exists():
+        raise SettingsError(f"no database at {database}, so no token to re-encrypt "
+                            "(set DATABASE_URL or RESET_BOT_STATE_DIR to the bot's)")
+    keys = token_keys(settings.token_key)
+    try:
+        store = connect(settings.db_url)
+    except SQLAlchemyError as exc:
+        raise SettingsError(f"could not open the database (DATABASE_URL): {exc.__class__.__name__}") from None
+    try:
+        installations = EncryptedInstallationStore(settings.slack_client_id or "", store.database.engine,
+                                                   TokenCipher(keys))
+        done = installations.reencrypt()
+    except SQLAlchemyError as exc:
+        raise SettingsError(f"the database refused the re-encryption ({exc.__class__.__name__}); "
+                            "nothing was rewritten") from None
+    finally:
+        store.dispose()
+    others = "; the other key(s) can now be removed from RESET_BOT_TOKEN_KEY" if len(keys) > 1 else ""
+    print(f"re-encrypted {done.rows} rows ({done.values} stored credentials) with the first key{others}")
+    return 0
 
 
 def _bind_error(settings: Settings, exc: OSError) -> str:

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import telemetry
 from bot.assembly import Briefings, build_briefings
@@ -74,10 +75,8 @@ class Runtime:
         problems: dict[str, str] = {}
         try:
             self.store.database.check_writable()
-        except StoreUnavailable as exc:
-            problems["database"] = str(exc)
         except Exception as exc:  # never a 500 from the health check itself
-            problems["database"] = f"unusable ({type(exc).__name__})"
+            problems["database"] = database_problem(exc)
         info: dict[str, object] = {"mode": self.settings.mode if self.settings else "http"}
         try:
             snapshot = self.data.current()
@@ -133,6 +132,26 @@ class Runtime:
         self.app.shutdown()
 
 
+def database_problem(exc: BaseException) -> str:
+    """What `/healthz` says of a database that failed its write: a class of failure and an error id,
+    never the driver's words — its first line can carry host and user names, paths and SQL, and
+    `/healthz` answers anyone who can reach the port. The detail goes to the log under the id."""
+    cause = exc.__cause__ if isinstance(exc, StoreUnavailable) else exc
+    if isinstance(exc, StoreUnavailable) and cause is None:  # `Database.check_file`: the SQLite file itself
+        reason = "database file disappeared" if "disappeared" in str(exc) else "database file was replaced"
+    elif isinstance(cause, DBAPIError) and cause.connection_invalidated:
+        reason = "database connection lost"
+    elif isinstance(cause, DBAPIError) and cause.statement is None:  # failed before any statement: connecting
+        reason = "database unreachable"
+    elif isinstance(cause, OperationalError):
+        reason = "database refused the write"
+    else:
+        reason = f"database unusable ({type(cause or exc).__name__})"
+    error_id = new_error_id()
+    logger.error("health check: %s, error id %s: %s", reason, error_id, exc)
+    return f"{reason} (error id {error_id})"
+
+
 def check_state_dir(path: Path) -> None:
     """Refuse to start with a state directory the bot cannot create, write and sync a file in
     (the SQLite database lives there; a directory that cannot be written ended in SIGBUS)."""
@@ -182,7 +201,7 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
         client_for=InstalledClients(settings, installations) if installations is not None else None,
     )
     app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle,
-                     oauth=flow, on_workspace_gone=store.subscriptions.remove_workspace)
+                     oauth=flow, on_workspace_gone=Departures(store, installations))
     return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings,
                    installations=installations)
 
@@ -221,7 +240,7 @@ class InstalledClients:
         return client
 
     def _find(self, workspace: Workspace) -> Bot:
-        bot = self.installations.find_bot(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
+        bot = find_bot(self.installations, workspace)
         if bot is None or not bot.bot_token:
             raise StoreError(f"Reset Bot is not installed in workspace {workspace.team_id}")
         return bot
@@ -246,6 +265,47 @@ class InstalledClients:
             self.installations.save_bot(refreshed)
             logger.info("refreshed the bot token of workspace %s", workspace.team_id)
             return refreshed
+
+
+def find_bot(installations: EncryptedInstallationStore, workspace: Workspace) -> Bot | None:
+    """The bot that serves ``workspace``: its own install, else its organisation's org-wide install.
+
+    A per-team install (also one inside an Enterprise Grid organisation) is stored under its team;
+    an org-wide install under its enterprise with no team, for every workspace of the organisation.
+    A workspace's own install comes first, as Bolt's look-up for a per-team request does."""
+    bot = installations.find_bot(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
+    if (bot is None or not bot.bot_token) and workspace.enterprise_id:
+        org = installations.find_bot(enterprise_id=workspace.enterprise_id, team_id=None, is_enterprise_install=True)
+        if org is not None and org.is_enterprise_install:
+            return org
+    return bot
+
+
+class Departures:
+    """`create_app`'s ``on_workspace_gone`` in every mode: a workspace that left (uninstalled, bot token
+    revoked) has its live subscriptions stopped, with the reason. An org-wide install that left
+    (`bot.slack.app.organisation`: no team) stops those of every workspace of its organisation —
+    except a workspace that still has its own per-team install, whose briefings go on with it."""
+
+    def __init__(self, store: Storage, installations: EncryptedInstallationStore | None) -> None:
+        self.store = store
+        self.installations = installations
+
+    def __call__(self, workspace: Workspace, reason: str) -> int:
+        if workspace.team_id:
+            return self.store.subscriptions.remove_workspace(workspace, reason)
+        teams = sorted({sub.team_id for sub in self.store.subscriptions.live()
+                        if sub.enterprise_id == workspace.enterprise_id})
+        stopped = 0
+        for team_id in teams:
+            member = Workspace(team_id, workspace.enterprise_id)
+            own = None if self.installations is None else self.installations.find_bot(
+                enterprise_id=member.enterprise_id, team_id=member.team_id)
+            if own is None or not own.bot_token:
+                stopped += self.store.subscriptions.remove_workspace(member, reason)
+        logger.info("organisation %s left: %d subscriptions of %d workspaces stopped",
+                    workspace.enterprise_id, stopped, len(teams))
+        return stopped
 
 
 def _install_flow(settings: Settings, store: Storage) -> tuple[EncryptedInstallationStore | None, InstallFlow | None]:

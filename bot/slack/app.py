@@ -256,31 +256,74 @@ def create_app(
 
 UNINSTALLED = "the app was uninstalled from this workspace"
 BOT_TOKEN_REVOKED = "the bot's token was revoked in this workspace"
+ACCESS_REVOKED = "the organisation's admin removed the app from this workspace"
+
+
+def organisation(enterprise_id: str) -> Workspace:
+    """What ``on_workspace_gone`` is given when an org-wide install leaves: no team, so every
+    workspace of the Enterprise Grid organisation (`bot.runtime` stops each one's subscriptions)."""
+    return Workspace("", enterprise_id)
 
 
 def _listen_for_departures(app: App, revocation: TokenRevocationListeners,
                            on_workspace_gone: Callable[[Workspace, str], object] | None) -> None:
     """OAuth mode: when a workspace removes the app (``app_uninstalled``) or revokes its bot token
-    (``tokens_revoked``) — in either order, and maybe twice — its tokens are deleted (Bolt's own
-    revocation listeners) and its subscriptions stopped with the reason (``on_workspace_gone``);
-    the ledger keeps their history, and a claimed post is not sent once its subscription is
-    removed (the fan-out checks before each post). Bolt skips authorising these two events."""
+    (``tokens_revoked``) — in either order, and maybe twice — its tokens are deleted and its
+    subscriptions stopped with the reason (``on_workspace_gone``); the ledger keeps their history,
+    and a claimed post is not sent once its subscription is removed (the fan-out checks before
+    each post). Bolt skips authorising these two events.
 
-    def gone(context: BoltContext, why: str) -> None:
-        if on_workspace_gone is not None and context.team_id:
-            on_workspace_gone(Workspace(context.team_id, context.enterprise_id), why)
-        logger.info("workspace %s: %s", context.team_id, why)
+    Which installation left is read from the event's ``authorizations`` (Bolt's context): an
+    org-wide install (``is_enterprise_install``) is stored without a team, and its events may
+    still name a workspace of the organisation, so its rows are deleted by enterprise with no team
+    (Bolt's own revocation listeners would use that workspace and delete nothing) and every
+    workspace of the organisation is gone. A per-team install inside an organisation stays per team."""
+    store = revocation.installation_store
+
+    def installation(context: BoltContext) -> tuple[str | None, str | None, Workspace | None]:
+        """(enterprise id, team id) of the installation rows, and the workspace(s) that left."""
+        enterprise_id = _text(context.enterprise_id) or None
+        if context.is_enterprise_install and enterprise_id:
+            return enterprise_id, None, organisation(enterprise_id)
+        team_id = _text(context.team_id) or None
+        return enterprise_id, team_id, Workspace(team_id, enterprise_id) if team_id else None
+
+    def gone(workspace: Workspace | None, why: str) -> None:
+        if on_workspace_gone is not None and workspace is not None:
+            on_workspace_gone(workspace, why)
+        logger.info("workspace %s (enterprise %s): %s", workspace.team_id if workspace else None,
+                    workspace.enterprise_id if workspace else None, why)
 
     @app.event("app_uninstalled")
     def on_uninstalled(context: BoltContext) -> None:
-        revocation.handle_app_uninstalled_events(context)
-        gone(context, UNINSTALLED)
+        enterprise_id, team_id, workspace = installation(context)
+        if enterprise_id or team_id:  # never "every row without a team and an enterprise"
+            store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        gone(workspace, UNINSTALLED)
 
     @app.event("tokens_revoked")
     def on_tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
-        revocation.handle_tokens_revoked_events(event, context)
-        if (event.get("tokens") or {}).get("bot"):
-            gone(context, BOT_TOKEN_REVOKED)
+        enterprise_id, team_id, workspace = installation(context)
+        if not (enterprise_id or team_id):
+            return
+        tokens = event.get("tokens") or {}
+        for user_id in tokens.get("oauth") or []:
+            store.delete_installation(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id)
+        if tokens.get("bot"):
+            store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+            gone(workspace, BOT_TOKEN_REVOKED)
+
+    @app.event("team_access_revoked")
+    def on_team_access_revoked(event: dict[str, Any], context: BoltContext) -> None:
+        # An org-wide install taken away from some workspaces of the organisation: the install (and
+        # its token) stays for the others; these workspaces stop, unless one has its own install.
+        enterprise_id = _text(context.enterprise_id) or None
+        for team_id in event.get("team_ids") or []:
+            if not isinstance(team_id, str) or not team_id:
+                continue
+            own = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+            if own is None or not own.bot_token:
+                gone(Workspace(team_id, enterprise_id), ACCESS_REVOKED)
 
 
 def _with_workspace_client(dest: Destination, context: BoltContext, oauth: object | None) -> Destination:

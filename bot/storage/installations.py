@@ -13,15 +13,17 @@ encrypts; each is tried for decrypting. Rotation: put a new key first and keep t
 new and refreshed tokens are written with the new key, old rows still read; once every row has been
 rewritten (`reencrypt`), the old key can go.
 
-The tables are created by the schema's migrations (`bot.storage.schema`, version 6), not by the
-stores' ``create_tables()``: the migration runs once, under PostgreSQL's advisory lock when several
-replicas start together, and the schema version says that the tables exist.
+The tables are created by the schema's migrations (`bot.storage.schema`, version 6; version 7
+indexes ``state``), not by the stores' ``create_tables()``: the migration runs once, under
+PostgreSQL's advisory lock when several replicas start together, and the schema version says that
+the tables exist.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -122,6 +124,14 @@ def state_table(metadata: MetaData) -> Table:
     return SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, STATES_TABLE)
 
 
+@dataclass(frozen=True)
+class Rewritten:
+    """What `EncryptedInstallationStore.reencrypt` rewrote: rows, and credentials in them."""
+
+    rows: int
+    values: int
+
+
 class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     """slack_sdk's SQLAlchemy installation store whose credentials are ciphertext in the database."""
 
@@ -132,22 +142,36 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         self.bots, self.installations = installation_tables(self.metadata, cipher)
         self._cipher = cipher
 
-    def reencrypt(self) -> int:
-        """Rewrite every stored credential with the first key (after a key rotation); returns how many
-        values were rewritten. Reads the raw ciphertext, so no token passes through Python in clear."""
+    def reencrypt(self) -> Rewritten:
+        """Rewrite every stored credential with the first key (after a key rotation). Reads the raw
+        ciphertext, so no token is handed out in clear; one transaction, so a row that no key can
+        decrypt (`TokenKeyError`, naming the row, never its value) leaves every row as it was. The
+        rows are locked while they are rewritten (PostgreSQL: FOR UPDATE; SQLite: one writer), so
+        a token another process refreshes meanwhile is not overwritten with the old one."""
         raw = MetaData()
-        count = 0
+        rows = values_count = 0
         with self.engine.begin() as conn:
             for name in (BOTS_TABLE, INSTALLATIONS_TABLE):
                 table = Table(name, raw, autoload_with=conn)
                 columns = [table.c[column] for column in SECRET_COLUMNS if column in table.c]
-                for row in conn.execute(select(table.c.id, *columns)).mappings():
-                    values = {col.name: self._cipher.rotate(row[col.name]) for col in columns
-                              if row[col.name] is not None}
+                query = select(table.c.id, table.c.team_id, table.c.enterprise_id, *columns).with_for_update()
+                for row in conn.execute(query).mappings():
+                    values: dict[str, str] = {}
+                    for col in columns:
+                        if row[col.name] is None:
+                            continue
+                        try:
+                            values[col.name] = self._cipher.rotate(row[col.name])
+                        except TokenKeyError:
+                            raise TokenKeyError(
+                                f"the {col.name} of row {row['id']} in {name} (team {row['team_id']}, enterprise "
+                                f"{row['enterprise_id']}) cannot be decrypted with any key of RESET_BOT_TOKEN_KEY; "
+                                "nothing was rewritten (add the key that wrote it)") from None
                     if values:
                         conn.execute(update(table).where(table.c.id == row["id"]).values(**values))
-                        count += len(values)
-        return count
+                        rows += 1
+                        values_count += len(values)
+        return Rewritten(rows, values_count)
 
 
 class PrunedStateStore(SQLAlchemyOAuthStateStore):

@@ -45,7 +45,7 @@ from bot.storage.records import StoreError, StoreUnavailable
 
 logger = logging.getLogger("reset_bot.store")
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 MIN_SQLITE = (3, 35)
 
 metadata = MetaData()
@@ -141,6 +141,10 @@ _V2_V3_INDEXES = {
 # single-token mode, which never reads them.
 slack_bots, slack_installations = installation_tables(metadata)
 oauth_states = state_table(metadata)
+# Version 7: every install callback looks its ``state`` up (slack_sdk's consume: WHERE state = ?
+# AND expire_at > now), and slack_sdk's table has no index on it; a burst of install pages (or
+# unsigned GETs of /slack/install) made that a scan per callback.
+oauth_states_by_state = Index("reset_oauth_states_by_state", oauth_states.c.state)
 
 
 def _unique_indexes(conn: Connection) -> None:
@@ -198,6 +202,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     lambda conn: metadata.create_all(conn, tables=[request_sightings]),
     _workspace_columns,
     lambda conn: metadata.create_all(conn, tables=[slack_bots, slack_installations, oauth_states]),
+    lambda conn: oauth_states_by_state.create(conn, checkfirst=True),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

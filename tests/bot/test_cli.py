@@ -169,3 +169,82 @@ def test_a_sigterm_in_a_burst_still_answers_every_acknowledged_command(slack, tm
         assert len(notices) < len(acked)  # those acknowledged before the SIGTERM got their real answers
     print(f"graceful stop: {len(acked)} acknowledged, {len(acked) - len(notices)} answered, "
           f"{len(notices)} told to ask again, exit after {stopped:.1f} s")
+# ---- rotate-token-keys: every stored token re-encrypted with the first key -----------------------
+
+def saved_installations(state: Path, key: bytes, *teams: str) -> list[str]:
+    """Installations saved (as the running bot saves them) under ``key``; their bot tokens."""
+    from slack_sdk.oauth.installation_store import Installation
+
+    from bot.storage import connect
+    from bot.storage.installations import EncryptedInstallationStore, TokenCipher
+
+    storage = connect(f"sqlite:///{state / 'reset-bot.sqlite3'}")
+    tokens = []
+    try:
+        store = EncryptedInstallationStore("1111.2222", storage.database.engine, TokenCipher([key]))
+        for team in teams:
+            token = f"xoxb-{team}-0123456789-abcdefabcdef"
+            store.save(Installation(app_id="A0000APP01", team_id=team, bot_token=token, bot_id="B1",
+                                    bot_user_id="U0000BOT01", bot_scopes="commands", user_id="U0000ADMIN"))
+            tokens.append(token)
+    finally:
+        storage.dispose()
+    return tokens
+
+
+def stored_bot_tokens(state: Path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(state / "reset-bot.sqlite3") as conn:
+        return [row[0] for row in conn.execute("SELECT bot_token FROM reset_slack_bots ORDER BY id")]
+
+
+def test_rotate_token_keys_rewrites_every_row_with_the_first_key_and_prints_no_token(tmp_path):
+    from cryptography.fernet import Fernet
+
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    tokens = saved_installations(tmp_path, old, "T0000ROTA1", "T0000ROTB2")
+    result = run("rotate-token-keys", env={"RESET_BOT_STATE_DIR": str(tmp_path),
+                                           "RESET_BOT_TOKEN_KEY": f"{new.decode()},{old.decode()}"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ("re-encrypted 4 rows (4 stored credentials) with the first key; "
+                                     "the other key(s) can now be removed from RESET_BOT_TOKEN_KEY")
+    assert sorted(Fernet(new).decrypt(value.encode()).decode() for value in stored_bot_tokens(tmp_path)) == tokens
+    for secret in [*tokens, old.decode(), new.decode()]:
+        assert secret not in result.stdout + result.stderr
+
+
+def test_rotate_token_keys_without_a_key_or_with_a_bad_one_refuses_in_one_line(tmp_path):
+    from cryptography.fernet import Fernet
+
+    saved_installations(tmp_path, Fernet.generate_key(), "T0000ROTA1")
+    missing = run("rotate-token-keys", env={"RESET_BOT_STATE_DIR": str(tmp_path)})
+    broken = run("rotate-token-keys", env={"RESET_BOT_STATE_DIR": str(tmp_path),
+                                          "RESET_BOT_TOKEN_KEY": "not-a-key-but-a-secret"})
+    for result in (missing, broken):
+        assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith("reset-bot: ") and "RESET_BOT_TOKEN_KEY" in line
+    assert "not-a-key-but-a-secret" not in broken.stderr
+
+
+def test_rotate_token_keys_refuses_a_row_no_given_key_reads_and_changes_nothing(tmp_path):
+    from cryptography.fernet import Fernet
+
+    written, other = Fernet.generate_key(), Fernet.generate_key()
+    tokens = saved_installations(tmp_path, written, "T0000ROTA1")
+    before = stored_bot_tokens(tmp_path)
+    result = run("rotate-token-keys", env={"RESET_BOT_STATE_DIR": str(tmp_path), "RESET_BOT_TOKEN_KEY": other.decode()})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "team T0000ROTA1" in line and "cannot be decrypted" in line and "nothing was rewritten" in line
+    assert stored_bot_tokens(tmp_path) == before and tokens[0] not in result.stdout + result.stderr
+
+
+def test_rotate_token_keys_with_no_database_says_so(tmp_path):
+    from cryptography.fernet import Fernet
+
+    result = run("rotate-token-keys", env={"RESET_BOT_STATE_DIR": str(tmp_path / "empty"),
+                                           "RESET_BOT_TOKEN_KEY": Fernet.generate_key().decode()})
+    assert result.returncode == 2 and "no database at" in result.stderr
+    assert not (tmp_path / "empty" / "reset-bot.sqlite3").exists()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.slack.delivery import Destination
 from handlers.queries import BriefingQuery
 from tests.conftest import CHANNEL, USER
@@ -49,4 +51,53 @@ def test_health_is_green_only_while_the_database_takes_writes(runtime):
         report = runtime.health()
     finally:
         runtime.briefings.scheduler.shutdown()
-    assert report["ok"] is False and "refused a write" in report["problems"]["database"]
+    assert report["ok"] is False and report["problems"]["database"].startswith("database refused the write (error id ")
+    assert "readonly" not in str(report)  # SQLite's own words stay in the log
+
+
+SECRETS = ("db-7.internal.example", "reset_admin", "hunter2-password", "UPDATE reset_schema_version")
+
+
+def test_health_names_the_kind_of_database_failure_never_the_drivers_words(runtime, caplog):
+    """The driver's first line can carry host and user names, a password in a DSN, or SQL; `/healthz`
+    answers whoever reaches the port, so it says what kind of failure it is, and the log has the rest."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    def refuse(*_):
+        raise sqlite3.OperationalError('could not connect to server "db-7.internal.example" as user "reset_admin" '
+                                       "(password=hunter2-password)")
+
+    runtime.store.database.engine.dispose()
+    event.listen(runtime.store.database.engine, "do_connect", refuse)
+    with caplog.at_level("ERROR", logger="reset_bot.runtime"):
+        report = runtime.health()
+    problem = report["problems"]["database"]
+    assert report["ok"] is False and problem.startswith("database unreachable (error id ")
+    assert not [secret for secret in SECRETS if secret in str(report)]
+    error_id = problem.removeprefix("database unreachable (error id ").rstrip(")")
+    [logged] = [r.getMessage() for r in caplog.records if error_id in r.getMessage()]
+    assert "db-7.internal.example" in logged  # the detail is in the log, under the same id
+
+
+def test_health_of_an_unreachable_postgresql_shows_no_host_or_user(runtime, caplog):
+    """A real driver: psycopg refused by a closed port on loopback names the host and port."""
+    from sqlalchemy import create_engine
+
+    from tests.processes import free_port
+
+    pytest.importorskip("psycopg")
+    port = free_port()
+    database = runtime.store.database
+    saved = database.engine
+    database.engine = create_engine(f"postgresql+psycopg://reset_admin:hunter2-password@127.0.0.1:{port}/reset",
+                                    connect_args={"connect_timeout": 5})
+    try:
+        report = runtime.health()
+    finally:
+        database.engine.dispose()
+        database.engine = saved
+    problem = report["problems"]["database"]
+    assert problem.startswith("database unreachable (error id ")
+    assert not [word for word in ("127.0.0.1", str(port), "reset_admin", "hunter2", "connection") if word in problem]

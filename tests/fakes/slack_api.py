@@ -50,6 +50,7 @@ __all__ = [
     "Call",
     "Channel",
     "Workspace",
+    "Organisation",
     "FakeSlack",
     "SharedFile",
     "SlackError",
@@ -300,6 +301,19 @@ class Workspace:
     name: str
     bot_user_id: str
     bot_id: str
+    enterprise_id: str | None = None  # a workspace of an Enterprise Grid organisation (installed per team)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """An Enterprise Grid organisation: its admin can install the app org-wide, one token for every
+    workspace of it (``oauth.v2.access`` answers ``is_enterprise_install: true``, ``team: null``)."""
+
+    enterprise_id: str
+    name: str
+    bot_user_id: str
+    bot_id: str
+    team_ids: tuple[str, ...]
 
 
 @dataclass
@@ -311,6 +325,7 @@ class _Grant:
     redirect_uri: str | None = None
     expires_at: float | None = None  # codes and rotating access tokens
     used: bool = False
+    organisation: Organisation | None = None  # an org-wide install (``team`` then stands for the org)
 
 
 @dataclass
@@ -480,6 +495,8 @@ class FakeSlack:
         self._refresh_tokens: dict[str, _Grant] = {}
         self._caller: _Grant | None = None  # the issued token of the call being served (under the lock)
         self.socket_mode: FakeSocketMode | None = None  # attach one for Socket Mode (tests/fakes/socket_mode.py)
+        self._organisations: dict[str, Organisation] = {}
+        self._tokens_used: list[tuple[str, str]] = []  # (method, token) of every call a token was accepted for
         self._methods: dict[str, Callable[[Params], dict[str, Any]]] = {
             "auth.test": self._m_auth_test,
             "chat.postMessage": self._m_chat_post_message,
@@ -554,6 +571,25 @@ class FakeSlack:
         with self._lock:
             self._workspaces[team_id] = workspace
         return workspace
+
+    def add_organisation(self, enterprise_id: str, name: str, workspaces: Mapping[str, str]) -> Organisation:
+        """An Enterprise Grid organisation with ``workspaces`` (team id -> name). The authorize page
+        offers an org-wide install (``allow-<enterprise_id>``) besides each workspace on its own
+        (``allow-<team_id>``: a per-team install inside the organisation)."""
+        suffix = enterprise_id[-5:].rjust(5, "0")
+        org = Organisation(enterprise_id, name, f"U{suffix}ORG", f"B{suffix}ORG", tuple(workspaces))
+        with self._lock:
+            self._organisations[enterprise_id] = org
+            for team_id, team_name in workspaces.items():
+                team_suffix = team_id[-5:].rjust(5, "0")
+                self._workspaces[team_id] = Workspace(team_id, team_name, f"U{team_suffix}BOT", f"B{team_suffix}BOT",
+                                                      enterprise_id)
+        return org
+
+    def token_uses(self, token: str) -> list[str]:
+        """The API methods called with ``token``, in order (only calls it was accepted for)."""
+        with self._lock:
+            return [method for method, used in self._tokens_used if used == token]
 
     def issued_tokens(self, team_id: str | None = None) -> list[str]:
         """Access tokens oauth.v2.access issued (for ``team_id``), oldest first."""
@@ -821,6 +857,7 @@ class FakeSlack:
                 needed = _METHOD_SCOPES.get(method)
                 if needed:
                     self._require(needed)
+                self._tokens_used.append((method, token))
                 self._caller = issued
                 try:
                     return {"ok": True, **handler(params)}
@@ -946,6 +983,11 @@ class FakeSlack:
     # ---- API methods (called under self._lock) -----------------------------------------------
 
     def _m_auth_test(self, params: Params) -> dict[str, Any]:
+        org = self._caller.organisation if self._caller is not None else None
+        if org is not None:  # an org-wide token: the organisation answers (its id in team_id too)
+            return {"url": f"https://{org.enterprise_id.lower()}.enterprise.slack.com/", "team": org.name,
+                    "user": "reset-bot", "team_id": org.enterprise_id, "user_id": org.bot_user_id,
+                    "bot_id": org.bot_id, "enterprise_id": org.enterprise_id, "is_enterprise_install": True}
         if self._caller is not None:  # a token an install issued answers with its own workspace
             team = self._caller.team
             return {"url": f"https://{team.team_id.lower()}.slack.com/", "team": team.name, "user": "reset-bot",
@@ -1238,6 +1280,10 @@ class FakeSlack:
                 links = "".join(
                     f'<p><a id="allow-{t.team_id}" href="/oauth/v2/authorize/allow?request={request_id}&amp;'
                     f'team={t.team_id}">Allow in {html.escape(t.name)}</a></p>' for t in self._workspaces.values())
+                links += "".join(
+                    f'<p><a id="allow-{o.enterprise_id}" href="/oauth/v2/authorize/allow?request={request_id}&amp;'
+                    f'team={o.enterprise_id}">Allow for all of {html.escape(o.name)}</a></p>'
+                    for o in self._organisations.values())
                 scopes = html.escape(query.get("scope", ""))
                 self._send_html(h, 200, f"<h1>Reset Bot is requesting permission</h1><p>Scopes: {scopes}</p>{links}"
                                         f'<p><a id="cancel" href="/oauth/v2/authorize/cancel?request={request_id}">'
@@ -1245,6 +1291,9 @@ class FakeSlack:
                 return
             pending = self._authorizations.pop(query.get("request", ""), None)
             team = self._workspaces.get(query.get("team", self.team_id))
+            org = self._organisations.get(query.get("team", ""))
+            if org is not None:  # org-wide: the grant's team stands for the organisation
+                team = Workspace(org.enterprise_id, org.name, org.bot_user_id, org.bot_id, org.enterprise_id)
             if pending is None or team is None or step not in ("/allow", "/cancel"):
                 self._send_html(h, 400, "This authorization request is unknown or was already answered")
                 return
@@ -1252,7 +1301,7 @@ class FakeSlack:
             if step == "/allow":
                 code = f"{int(self._now())}.{secrets.token_hex(8)}"
                 self._codes[code] = _Grant(team, pending.get("scope", ""), pending["redirect_uri"],
-                                           expires_at=self._now() + OAUTH_CODE_TTL_SECONDS)
+                                           expires_at=self._now() + OAUTH_CODE_TTL_SECONDS, organisation=org)
                 back = {"code": code, **back}
             else:
                 back = {"error": "access_denied", **back}
@@ -1294,12 +1343,19 @@ class FakeSlack:
     def _token_answer(self, grant: _Grant, *, rotating: bool) -> dict[str, Any]:
         team = grant.team
         token = ("xoxe.xoxb-1-" if rotating else "xoxb-") + f"{team.team_id}-{secrets.token_hex(12)}"
-        issued = _Grant(team, grant.scopes, expires_at=self._now() + ROTATED_TOKEN_SECONDS if rotating else None)
+        issued = _Grant(team, grant.scopes, expires_at=self._now() + ROTATED_TOKEN_SECONDS if rotating else None,
+                        organisation=grant.organisation)
         self._issued[token] = issued
         answer: dict[str, Any] = {
             "app_id": self.app_id, "authed_user": {"id": "U0000ADMIN"}, "scope": grant.scopes, "token_type": "bot",
             "access_token": token, "bot_user_id": team.bot_user_id, "team": {"id": team.team_id, "name": team.name},
             "enterprise": None, "is_enterprise_install": False}
+        if grant.organisation is not None:  # org-wide: no team, the organisation instead
+            org = grant.organisation
+            answer.update(team=None, enterprise={"id": org.enterprise_id, "name": org.name}, is_enterprise_install=True)
+        elif team.enterprise_id in self._organisations:  # a per-team install inside an organisation
+            org = self._organisations[team.enterprise_id]
+            answer.update(enterprise={"id": org.enterprise_id, "name": org.name})
         if rotating:
             refresh = f"xoxe-1-{team.team_id}-{secrets.token_hex(16)}"
             self._refresh_tokens[refresh] = issued

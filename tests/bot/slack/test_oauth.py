@@ -379,3 +379,174 @@ def test_abandoned_install_pages_do_not_pile_up_states(installer, slack):
         conn.execute(update(table).values(expire_at=datetime.now() - timedelta(minutes=1)))
     browser.get(f"{installer.base}/slack/install")
     assert len(rows(installer.runtime, STATES_TABLE)) == 1  # the new one; the expired ones are gone
+
+
+# ---- Enterprise Grid: an org-wide install serves every workspace of the organisation -------------
+
+ORG, ORG_A, ORG_B = "E0000GRID1", "T0000GRDA1", "T0000GRDB2"
+CHANNEL_A, CHANNEL_B = "C0000GRDA1", "C0000GRDB2"
+
+
+def organisation(slack: FakeSlack) -> None:
+    slack.add_organisation(ORG, "Grid Org", {ORG_A: "Grid A", ORG_B: "Grid B"})
+    for channel in (CHANNEL_A, CHANNEL_B):
+        slack.add_channel(channel, channel.lower())
+        slack.add_member(channel, USER)
+
+
+def install_as(installer: Installer, slack: FakeSlack, who: str) -> tuple[str, str]:
+    """Install by pressing ``allow-<who>`` (a team, or an organisation for org-wide): (page, token)."""
+    browser = Browser()
+    status, _, page = press(browser, installer, to_slack(browser, installer), f"allow-{who}")
+    assert status == 200, page
+    return page, slack.issued_tokens(who)[-1]
+
+
+def grid_command(installer: Installer, slack: FakeSlack, text: str, team: str, channel: str, *,
+                 org_wide: bool) -> str:
+    """A signed /reset from ``team`` of the organisation, as Slack sends it (enterprise fields set);
+    the response_url's id."""
+    from tests.fakes.slack_requests import post_signed, slash_command_body
+
+    token_id = f"{team}-{text.split()[0]}"
+    url = slack.response_url(token_id, channel=channel, user=USER)
+    body = slash_command_body(text, channel_id=channel, user_id=USER, team_id=team, response_url=url,
+                              enterprise_id=ORG, enterprise_name="Grid Org", is_enterprise_install=org_wide)
+    status, _ = post_signed(f"{installer.base}/slack/events", body, SIGNING_SECRET)
+    assert status == 200
+    return token_id
+
+
+def grid_event(installer: Installer, payload: dict, team: str | None, *, org_wide: bool) -> None:
+    """An event of the organisation's installation: ``authorizations`` names it (Slack's docs show an
+    org-wide one with a workspace's team id in it, Bolt's tests with none: both are sent)."""
+    from tests.fakes.slack_requests import event_body, post_signed
+
+    envelope = json.loads(event_body(payload, team_id=team or ORG_A))
+    envelope.update(enterprise_id=ORG, context_enterprise_id=ORG)
+    envelope["authorizations"] = [{"enterprise_id": ORG, "team_id": team, "user_id": "U0000GRIDBOT",
+                                   "is_bot": True, "is_enterprise_install": org_wide}]
+    status, _ = post_signed(f"{installer.base}/slack/events", json.dumps(envelope).encode(), SIGNING_SECRET)
+    assert status == 200
+
+
+def answered(slack: FakeSlack, channel: str) -> bool:
+    return any("Foreigners own" in str(m.get("blocks")) for m in slack.messages(channel))
+
+
+def grid_subscription(installer: Installer, slack: FakeSlack, team: str, channel: str, *, org_wide: bool) -> int:
+    subs = installer.runtime.store.subscriptions
+    grid_command(installer, slack, "subscribe weekly fri 16:30 Europe/London", team, channel, org_wide=org_wide)
+    [sub] = slack.wait_for(lambda: [s for s in subs.live() if s.team_id == team], timeout=20)
+    assert sub.enterprise_id == ORG
+    return sub.id
+
+
+@pytest.mark.parametrize("event_team", [ORG_A, None], ids=["team-in-authorizations", "no-team"])
+def test_an_org_wide_install_answers_every_workspace_posts_briefings_and_leaves_as_one(installer, slack,
+                                                                                        event_team):
+    organisation(slack)
+    page, token = install_as(installer, slack, ORG)
+    assert "Reset Bot is installed in Grid Org" in page
+    [bot] = rows(installer.runtime, BOTS_TABLE)
+    assert (bot["enterprise_id"], bot["team_id"], bot["is_enterprise_install"]) == (ORG, None, True)
+    assert token not in json.dumps(bot, default=str)
+    # Commands from two workspaces of the organisation: Bolt finds the org's installation for each.
+    for team, channel in ((ORG_A, CHANNEL_A), (ORG_B, CHANNEL_B)):
+        grid_command(installer, slack, "gap", team, channel, org_wide=True)
+        assert slack.wait_for(lambda channel=channel: answered(slack, channel), timeout=20)
+    # A briefing (outside any request: the scheduler's look-up) of workspace B, with the org's token.
+    grid_command(installer, slack, "briefing", ORG_B, CHANNEL_B, org_wide=True)
+    assert slack.wait_for(lambda: [m for m in slack.messages(CHANNEL_B) if m.get("metadata")], timeout=20)
+    ledger = installer.runtime.store.ledger
+    [row] = slack.wait_for(lambda: [r for r in ledger.rows() if r.status == "sent"], timeout=20)
+    assert (row.team_id, row.enterprise_id) == (ORG_B, ORG)
+    posts = [c for c in slack.calls("chat.postMessage") if c.response and c.response.get("ok")]
+    assert len(posts) >= 3 and slack.token_uses(token).count("chat.postMessage") == len(posts)
+    assert slack.issued_tokens() == [token]  # one install, one token, for both workspaces
+    # Both workspaces subscribe; the org uninstalls the app: its tokens go, both stop with the reason.
+    subs = [grid_subscription(installer, slack, team, channel, org_wide=True)
+            for team, channel in ((ORG_A, CHANNEL_A), (ORG_B, CHANNEL_B))]
+    grid_event(installer, {"type": "app_uninstalled", "event_ts": "1.0"}, event_team, org_wide=True)
+    store = installer.runtime.store
+    assert slack.wait_for(lambda: store.subscriptions.live() == [], timeout=20)
+    for sub_id in subs:
+        stopped = store.subscriptions.get(sub_id)
+        assert stopped is not None and (stopped.state, stopped.pause_reason) == ("removed", UNINSTALLED)
+    assert rows(installer.runtime, BOTS_TABLE) == [] and rows(installer.runtime, INSTALLATIONS_TABLE) == []
+    from bot.storage.records import StoreError, Workspace
+
+    with pytest.raises(StoreError, match="not installed"):
+        installer.runtime.briefings.fanout.client_for(Workspace(ORG_A, ORG))
+
+
+UNINSTALLED = "the app was uninstalled from this workspace"
+
+
+def test_an_org_wide_token_revocation_stops_every_workspace_of_the_organisation(installer, slack):
+    organisation(slack)
+    install_as(installer, slack, ORG)
+    sub_id = grid_subscription(installer, slack, ORG_A, CHANNEL_A, org_wide=True)
+    grid_event(installer, {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0000GRIDBOT"]},
+                           "event_ts": "1.0"}, ORG_A, org_wide=True)
+    store = installer.runtime.store
+    assert slack.wait_for(lambda: store.subscriptions.live() == [], timeout=20)
+    assert store.subscriptions.get(sub_id).pause_reason == "the bot's token was revoked in this workspace"
+    assert rows(installer.runtime, BOTS_TABLE) == []
+
+
+def test_a_per_team_install_inside_an_organisation_stays_per_team(installer, slack):
+    organisation(slack)
+    _, own = install_as(installer, slack, ORG_A)  # workspace A installs on its own…
+    _, org = install_as(installer, slack, ORG)  # …and the organisation org-wide (serving B)
+    [bot_a] = [b for b in rows(installer.runtime, BOTS_TABLE) if b["team_id"] == ORG_A]
+    assert (bot_a["enterprise_id"], bot_a["is_enterprise_install"]) == (ORG, False)
+    grid_command(installer, slack, "gap", ORG_A, CHANNEL_A, org_wide=False)
+    assert slack.wait_for(lambda: answered(slack, CHANNEL_A), timeout=20)
+    assert "chat.postMessage" in slack.token_uses(own) and "chat.postMessage" not in slack.token_uses(org)
+    sub_a = grid_subscription(installer, slack, ORG_A, CHANNEL_A, org_wide=False)
+    sub_b = grid_subscription(installer, slack, ORG_B, CHANNEL_B, org_wide=True)
+    from bot.storage.records import Workspace
+
+    clients = installer.runtime.briefings.fanout.client_for
+    assert (clients(Workspace(ORG_A, ORG)).token, clients(Workspace(ORG_B, ORG)).token) == (own, org)
+    # Workspace A removes its own install: A stops, the organisation's install and B go on.
+    grid_event(installer, {"type": "app_uninstalled", "event_ts": "1.0"}, ORG_A, org_wide=False)
+    store = installer.runtime.store
+    assert slack.wait_for(lambda: [s.id for s in store.subscriptions.live()] == [sub_b], timeout=20)
+    assert store.subscriptions.get(sub_a).pause_reason == UNINSTALLED
+    assert [(b["enterprise_id"], b["team_id"]) for b in rows(installer.runtime, BOTS_TABLE)] == [(ORG, None)]
+    assert clients(Workspace(ORG_A, ORG)).token == org  # A is still in the organisation's install
+
+
+def test_an_org_wide_uninstall_leaves_a_workspace_with_its_own_install_running(installer, slack):
+    organisation(slack)
+    _, own = install_as(installer, slack, ORG_A)
+    install_as(installer, slack, ORG)
+    sub_a = grid_subscription(installer, slack, ORG_A, CHANNEL_A, org_wide=False)
+    sub_b = grid_subscription(installer, slack, ORG_B, CHANNEL_B, org_wide=True)
+    grid_event(installer, {"type": "app_uninstalled", "event_ts": "1.0"}, None, org_wide=True)
+    store = installer.runtime.store
+    assert slack.wait_for(lambda: [s.id for s in store.subscriptions.live()] == [sub_a], timeout=20)
+    assert store.subscriptions.get(sub_b).pause_reason == UNINSTALLED
+    from bot.storage.records import Workspace
+
+    assert installer.runtime.briefings.fanout.client_for(Workspace(ORG_A, ORG)).token == own
+
+
+def test_a_workspace_taken_out_of_the_org_wide_install_stops_and_the_others_go_on(installer, slack):
+    from tests.fakes.slack_requests import post_signed
+
+    organisation(slack)
+    install_as(installer, slack, ORG)
+    sub_a = grid_subscription(installer, slack, ORG_A, CHANNEL_A, org_wide=True)
+    sub_b = grid_subscription(installer, slack, ORG_B, CHANNEL_B, org_wide=True)
+    envelope = {"token": "fake-verification-token", "enterprise_id": ORG, "api_app_id": slack.app_id,
+                "event": {"type": "team_access_revoked", "team_ids": [ORG_A], "event_ts": "1.0"},
+                "type": "event_callback", "event_id": "Ev0000REVOKED", "event_time": 1}
+    status, _ = post_signed(f"{installer.base}/slack/events", json.dumps(envelope).encode(), SIGNING_SECRET)
+    assert status == 200
+    store = installer.runtime.store
+    assert slack.wait_for(lambda: [s.id for s in store.subscriptions.live()] == [sub_b], timeout=20)
+    assert store.subscriptions.get(sub_a).pause_reason == "the organisation's admin removed the app from this workspace"
+    assert [(b["enterprise_id"], b["team_id"]) for b in rows(installer.runtime, BOTS_TABLE)] == [(ORG, None)]

@@ -15,6 +15,7 @@ from bot.storage.installations import (
     BOTS_TABLE,
     INSTALLATIONS_TABLE,
     EncryptedInstallationStore,
+    Rewritten,
     TokenCipher,
     TokenKeyError,
     state_store,
@@ -83,7 +84,7 @@ def test_a_rotated_key_reads_old_rows_and_writes_new_ones_with_the_new_key(stora
         Fernet(KEY_OLD).decrypt(by_team["T0000NEW01"]["bot_token"].encode())
     # Re-encrypting every row with the new key lets the old key go.
     # Per workspace: the bot row's token and refresh token, the installation row's two and its user token.
-    assert rotated.reencrypt() == 2 * 5
+    assert rotated.reencrypt() == Rewritten(rows=2 * 2, values=2 * 5)
     only_new = store(storage, KEY_NEW)
     assert only_new.find_bot(enterprise_id=None, team_id="T0000OLD01").bot_token == BOT_TOKEN
     assert only_new.find_installation(enterprise_id=None, team_id="T0000OLD01").user_token == USER_TOKEN
@@ -116,3 +117,16 @@ def test_the_state_store_is_shared_by_every_process_on_the_database(storage, db_
 def test_an_expired_state_is_refused(storage):
     states = state_store(storage.database.engine, expiration_seconds=-1)
     assert states.consume(states.issue()) is False
+
+
+def test_reencrypt_names_a_row_no_key_can_read_and_rewrites_nothing(storage):
+    store(storage, KEY_NEW).save(installation(team="T0000NEW01"))  # readable by the keys below…
+    store(storage, KEY_OLD).save(installation(team="T0000OLD01"))  # …this one is not
+    before = raw_rows(storage, BOTS_TABLE) + raw_rows(storage, INSTALLATIONS_TABLE)
+    newest = Fernet.generate_key()
+    with pytest.raises(TokenKeyError) as refused:
+        store(storage, newest, KEY_NEW).reencrypt()
+    message = str(refused.value)
+    assert "team T0000OLD01" in message and "nothing was rewritten" in message
+    assert all(secret not in message for secret in (BOT_TOKEN, REFRESH, USER_TOKEN))
+    assert raw_rows(storage, BOTS_TABLE) + raw_rows(storage, INSTALLATIONS_TABLE) == before  # one transaction

@@ -237,3 +237,30 @@ def test_a_version_5_database_gains_the_oauth_tables_in_place_and_keeps_its_rows
         assert [s.id for s in again.subscriptions.live()] == [kept.id]
     finally:
         again.dispose()
+
+
+def test_a_version_6_database_gains_the_index_on_oauth_states_in_place(db_url):
+    """Version 7: slack_sdk's state table has no index on ``state``, which every install callback
+    looks up; the migration adds one to an existing table and keeps its rows."""
+    from sqlalchemy import update
+
+    from bot.storage.installations import state_store
+    from bot.storage.schema import oauth_states
+
+    def indexed(storage) -> list[list[str]]:
+        return [index["column_names"] for index in inspect(storage.database.engine).get_indexes(oauth_states.name)]
+
+    first = connect(db_url)
+    assert ["state"] in indexed(first)  # a new database has it
+    issued = state_store(first.database.engine).issue()
+    with first.database.engine.begin() as conn:  # the database as version 6 left it
+        conn.execute(text("DROP INDEX reset_oauth_states_by_state"))
+        conn.execute(update(schema_version).values(version=6))
+    assert ["state"] not in indexed(first)
+    first.dispose()
+    again = connect(db_url)
+    try:
+        assert ["state"] in indexed(again)
+        assert state_store(again.database.engine).consume(issued) is True  # the row it had is still there
+    finally:
+        again.dispose()
