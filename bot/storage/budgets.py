@@ -83,11 +83,10 @@ class Budgets:
 
 @dataclass(frozen=True)
 class Scan:
-    """A paged history read in progress: the window (Slack timestamps), where the next page starts."""
+    """A paged history read in progress: the window's start (a Slack timestamp), where the next page starts."""
 
     delivery_id: int
     oldest: str
-    latest: str
     cursor: str
     pages: int
     started_at: datetime
@@ -103,12 +102,11 @@ class HistoryScans:
             row = conn.execute(select(history_scans).where(history_scans.c.delivery_id == delivery_id)).first()
         if row is None:
             return None
-        return Scan(row.delivery_id, row.oldest, row.latest, row.cursor, row.pages, utc(row.started_at))
+        return Scan(row.delivery_id, row.oldest, row.cursor, row.pages, utc(row.started_at))
 
     def save(self, scan: Scan) -> None:
         """Record (or move on) the scan of one ledger row."""
-        values = dict(oldest=scan.oldest, latest=scan.latest, cursor=scan.cursor, pages=scan.pages,
-                      started_at=scan.started_at)
+        values = dict(oldest=scan.oldest, cursor=scan.cursor, pages=scan.pages, started_at=scan.started_at)
         new = (sqlite_insert if self.database.dialect == "sqlite" else postgresql_insert)(history_scans)
         with self.database.begin() as conn:
             conn.execute(new.values(delivery_id=scan.delivery_id, **values)

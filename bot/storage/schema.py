@@ -156,8 +156,7 @@ api_budgets = Table(
 history_scans = Table(
     "reset_history_scans", metadata,
     Column("delivery_id", Integer, primary_key=True),  # the ledger row being looked for
-    Column("oldest", String(32), nullable=False),  # the window, as Slack timestamps
-    Column("latest", String(32), nullable=False),
+    Column("oldest", String(32), nullable=False),  # the window's start, as a Slack timestamp
     Column("cursor", Text, nullable=False),  # Slack's next_cursor: where the next page starts
     Column("pages", Integer, nullable=False),  # pages read so far
     Column("started_at", DateTime(timezone=True), nullable=False),

@@ -63,11 +63,11 @@ def test_retry_after_moves_the_next_turn_later_never_earlier(storage, clock):
 
 
 def test_a_paged_reads_cursor_is_kept_moved_on_and_forgotten(storage, clock):
-    scan = Scan(7, "1764260400.000000", "1764261000.000000", "bmV4dF90czox", 1, clock.now)
+    scan = Scan(7, "1764260400.000000", "bmV4dF90czox", 1, clock.now)
     assert storage.history_scans.get(7) is None
     storage.history_scans.save(scan)
     assert storage.history_scans.get(7) == scan
-    storage.history_scans.save(Scan(7, scan.oldest, scan.latest, "bmV4dF90czoy", 2, scan.started_at))
+    storage.history_scans.save(Scan(7, scan.oldest, "bmV4dF90czoy", 2, scan.started_at))
     assert (storage.history_scans.get(7).cursor, storage.history_scans.get(7).pages) == ("bmV4dF90czoy", 2)
     storage.history_scans.drop(7)
     assert storage.history_scans.get(7) is None
