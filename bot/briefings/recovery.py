@@ -199,6 +199,8 @@ class HistoryCheck:
     def _later(self, claim: Delivery, at: datetime) -> None:
         with self._lock:
             self._ask_again[(claim.id, claim.attempts)] = at
+            while len(self._ask_again) > 1000:  # a caller that never asks `unconfirmed` (a missed slot)
+                del self._ask_again[next(iter(self._ask_again))]
 
     def _refused(self, claim: Delivery, exc: SlackApiError) -> None:
         status = getattr(exc.response, "status_code", 200) or 200

@@ -127,6 +127,7 @@ class TestWasItPosted:
         clock.now = FRIDAY_1630_LONDON
         service.scheduler.sync()
         assert service.storage.ledger.rows()[0].status == "failed"
+        slack.wait_for(lambda: briefings(slack))  # it has reached Slack (the fake posts after its delay)
         clock.now += timedelta(minutes=1)
         service.scheduler.sync()
         assert len(briefings(slack)) == 1
