@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from slack_sdk import WebClient
 
@@ -22,7 +22,7 @@ from bot.briefings.config import BriefingSettings
 from bot.briefings.fanout import Fanout
 from bot.briefings.membership import Membership
 from bot.briefings.pacing import Pacer
-from bot.briefings.recovery import HistoryCheck
+from bot.briefings.recovery import HISTORY_INTERVAL, HistoryCheck
 from bot.scheduler import DataJobs, Scheduler
 from bot.serving.live_data import LiveData
 from bot.slack.delivery import ClientFor, SlackDelivery, one_client
@@ -49,17 +49,21 @@ def build_briefings(
     clock: Callable[[], datetime] | None = None,
     owner: str | None = None,
     changes: Callable[[str | None], list[str]] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = time.sleep,  # unused: history checks no longer retry in-thread (recovery)
     data_jobs: DataJobs | None = None,
     client_for: ClientFor | None = None,
+    history_interval: timedelta = HISTORY_INTERVAL,
 ) -> Briefings:
     """``delivery`` posts; ``client_for`` gives each workspace's Web API client, through which every
     Slack call of a briefing goes (history checks, members, time zones, posts). Without it, every
-    workspace gets ``client`` (the single bot token)."""
+    workspace gets ``client`` (the single bot token). ``history_interval``: at most one history read
+    per workspace per that time, across replicas (`bot.briefings.recovery`)."""
     now = clock or (lambda: datetime.now(timezone.utc))
     client_for = client_for or one_client(client)
     membership = Membership(client_for)
-    fanout = Fanout(storage, data, delivery, HistoryCheck(client_for, storage.ledger, sleep), config=config,
+    history = HistoryCheck(client_for, storage.ledger, storage.budgets, storage.history_scans, now,
+                           interval=history_interval)
+    fanout = Fanout(storage, data, delivery, history, config=config,
                     pacer=pacer, clock=now, owner=owner, changes=changes, client_for=client_for)
     catch_up = CatchUp(storage, fanout, membership, now)
     scheduler = Scheduler(fanout, catch_up, storage.subscriptions, data_jobs=data_jobs)

@@ -24,6 +24,7 @@ from bot import telemetry
 from bot.assembly import Briefings, build_briefings
 from bot.briefings.config import BriefingSettings
 from bot.briefings.pacing import Pacer
+from bot.briefings.recovery import HISTORY_INTERVAL, INTERNAL_HISTORY_INTERVAL
 from bot.scheduler import DataJobs
 from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import LiveData
@@ -199,6 +200,8 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
         changes=data.changes_since,
         data_jobs=data_jobs,
         client_for=InstalledClients(settings, installations) if installations is not None else None,
+        # an app installed through OAuth is rationed as non-Marketplace; the single-token one is internal
+        history_interval=HISTORY_INTERVAL if installations is not None else INTERNAL_HISTORY_INTERVAL,
     )
     app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle,
                      oauth=flow, on_workspace_gone=Departures(store, installations))

@@ -6,6 +6,10 @@ yet is delivered with the others of its schedule (`Fanout.deliver_group`) — th
 the job misfired; a failed slot whose backoff is over, or a claim left by a dead process, goes
 through `Fanout.deliver_slot` (`bot.briefings.recovery` decides which); a paused subscription
 is resumed once Slack says the bot can post in its channel again.
+
+A slot whose "was it posted?" check is waiting for its workspace's history read (Slack allows a
+non-Marketplace app one a minute) is left alone until that turn comes (`recovery.retry_due` reads
+the time from the row): a pass every `sync_interval` does not ask Slack, nor post, in between.
 """
 
 from __future__ import annotations

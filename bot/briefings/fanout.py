@@ -58,7 +58,6 @@ from bot.briefings.recovery import (
     METADATA_EVENT,
     PAUSING_ERRORS,
     RELEASED,
-    UNCONFIRMED,
     HistoryCheck,
     is_transient,
     retryable,
@@ -238,7 +237,7 @@ class Fanout:
             if claim.taken_over or claim.attempts > 1:
                 posted = self.history.already_posted(claim)
                 if posted is None:  # unknown is not "no": never post what may be there already
-                    self.ledger.finish(claim, DeliveryStatus.FAILED, error=UNCONFIRMED)
+                    self.ledger.finish(claim, DeliveryStatus.FAILED, error=self.history.unconfirmed(claim))
                     return DeliveryResult.FAILED_UNCONFIRMED
                 if posted:
                     return DeliveryResult.RECOVERED

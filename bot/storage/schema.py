@@ -45,7 +45,7 @@ from bot.storage.records import StoreError, StoreUnavailable
 
 logger = logging.getLogger("reset_bot.store")
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 MIN_SQLITE = (3, 35)
 
 metadata = MetaData()
@@ -146,6 +146,26 @@ oauth_states = state_table(metadata)
 # unsigned GETs of /slack/install) made that a scan per callback.
 oauth_states_by_state = Index("reset_oauth_states_by_state", oauth_states.c.state)
 
+# Version 8: rationed Slack reads (issue 13). Since May 2025 an app distributed outside the
+# Marketplace may call conversations.history (and .replies) once a minute per workspace, 15
+# messages a call. `reset_api_budgets` holds, per (method, workspace), when the next call may go:
+# a replica takes the turn with one conditional UPDATE (`bot.storage.budgets`), so all replicas
+# share one budget. `reset_history_scans` remembers how far a "was it posted?" check has paged
+# through a channel's history, so the next page — a minute later, on any replica — goes on from there.
+api_budgets = Table(
+    "reset_api_budgets", metadata,
+    Column("key", String(160), primary_key=True),  # "<method> <team_id> <enterprise_id or ->"
+    Column("next_at", DateTime(timezone=True), nullable=False),  # no call before this
+)
+history_scans = Table(
+    "reset_history_scans", metadata,
+    Column("delivery_id", Integer, primary_key=True),  # the ledger row being looked for
+    Column("oldest", String(32), nullable=False),  # the window's start, as a Slack timestamp
+    Column("cursor", Text, nullable=False),  # Slack's next_cursor: where the next page starts
+    Column("pages", Integer, nullable=False),  # pages read so far
+    Column("started_at", DateTime(timezone=True), nullable=False),
+)
+
 
 def _unique_indexes(conn: Connection) -> None:
     conn.execute(text(_V2_V3_INDEXES["reset_subscriptions_one_schedule"]))
@@ -203,6 +223,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _workspace_columns,
     lambda conn: metadata.create_all(conn, tables=[slack_bots, slack_installations, oauth_states]),
     lambda conn: oauth_states_by_state.create(conn, checkfirst=True),
+    lambda conn: metadata.create_all(conn, tables=[api_budgets, history_scans]),
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

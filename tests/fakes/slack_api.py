@@ -24,6 +24,7 @@ import copy
 import html
 import itertools
 import json
+import math
 import mimetypes
 import re
 import secrets
@@ -99,6 +100,10 @@ RESPONSE_URL_MAX_USES = 5  # "up to 5 times within 30 minutes"
 RESPONSE_URL_TTL_SECONDS = 30 * 60
 MAX_UPLOAD_BYTES = 1 << 30
 MAX_SHARE_CHANNELS = 100  # `channels_limit_exceeded`
+# Non-Marketplace apps (May 2025): conversations.history "rate limited to 1 request per minute",
+# and "the maximum and default values for the limit parameter have both been reduced to 15".
+NON_MARKETPLACE_INTERVAL = 60.0
+NON_MARKETPLACE_LIMIT = 15
 
 #: Scope needed per method (bot token). conversations.info depends on the conversation type.
 _METHOD_SCOPES: dict[str, str] = {
@@ -122,6 +127,17 @@ class SlackError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"ok": False, "error": self.error, **self.extra}
+
+
+class _RateLimited(SlackError):
+    """A rationed method called again too soon: HTTP 429 with Retry-After (see `FakeSlack.non_marketplace`)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("ratelimited")
+        self.retry_after = retry_after
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "__status": 429, "__retry_after": self.retry_after}
 
 
 def _invalid_arguments(*messages: str) -> SlackError:
@@ -487,6 +503,8 @@ class FakeSlack:
         self._last_ts_us = 0
         self._ids = itertools.count(1)
         self._clock_offset = 0.0
+        self._non_marketplace: set[str] = set()  # teams whose history reads are rationed
+        self._rationed_at: dict[tuple[str, str], float] = {}  # (method, team) -> last accepted call
         self._workspaces: dict[str, Workspace] = {
             team_id: Workspace(team_id, "Fake Workspace", bot_user_id, bot_id)}
         self._authorizations: dict[str, dict[str, str]] = {}  # pending authorize pages, by id
@@ -670,6 +688,16 @@ class FakeSlack:
         with self._lock:
             self._clock_offset += seconds
 
+    def non_marketplace(self, team_id: str | None = None) -> None:
+        """Give ``team_id`` (default: the stand-in's own team) the limits of an app distributed
+        outside the Marketplace (docs.slack.dev/reference/methods/conversations.history, May 2025):
+        conversations.history answers at most NON_MARKETPLACE_LIMIT messages a call (and that many
+        by default), and a second call within NON_MARKETPLACE_INTERVAL seconds of the last one it
+        served — by this stand-in's clock, which `advance_clock` moves — is HTTP 429 `ratelimited`
+        with Retry-After. Refused calls do not count."""
+        with self._lock:
+            self._non_marketplace.add(team_id or self.team_id)
+
     # ---- assertion helpers -------------------------------------------------------------------
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
@@ -822,8 +850,17 @@ class FakeSlack:
         # Slack reports the token's scopes on every answer; Bolt reads them from auth.test.
         headers = {"x-oauth-scopes": ",".join(sorted(self.scopes)),
                    "x-accepted-oauth-scopes": _METHOD_SCOPES.get(method, "")}
-        self._record(method, params, 200, answer, ctype)
-        self._send(h, 200, answer, headers)
+        status = self._http_status(answer, headers)  # 200, or a rationed method's 429
+        self._record(method, params, status, answer, ctype)
+        self._send(h, status, answer, headers)
+
+    @staticmethod
+    def _http_status(answer: dict[str, Any], headers: dict[str, str]) -> int:
+        """The HTTP status of an API answer: 200 unless a method refused with `_RateLimited`."""
+        status = int(answer.pop("__status", 200))
+        if "__retry_after" in answer:
+            headers["Retry-After"] = str(answer.pop("__retry_after"))
+        return status
 
     def _call_api(self, method: str, params: Params, authorization: str | None, form_token: str | None,
                   parse_error: str | None) -> dict[str, Any]:
@@ -1105,23 +1142,50 @@ class FakeSlack:
 
     def _m_conversations_history(self, params: Params) -> dict[str, Any]:
         """Newest first; `oldest`/`latest` bound the ts; message `metadata` only with
-        include_all_metadata (as Slack does). Needs the history scope of the conversation type."""
+        include_all_metadata (as Slack does). Needs the history scope of the conversation type.
+        Pages with `cursor` / `response_metadata.next_cursor`; rationed for a `non_marketplace` team."""
         channel = self._conversation(_text(params, "channel"))
         self._require("im:history" if channel.is_im else "groups:history" if channel.is_private else "channels:history")
         if not channel.bot_member and not channel.is_im:
             raise SlackError("not_in_channel")
         oldest = float(_text(params, "oldest") or 0)
         latest = float(_text(params, "latest") or "inf")
-        limit = int(_text(params, "limit") or 100)
+        rationed = self._ration("conversations.history")
+        limit = int(_text(params, "limit") or (NON_MARKETPLACE_LIMIT if rationed else 100))
+        if rationed:
+            limit = min(limit, NON_MARKETPLACE_LIMIT)
         with_metadata = str(_text(params, "include_all_metadata") or "").lower() in ("1", "true")
         found = [m for m in reversed(self._messages.get(channel.id, [])) if oldest <= float(m["ts"]) <= latest]
+        cursor = _text(params, "cursor")
+        if cursor:  # "next_ts:<ts>": the page starts at that message
+            try:
+                start = float(base64.b64decode(cursor).decode().removeprefix("next_ts:"))
+            except ValueError:
+                raise SlackError("invalid_cursor") from None
+            found = [m for m in found if float(m["ts"]) <= start]
         out = []
         for message in found[:limit]:
             copy_ = copy.deepcopy(message)
             if not with_metadata:
                 copy_.pop("metadata", None)
             out.append(copy_)
-        return {"messages": out, "has_more": len(found) > limit, "pin_count": 0}
+        answer: dict[str, Any] = {"messages": out, "has_more": len(found) > limit, "pin_count": 0}
+        if len(found) > limit:
+            next_cursor = base64.b64encode(f"next_ts:{found[limit]['ts']}".encode()).decode()
+            answer["response_metadata"] = {"next_cursor": next_cursor}
+        return answer
+
+    def _ration(self, method: str) -> bool:
+        """For a `non_marketplace` caller's team: refuse (429) a call within the interval of the
+        last one served, else count this one. False when the team is not rationed."""
+        team = self._caller.team.team_id if self._caller is not None else self.team_id
+        if team not in self._non_marketplace:
+            return False
+        now, last = self._now(), self._rationed_at.get((method, team))
+        if last is not None and now - last < NON_MARKETPLACE_INTERVAL:
+            raise _RateLimited(max(1, math.ceil(last + NON_MARKETPLACE_INTERVAL - now)))
+        self._rationed_at[(method, team)] = now
+        return True
 
     def _m_conversations_join(self, params: Params) -> dict[str, Any]:
         """Public channels only; joining again is ok with warning `already_in_channel`."""

@@ -483,3 +483,23 @@ def test_rotating_tokens_expire_and_a_refresh_token_works_once():
         with pytest.raises(SlackApiError) as expired:
             WebClient(token=first["access_token"], base_url=slack.base_url).auth_test()
         assert expired.value.response["error"] == "token_expired"
+
+
+def test_a_non_marketplace_team_gets_fifteen_messages_a_minute_of_history(slack, client):
+    slack.scopes.add("channels:history")
+    for n in range(20):
+        client.chat_postMessage(channel=PUBLIC, text=f"message {n}")
+    assert len(client.conversations_history(channel=PUBLIC, limit=200)["messages"]) == 20  # not rationed yet
+    slack.non_marketplace()
+    first = client.conversations_history(channel=PUBLIC, limit=200)
+    assert [m["text"] for m in first["messages"]] == [f"message {n}" for n in range(19, 4, -1)]  # capped at 15
+    assert first["has_more"] and first["response_metadata"]["next_cursor"]
+    with pytest.raises(SlackApiError) as refused:  # a second call within the minute
+        client.conversations_history(channel=PUBLIC, cursor=first["response_metadata"]["next_cursor"])
+    assert refused.value.response.status_code == 429 and refused.value.response["error"] == "ratelimited"
+    assert 55 <= int(refused.value.response.headers["Retry-After"]) <= 60
+    slack.advance_clock(60)
+    rest = client.conversations_history(channel=PUBLIC, cursor=first["response_metadata"]["next_cursor"])
+    assert [m["text"] for m in rest["messages"]] == [f"message {n}" for n in range(4, -1, -1)]
+    assert not rest["has_more"] and "response_metadata" not in rest
+    assert [c.status for c in slack.calls("conversations.history")] == [200, 200, 429, 200]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.briefings.pacing import Pacer
-from bot.briefings.recovery import METADATA_EVENT, UNCONFIRMED
+from bot.briefings.recovery import (
+    ASK_AGAIN_AT,
+    CLOCK_MARGIN,
+    HISTORY_INTERVAL,
+    HISTORY_METHOD,
+    METADATA_EVENT,
+    UNCONFIRMED,
+)
+from bot.storage.records import DeliveryStatus
 from tests.bot.briefings.support import (
     FRIDAY_1630_LONDON,
     LONDON_FRIDAY,
@@ -101,7 +109,7 @@ class TestWasItPosted:
         clock.now = FRIDAY_1630_LONDON
         service.scheduler.sync()
         slack.wait_for(lambda: briefings(slack))  # the fake finishes the slow post
-        slack.fail_next("conversations.history", status=500, times=3)  # one check, all its tries
+        slack.fail_next("conversations.history", status=500)  # one check: one read (they are rationed)
         clock.now += timedelta(minutes=1)
         service.scheduler.sync()
         assert len(briefings(slack)) == 1
@@ -119,6 +127,7 @@ class TestWasItPosted:
         clock.now = FRIDAY_1630_LONDON
         service.scheduler.sync()
         assert service.storage.ledger.rows()[0].status == "failed"
+        slack.wait_for(lambda: briefings(slack))  # it has reached Slack (the fake posts after its delay)
         clock.now += timedelta(minutes=1)
         service.scheduler.sync()
         assert len(briefings(slack)) == 1
@@ -150,8 +159,10 @@ class TestWasItPosted:
         crashing.storage.ledger.finish_many = database_gone
         clock.now = FRIDAY_1630_LONDON
         assert set(crashing.fanout.deliver_due(*LONDON_FRIDAY).values()) == {"sent"}  # posted, not recorded
-        clock.now += timedelta(minutes=1)
-        make_service("survivor", claim_timeout=timedelta(seconds=30)).scheduler.sync()
+        survivor = make_service("survivor", claim_timeout=timedelta(seconds=30))
+        for _ in THREE_CHANNELS:  # one history read a minute in the workspace: a channel a minute
+            clock.now += timedelta(minutes=1)
+            survivor.scheduler.sync()
         assert all(len(briefings(slack, channel)) == 1 for channel in THREE_CHANNELS)
         rows = make_service("reader").storage.ledger.rows()
         assert [(d.status, d.error) for d in rows] == [("sent", "recovered after a takeover")] * 3
@@ -212,8 +223,142 @@ class TestTakeovers:
         subscribe_all(service, slack)
         clock.now = FRIDAY_1630_LONDON
         outcomes = service.fanout.deliver_due(*LONDON_FRIDAY)
+        assert sorted(outcomes.values()) == ["lost", "lost", "sent"]  # the other two are the sync's now
+        # The sync read the history once (the workspace's turn this minute) and found the first
+        # channel's post; the other two wait, unposted, for the next turns: one a minute.
+        for _ in range(2):
+            clock.now += timedelta(minutes=1)
+            service.scheduler.sync()
         assert all(len(briefings(slack, channel)) == 1 for channel in THREE_CHANNELS)
-        assert sorted(outcomes.values()) == ["lost", "lost", "sent"]  # the other two went out through the sync
         rows = service.storage.ledger.rows()
-        assert [(d.status, d.attempts) for d in rows] == [("sent", 2)] * 3
+        assert [d.status for d in rows] == ["sent"] * 3 and sorted(d.attempts for d in rows) == [2, 3, 4]
         assert rows[0].error == "recovered after a takeover" and len(slack.calls("chat.postMessage")) == 3
+
+
+def posted_by(service, claim, channel=CHANNEL):
+    """The dead owner's post of ``claim``: in Slack, never recorded in the ledger."""
+    payload = {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": claim.id}}
+    service.fanout.delivery.client.chat_postMessage(channel=channel, text="briefing", metadata=payload)
+
+
+def history_reads(slack):
+    """The history reads that reached the stand-in, each checked against Slack's 15-message cap."""
+    calls = slack.calls("conversations.history")
+    assert all(int(c.params["limit"]) <= 15 for c in calls), [c.params.get("limit") for c in calls]
+    return calls
+
+
+def a_minute_later(clock, slack):
+    """Our clock and the stand-in's move on together."""
+    clock.now += HISTORY_INTERVAL
+    slack.advance_clock(HISTORY_INTERVAL.total_seconds())
+
+
+class TestWithinSlacksHistoryBudget:
+    """A non-Marketplace app reads history once a minute per workspace, 15 messages a call: the
+    check keeps to that across replicas, and a refusal is "unknown", never a reason to repost."""
+
+    def test_replicas_on_one_database_share_one_budget(self, make_service, slack, clock):
+        slack.non_marketplace()
+        a = make_service("a", claim_timeout=THIRTY_SECONDS)
+        b = make_service("b", claim_timeout=THIRTY_SECONDS)
+        subscribe_all(a, slack)
+        clock.now = FRIDAY_1630_LONDON
+        claims = [a.storage.ledger.claim(subscription_id=sub.id, channel_id=sub.channel_id,
+                                         slot_utc=FRIDAY_1630_LONDON, kind="scheduled", owner="dead",
+                                         claim_timeout=THIRTY_SECONDS)
+                  for channel in THREE_CHANNELS for sub in a.storage.subscriptions.in_channel(WORKSPACE, channel)]
+        clock.now += timedelta(minutes=1)
+        taken = [a.storage.ledger.claim(subscription_id=c.subscription_id, channel_id=c.channel_id,
+                                        slot_utc=c.slot_utc, kind="scheduled", owner="a",
+                                        claim_timeout=THIRTY_SECONDS) for c in claims]
+        assert a.fanout.history.already_posted(taken[0]) is False
+        assert b.fanout.history.already_posted(taken[1]) is None  # b's own count would have said yes
+        assert b.fanout.history.unconfirmed(taken[1]).startswith(ASK_AGAIN_AT)
+        assert [c.status for c in history_reads(slack)] == [200]  # one read reached Slack, no 429
+        # Through the sync loops of both replicas, minute by minute: one read a minute, never a 429.
+        for c in taken:
+            a.storage.ledger.finish(c, DeliveryStatus.FAILED, error=UNCONFIRMED)
+        for minute in range(1, 5):
+            a_minute_later(clock, slack)
+            a.scheduler.sync()
+            b.scheduler.sync()
+            assert len(history_reads(slack)) <= 1 + minute
+        assert all(len(briefings(slack, channel)) == 1 for channel in THREE_CHANNELS)
+        assert all(c.status == 200 for c in history_reads(slack))
+        assert [d.status for d in a.storage.ledger.rows()] == ["sent"] * 3
+
+    def test_a_takeover_refused_by_the_budget_waits_for_its_turn_and_does_not_repost(self, make_service, slack,
+                                                                                    clock):
+        slack.non_marketplace()
+        dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
+        alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
+        sub, claim = claimed_friday_slot(dead, clock, owner="dead")
+        posted_by(dead, claim)
+        clock.now += timedelta(minutes=1)
+        turn = alive.storage.budgets.take(HISTORY_METHOD, WORKSPACE, HISTORY_INTERVAL)  # another replica's read
+        assert turn.taken
+        alive.scheduler.sync()  # takes the claim over; no turn: unknown
+        assert len(briefings(slack)) == 1 and history_reads(slack) == []
+        [row] = alive.storage.ledger.rows()
+        assert (row.status, row.error) == ("failed", ASK_AGAIN_AT + turn.next_at.isoformat())
+        clock.now += timedelta(seconds=30)
+        alive.scheduler.sync()  # the turn has not come: the sync loop does not ask, nor post
+        assert history_reads(slack) == [] and len(briefings(slack)) == 1
+        clock.now += timedelta(seconds=30)
+        slack.advance_clock(60)
+        alive.scheduler.sync()  # its turn: the message is found and recorded, not posted again
+        [read] = history_reads(slack)
+        assert float(read.params["oldest"]) == (FRIDAY_1630_LONDON - CLOCK_MARGIN).timestamp()
+        assert len(briefings(slack)) == 1 and len(slack.calls("chat.postMessage")) == 1
+        [row] = alive.storage.ledger.rows()
+        assert (row.status, row.error) == ("sent", "recovered after a takeover")
+        assert row.message_ts == briefings(slack)[0]["ts"]
+
+    def test_a_429_is_unknown_not_no_and_its_retry_after_moves_the_shared_turn(self, make_service, slack, clock):
+        dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
+        alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
+        other = make_service("other", claim_timeout=THIRTY_SECONDS)
+        sub, claim = claimed_friday_slot(dead, clock, owner="dead")
+        posted_by(dead, claim)
+        slack.fail_next("conversations.history", status=429, retry_after=120)
+        clock.now += timedelta(minutes=1)
+        alive.scheduler.sync()
+        assert [c.status for c in history_reads(slack)] == [429]  # not retried by the client, not taken for "no"
+        assert len(briefings(slack)) == 1
+        [row] = alive.storage.ledger.rows()
+        assert row.status == "failed" and row.error == ASK_AGAIN_AT + (clock.now + timedelta(seconds=120)).isoformat()
+        assert not other.storage.budgets.take(HISTORY_METHOD, WORKSPACE, HISTORY_INTERVAL).taken  # every replica
+        clock.now += timedelta(minutes=1)
+        other.scheduler.sync()
+        assert len(history_reads(slack)) == 1  # a minute is not enough: Slack said two
+        clock.now += timedelta(minutes=1)
+        other.scheduler.sync()
+        assert [c.status for c in history_reads(slack)] == [429, 200]
+        assert len(briefings(slack)) == 1
+        assert other.storage.ledger.rows()[0].status == "sent"
+
+    def test_a_busy_channel_is_read_a_page_a_minute_until_the_post_is_found(self, make_service, slack, clock):
+        slack.non_marketplace()
+        dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
+        sub, claim = claimed_friday_slot(dead, clock, owner="dead")
+        posted_by(dead, claim)
+        for n in range(20):  # the channel talks on after the briefing: it is not on the first page
+            slack_client = dead.fanout.delivery.client
+            slack_client.chat_postMessage(channel=CHANNEL, text=f"chatter {n}")
+        clock.now += timedelta(minutes=1)
+        first = make_service("first", claim_timeout=THIRTY_SECONDS)
+        first.scheduler.sync()
+        [page] = history_reads(slack)
+        assert "cursor" not in page.params and len(page.response["messages"]) == 15
+        [row] = first.storage.ledger.rows()
+        assert row.status == "failed" and row.error.startswith(ASK_AGAIN_AT)  # unknown while pages remain
+        a_minute_later(clock, slack)
+        second = make_service("second", claim_timeout=THIRTY_SECONDS)  # another replica reads the next page
+        second.scheduler.sync()
+        reads = history_reads(slack)
+        assert len(reads) == 2 and reads[1].params["cursor"] == page.response["response_metadata"]["next_cursor"]
+        assert len(briefings(slack)) == 1 and len(slack.calls("chat.postMessage")) == 21
+        [row] = second.storage.ledger.rows()
+        assert (row.status, row.error) == ("sent", "recovered after a takeover")
+        assert second.storage.history_scans.get(row.id) is None  # the scan is over

@@ -264,3 +264,24 @@ def test_a_version_6_database_gains_the_index_on_oauth_states_in_place(db_url):
         assert state_store(again.database.engine).consume(issued) is True  # the row it had is still there
     finally:
         again.dispose()
+
+
+def test_a_version_6_database_gains_the_history_budget_tables_in_place(db_url):
+    from sqlalchemy import inspect, update
+
+    from bot.storage.schema import api_budgets, history_scans
+
+    first = connect(db_url)
+    kept = subscribe(first)
+    with first.database.engine.begin() as conn:  # the database as version 6 left it
+        for table in (api_budgets, history_scans):
+            table.drop(conn)
+        conn.execute(update(schema_version).values(version=6))
+    first.dispose()
+    again = connect(db_url)
+    try:
+        assert {"reset_api_budgets", "reset_history_scans"} <= set(inspect(again.database.engine).get_table_names())
+        assert [s.id for s in again.subscriptions.live()] == [kept.id]
+        assert again.budgets.take("conversations.history", kept.workspace, timedelta(minutes=1)).taken
+    finally:
+        again.dispose()
