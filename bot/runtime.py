@@ -136,7 +136,8 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
         client_for=InstalledClients(settings, installations) if installations is not None else None,
     )
     app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle,
-                     oauth=flow, on_workspace_gone=store.subscriptions.remove_workspace)
+                     oauth=flow, on_workspace_gone=store.subscriptions.remove_workspace,
+                     home_briefings=briefings.commands)
     return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings,
                    installations=installations)
 

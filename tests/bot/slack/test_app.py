@@ -229,7 +229,7 @@ class TestBriefingCommands:
 
     def test_subscribing_a_private_channel_without_the_bot_names_the_invite(self, served, slack):
         slack.add_channel("G0000PRIV9", "secret", private=True, bot_member=False)
-        _, _, token = command(served, slack, "subscribe", channel="G0000PRIV9")
+        _, _, token = command(served, slack, "subscribe weekly", channel="G0000PRIV9")  # bare: the form
         reply = slack.wait_for(lambda: slack.responses(token))[0]
         assert reply["response_type"] == "ephemeral" and "/invite @Reset Bot" in reply["text"]
 
