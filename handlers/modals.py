@@ -58,7 +58,8 @@ SUBSCRIBE_CALLBACK = "reset_subscribe_form"
 SCENARIO_CALLBACK = "reset_scenario_form"
 #: The global shortcut's callback id (manifest.yml, features.shortcuts).
 SCENARIO_SHORTCUT = "reset_scenario"
-#: action_id of the "Build a scenario…" button on shock replies; its value is the scenario as typed.
+#: action_id of the "Build a scenario…" button on shock replies; its value is the scenario as a command
+#: (``shock eu 20% over 6 months``), which prefills the form (and reads as a command in the shell).
 SCENARIO_BUTTON = "reset_scenario_open"
 
 DEFAULT_DAY = "mon"  # the typed command's defaults (handlers.queries.SubscribeQuery)
@@ -298,10 +299,10 @@ def read_scenario(values: Mapping[str, Any], holders: HolderRegistry) -> ShockQu
     return query
 
 
-def scenario_button(scenario: str) -> ActionsBlock:
-    """The "Build a scenario…" button for a shock reply; ``scenario`` prefills the form."""
+def scenario_button(command: str) -> ActionsBlock:
+    """The "Build a scenario…" button for a shock reply; ``command`` (``shock …``) prefills the form."""
     return ActionsBlock(block_id="scenario_builder", elements=[
-        ButtonElement(text="Build a scenario…", action_id=SCENARIO_BUTTON, value=scenario[:2000])])
+        ButtonElement(text="Build a scenario…", action_id=SCENARIO_BUTTON, value=command[:2000])])
 
 
 def selected_conversation(values: Mapping[str, Any]) -> str | None:

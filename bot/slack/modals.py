@@ -165,7 +165,7 @@ def register_modals(app: App, *, data: LiveData, replier: Replier, response_urls
         snapshot = data.current()
         prefill: ShockQuery | None = None
         try:
-            typed = parse("shock " + _text(action.get("value")), snapshot.holders)
+            typed = parse(_text(action.get("value")), snapshot.holders)
             prefill = typed if isinstance(typed, ShockQuery) else None
         except UsageError:
             prefill = None  # an empty form rather than none: the value only prefills it

@@ -278,7 +278,7 @@ def answer_shock(query: ShockQuery, datasets: Datasets, holders: HolderRegistry)
         section(reading(result, cal)),
         context(notes),
         buttons(_followups(query)),
-        scenario_button(scenario_text(query.model_copy(update={"requested_percent": None}))),  # handlers.modals
+        scenario_button("shock " + scenario_text(query.model_copy(update={"requested_percent": None}))),
     ]
     verb = "sell" if query.mode == "sell" else "strike"
     text = (f"{title}: ~{fmt.usd_bn(result.amount_usd_bn)} ({fmt.pct(result.share_of_marketable_pct, digits=2)} of "

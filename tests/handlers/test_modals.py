@@ -197,7 +197,7 @@ class TestTheScenarioBuilder:
         assert len(errors[block]) <= forms.MAX_ERROR_CHARS
 
     def test_the_button_carries_the_scenario(self):
-        block = forms.scenario_button("eu 20% over 6 months").to_dict()
+        block = forms.scenario_button("shock eu 20% over 6 months").to_dict()
         assert Block.parse(block).to_dict() == block
         assert block["elements"][0]["action_id"] == forms.SCENARIO_BUTTON
-        assert block["elements"][0]["value"] == "eu 20% over 6 months"
+        assert block["elements"][0]["value"] == "shock eu 20% over 6 months"

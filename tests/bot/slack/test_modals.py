@@ -143,7 +143,7 @@ class TestTheScenarioBuilder:
         reply = shock_reply(served, slack, "shock eu 20% over 6 months")
         button = next(e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]
                       if e["action_id"] == forms.SCENARIO_BUTTON)
-        assert button["value"] == "eu 20% over 6 months"
+        assert button["value"] == "shock eu 20% over 6 months"
         trigger = slack.issue_trigger(USER)
         click = block_actions_body(forms.SCENARIO_BUTTON, button["value"], trigger_id=trigger, message=reply,
                                    response_url=slack.response_url("click", channel=CHANNEL, user=USER))
