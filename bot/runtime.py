@@ -204,7 +204,8 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
         history_interval=HISTORY_INTERVAL if installations is not None else INTERNAL_HISTORY_INTERVAL,
     )
     app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle,
-                     oauth=flow, on_workspace_gone=Departures(store, installations))
+                     oauth=flow, on_workspace_gone=Departures(store, installations),
+                     home_briefings=briefings.commands)
     return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings,
                    installations=installations)
 

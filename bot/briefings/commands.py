@@ -24,9 +24,10 @@ from bot.briefings.recovery import PAUSING_ERRORS
 from bot.briefings.slots import DEFAULT_DAY, DEFAULT_TIME, next_slot
 from bot.slack.delivery import Destination, error_code
 from bot.storage import Storage
-from bot.storage.records import DeliveryStatus, StoreError, StoreUnavailable, Subscription
+from bot.storage.records import DeliveryStatus, StoreError, StoreUnavailable, Subscription, Workspace
 from handlers import subscriptions as texts
 from handlers.errors import UserFacingError
+from handlers.home import HomeBriefing, HomeVerb
 from handlers.queries import BriefingQuery, Query, SubscribeQuery, SubscriptionsQuery, UnsubscribeQuery
 from handlers.reply import Reply
 
@@ -107,7 +108,8 @@ class SubscriptionCommands:
         if not 1 <= number <= len(subs):
             raise UserFacingError(texts.no_such_briefing(number, len(subs)))
         sub = subs[number - 1]
-        self.subscriptions.set_state(sub.id, "removed", reason="unsubscribed")  # from active or paused
+        self.subscriptions.set_state(sub.id, "removed", reason="unsubscribed",  # from active, paused or held
+                                     only_from=("active", "paused", "held"))
         self.jobs.unschedule(sub)
         return texts.stopped(sub.weekday, sub.at_time, sub.timezone)
 
@@ -130,3 +132,43 @@ class SubscriptionCommands:
                 raise UserFacingError(texts.invite_hint(code)) from None
             raise
         return None
+
+    # ---- App Home (bot.slack.modals): a user's own briefings, and their buttons ------------------
+    def home_briefings(self, workspace: Workspace, user_id: str) -> list[HomeBriefing]:
+        """The briefings ``user_id`` set up in ``workspace`` (see handlers.home for why these)."""
+        now = self.clock()
+        return [HomeBriefing(sub.id, sub.channel_id, sub.weekday, sub.at_time, sub.timezone, sub.state,
+                             sub.pause_reason,
+                             None if sub.state == "held" else next_slot(sub.weekday, sub.at_time, sub.timezone, now))
+                for sub in self.subscriptions.created_by(workspace, user_id)]
+
+    def owned(self, workspace: Workspace, user_id: str, subscription_id: int) -> Subscription | None:
+        """The subscription if it is live, in ``workspace`` and set up by ``user_id``; else None."""
+        sub = self.subscriptions.get(subscription_id)
+        if sub is None or sub.state == "removed" or sub.team_id != workspace.team_id or sub.created_by != user_id:
+            return None
+        return sub
+
+    def home_action(self, verb: HomeVerb, workspace: Workspace, user_id: str, subscription_id: int) -> str:
+        """Pause, resume or remove one of the user's briefings; returns what happened, in words.
+        (Send now goes through `send_now` with the briefing's channel, like `/reset briefing`.)"""
+        sub = self.owned(workspace, user_id, subscription_id)
+        if sub is None:
+            return "That briefing is not one of yours in this workspace any more, so nothing was changed."
+        schedule = f"{texts.describe(sub.weekday, sub.at_time, sub.timezone)} in <#{sub.channel_id}>"
+        if verb == "pause":
+            if not self.subscriptions.set_state(sub.id, "held", reason=f"paused by <@{user_id}> from App Home"):
+                return f"The briefing {schedule} changed meanwhile; nothing was paused."
+            self.jobs.unschedule(sub)
+            return f"Paused the briefing {schedule}."
+        if verb == "resume":
+            if not self.subscriptions.set_state(sub.id, "active", only_from=("held",)):
+                return f"The briefing {schedule} was not paused; nothing changed."
+            self.jobs.schedule(sub)
+            return f"Resumed the briefing {schedule}."
+        if verb == "remove":
+            self.subscriptions.set_state(sub.id, "removed", reason=f"removed by <@{user_id}> from App Home",
+                                         only_from=("active", "paused", "held"))
+            self.jobs.unschedule(sub)
+            return f"Removed the briefing {schedule}."
+        raise ValueError(f"not a home action: {verb}")

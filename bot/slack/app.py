@@ -24,7 +24,6 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -39,6 +38,7 @@ from bot.settings import Settings
 from bot.slack.delivery import Destination, ResponseUrls, SlackDelivery
 from bot.slack.errors import explain
 from bot.slack.fairuse import FairUse
+from bot.slack.modals import HomeBriefings, publish_home, register_modals
 from bot.slack.oauth import InstallFlow
 from bot.slack.replier import AckGate, BriefingHandler, Replier
 from bot.storage.records import Workspace
@@ -46,7 +46,6 @@ from bot.telemetry import COMMANDS, MeteredWebClient, RateLimitCounter
 from handlers import charts as chart_renderers
 from handlers.answer import answer
 from handlers.errors import UsageError
-from handlers.home import home_view
 from handlers.parsing import parse
 from handlers.queries import HelpQuery
 from handlers.reply import RUN_ACTION
@@ -125,6 +124,7 @@ def create_app(
     fair_use: FairUse | None = None,
     oauth: InstallFlow | None = None,
     on_workspace_gone: Callable[[Workspace, str], object] | None = None,
+    home_briefings: HomeBriefings | None = None,
 ) -> BotApp:
     """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake.
 
@@ -169,6 +169,10 @@ def create_app(
         # HTTP server gives each request a fresh scope (`bot.slack.server.bolt_dispatch`).
         bind(context.get("team_id"), context.get("channel_id"), context.get("user_id"), context.get("enterprise_id"))
         return next()
+
+    # Before the /reset listener: the bare `/reset subscribe` opens the briefing form (bot.slack.modals).
+    register_modals(app, data=data, replier=replier, response_urls=response_urls, fair_use=fair_use, oauth=oauth,
+                    home=home_briefings)
 
     @app.command(COMMAND)
     def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -221,14 +225,10 @@ def create_app(
         _listen_for_departures(app, TokenRevocationListeners(oauth.settings.installation_store), on_workspace_gone)
 
     @app.event("app_home_opened")
-    def on_home(event: dict[str, Any], client: WebClient) -> None:
+    def on_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        snapshot = data.current()
-        try:
-            client.views_publish(user_id=event["user"], view=home_view(snapshot.datasets))
-        except SlackApiError as exc:
-            logger.warning("views.publish failed for %s: %s", event.get("user"), exc.response.get("error"))
+        publish_home(client, event["user"], Workspace(*_workspace(context, "")), data, home_briefings)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], request: BoltRequest,

@@ -36,9 +36,10 @@ from bot.telemetry import DELIVERIES
 _claim_is_mine = ((deliveries.c.id == bindparam("claim_id")) & (deliveries.c.owner == bindparam("claim_owner"))
                   & (deliveries.c.attempts == bindparam("claim_attempts"))
                   & (deliveries.c.status == DeliveryStatus.CLAIMED))
-# … and a scheduled one is worth posting only while its subscription is live (not unsubscribed).
+# … and a scheduled one is worth posting only while its subscription is live (not unsubscribed)
+# and not held (paused by a person from App Home while the fan-out ran).
 _subscription_live = deliveries.c.subscription_id.is_(None) | exists().where(
-    (subscriptions.c.id == deliveries.c.subscription_id) & (subscriptions.c.state != "removed"))
+    (subscriptions.c.id == deliveries.c.subscription_id) & subscriptions.c.state.in_(("active", "paused")))
 
 # The statements every briefing runs, built once with bind parameters. Building an expression
 # (`deliveries.c.id == …`) and its cache key costs more CPU than SQLite's whole update; a

@@ -16,7 +16,9 @@ from typing import Any, Literal
 #: outage, a timeout, the bot stopping): such a slot is retried for the whole grace period.
 TRANSIENT = "transient: "
 
-State = Literal["active", "paused", "removed"]
+#: "held": paused by a person (App Home); unlike "paused" (the bot could not post) it is not retried
+#: or resumed by the bot, only by a person.
+State = Literal["active", "paused", "held", "removed"]
 Kind = Literal["scheduled", "now"]
 
 

@@ -22,6 +22,8 @@ from bot.storage.schema import Database, live_subscription, subscriptions
 from bot.telemetry import DELIVERIES
 
 MAX_PER_CHANNEL = 3  # a few per channel: more is almost always a mistake
+#: The subscriptions briefings go out for: live and not held by a person (App Home's pause).
+DELIVERABLE = subscriptions.c.state.in_(("active", "paused"))
 
 
 def in_channel(workspace: Workspace, channel_id: str) -> ColumnElement[bool]:
@@ -72,9 +74,10 @@ class Subscriptions:
             return [Subscription.from_row(r) for r in rows]
 
     def live(self) -> list[Subscription]:
-        """Active and paused subscriptions (paused ones are retried: the cause may be fixed)."""
+        """Active and paused subscriptions (paused ones are retried: the cause may be fixed); not
+        held ones (paused by a person: nothing is delivered until a person resumes them)."""
         with self.database.read() as conn:
-            rows = conn.execute(select(subscriptions).where(live_subscription).order_by(subscriptions.c.id))
+            rows = conn.execute(select(subscriptions).where(DELIVERABLE).order_by(subscriptions.c.id))
             return [Subscription.from_row(r) for r in rows]
 
     def count_by_state(self) -> dict[str, int]:
@@ -88,7 +91,16 @@ class Subscriptions:
         with self.database.read() as conn:
             rows = conn.execute(select(subscriptions).where(
                 (subscriptions.c.weekday == weekday) & (subscriptions.c.at_time == at_time)
-                & (subscriptions.c.timezone == timezone_name) & live_subscription
+                & (subscriptions.c.timezone == timezone_name) & DELIVERABLE
+            ).order_by(subscriptions.c.id))
+            return [Subscription.from_row(r) for r in rows]
+
+    def created_by(self, workspace: Workspace, user_id: str) -> list[Subscription]:
+        """A user's live subscriptions in one workspace (App Home lists them), oldest first."""
+        with self.database.read() as conn:
+            rows = conn.execute(select(subscriptions).where(
+                (subscriptions.c.team_id == workspace.team_id) & (subscriptions.c.created_by == user_id)
+                & live_subscription
             ).order_by(subscriptions.c.id))
             return [Subscription.from_row(r) for r in rows]
 

@@ -17,6 +17,7 @@ from handlers import formatting as fmt
 from handlers.datasets import Datasets
 from handlers.holders import EU, Holder, HolderRegistry
 from handlers.lookup import calibration_table, holder_series, holdings, market_rate, total_series
+from handlers.modals import scenario_button
 from handlers.queries import ShockQuery
 from handlers.reply import ChartRef, Reply, build, buttons, context, fields, header, section
 from metrics import (
@@ -277,6 +278,7 @@ def answer_shock(query: ShockQuery, datasets: Datasets, holders: HolderRegistry)
         section(reading(result, cal)),
         context(notes),
         buttons(_followups(query)),
+        scenario_button("shock " + scenario_text(query.model_copy(update={"requested_percent": None}))),
     ]
     verb = "sell" if query.mode == "sell" else "strike"
     text = (f"{title}: ~{fmt.usd_bn(result.amount_usd_bn)} ({fmt.pct(result.share_of_marketable_pct, digits=2)} of "

@@ -94,6 +94,9 @@ CHANNEL_ID_PATTERN = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
 USER_ID_PATTERN = re.compile(r"^[UW][A-Z0-9]{8,}$")
 MESSAGE_BLOCK_LIMIT = 50  # "up to 50 blocks in each message"
 VIEW_BLOCK_LIMIT = 100  # "100 blocks in modals or Home tabs"
+TRIGGER_SECONDS = 3.0  # a trigger_id "expires in three seconds"
+MODAL_TEXT_LIMIT = 24  # a modal's title, submit and close texts
+MODAL_STACK_LIMIT = 3  # views.push: "push_limit_reached" beyond three views
 TEXT_LIMIT = 40_000  # longer `text` is truncated with a `message_truncated` warning
 SECTION_FIELD_TEXT_LIMIT = 2_000  # documented, but not checked by slack_sdk
 RESPONSE_URL_MAX_USES = 5  # "up to 5 times within 30 minutes"
@@ -345,6 +348,13 @@ class _Grant:
 
 
 @dataclass
+class _Trigger:
+    user_id: str
+    issued_at: float  # the fake's clock
+    exchanged: bool = False
+
+
+@dataclass
 class _ResponseUrl:
     token_id: str
     created: float
@@ -497,6 +507,8 @@ class FakeSlack:
         self._uploads: dict[str, Upload] = {}
         self._shared: dict[str, list[SharedFile]] = {}
         self._home_views: dict[str, dict[str, Any]] = {}
+        self._triggers: dict[str, _Trigger] = {}  # trigger_ids this fake issued (`issue_trigger`)
+        self._modals: dict[str, dict[str, Any]] = {}  # open modal views, by view id
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._faults: dict[str, list[_Fault]] = {}
         self._calls: list[Call] = []
@@ -527,6 +539,9 @@ class FakeSlack:
             "conversations.history": self._m_conversations_history,
             "users.info": self._m_users_info,
             "views.publish": self._m_views_publish,
+            "views.open": self._m_views_open,
+            "views.update": self._m_views_update,
+            "views.push": self._m_views_push,
         }
 
         self._server = _Server(("127.0.0.1", 0), _Handler)
@@ -728,6 +743,20 @@ class FakeSlack:
     def home_view(self, user_id: str) -> dict[str, Any] | None:
         with self._lock:
             return copy.deepcopy(self._home_views.get(user_id))
+
+    def issue_trigger(self, user_id: str = "U0000USER1") -> str:
+        """A trigger_id as Slack puts in a command, click or shortcut: views.open accepts it once,
+        within `TRIGGER_SECONDS` of the fake's clock (`advance_clock` ages it)."""
+        with self._lock:
+            trigger = f"{int(self._now())}.{next(self._ids):010d}.{secrets.token_hex(16)}"
+            self._triggers[trigger] = _Trigger(user_id, self._now())
+            return trigger
+
+    def modals(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        """The modal views open now (opened, updated or pushed), oldest first; each as views.open
+        returned it, with ``user`` (whose trigger opened it) and an empty ``state``."""
+        with self._lock:
+            return [copy.deepcopy(v) for v in self._modals.values() if user_id is None or v["user"] == user_id]
 
     def channel(self, channel_id: str) -> Channel:
         with self._lock:
@@ -1252,6 +1281,109 @@ class FakeSlack:
                   "bot_id": self.bot_id}
         self._home_views[user_id] = stored
         return {"view": copy.deepcopy(stored)}
+
+    def _modal_errors(self, view: Any) -> list[str]:
+        """What Slack checks of a modal: type, title and button texts (24 characters), blocks
+        (up to 100, valid Block Kit), a submit button when there are inputs, metadata sizes."""
+        if not isinstance(view, dict):
+            return ["missing required field: view [json-pointer:/view]"]
+        errors: list[str] = []
+        if view.get("type") != "modal":
+            errors.append("must be 'modal' [json-pointer:/view/type]")
+        for key in ("title", "submit", "close"):
+            text = view.get(key)
+            if text is None and key != "title":
+                continue
+            if not (isinstance(text, dict) and text.get("type") == "plain_text" and isinstance(text.get("text"), str)
+                    and 0 < len(text["text"]) <= MODAL_TEXT_LIMIT):
+                errors.append(f"must be a plain_text object of 1 to {MODAL_TEXT_LIMIT} characters "
+                              f"[json-pointer:/view/{key}]")
+        blocks = view.get("blocks")
+        if blocks is None:
+            errors.append("missing required field: blocks [json-pointer:/view/blocks]")
+        else:
+            errors += [e.replace("json-pointer:/blocks", "json-pointer:/view/blocks")
+                       for e in block_errors(blocks, limit=VIEW_BLOCK_LIMIT, file_ok=self._file_ok)]
+            if any(isinstance(b, dict) and b.get("type") == "input" for b in blocks or []) and not view.get("submit"):
+                errors.append("submit is required when the view has input blocks [json-pointer:/view/submit]")
+        if len(str(view.get("private_metadata", ""))) > 3000:
+            errors.append("must be less than 3001 characters [json-pointer:/view/private_metadata]")
+        if len(str(view.get("callback_id", ""))) > 255:
+            errors.append("must be less than 256 characters [json-pointer:/view/callback_id]")
+        return errors
+
+    def _exchange(self, params: Params) -> _Trigger:
+        trigger_id = _text(params, "trigger_id") or ""
+        trigger = self._triggers.get(trigger_id)
+        if trigger is None:
+            raise SlackError("invalid_trigger_id")
+        if trigger.exchanged:
+            raise SlackError("exchanged_trigger_id")
+        if self._now() - trigger.issued_at > TRIGGER_SECONDS:
+            raise SlackError("expired_trigger_id")
+        trigger.exchanged = True
+        return trigger
+
+    def _store_modal(self, view: dict[str, Any], user_id: str, view_id: str | None = None,
+                     root: str | None = None, previous: str | None = None) -> dict[str, Any]:
+        view_id = view_id or f"V{next(self._ids):010d}"
+        stored = {"id": view_id, "team_id": self.team_id, "type": "modal", "blocks": view["blocks"],
+                  "private_metadata": view.get("private_metadata", ""), "callback_id": view.get("callback_id", ""),
+                  "external_id": view.get("external_id", ""), "state": {"values": {}},
+                  "hash": f"{int(time.time())}.{next(self._ids):08d}", "title": view.get("title"),
+                  "close": view.get("close"), "submit": view.get("submit"),
+                  "clear_on_close": bool(view.get("clear_on_close")),
+                  "notify_on_close": bool(view.get("notify_on_close")),
+                  "root_view_id": root or view_id, "previous_view_id": previous, "app_id": self.app_id,
+                  "app_installed_team_id": self.team_id, "bot_id": self.bot_id, "user": user_id}
+        self._modals[view_id] = stored
+        return stored
+
+    def _m_views_open(self, params: Params) -> dict[str, Any]:
+        """A modal for the user of a trigger this fake issued, within 3 s of it, once
+        (`invalid_trigger_id`, `expired_trigger_id`, `exchanged_trigger_id` otherwise)."""
+        view = _json_param(params, "view", "invalid_arguments")
+        errors = self._modal_errors(view)
+        if errors:
+            raise _invalid_arguments(*errors)
+        trigger = self._exchange(params)
+        stored = self._store_modal(view, trigger.user_id)
+        return {"view": {k: v for k, v in copy.deepcopy(stored).items() if k != "user"}}
+
+    def _m_views_update(self, params: Params) -> dict[str, Any]:
+        """Replace an open modal (by `view_id` or `external_id`); an optional `hash` must match."""
+        view = _json_param(params, "view", "invalid_arguments")
+        view_id, external = _text(params, "view_id"), _text(params, "external_id")
+        if not view_id and not external:
+            raise _invalid_arguments("either view_id or external_id is required")
+        current = self._modals.get(view_id or "") or next(
+            (v for v in self._modals.values() if external and v["external_id"] == external), None)
+        if current is None:
+            raise SlackError("not_found")
+        errors = self._modal_errors(view)
+        if errors:
+            raise _invalid_arguments(*errors)
+        given_hash = _text(params, "hash")
+        if given_hash and given_hash != current["hash"]:
+            raise SlackError("hash_conflict")
+        stored = self._store_modal(view, current["user"], current["id"], current["root_view_id"],
+                                   current["previous_view_id"])
+        return {"view": {k: v for k, v in copy.deepcopy(stored).items() if k != "user"}}
+
+    def _m_views_push(self, params: Params) -> dict[str, Any]:
+        """Push a modal onto the user's open stack (at most 3 views), with a fresh trigger."""
+        view = _json_param(params, "view", "invalid_arguments")
+        errors = self._modal_errors(view)
+        if errors:
+            raise _invalid_arguments(*errors)
+        trigger = self._exchange(params)
+        stack = [v for v in self._modals.values() if v["user"] == trigger.user_id]
+        if not stack:
+            raise SlackError("not_found")
+        if len(stack) >= MODAL_STACK_LIMIT:
+            raise SlackError("push_limit_reached")
+        stored = self._store_modal(view, trigger.user_id, root=stack[0]["root_view_id"], previous=stack[-1]["id"])
+        return {"view": {k: v for k, v in copy.deepcopy(stored).items() if k != "user"}}
 
     # ---- non-API endpoints -------------------------------------------------------------------
 

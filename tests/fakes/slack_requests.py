@@ -24,11 +24,13 @@ __all__ = [
     "JSON",
     "block_actions_body",
     "event_body",
+    "global_shortcut_body",
     "post",
     "post_signed",
     "sign",
     "slash_command_body",
     "url_verification_body",
+    "view_submission_body",
 ]
 
 FORM = "application/x-www-form-urlencoded"
@@ -205,6 +207,65 @@ def event_body(
         "event_context": f"4-fake-{next(_seq)}",
     }
     return json.dumps(envelope, separators=(",", ":")).encode("utf-8")
+
+
+def global_shortcut_body(
+    callback_id: str,
+    *,
+    trigger_id: str,
+    user_id: str = DEFAULT_USER_ID,
+    user_name: str = "alice",
+    team_id: str = DEFAULT_TEAM_ID,
+    team_domain: str = "fake-workspace",
+    token: str = "fake-verification-token",
+) -> bytes:
+    """Form body `payload=<JSON>` of a global shortcut (type ``shortcut``): no channel, no
+    message, no response_url — only who, where (the workspace) and a trigger_id."""
+    payload = {
+        "type": "shortcut",
+        "token": token,
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": team_domain},
+        "user": {"id": user_id, "username": user_name, "team_id": team_id},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id,
+    }
+    return urlencode({"payload": json.dumps(payload, separators=(",", ":"))}).encode("utf-8")
+
+
+def view_submission_body(
+    view: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    user_id: str = DEFAULT_USER_ID,
+    user_name: str = "alice",
+    team_id: str = DEFAULT_TEAM_ID,
+    team_domain: str = "fake-workspace",
+    api_app_id: str = DEFAULT_APP_ID,
+    response_urls: list[dict[str, str]] | None = None,
+    token: str = "fake-verification-token",
+) -> bytes:
+    """Form body `payload=<JSON>` of a modal's submission: the view as Slack holds it (e.g. one
+    of `FakeSlack.modals()`) with ``values`` as its ``state.values`` ({block_id: {action_id:
+    {"type": …, the element's value fields}}}); ``response_urls`` for inputs with
+    ``response_url_enabled`` ({block_id, action_id, channel_id, response_url} each)."""
+    submitted = {k: v for k, v in view.items() if k != "user"}
+    submitted["state"] = {"values": dict(values)}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": team_domain},
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+        "api_app_id": api_app_id,
+        "token": token,
+        "trigger_id": _trigger_id(),
+        "view": submitted,
+        "response_urls": list(response_urls or []),
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+    return urlencode({"payload": json.dumps(payload, separators=(",", ":"))}).encode("utf-8")
 
 
 def url_verification_body(challenge: str = "fake-challenge", *, token: str = "fake-verification-token") -> bytes:

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from handlers.home import home_view
+from handlers.home import HomeBriefing, home_view
 from handlers.reply import MAX_BLOCKS_HOME
 from handlers.topics.help import CHEAT_SHEET
 
@@ -104,3 +104,59 @@ class TestCheatSheet:
         assert "*Commands*" in body
         for command, _what in CHEAT_SHEET:
             assert command in body
+
+
+def briefing(n: int, state: str = "active", **kw) -> HomeBriefing:
+    from datetime import datetime, timezone
+    return HomeBriefing(id=n, channel_id=f"C{n:09d}", weekday="fri", at_time="16:30", timezone="Europe/London",
+                        state=state, reason=kw.get("reason"),
+                        upcoming=None if state == "held" else datetime(2026, 12, 4, 16, 30, tzinfo=timezone.utc))
+
+
+def buttons_of(view: dict) -> list[dict]:
+    return [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+class TestYourBriefings:
+    def test_without_briefings_switched_on_the_tab_has_no_such_section(self, view):
+        assert "Your briefings" not in json.dumps(view)
+
+    def test_none_set_up_says_how_to_set_one_up(self, datasets):
+        text = json.dumps(home_view(datasets, []))
+        assert "Your briefings" in text and "/reset subscribe" in text
+        assert buttons_of(home_view(datasets, [])) == []
+
+    def test_each_briefing_has_send_now_pause_and_remove(self, datasets):
+        view = home_view(datasets, [briefing(1), briefing(2, "held"), briefing(3, "paused", reason="not_in_channel")])
+        View(type="home", blocks=view["blocks"]).to_dict()
+        ids = [b["action_id"] for b in buttons_of(view)]
+        assert ids == ["reset_home_send:1", "reset_home_pause:1", "reset_home_remove:1",
+                       "reset_home_send:2", "reset_home_resume:2", "reset_home_remove:2",
+                       "reset_home_send:3", "reset_home_pause:3", "reset_home_remove:3"]
+        assert len(set(ids)) == len(ids)  # Slack refuses a view with two equal action_ids
+        assert all(b["value"] == b["action_id"].rsplit(":", 1)[1] for b in buttons_of(view))
+        text = json.dumps(view)
+        assert "<#C000000001>: every Friday at 16:30 Europe/London" in text
+        assert "paused by you" in text and "not delivering" in text and "next Fri 04 Dec 2026 16:30" in text
+
+    def test_remove_asks_first(self, datasets):
+        remove = [b for b in buttons_of(home_view(datasets, [briefing(1)])) if "remove" in b["action_id"]][0]
+        assert remove["confirm"]["confirm"]["text"] == "Remove" and remove["style"] == "danger"
+
+    def test_many_briefings_stay_within_the_block_limit(self, datasets):
+        view = home_view(datasets, [briefing(n) for n in range(1, 60)])
+        assert len(view["blocks"]) <= MAX_BLOCKS_HOME
+        assert "and 39 more" in json.dumps(view)
+
+    def test_the_note_of_the_last_click_is_shown_escaped(self, datasets):
+        text = json.dumps(home_view(datasets, [briefing(1)], note="Paused <!channel>"))
+        assert "Paused &lt;!channel&gt;" in text
+
+    def test_an_alerts_section_goes_after_the_briefings(self, datasets):
+        from handlers.reply import section
+        view = home_view(datasets, [briefing(1)], alerts=[section("*Your alerts*")])
+        texts = [json.dumps(b) for b in view["blocks"]]
+        first = next(i for i, t in enumerate(texts) if "Your briefings" in t)
+        alerts = next(i for i, t in enumerate(texts) if "Your alerts" in t)
+        commands = next(i for i, t in enumerate(texts) if "*Commands*" in t)
+        assert first < alerts < commands

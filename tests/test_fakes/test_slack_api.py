@@ -503,3 +503,54 @@ def test_a_non_marketplace_team_gets_fifteen_messages_a_minute_of_history(slack,
     assert [m["text"] for m in rest["messages"]] == [f"message {n}" for n in range(4, -1, -1)]
     assert not rest["has_more"] and "response_metadata" not in rest
     assert [c.status for c in slack.calls("conversations.history")] == [200, 200, 429, 200]
+# ---- modals: views.open / update / push ------------------------------------------------------
+
+MODAL = {"type": "modal", "title": {"type": "plain_text", "text": "A form"},
+         "submit": {"type": "plain_text", "text": "Go"},
+         "blocks": [{"type": "input", "block_id": "b", "label": {"type": "plain_text", "text": "Name"},
+                     "element": {"type": "plain_text_input", "action_id": "a"}}]}
+
+
+def test_views_open_takes_only_its_own_fresh_triggers_once(slack: FakeSlack, client: WebClient) -> None:
+    trigger = slack.issue_trigger(ALICE)
+    view = client.views_open(trigger_id=trigger, view=MODAL)["view"]
+    assert view["type"] == "modal" and view["id"].startswith("V") and "user" not in view
+    assert [m["user"] for m in slack.modals()] == [ALICE] and slack.modals(BOB) == []
+    again = error_of(lambda: client.views_open(trigger_id=trigger, view=MODAL))
+    assert again.response["error"] == "exchanged_trigger_id"
+    never = error_of(lambda: client.views_open(trigger_id="123.456.abc", view=MODAL))
+    assert never.response["error"] == "invalid_trigger_id"
+    late = slack.issue_trigger(ALICE)
+    slack.advance_clock(3.5)
+    assert error_of(lambda: client.views_open(trigger_id=late, view=MODAL)).response["error"] == "expired_trigger_id"
+
+
+@pytest.mark.parametrize("change", [
+    {"type": "home"},
+    {"title": {"type": "plain_text", "text": "A title that is far too long"}},
+    {"title": {"type": "mrkdwn", "text": "Form"}},
+    {"submit": None},
+    {"blocks": [{"type": "input", "label": {"type": "plain_text", "text": "x"}, "element": {"type": "nope"}}]},
+    {"private_metadata": "x" * 3001},
+])
+def test_views_open_refuses_what_slack_refuses(slack: FakeSlack, client: WebClient, change: dict) -> None:
+    view = {k: v for k, v in {**MODAL, **change}.items() if v is not None}
+    error = error_of(lambda: client.views_open(trigger_id=slack.issue_trigger(ALICE), view=view))
+    assert error.response["error"] == "invalid_arguments"
+    assert slack.modals() == []
+
+
+def test_views_update_and_push(slack: FakeSlack, client: WebClient) -> None:
+    opened = client.views_open(trigger_id=slack.issue_trigger(ALICE), view=MODAL)["view"]
+    renamed = {**MODAL, "title": {"type": "plain_text", "text": "Renamed"}}
+    updated = client.views_update(view_id=opened["id"], view=renamed, hash=opened["hash"])["view"]
+    assert updated["id"] == opened["id"] and updated["title"]["text"] == "Renamed"
+    stale = error_of(lambda: client.views_update(view_id=opened["id"], view=MODAL, hash=opened["hash"]))
+    assert stale.response["error"] == "hash_conflict"
+    assert error_of(lambda: client.views_update(view_id="V404", view=MODAL)).response["error"] == "not_found"
+    second = client.views_push(trigger_id=slack.issue_trigger(ALICE), view=MODAL)["view"]
+    assert second["root_view_id"] == opened["id"] and second["previous_view_id"] == opened["id"]
+    client.views_push(trigger_id=slack.issue_trigger(ALICE), view=MODAL)
+    full = error_of(lambda: client.views_push(trigger_id=slack.issue_trigger(ALICE), view=MODAL))
+    assert full.response["error"] == "push_limit_reached"
+    assert len(slack.modals(ALICE)) == 3

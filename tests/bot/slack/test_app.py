@@ -204,10 +204,16 @@ def test_forty_concurrent_commands_are_all_acknowledged_in_time_and_answered(ser
                           timeout=120)
 
 
-def test_health_check(served):
-    with urllib.request.urlopen(f"{served.base}/healthz", timeout=5) as response:
+def test_health_check(served, runtime):
+    with urllib.request.urlopen(f"{served.base}/livez", timeout=5) as response:  # serving: alive
         assert response.status == 200
-        assert json.loads(response.read())["ok"] is True
+    runtime.briefings.scheduler.start()  # ready once the scheduler runs too (`reset-bot serve` starts it)
+    try:
+        with urllib.request.urlopen(f"{served.base}/healthz", timeout=5) as response:
+            assert response.status == 200
+            assert json.loads(response.read())["ok"] is True
+    finally:
+        runtime.briefings.scheduler.shutdown()
 
 
 class TestBriefingCommands:
@@ -229,7 +235,7 @@ class TestBriefingCommands:
 
     def test_subscribing_a_private_channel_without_the_bot_names_the_invite(self, served, slack):
         slack.add_channel("G0000PRIV9", "secret", private=True, bot_member=False)
-        _, _, token = command(served, slack, "subscribe", channel="G0000PRIV9")
+        _, _, token = command(served, slack, "subscribe weekly", channel="G0000PRIV9")  # bare: the form
         reply = slack.wait_for(lambda: slack.responses(token))[0]
         assert reply["response_type"] == "ephemeral" and "/invite @Reset Bot" in reply["text"]
 

@@ -83,6 +83,33 @@ def test_one_schedule_lists_only_its_live_subscriptions(storage):
     assert [s.id for s in storage.subscriptions.on_schedule("fri", "16:30", "Europe/London")] == [london.id]
 
 
+
+def test_a_held_subscription_is_listed_but_not_delivered(storage):
+    """App Home's pause ("held"): still the channel's (listed, counted, removable) but on no
+    schedule, in no catch-up, and a claim made before the pause is not posted (`still_mine`)."""
+    sub = subscribe(storage)
+    early = claim(storage, sub)
+    assert storage.subscriptions.set_state(sub.id, "held", reason="paused by <@U1> from App Home")
+    assert [s.id for s in storage.subscriptions.in_channel(TEAM, sub.channel_id)] == [sub.id]
+    assert [s.id for s in storage.subscriptions.created_by(TEAM, "U1")] == [sub.id]
+    assert storage.subscriptions.on_schedule("fri", "16:30", "Europe/London") == []
+    assert storage.subscriptions.live() == []
+    assert not storage.ledger.still_mine(early, renew=False) and not storage.ledger.still_mine(early)
+    with pytest.raises(StoreError, match="already gets that briefing"):  # still the channel's briefing
+        subscribe(storage)
+    assert not storage.subscriptions.set_state(sub.id, "paused", reason="not_in_channel")  # the bot can't resume it
+    assert storage.subscriptions.set_state(sub.id, "active", only_from=("held",))
+    assert [s.id for s in storage.subscriptions.live()] == [sub.id]
+
+
+def test_created_by_is_one_users_in_one_workspace(storage):
+    mine = subscribe(storage)
+    subscribe(storage, "C0000BBBB2", created_by="U2")
+    subscribe(storage, "C0000CCCC3", team_id="T2")
+    gone = subscribe(storage, "C0000DDDD4")
+    storage.subscriptions.set_state(gone.id, "removed", reason="unsubscribed")
+    assert [s.id for s in storage.subscriptions.created_by(TEAM, "U1")] == [mine.id]
+
 class TestWorkspaces:
     """Two workspaces can each have a channel with the same id; neither sees or limits the other's."""
 
