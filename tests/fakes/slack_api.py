@@ -490,6 +490,7 @@ class FakeSlack:
             "users.info": self._m_users_info,
             "views.publish": self._m_views_publish,
         }
+        self._methods["conversations.open"] = self._m_conversations_open  # the asker's DM (branch csv)
 
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
