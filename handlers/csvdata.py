@@ -44,11 +44,14 @@ def chart_csv(key: str, datasets: Datasets) -> bytes:
 
 
 def csv_filename(chart: ChartRef | str) -> str:
-    """``reset-gap.png`` → ``reset-gap-data.csv``; a bare key gets a safe name of its own."""
+    """``reset-gap.png`` → ``reset-gap-data.csv``. A bare key (a button's) is named the way the
+    topics name their PNGs (``shock:eu 20%`` → ``reset-shock-eu-20pct-data.csv``), anything else
+    in it made safe for a file name."""
     if isinstance(chart, ChartRef):
         stem = chart.filename.removesuffix(".png")
     else:
-        stem = "reset-" + "".join(c if c.isalnum() else "-" for c in chart).strip("-")
+        name = chart.replace(":", "-").replace(" ", "-").replace("%", "pct")
+        stem = "reset-" + "".join(c if c.isalnum() or c in "-." else "-" for c in name).strip("-.")
     return f"{stem}-data.csv"
 
 

@@ -108,3 +108,17 @@ def test_the_redacting_filter_knows_the_client_secret_and_each_token_key():
     line = f"secret {'c' * 32} keys {new},{old} only the old {old}"
     cleaned = redact(line, secrets_of(settings))
     assert "c" * 32 not in cleaned and new not in cleaned and old not in cleaned
+
+
+def test_ask_with_csv_writes_each_charts_data_beside_its_png(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "out"
+    result = run("ask", "shock eu 20%", "--csv", str(out), env={"RESET_BOT_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["reset-shock-eu-20pct-data.csv", "reset-shock-eu-20pct.png"]
+    frame = pd.read_csv(out / "reset-shock-eu-20pct-data.csv", encoding="utf-8-sig")
+    assert list(frame.columns) == ["series", "category", "period", "date", "value", "unit", "source", "vintage"]
+    assert "The article's claim" in set(frame["series"]) and (frame["unit"] == "bp").any()
+    assert f"→ {out / 'reset-shock-eu-20pct-data.csv'}" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -176,7 +176,16 @@ class TestASpreadsheetOpensIt:
     def test_filenames(self):
         chart = ChartRef(key="gap", title="t", alt_text="a", filename="reset-gap.png")
         assert csv_filename(chart) == "reset-gap-data.csv"
-        assert csv_filename("shock:eu 20%") == "reset-shock-eu-20-data.csv"
+        assert csv_filename("shock:eu 20%") == "reset-shock-eu-20pct-data.csv"
+
+    @pytest.mark.parametrize("text", ["gap", "holdings eu", "buying", "refinancing", "gold", "shock eu 20% japan 10% "
+                                      "over 6 months with fed", "shock china 10% pause"])
+    def test_a_buttons_file_is_named_like_the_shells(self, datasets, holders, text):
+        from handlers.answer import answer
+        from handlers.parsing import parse
+
+        for chart in answer(parse(text, holders), datasets, holders).charts:
+            assert csv_filename(chart.key) == csv_filename(chart)
 
 
 def test_an_unknown_chart_is_refused(datasets):
