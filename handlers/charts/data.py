@@ -316,7 +316,9 @@ def shock(datasets: Datasets, scenario: str) -> ChartData:
     for name, pick in bands:
         rows += [Row(series=name, period=f"month {p.month}", value=float(pick(p.bp)), unit="bp", source=model[0],
                      vintage=model[1]) for p in points]
-    rows += _rows(ARTICLE, [("", result.article_bp)], "bp", cite(calibration))
+    rows += _rows(ARTICLE, [("", result.article_bp)], "bp", (
+        "The thesis's claim (\"EU sells 20% → +1 pp\": 25 bp per $100bn, data/yield_calibration.csv) applied to "
+        "this sale; no primary source", calibration.vintage))
     rows += _rows(SALE, [(month, result.amount_usd_bn)], "$bn", (f"TIC holdings of {month} × the scenario's percent",
                                                                   tic.vintage))
     rows += _rows(SALE_SHARE, [(month, result.share_of_marketable_pct)], "%", model)
