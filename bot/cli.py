@@ -3,7 +3,7 @@
     reset-bot                      Slack if SLACK_BOT_TOKEN is set, else the local shell
     reset-bot serve                the Slack app (HTTP mode, or Socket Mode with SLACK_APP_TOKEN)
     reset-bot shell                interactive prompt; reads commands from stdin until EOF
-    reset-bot ask "shock eu 20%"   one reply as text; charts written to --out
+    reset-bot ask "shock eu 20%"   one reply as text; charts written to --out (--csv DIR: their data too)
     reset-bot data build RAW_DIR   rebuild data/ from the publishers' raw files
     reset-bot rotate-token-keys    OAuth mode: re-encrypt every stored Slack token with the first key
 
@@ -45,7 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--out", type=Path, default=None, help="where charts are written (default: STATE_DIR/charts)")
     ask = sub.add_parser("ask", help="answer one command and exit")
     ask.add_argument("text", nargs="+", help='the command, e.g. "shock eu 20%%"')
-    ask.add_argument("--out", type=Path, default=None, help="where charts are written (default: STATE_DIR/charts)")
+    ask.add_argument("--out", type=Path, default=None, help="where charts are written (default: the --csv folder, "
+                     "else STATE_DIR/charts)")
+    ask.add_argument("--csv", type=Path, default=None, metavar="DIR",
+                     help="also write each chart's data (the rows it is drawn from) as CSV into DIR")
     data = sub.add_parser("data", help="datasets: build, refresh from the publishers, status")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     build = data_sub.add_parser("build", help="rebuild data/ from the publishers' raw files")
@@ -147,8 +150,9 @@ def _local(settings: Settings, args: argparse.Namespace, command: str) -> int:
     from bot.serving.live_data import LiveData
     from handlers import charts
 
-    out = getattr(args, "out", None) or settings.state_dir / "charts"
-    shell = Shell(LiveData.from_settings(settings), ChartCache(charts.render), out)
+    csv_dir = getattr(args, "csv", None)
+    out = getattr(args, "out", None) or csv_dir or settings.state_dir / "charts"  # `ask --csv DIR`: PNGs beside
+    shell = Shell(LiveData.from_settings(settings), ChartCache(charts.render), out, csv_dir)
     if command == "ask":
         print(shell.run_one(" ".join(args.text)))
         return 0

@@ -7,6 +7,7 @@ version through `handlers.charts.render`, after the command has been acknowledge
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -36,6 +37,11 @@ MAX_FALLBACK_TEXT = 40_000
 
 #: action_id of every follow-up button; its value is the command text to run.
 RUN_ACTION = "reset_run"
+#: action_id of every "Data (CSV)" button; its value is `csv_button_value` (the chart and its data version).
+CSV_ACTION = "reset_csv"
+CSV_BLOCK_ID = "chart_data"
+CSV_LABEL = "Data (CSV)"
+MAX_BUTTON_TEXT = 75
 
 
 class ChartRef(BaseModel):
@@ -91,6 +97,50 @@ def buttons(commands: Sequence[tuple[str, str]], block_id: str = "followups") ->
     )
 
 
+def data_buttons(charts: Sequence[ChartRef], version: str = "") -> ActionsBlock:
+    """One "Data (CSV)" button per chart: pressing it uploads the rows the chart was drawn from.
+    With several charts each button names its chart."""
+    return ActionsBlock(
+        block_id=CSV_BLOCK_ID,
+        elements=[
+            ButtonElement(text=(CSV_LABEL if len(charts) == 1 else f"{CSV_LABEL}: {chart.title}")[:MAX_BUTTON_TEXT],
+                          action_id=f"{CSV_ACTION}:{i}", value=csv_button_value(chart.key, version))
+            for i, chart in enumerate(charts)
+        ],
+    )
+
+
+def csv_button_value(key: str, version: str = "") -> str:
+    """``{"chart": key, "version": data version}``: the version the message's chart was drawn from,
+    so a press after a data refresh can say the rows are newer than the picture."""
+    return json.dumps({"chart": key, "version": version}, separators=(",", ":"), ensure_ascii=False)
+
+
+def read_csv_button(value: object) -> tuple[str, str]:
+    """(chart key, data version or "") from a button's value; ``ValueError`` for anything else."""
+    if not isinstance(value, str) or len(value) > 2000:
+        raise ValueError("not a Data (CSV) button")
+    try:
+        fields = json.loads(value)
+    except ValueError:
+        raise ValueError("not a Data (CSV) button") from None
+    if (not isinstance(fields, dict) or not isinstance(fields.get("chart"), str)
+            or not isinstance(fields.get("version", ""), str)):
+        raise ValueError("not a Data (CSV) button")
+    return fields["chart"], fields.get("version", "")
+
+
+def with_data_version(reply: Reply, version: str) -> Reply:
+    """The reply with its "Data (CSV)" buttons naming the data version its charts are drawn from
+    (`bot.slack.delivery` stamps each reply it posts; the reply itself is built without a version)."""
+    if not reply.charts:
+        return reply
+    stamped = data_buttons(reply.charts, version).to_dict()
+    blocks = tuple(stamped if b.get("type") == "actions" and b.get("block_id") == CSV_BLOCK_ID else b
+                   for b in reply.blocks)
+    return reply if blocks == reply.blocks else reply.model_copy(update={"blocks": blocks})
+
+
 def sources_context(sources: Sequence[Source]) -> ContextBlock:
     """The source line: every source with its as-of date and vintage."""
     unique = list(dict.fromkeys(sources))
@@ -112,9 +162,12 @@ def build(
     """Validate blocks against Slack's limits and freeze them into a `Reply`.
 
     ``to_dict()`` runs slack_sdk's per-block validation; the count and field lengths, which the
-    SDK does not check, are checked here.
+    SDK does not check, are checked here. A reply with charts gets their "Data (CSV)" buttons
+    (`data_buttons`) before the source line.
     """
     all_blocks = list(blocks)
+    if charts:  # every chart carries the data it was drawn from
+        all_blocks.append(data_buttons(charts))
     if sources:
         all_blocks.append(sources_context(sources))
     if len(all_blocks) > limit:

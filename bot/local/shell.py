@@ -15,18 +15,25 @@ from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import LiveData
 from bot.slack.errors import explain
 from handlers.answer import answer
+from handlers.charts.data import chart_data
+from handlers.csvdata import csv_bytes, csv_filename
+from handlers.datasets import Datasets
 from handlers.parsing import parse
 from handlers.queries import BRIEFING_KINDS
-from handlers.reply import Reply, message
+from handlers.reply import ChartRef, Reply, message
 
 PROMPT = "reset> "
 
 
 class Shell:
-    def __init__(self, data: LiveData, charts: ChartCache, out_dir: Path) -> None:
+    """``csv_dir``: also write each chart's data (`handlers.csvdata`, the rows the PNG is drawn
+    from) there, as the "Data (CSV)" button does in Slack."""
+
+    def __init__(self, data: LiveData, charts: ChartCache, out_dir: Path, csv_dir: Path | None = None) -> None:
         self.data = data
         self.charts = charts
         self.out_dir = out_dir
+        self.csv_dir = csv_dir
 
     def reply_for(self, text: str) -> Reply:
         snapshot = self.data.current()
@@ -54,7 +61,19 @@ class Shell:
                 lines.append(f"[chart] {chart.title} → {path}")
             except Exception as exc:
                 lines.append(reply_text(explain(exc, where="chart")))
+            if self.csv_dir is not None:
+                lines.append(self._write_data(chart, datasets, self.csv_dir))
         return "\n".join(lines)
+
+    def _write_data(self, chart: ChartRef, datasets: Datasets, folder: Path) -> str:
+        try:
+            table = chart_data(chart.key, datasets)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / csv_filename(chart)
+            path.write_bytes(csv_bytes(table))
+            return f"[data] {chart.title}: {len(table.rows)} rows → {path}"
+        except Exception as exc:
+            return reply_text(explain(exc, where="csv"))
 
     def loop(self, stdin: IO[str] = sys.stdin, stdout: IO[str] = sys.stdout) -> int:
         interactive = stdin.isatty()

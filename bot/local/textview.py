@@ -6,7 +6,7 @@ import re
 import textwrap
 from typing import Any
 
-from handlers.reply import Reply
+from handlers.reply import CSV_BLOCK_ID, Reply
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _ITALIC = re.compile(r"(?<!\w)_(.+?)_(?!\w)", re.DOTALL)
@@ -53,6 +53,8 @@ def block_text(block: dict[str, Any]) -> str:
         return "\n".join(_wrap(_mrkdwn(e.get("text", "")), "  · ") for e in block.get("elements", []))
     if kind == "divider":
         return "-" * 40
+    if kind == "actions" and block.get("block_id") == CSV_BLOCK_ID:  # Slack's "Data (CSV)" buttons
+        return "Data: `reset-bot ask … --csv DIR` writes the rows behind each chart as CSV"
     if kind == "actions":
         labels = [f"[{e['text']['text']}: {e.get('value', '')}]" for e in block.get("elements", [])]
         return "Follow-ups: " + " ".join(labels)

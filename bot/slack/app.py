@@ -48,7 +48,7 @@ from handlers.answer import answer
 from handlers.errors import UsageError
 from handlers.parsing import parse
 from handlers.queries import HelpQuery
-from handlers.reply import RUN_ACTION
+from handlers.reply import CSV_ACTION, RUN_ACTION, read_csv_button
 from handlers.slowdown import restarting, slow_down
 
 logger = logging.getLogger("reset_bot.app")
@@ -203,7 +203,8 @@ def create_app(
         dest = Destination(channel, _text(_field(body, "user", "id")) or None,
                            response_urls.allowed(body.get("response_url")),
                            *_workspace(context, _text(_field(body, "team", "id"))
-                                       or _text(_field(body, "user", "team_id"))))
+                                       or _text(_field(body, "user", "team_id"))),
+                           thread_ts=_thread_of(body))
         dest = _with_workspace_client(dest, context, oauth)
         try:
             if not channel:
@@ -220,6 +221,34 @@ def create_app(
             replier.delivery.tell_user(dest, explain(exc))
             return
         replier.submit(query, dest)
+
+    @app.action(re.compile(f"^{CSV_ACTION}"))
+    def on_data_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        """"Data (CSV)": the rows the chart was drawn from, uploaded into the message's thread (or the
+        asker's DM where the bot cannot share files or the message was only theirs)."""
+        ack()
+        channel = _text(_field(body, "channel", "id")) or _text(_field(body, "container", "channel_id"))
+        dest = Destination(channel, _text(_field(body, "user", "id")) or None,
+                           response_urls.allowed(body.get("response_url")),
+                           *_workspace(context, _text(_field(body, "team", "id"))
+                                       or _text(_field(body, "user", "team_id"))),
+                           thread_ts=_thread_of(body))
+        dest = _with_workspace_client(dest, context, oauth)
+        try:
+            if not channel:
+                raise UsageError(NO_CHANNEL)
+            refused = fair_use.check(dest.team_id, dest.user_id, channel)
+            if refused is not None:
+                replier.delivery.tell_user(dest, slow_down(refused.who, refused.retry_after_seconds))
+                return
+            try:
+                key, version = read_csv_button(action.get("value"))
+            except ValueError:
+                raise UsageError("That button does not name a chart, so there is no data to send.") from None
+        except UsageError as exc:
+            replier.delivery.tell_user(dest, explain(exc))
+            return
+        replier.submit_data(key, version, dest, private=_on_ephemeral(body))
 
     if oauth is not None and oauth.settings.installation_store is not None:
         _listen_for_departures(app, TokenRevocationListeners(oauth.settings.installation_store), on_workspace_gone)
@@ -339,6 +368,21 @@ def _workspace(context: BoltContext, team_in_payload: str) -> tuple[str, str | N
     ``enterprise_id``; for an org-wide install's clicks the team can be missing there, then the
     payload's own field): what every briefing command is scoped by."""
     return _text(context.team_id) or team_in_payload, _text(context.enterprise_id) or None
+
+
+def _on_ephemeral(body: object) -> bool:
+    return _field(body, "container", "is_ephemeral") is True
+
+
+def _thread_of(body: object) -> str | None:
+    """The thread a button's answer belongs in: the thread of the message the button is on — the
+    thread it is already in (``message.thread_ts``), else the one it starts (its own ``ts``).
+    None for an ephemeral message (Slack threads none) or a button outside a message (App Home)."""
+    if _field(body, "container", "type") != "message" or _on_ephemeral(body):
+        return None
+    ts = (_text(_field(body, "message", "thread_ts")) or _text(_field(body, "container", "message_ts"))
+          or _text(_field(body, "message", "ts")))
+    return ts if re.fullmatch(r"\d{1,12}\.\d{1,8}", ts) else None
 
 
 def _text(value: object) -> str:

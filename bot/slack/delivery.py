@@ -35,7 +35,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.serving.chart_cache import ChartCache
 from bot.storage.records import Workspace
 from handlers.datasets import Datasets
-from handlers.reply import Reply, message
+from handlers.reply import Reply, message, with_data_version
 
 logger = logging.getLogger("reset_bot.delivery")
 
@@ -56,6 +56,9 @@ class Destination:
     #: OAuth mode: the Web API client with the asking workspace's own token (Bolt's ``context.client``);
     #: None in the single-token mode, where every reply goes through the one bot token's client.
     client: WebClient | None = field(default=None, compare=False, repr=False)
+    #: Answer in this thread (a follow-up button pressed on a message: that message's thread, or the
+    #: thread it is in); None posts at the top level. Ephemeral messages have no thread.
+    thread_ts: str | None = None
 
     @property
     def workspace(self) -> Workspace:
@@ -184,7 +187,8 @@ class SlackDelivery:
                 self.respond(dest.response_url, reply, response_type="ephemeral")
             elif dest.user_id:
                 (client or dest.client or self.client).chat_postEphemeral(
-                    channel=dest.channel_id, user=dest.user_id, text=reply.text, blocks=list(reply.blocks)
+                    channel=dest.channel_id, user=dest.user_id, text=reply.text, blocks=list(reply.blocks),
+                    thread_ts=dest.thread_ts,  # None (the top level) is left out by slack_sdk
                 )
         except (SlackClientError, OSError) as exc:  # nothing more we can do for this user
             logger.warning("could not send an ephemeral note to %s: %s", dest.user_id, exc)
@@ -195,6 +199,7 @@ class SlackDelivery:
         """Post ``reply`` to ``dest``; every Web API call goes through ``client`` (the destination
         workspace's) when given, else this delivery's own."""
         client = client or dest.client or self.client
+        reply = with_data_version(reply, datasets.version)  # its "Data (CSV)" buttons name this data version
         if reply.visibility == "ephemeral":
             self.tell_user(dest, reply, client=client)
             return Delivered(via="response_url" if dest.response_url else "chat")
@@ -203,6 +208,7 @@ class SlackDelivery:
             posted = client.chat_postMessage(
                 channel=dest.channel_id, text=reply.text, blocks=list(reply.blocks), unfurl_links=False,
                 metadata=metadata or None,  # slack_sdk leaves out a None: no metadata field at all
+                thread_ts=dest.thread_ts,
             )
             result.ts, result.via = posted.get("ts"), "chat"
         except SlackApiError as exc:
@@ -226,6 +232,7 @@ class SlackDelivery:
                     filename=chart.filename,
                     title=chart.title,
                     alt_txt=chart.alt_text,
+                    thread_ts=dest.thread_ts,
                 )
                 file: dict[str, Any] = uploaded.get("file") or {}
                 result.file_ids.append(file.get("id", ""))
@@ -236,4 +243,43 @@ class SlackDelivery:
                 self.tell_user(dest, client=client, reply=message(
                     f"The chart _{chart.title}_ could not be uploaded (`{code}`); the numbers above are complete."
                 ))
+        return result
+
+    # -- the data behind a chart ----------------------------------------------------------------
+    def upload_data(self, dest: Destination, content: bytes, *, filename: str, title: str, comment: str,
+                    private: bool = False, client: WebClient | None = None) -> Delivered:
+        """Upload a chart's CSV into ``dest`` (its thread when ``dest.thread_ts`` is set).
+
+        Slack has no ephemeral files, so where the answer must stay private (``private``: the button
+        was on an ephemeral message) or the bot cannot share into the conversation (not a member, a
+        private channel or DM it is not in, archived), the file goes to the asker's DM with the bot
+        (conversations.open, ``im:write``) and an ephemeral note in the conversation says where it
+        went. A DM is still private to the asker, and the file stays downloadable there."""
+        client = client or dest.client or self.client
+        result = Delivered()
+        if not private:
+            try:
+                uploaded = client.files_upload_v2(channel=dest.channel_id, thread_ts=dest.thread_ts, file=content,
+                                                  filename=filename, title=title, initial_comment=comment)
+                result.file_ids.append((uploaded.get("file") or {}).get("id", ""))
+                result.via = "chat"
+                return result
+            except SlackApiError as exc:
+                code = error_code(exc)
+                if code not in NOT_A_MEMBER | {"is_archived"}:
+                    raise
+                result.problems.append(code)
+        if not dest.user_id:
+            raise SlackClientError("no user to send the data to")
+        opened = client.conversations_open(users=dest.user_id)
+        im = str((opened.get("channel") or {}).get("id", ""))
+        uploaded = client.files_upload_v2(channel=im, file=content, filename=filename, title=title,
+                                          initial_comment=comment)
+        result.file_ids.append((uploaded.get("file") or {}).get("id", ""))
+        result.via = "chat"
+        why = ("Slack cannot show a file only to you" if private
+               else "I can't share files in this conversation (I'm not a member here)")
+        self.tell_user(dest, client=client, reply=message(
+            f"{why}, so I sent _{title}_ (`{filename}`) to our direct messages: the Reset Bot app's "
+            "*Messages* tab."))
         return result

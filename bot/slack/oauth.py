@@ -40,7 +40,8 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 #: The bot scopes of manifest.yml (tests/test_manifest.py keeps the two equal).
 BOT_SCOPES = ("commands", "chat:write", "files:write", "users:read", "channels:read", "groups:read",
-              "channels:join", "im:read", "channels:history", "groups:history", "im:history")
+              "channels:join", "im:read", "channels:history", "groups:history", "im:history",
+              "im:write")  # im:write: a chart's CSV to the asker's DM (branch csv)
 
 START_AGAIN = f'<a href="{INSTALL_PATH}">Start the install again</a>.'
 #: Why an install did not complete → (HTTP status, what the person is told).

@@ -22,17 +22,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.serving.live_data import LiveData
-from bot.slack.delivery import Destination, SlackDelivery
+from bot.slack.delivery import Destination, SlackDelivery, error_code
 from bot.slack.errors import explain
 from bot.telemetry import ANSWER_SECONDS, COMMANDS
 from handlers.answer import cached_answer
+from handlers.charts.data import chart_data
+from handlers.csvdata import comment, csv_bytes, csv_filename
 from handlers.datasets import Datasets
 from handlers.errors import UsageError, UserFacingError
 from handlers.queries import BRIEFING_KINDS, Query
-from handlers.reply import Reply
+from handlers.reply import Reply, message
 from handlers.slowdown import restarting
 
 logger = logging.getLogger("reset_bot.app")
@@ -97,6 +99,40 @@ class Replier:
     def submit(self, query: Query, dest: Destination) -> None:
         """Answer ``query`` and post the reply to ``dest``, later, on the reply threads."""
         self._start(self.executor, self.run, query, dest)
+
+    def submit_data(self, chart_key: str, version: str, dest: Destination, *, private: bool = False) -> None:
+        """Upload the CSV behind chart ``chart_key`` to ``dest`` (a "Data (CSV)" press), later, on
+        the reply threads. ``version`` is the data version the pressed message's chart was drawn from."""
+        self._start(self.executor, self.run_data, chart_key, version, dest, private)
+
+    def run_data(self, chart_key: str, version: str, dest: Destination, private: bool = False) -> None:
+        """The rows of the chart as the data in service have them, uploaded now, in this thread.
+
+        The data behind an older message are not kept once a refresh replaces them, so when the
+        version differs from the one the chart was drawn from, the file comes from the current data
+        and its comment says so (with both versions) instead of passing newer rows off as the picture's."""
+        if self.gate is not None:
+            self.gate.wait_idle()
+        try:
+            datasets = self.data.current().datasets
+            try:
+                table = chart_data(chart_key, datasets)
+            except (KeyError, ValueError):  # a key no chart has (an old or hand-made button)
+                raise UsageError("That chart is not one I can draw any more, so there is no data to send. "
+                                 "Run the command again for a fresh chart and its data.") from None
+            note = comment(table, datasets)
+            if version and version != datasets.version:
+                note += (f" The data have been updated since this chart was drawn (version `{version}`): these "
+                         "rows are the current ones; ask again for a chart drawn from them.")
+            self.delivery.upload_data(dest, csv_bytes(table), filename=csv_filename(chart_key),
+                                      title=f"Data: {table.title}", comment=note, private=private)
+        except SlackApiError as exc:
+            code = error_code(exc)
+            logger.warning("chart data %s not uploaded to %s: %s", chart_key, dest.channel_id, code)
+            self.delivery.tell_user(dest, message(f"The data file could not be uploaded (`{code}`). "
+                                                  "Please try the button again in a minute."))
+        except Exception as exc:  # every failure becomes a message to the asker, never silence
+            self.delivery.tell_user(dest, explain(exc, where="csv"))
 
     def respond_later(self, url: str, reply: Reply) -> None:
         """Post ``reply`` to the asker's ``response_url`` from the reply threads (failures are logged)."""

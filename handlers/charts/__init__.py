@@ -1,10 +1,11 @@
-"""Chart renderers: `render(key, datasets) -> PNG bytes`, one per topic.
+"""Chart renderers: `render(key, datasets) -> PNG bytes`, one per topic, each drawn from one table.
 
 Keys are the ones `ChartRef.key` carries: ``gap``, ``holdings``, ``holdings:<holder>``,
 ``europe``, ``buying``, ``refinancing``, ``gold`` and ``shock:<scenario>`` (`handlers.topics.shock.scenario_text`).
-Each renderer recomputes its numbers through the same functions the text reply uses, so the
-picture can never disagree with the words. `bot.serving.chart_cache.ChartCache` calls this at most once per
-key and data version.
+Each chart's numbers are computed once, as a `handlers.charts.data.ChartData` (through the same
+functions the text reply uses, so the picture never disagrees with the words); the drawer in
+`handlers.charts.topics` and the CSV writer (`handlers.csvdata`) both read that one value.
+`bot.serving.chart_cache.ChartCache` calls `render` at most once per key and data version.
 """
 
 from __future__ import annotations
@@ -28,9 +29,6 @@ def load() -> ModuleType:
 
 
 def render(key: str, datasets: Datasets) -> bytes:
-    name, _, args = key.partition(":")
-    renderer = load().RENDERERS.get(name)
-    if renderer is None:
-        raise UnknownChart(f"no chart called {name!r}")
-    png: bytes = renderer(datasets, *(args.split(":") if args else ()))
+    """The PNG of chart ``key``; `UnknownChart` for a name no chart has."""
+    png: bytes = load().render(key, datasets)
     return png

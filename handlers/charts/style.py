@@ -15,7 +15,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from handlers.datasets import Source
+# The image's short citation is computed with the chart's data (a source line is part of `ChartData`).
+from handlers.charts.data import short_cite as short_cite
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 675, 100
 
@@ -84,13 +85,6 @@ def source_line(fig: Figure, text: str) -> None:
         fig.text(0.01, 0.015, wrapped, ha="left", va="bottom", fontsize=11, color=MUTED, parse_math=False)
         return
     fig.text(0.01, 0.015, text, ha="left", va="bottom", fontsize=11, color=MUTED, wrap=True, parse_math=False)
-
-
-def short_cite(source: Source) -> str:
-    """A compact citation for the image: first publisher, first series, as-of date."""
-    publisher = source.publisher.split(";")[0].split(" (")[0].strip()
-    series = source.series.split(";")[0].strip()
-    return f"{publisher}, {series}, as of {source.as_of}"
 
 
 def usd_axis(ax: Axes, unit: str = "bn") -> None:

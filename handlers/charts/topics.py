@@ -1,112 +1,93 @@
-"""One renderer per topic (see `handlers.charts`)."""
+"""One drawer per chart (see `handlers.charts`): each draws a `ChartData` and reads nothing else.
+
+The numbers come from `handlers.charts.data`, which the CSV writer reads too; a drawer may only
+place, label and style them (a peak is the largest row, a "% of GDP" label divides two rows), so
+what a chart shows is always in its "Data (CSV)" file.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from handlers import formatting as fmt
-from handlers.charts.style import (
-    ACCENT,
-    GOOD,
-    INK,
-    MUTED,
-    PALETTE,
-    new_figure,
-    short_cite,
-    source_line,
-    to_png,
-    usd_axis,
-)
+from handlers.charts import data as d
+from handlers.charts.data import ChartData, Row
+from handlers.charts.style import ACCENT, GOOD, INK, MUTED, PALETTE, new_figure, source_line, to_png, usd_axis
 from handlers.datasets import Datasets
-from handlers.europe import TYPES, eu_holdings
-from handlers.holders import EU
-from handlers.holders import registry_for as registry
-from handlers.lookup import fact, holder_series
-from handlers.queries import ShockQuery
-from handlers.topics.buying import breakdown, windows
-from handlers.topics.gap import history_pct_gdp, latest_position
-from handlers.topics.gold import gold_table
-from handlers.topics.holdings import STORY
-from handlers.topics.refinancing import wall
-from handlers.topics.shock import run_shock
-
-YEARS_SHOWN = 12
 
 
-def _month_index(series: pd.Series) -> pd.DatetimeIndex:
-    return pd.to_datetime(series.index.astype(str), format="%Y-%m")
+def _month_index(rows: tuple[Row, ...]) -> pd.DatetimeIndex:
+    """Months are plotted at their first day (matplotlib's date axis), labelled as months."""
+    return pd.to_datetime(pd.Index([r.period for r in rows]), format="%Y-%m")
 
 
-def gap(datasets: Datasets) -> bytes:
-    history = history_pct_gdp(datasets)
-    pos = latest_position(datasets)
-    fig, ax = new_figure("The US foreign-asset gap", "Net international investment position, % of GDP (year-end; "
-                                                     "latest quarter marked)")
-    years = history.index.astype(int)
-    ax.fill_between(years, history.values, 0, color=ACCENT, alpha=0.15)
-    ax.plot(years, history.values, color=ACCENT, linewidth=3, label="Net position, year-end")
-    q_year = int(pos.period[:4]) + (int(pos.period[-1]) * 3 - 1.5) / 12
-    ax.scatter([q_year], [pos.net_pct_gdp], color=INK, s=90, zorder=5)
-    ax.annotate(f"{fmt.usd_bn(pos.headline_net_usd_bn)}\n{fmt.pct(pos.net_pct_gdp)} of GDP\n"
-                f"({fmt.quarter_label(pos.period)})",
-                (q_year, pos.net_pct_gdp), xytext=(-230, 40), textcoords="offset points", parse_math=False,
+def quarter_x(period: str) -> float:
+    """Where a quarter sits on a yearly axis: the middle of the quarter ("2025Q3" → 2025.625)."""
+    return int(period[:4]) + (int(period[-1]) * 3 - 1.5) / 12
+
+
+def gap(data: ChartData) -> Figure:
+    annual = data.series(d.NET_YEAR_END)
+    quarter, published = data.one(d.NET_QUARTER), data.one(d.NET_QUARTER_USD)
+    fig, ax = new_figure(data.title, data.subtitle)
+    years = [int(r.period) for r in annual]
+    values = [r.value for r in annual]
+    ax.fill_between(years, values, 0, color=ACCENT, alpha=0.15)
+    ax.plot(years, values, color=ACCENT, linewidth=3, label="Net position, year-end")
+    q_year = quarter_x(quarter.period)
+    ax.scatter([q_year], [quarter.value], color=INK, s=90, zorder=5)
+    ax.annotate(f"{fmt.usd_bn(published.value)}\n{fmt.pct(quarter.value)} of GDP\n"
+                f"({fmt.quarter_label(quarter.period)})",
+                (q_year, quarter.value), xytext=(-230, 40), textcoords="offset points", parse_math=False,
                 fontsize=14, color=INK, arrowprops={"arrowstyle": "->", "color": INK})
     ax.axhline(0, color=MUTED, linewidth=1)
     ax.set_ylabel("% of GDP")
-    ax.set_xlim(years.min() - 0.5, q_year + 0.8)
-    source_line(fig, f"Source: {short_cite(datasets.source('iip_annual'))}; "
-                     f"{short_cite(datasets.source('gdp_annual'))}; "
-                     f"latest quarter: {short_cite(datasets.source('iip_quarterly'))}")
-    return to_png(fig)
+    ax.set_xlim(min(years) - 0.5, q_year + 0.8)
+    return _finish(fig, data)
 
 
-def holdings(datasets: Datasets, holder_key: str | None = None) -> bytes:
-    holders = registry(datasets)
-    if holder_key is not None:
-        holder = holders.get(holder_key)
-        series = holder_series(datasets, holder)
-        fig, ax = new_figure(f"{holder.title}: US Treasury holdings", "End of month, $ billions")
-        index = _month_index(series)
-        ax.plot(index, series.values, color=INK, linewidth=3)
-        peak = series.idxmax()
-        ax.scatter([pd.to_datetime(peak)], [series.max()], color=ACCENT, s=80, zorder=5)
-        ax.annotate(f"peak {fmt.usd_bn(series.max())}\n{fmt.month(str(peak))}", (pd.to_datetime(peak), series.max()),
+def holdings(data: ChartData) -> Figure:
+    fig, ax = new_figure(data.title, data.subtitle)
+    names = list(dict.fromkeys(r.series for r in data.rows))
+    if len(names) == 1:
+        rows = data.series(names[0])
+        index = _month_index(rows)
+        values = [r.value for r in rows]
+        ax.plot(index, values, color=INK, linewidth=3)
+        peak_at = max(range(len(rows)), key=lambda i: (values[i], -i))  # the first month at the maximum
+        peak = rows[peak_at]
+        ax.scatter([index[peak_at]], [peak.value], color=ACCENT, s=80, zorder=5)
+        ax.annotate(f"peak {fmt.usd_bn(peak.value)}\n{fmt.month(peak.period)}", (index[peak_at], peak.value),
                     xytext=(10, -40), textcoords="offset points", parse_math=False, fontsize=13, color=ACCENT)
-        ax.annotate(f"{fmt.usd_bn(series.iloc[-1])}\n{fmt.month(str(series.index[-1]))}", (index[-1], series.iloc[-1]),
+        ax.annotate(f"{fmt.usd_bn(rows[-1].value)}\n{fmt.month(rows[-1].period)}", (index[-1], rows[-1].value),
                     xytext=(-110, 20), textcoords="offset points", parse_math=False, fontsize=13, color=INK)
-        ax.set_ylim(bottom=0)
     else:
-        fig, ax = new_figure("Who holds US Treasuries", "End of month, $ billions; † custody centre (holder, not "
-                                                        "owner)")
-        keys = [*STORY, EU]
-        start = None
-        for color, key in zip(PALETTE, keys):
-            holder = holders.get(key)
-            series = holder_series(datasets, holder)
-            start = start or f"{int(str(series.index.max())[:4]) - YEARS_SHOWN}-01"
-            series = series[series.index >= start]
-            mark = "†" if holder.custodial_centre else ""
-            ax.plot(_month_index(series), series.values, color=color, linewidth=3 if key in ("china", EU) else 2,
-                    label=f"{holder.title}{mark}", linestyle="--" if key == EU else "-")
+        for color, name in zip(PALETTE, names):
+            rows, style = data.series(name), data.style(name)
+            ax.plot(_month_index(rows), [r.value for r in rows], color=color, linewidth=3 if style.bold else 2,
+                    label=style.label, linestyle="--" if style.dashed else "-")
         ax.legend(loc="upper left", ncols=3, frameon=False, fontsize=13)
-        ax.set_ylim(bottom=0)
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("$ billions")
     usd_axis(ax)
-    source_line(fig, f"Source: {short_cite(datasets.source('treasury_holdings'))}. EU = members TIC lists separately.")
-    return to_png(fig)
+    return _finish(fig, data)
 
 
-def europe(datasets: Datasets) -> bytes:
-    eu = eu_holdings(datasets)
-    fig, ax = new_figure("US securities held in the EU, by type", "EU-27 residents, June 2025, $ billions (TIC survey)")
-    labels = [TYPES[c] for c in eu.by_type_usd_bn]
-    values = list(eu.by_type_usd_bn.values())
-    uk = [eu.uk_usd_bn.get(c, 0.0) for c in eu.by_type_usd_bn]
+def europe(data: ChartData) -> Figure:
+    fig, ax = new_figure(data.title, data.subtitle)
+    eu = data.series(d.EU27)
+    uk = {r.category: r.value for r in data.series(d.UK)}
+    labels = [r.category for r in eu]
+    values = [r.value for r in eu]
     positions = range(len(labels))
-    bars = ax.bar([p - 0.2 for p in positions], values, width=0.4, color=INK, label="EU-27")
-    ax.bar([p + 0.2 for p in positions], uk, width=0.4, color=PALETTE[4], label="United Kingdom")
+    bars = ax.bar([p - 0.2 for p in positions], values, width=0.4, color=INK, label=d.EU27)
+    # A type the survey gives no UK figure for has no UK bar (nothing is drawn as a made-up zero).
+    uk_at = [(p, uk[label]) for p, label in zip(positions, labels) if label in uk]
+    ax.bar([p + 0.2 for p, _ in uk_at], [v for _, v in uk_at], width=0.4, color=PALETTE[4], label=d.UK)
     for bar, value in zip(bars, values):
         ax.annotate(fmt.usd_bn(value), (bar.get_x() + bar.get_width() / 2, value), xytext=(0, 4),
                     textcoords="offset points", parse_math=False, ha="center", fontsize=14, color=INK,
@@ -116,127 +97,102 @@ def europe(datasets: Datasets) -> bytes:
     usd_axis(ax)
     ax.legend(frameon=False)
     ax.grid(axis="x", visible=False)
-    source_line(fig, f"Source: {short_cite(datasets.source('shl_holdings'))}. Suppressed cells excluded.")
-    return to_png(fig)
+    return _finish(fig, data)
 
 
-def buying(datasets: Datasets) -> bytes:
-    start, end = windows(datasets)[-1]
-    result = breakdown(datasets, registry(datasets), start, end)
-    fig, ax = new_figure(f"Who added US Treasuries, end-{fmt.month(start)} to end-{fmt.month(end)}",
-                         f"Change in holdings, $ billions (all foreign: "
-                         f"{fmt.usd_bn(result.total_change_usd_bn, signed=True)}); "
-                         "includes price changes", left=0.2)
-    regions = list(result.regions)
-    names = [r.region for r in regions][::-1]
-    values = [r.change_usd_bn for r in regions][::-1]
+def buying(data: ChartData) -> Figure:
+    fig, ax = new_figure(data.title, data.subtitle, left=0.2)
+    regions = data.series(d.CHANGE)[::-1]
+    shares = {r.category: r.value for r in data.series(d.SHARE)}
+    names = [r.category for r in regions]
+    values = [r.value for r in regions]
     colors = [GOOD if v >= 0 else ACCENT for v in values]
     bars = ax.barh(names, values, color=colors)
-    for bar, r in zip(bars, regions[::-1]):
-        share = (f" ({fmt.pct(r.share_of_total_change_pct, digits=0)})"
-                 if r.share_of_total_change_pct is not None else "")
-        ax.annotate(f"{fmt.usd_bn(r.change_usd_bn, signed=True)}{share}",
+    for bar, r in zip(bars, regions):
+        share = f" ({fmt.pct(shares[r.category], digits=0)})" if r.category in shares else ""
+        ax.annotate(f"{fmt.usd_bn(r.value, signed=True)}{share}",
                     (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-                    xytext=(6 if r.change_usd_bn >= 0 else -6, 0), textcoords="offset points", parse_math=False,
-                    ha="left" if r.change_usd_bn >= 0 else "right", va="center", fontsize=13)
+                    xytext=(6 if r.value >= 0 else -6, 0), textcoords="offset points", parse_math=False,
+                    ha="left" if r.value >= 0 else "right", va="center", fontsize=13)
     ax.axvline(0, color=MUTED, linewidth=1)
     ax.set_xlabel("$ billions")
     ax.grid(axis="y", visible=False)
     low, high = min(values + [0]), max(values + [0])
     span = high - low
     ax.set_xlim(low - 0.45 * span if low < 0 else -0.05 * span, high + 0.3 * span)
-    source_line(fig, f"Source: {short_cite(datasets.source('treasury_holdings'))}. Europe includes the EU, UK, "
-                     f"Norway, Switzerland; regions overlap.")
-    return to_png(fig)
+    return _finish(fig, data)
 
 
-def refinancing(datasets: Datasets) -> bytes:
-    everything, coupons = wall(datasets)
-    claim = fact(datasets, "refi_2026_claim_usd_bn")
-    fig, ax = new_figure(f"What matures within a year vs the “{fmt.usd_bn(claim.value, digits=0)} wall”",
-                         f"$ billions; bills as outstanding at {fact(datasets, 'treasury_bills_usd_bn').period}")
-    names = ["Treasury bills\n(rolled over)", "Notes & bonds\ndue ≤12 months", "Bills + coupons", "Claimed 2026 wall"]
-    values = [everything.bills_usd_bn or 0, coupons.maturing_usd_bn, everything.maturing_usd_bn, claim.value]
-    colors = [PALETTE[4], INK, PALETTE[5], ACCENT]
-    bars = ax.bar(names, values, color=colors)
+REFINANCING_COLORS = {d.BILLS: PALETTE[4], d.COUPONS: INK, d.BOTH: PALETTE[5], d.CLAIM: ACCENT}
+
+
+def refinancing(data: ChartData) -> Figure:
+    fig, ax = new_figure(data.title, data.subtitle)
+    gdp = data.one(d.GDP).value
+    bars_of = [data.one(name) for name in REFINANCING_COLORS if data.series(name)]
+    values = [r.value for r in bars_of]
+    bars = ax.bar([data.style(r.series).label for r in bars_of], values,
+                  color=[REFINANCING_COLORS[r.series] for r in bars_of])
     for bar, value in zip(bars, values):
-        share = 100 * value / everything.gdp_usd_bn
-        ax.annotate(f"{fmt.usd_bn(value)}\n{fmt.pct(share, digits=0)} of GDP",
+        ax.annotate(f"{fmt.usd_bn(value)}\n{fmt.pct(100 * value / gdp, digits=0)} of GDP",
                     (bar.get_x() + bar.get_width() / 2, value),
                     xytext=(0, 4), textcoords="offset points", parse_math=False, ha="center", fontsize=14)
     ax.set_ylabel("$ billions")
     ax.set_ylim(0, max(values) * 1.25)
     usd_axis(ax)
     ax.grid(axis="x", visible=False)
-    source_line(fig, f"Sources: {short_cite(fact(datasets, 'treasury_bills_usd_bn').source)}; coupons derived from "
-                     f"Apollo "
-                     f"shares (yield_calibration.csv); claim: {claim.source.publisher} (no primary source)")
-    return to_png(fig)
+    return _finish(fig, data)
 
 
-def gold(datasets: Datasets) -> bytes:
-    table = gold_table(datasets)
-    index = pd.to_datetime(table.index)
-    fig, ax = new_figure("Central-bank gold vs foreign official Treasuries", "Market value, $ billions, quarter-ends")
-    ax.plot(index, table["official_ust_usd_bn"], color=INK, linewidth=3, label="Foreign official Treasuries (TIC)")
-    ax.plot(index, table["gold_all_usd_bn"], color="#d4a017", linewidth=3, label="Official gold, incl. US")
-    ax.plot(index, table["gold_ex_us_usd_bn"], color="#d4a017", linewidth=2.5, linestyle="--",
-            label="Official gold, excl. US")
+GOLD_COLOURS = {d.GOLD_SERIES["official_ust_usd_bn"]: INK, d.GOLD_SERIES["gold_all_usd_bn"]: "#d4a017",
+                d.GOLD_SERIES["gold_ex_us_usd_bn"]: "#d4a017"}
+
+
+def gold(data: ChartData) -> Figure:
+    fig, ax = new_figure(data.title, data.subtitle)
+    for name, colour in GOLD_COLOURS.items():
+        rows, style = data.series(name), data.style(name)
+        ax.plot(pd.to_datetime(pd.Index([r.date for r in rows])), [r.value for r in rows], color=colour,
+                linewidth=3 if style.bold else 2.5, linestyle="--" if style.dashed else "-", label=style.label)
     ax.legend(loc="center left", bbox_to_anchor=(0.0, 0.62), frameon=False)
     ax.set_ylabel("$ billions")
     ax.set_ylim(bottom=0)
     usd_axis(ax)
-    gold_source = datasets.source("gold_reserves").publisher.split(" (")[0]
-    source_line(fig, f"Sources: {gold_source}, central-bank gold summed over reporters, quarter-ends to "
-                     f"{table.index[-1]} (later quarters have too few reporters); "
-                     f"{short_cite(datasets.source('treasury_holdings'))}, foreign official holdings")
-    return to_png(fig)
+    return _finish(fig, data)
 
 
-def shock(datasets: Datasets, scenario: str) -> bytes:
-    """The 10-year's path over 36 months as a fan (low / central / high) with the article's claim.
-
-    ``scenario`` is `handlers.topics.shock.scenario_text` of the query; beyond the evidence the chart says
-    so in its title and across the plot."""
-    from handlers.parsing import parse
-    from handlers.topics.shock import scenario_text, title_of
-
-    holders = registry(datasets)
-    query = parse("shock " + scenario, holders)
-    if not isinstance(query, ShockQuery) or scenario_text(query) != scenario:
-        raise ValueError(f"not a canonical scenario: {scenario!r}")
-    result, month = run_shock(query, datasets, holders)
-    subtitle = (f"≈{fmt.usd_bn(result.amount_usd_bn)}, {fmt.pct(result.share_of_marketable_pct, digits=2)} "
-                "of marketable debt")
-    if result.beyond_evidence:
-        subtitle = "EXTRAPOLATION, larger than any sale on record: " + subtitle
-    fig, ax = new_figure(title_of(query, holders)[:90], subtitle, left=0.1)
-    points = [p for p in result.path if p.month <= 36]
-    months = [p.month for p in points]
-    ax.fill_between(months, [p.bp.low for p in points], [p.bp.high for p in points], color=PALETTE[4], alpha=0.25,
-                    label="Range (low to high)")
-    ax.plot(months, [p.bp.central for p in points], color=INK, linewidth=3, label="Central")
-    ax.axhline(result.article_bp, color=ACCENT, linestyle="--", linewidth=2.5)
-    ax.annotate(f"The article's claim: {fmt.bp(result.article_bp)}", (36, result.article_bp), ha="right",
+def shock(data: ChartData) -> Figure:
+    """The 10-year's path as a fan (low / central / high) with the article's claim; beyond the
+    evidence the chart says so in its subtitle and across the plot (``data.warning``)."""
+    fig, ax = new_figure(data.title, data.subtitle, left=0.1)
+    low, central, high = data.series(d.LOW), data.series(d.CENTRAL), data.series(d.HIGH)
+    article = data.one(d.ARTICLE).value
+    months = [int(r.period.removeprefix("month ")) for r in central]
+    ax.fill_between(months, [r.value for r in low], [r.value for r in high], color=PALETTE[4], alpha=0.25,
+                    label=data.style(d.HIGH).label)
+    ax.plot(months, [r.value for r in central], color=INK, linewidth=3, label=data.style(d.CENTRAL).label)
+    ax.axhline(article, color=ACCENT, linestyle="--", linewidth=2.5)
+    ax.annotate(f"The article's claim: {fmt.bp(article)}", (d.SHOWN_MONTHS, article), ha="right",
                 xytext=(0, 6), textcoords="offset points", parse_math=False, color=ACCENT, fontsize=14,
                 fontweight="bold")
-    if result.beyond_evidence:
-        ax.text(0.5, 0.55, "Outside the evidence:\na straight-line extrapolation, not a forecast",
-                transform=ax.transAxes, ha="center", va="center", fontsize=20, color=ACCENT, alpha=0.35,
-                fontweight="bold")
-    top = max(max(p.bp.high for p in points), result.article_bp)
+    if data.warning:
+        ax.text(0.5, 0.55, data.warning, transform=ax.transAxes, ha="center", va="center", fontsize=20,
+                color=ACCENT, alpha=0.35, fontweight="bold")
+    top = max(max(r.value for r in high), article)
     ax.set_ylim(0, top * 1.15 + 1)
-    ax.set_xlim(0, 36)
+    ax.set_xlim(0, d.SHOWN_MONTHS)
     ax.set_xlabel("Months after the sale starts")
     ax.set_ylabel("10-year yield change, bp")
     ax.legend(loc="upper right", bbox_to_anchor=(1.0, 0.8), frameon=False, fontsize=13)
-    source_line(fig, f"Model: Reset Bot scenario model, data/yield_calibration.csv "
-                     f"({short_cite(datasets.source('yield_calibration'))}); "
-                     f"holdings: TIC, {fmt.month(month)}; back-test: /reset history")
-    return to_png(fig)
+    return _finish(fig, data)
 
 
-RENDERERS: dict[str, Callable[..., bytes]] = {
+def _finish(fig: Figure, data: ChartData) -> Figure:
+    source_line(fig, data.source_line)
+    return fig
+
+
+DRAWERS: dict[str, Callable[[ChartData], Figure]] = {
     "gap": gap,
     "holdings": holdings,
     "europe": europe,
@@ -245,3 +201,22 @@ RENDERERS: dict[str, Callable[..., bytes]] = {
     "gold": gold,
     "shock": shock,
 }
+
+
+def draw(data: ChartData) -> Figure:
+    """The figure for one chart's data (its key's name picks the drawer)."""
+    return DRAWERS[data.key.partition(":")[0]](data)
+
+
+def figure(key: str, datasets: Datasets) -> Figure:
+    """The chart ``key`` as a matplotlib figure, before it is saved (tests read its artists back)."""
+    return draw(d.chart_data(key, datasets))
+
+
+def render(key: str, datasets: Datasets) -> bytes:
+    return to_png(figure(key, datasets))
+
+
+def axes_of(fig: Figure) -> Axes:
+    """The one plot of a chart's figure."""
+    return fig.axes[0]

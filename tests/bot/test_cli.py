@@ -169,6 +169,8 @@ def test_a_sigterm_in_a_burst_still_answers_every_acknowledged_command(slack, tm
         assert len(notices) < len(acked)  # those acknowledged before the SIGTERM got their real answers
     print(f"graceful stop: {len(acked)} acknowledged, {len(acked) - len(notices)} answered, "
           f"{len(notices)} told to ask again, exit after {stopped:.1f} s")
+
+
 # ---- rotate-token-keys: every stored token re-encrypted with the first key -----------------------
 
 def saved_installations(state: Path, key: bytes, *teams: str) -> list[str]:
@@ -248,3 +250,17 @@ def test_rotate_token_keys_with_no_database_says_so(tmp_path):
                                            "RESET_BOT_TOKEN_KEY": Fernet.generate_key().decode()})
     assert result.returncode == 2 and "no database at" in result.stderr
     assert not (tmp_path / "empty" / "reset-bot.sqlite3").exists()
+
+
+def test_ask_with_csv_writes_each_charts_data_beside_its_png(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "out"
+    result = run("ask", "shock eu 20%", "--csv", str(out), env={"RESET_BOT_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["reset-shock-eu-20pct-data.csv", "reset-shock-eu-20pct.png"]
+    frame = pd.read_csv(out / "reset-shock-eu-20pct-data.csv", encoding="utf-8-sig")
+    assert list(frame.columns) == ["series", "category", "period", "date", "value", "unit", "source", "vintage"]
+    assert "The article's claim" in set(frame["series"]) and (frame["unit"] == "bp").any()
+    assert f"→ {out / 'reset-shock-eu-20pct-data.csv'}" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -82,6 +82,7 @@ DEFAULT_SCOPES: frozenset[str] = frozenset(
         "im:read",
         "mpim:read",
         "users:read",
+        "im:write",  # conversations.open: a chart's data sent to the asker's DM (Slack has no ephemeral files)
     }
 )
 #: The app's credentials at the stand-in (Basic Information → App Credentials).
@@ -543,6 +544,7 @@ class FakeSlack:
             "views.update": self._m_views_update,
             "views.push": self._m_views_push,
         }
+        self._methods["conversations.open"] = self._m_conversations_open  # the asker's DM (branch csv)
 
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
@@ -1231,6 +1233,24 @@ class FakeSlack:
             answer = {"warning": "already_in_channel", "response_metadata": {"warnings": ["already_in_channel"]}}
         channel.bot_member = True
         return {"channel": self._channel_object(channel), **answer}
+
+    # ---- the asker's DM with the bot (branch `csv`: where a chart's data go when they cannot be
+    # shared in the conversation) -----------------------------------------------------------------
+
+    def _m_conversations_open(self, params: Params) -> dict[str, Any]:
+        """One user → the app's DM with them (created on first use, the bot a member), as Slack
+        answers it; needs `im:write`. Group DMs (several users) and `channel=` are not modelled."""
+        self._require("im:write")
+        users = [u.strip() for u in (_text(params, "users") or "").split(",") if u.strip()]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        if len(users) > 1:
+            raise SlackError("not_implemented", detail="the stand-in opens one-to-one DMs only")
+        if users[0] not in self._users:
+            raise SlackError("user_not_found")
+        im = self._conversation(users[0])
+        im.bot_member = True
+        return {"channel": {"id": im.id}, "no_op": False, "already_open": False}
 
     def _m_users_info(self, params: Params) -> dict[str, Any]:
         user = self._users.get(_text(params, "user") or "")

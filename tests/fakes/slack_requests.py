@@ -23,6 +23,7 @@ __all__ = [
     "FORM",
     "JSON",
     "block_actions_body",
+    "press",
     "event_body",
     "global_shortcut_body",
     "post",
@@ -176,6 +177,25 @@ def block_actions_body(
         "action_ts": action_ts,
     }]
     return urlencode({"payload": json.dumps(payload, separators=(",", ":"))}).encode("utf-8")
+
+
+def press(message: Mapping[str, Any], action_prefix: str, *, index: int = 0, channel_id: str = DEFAULT_CHANNEL_ID,
+          **kwargs: Any) -> bytes:
+    """The `block_actions` body of pressing a button on a message the bot posted (as FakeSlack stores
+    it: ts, thread_ts, blocks): the ``index``-th button whose action_id starts with ``action_prefix``.
+    The container carries the message's ``message_ts`` and the message itself, as Slack sends them,
+    so an answer can go into that message's thread."""
+    found = [(block, element) for block in message.get("blocks", []) if block.get("type") == "actions"
+             for element in block.get("elements", []) if str(element.get("action_id", "")).startswith(action_prefix)]
+    if len(found) <= index:
+        raise AssertionError(f"no button {action_prefix!r} #{index} on the message")
+    block, button = found[index]
+    clicked = {"type": "message", "user": DEFAULT_BOT_USER_ID, "bot_id": "B0000BOT01", "app_id": DEFAULT_APP_ID,
+               "team": DEFAULT_TEAM_ID}
+    clicked.update({k: message[k] for k in ("ts", "thread_ts", "text", "blocks") if k in message})
+    return block_actions_body(button["action_id"], button.get("value", ""), channel_id=channel_id,
+                              block_id=block.get("block_id", "actions"), button_text=button["text"]["text"],
+                              message_ts=message["ts"], message=clicked, **kwargs)
 
 
 def event_body(

@@ -171,3 +171,37 @@ class TestMessage:
     def test_it_cites_nothing_and_attaches_nothing(self):
         reply = message("Hello")
         assert reply.sources == () and reply.charts == ()
+
+
+class TestDataButtons:
+    CHARTS = (ChartRef(key="holdings:eu", title="The EU", alt_text="a", filename="eu.png"),
+              ChartRef(key="europe", title="EU by type", alt_text="b", filename="europe.png"))
+
+    def test_a_reply_with_charts_gets_one_button_per_chart_before_its_sources(self, datasets):
+        from handlers.reply import CSV_BLOCK_ID, read_csv_button
+
+        reply = build([section("x")], "x", charts=self.CHARTS, sources=[datasets.source("gdp_annual")])
+        assert reply.blocks[-2]["block_id"] == CSV_BLOCK_ID and reply.blocks[-1]["type"] == "context"
+        buttons = reply.blocks[-2]["elements"]
+        assert [b["text"]["text"] for b in buttons] == ["Data (CSV): The EU", "Data (CSV): EU by type"]
+        assert [read_csv_button(b["value"]) for b in buttons] == [("holdings:eu", ""), ("europe", "")]
+        assert len({b["action_id"] for b in buttons}) == 2
+
+    def test_a_reply_without_charts_has_none(self):
+        assert all(b.get("block_id") != "chart_data" for b in build([section("x")], "x").blocks)
+
+    def test_stamping_the_version_changes_only_the_buttons(self):
+        from handlers.reply import read_csv_button, with_data_version
+
+        reply = build([section("x")], "x", charts=self.CHARTS)
+        stamped = with_data_version(reply, "v2")
+        assert stamped.blocks[:-1] == reply.blocks[:-1] and stamped.charts == reply.charts
+        assert {read_csv_button(b["value"])[1] for b in stamped.blocks[-1]["elements"]} == {"v2"}
+        assert with_data_version(build([section("y")], "y"), "v2") == build([section("y")], "y")
+
+    @pytest.mark.parametrize("value", [None, "gap", "[]", '{"chart": 3}', '{"version": "x"}', "{" * 3000])
+    def test_a_value_that_is_not_a_data_button_is_refused(self, value):
+        from handlers.reply import read_csv_button
+
+        with pytest.raises(ValueError):
+            read_csv_button(value)

@@ -87,3 +87,27 @@ class TestTheLoop:
         assert out.count(PROMPT) == 2  # before "gold", and before the Ctrl-D
         assert f"{PROMPT}gold" not in out  # the terminal shows what was typed; no echo
         assert out.endswith(f"{PROMPT}\n")
+
+
+class TestChartData:
+    def test_with_a_csv_folder_each_chart_s_rows_are_written_beside_its_png(self, datasets, tmp_path):
+        from handlers.csvdata import chart_csv
+
+        shell = Shell(LiveData(datasets), ChartCache(stand_in_chart), tmp_path / "charts", tmp_path / "data")
+        out = shell.run_one("holdings eu")
+        for key, name in (("holdings:eu", "reset-holdings-eu-data.csv"), ("europe", "reset-europe-data.csv")):
+            path = tmp_path / "data" / name
+            assert path.read_bytes() == chart_csv(key, datasets)
+            assert f"→ {path}" in out
+        assert "[data] " in out
+
+    def test_without_one_no_csv_is_written(self, shell, tmp_path):
+        assert "[data]" not in shell.run_one("gap")
+        assert list(tmp_path.glob("**/*.csv")) == []
+
+    def test_a_folder_that_cannot_be_written_is_reported_and_the_numbers_stay(self, datasets, tmp_path):
+        blocked = tmp_path / "file"
+        blocked.write_text("not a folder")
+        shell = Shell(LiveData(datasets), ChartCache(stand_in_chart), tmp_path / "charts", blocked)
+        out = shell.run_one("gap")
+        assert "$68.9T" in out and "[data]" not in out and "error id" in out

@@ -63,3 +63,11 @@ def test_a_reply_is_its_blocks_one_per_line_skipping_empty_ones():
     reply = Reply(text="fallback", blocks=(
         {"type": "header", "text": {"type": "plain_text", "text": "Hi"}}, {"type": "video"}, section("*there*")))
     assert reply_text(reply) == "Hi\n==\nthere"
+
+
+def test_the_data_buttons_point_to_the_csv_option(datasets, holders):
+    from handlers.answer import answer
+    from handlers.parsing import parse
+
+    text = reply_text(answer(parse("gap", holders), datasets, holders))
+    assert "--csv DIR" in text and '"chart"' not in text

@@ -16,7 +16,15 @@ import pytest
 from bot.storage.records import Workspace
 from handlers import subscriptions as texts
 from tests.conftest import CHANNEL, SIGNING_SECRET, USER
-from tests.fakes.slack_requests import block_actions_body, event_body, post, post_signed, sign, slash_command_body
+from tests.fakes.slack_requests import (
+    block_actions_body,
+    event_body,
+    post,
+    post_signed,
+    press,
+    sign,
+    slash_command_body,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -261,3 +269,123 @@ class TestBriefingCommands:
         theirs = runtime.store.subscriptions.in_channel(Workspace("T0000OTHR2"), CHANNEL)
         assert [(s.weekday, s.enterprise_id) for s in ours] == [("fri", None)]
         assert [(s.weekday, s.enterprise_id) for s in theirs] == [("mon", "E0000GRID2")]
+
+
+# -- issue 14: the data behind every chart; follow-up answers in the message's thread ---------------
+
+def posted_reply(served, slack, text, *, channel=CHANNEL):
+    """The bot's text message (not its chart's file message) for a command, once its chart is up too."""
+    command(served, slack, text, channel=channel)
+    slack.wait_for(lambda: slack.files(channel))
+    served.app.replier.drain()
+    return next(m for m in slack.messages(channel) if not m.get("upload"))
+
+
+def read_csv(data: bytes):
+    import io
+
+    import pandas as pd
+
+    from handlers.charts.data import COLUMNS
+    return pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False,
+                       dtype={c: str for c in COLUMNS if c != "value"})
+
+
+class TestDataButton:
+    def test_every_chart_reply_carries_it(self, served, slack):
+        message = posted_reply(served, slack, "gold")
+        (block,) = [b for b in message["blocks"] if b.get("block_id") == "chart_data"]
+        assert [e["text"]["text"] for e in block["elements"]] == ["Data (CSV)"]
+
+    def test_pressing_it_uploads_the_plotted_rows_into_the_messages_thread(self, served, slack, datasets):
+        from handlers.charts import data as d
+        from handlers.charts.topics import axes_of, figure
+
+        message = posted_reply(served, slack, "gap")
+        url = slack.response_url("csv", channel=CHANNEL, user=USER)
+        status, _ = post_signed(served.url, press(message, "reset_csv", response_url=url), SIGNING_SECRET)
+        assert status == 200
+        csv_file = slack.wait_for(lambda: [f for f in slack.files(CHANNEL) if f.filename.endswith(".csv")])[0]
+        assert csv_file.thread_ts == message["ts"]  # in the chart message's thread, not the channel
+        assert csv_file.filename == "reset-gap-data.csv"
+        frame = read_csv(csv_file.data)
+        # The same numbers the chart plots, read back from the drawn line, to the last digit.
+        plotted = next(line for line in axes_of(figure("gap", datasets)).get_lines()
+                       if line.get_label() == "Net position, year-end")
+        assert frame[frame["series"] == d.NET_YEAR_END]["value"].tolist() == list(plotted.get_ydata())
+        assert set(frame["vintage"]) and (frame["source"] != "").all()
+        assert datasets.version in (csv_file.initial_comment or "")
+        assert "updated since" not in (csv_file.initial_comment or "")
+
+    def test_a_chart_in_a_thread_gets_its_data_in_the_same_thread(self, served, slack):
+        message = posted_reply(served, slack, "holdings china")
+        in_thread = {**message, "thread_ts": "1700000000.000100"}
+        post_signed(served.url, press(in_thread, "reset_csv"), SIGNING_SECRET)
+        csv_file = slack.wait_for(lambda: [f for f in slack.files(CHANNEL) if f.filename.endswith(".csv")])[0]
+        assert csv_file.thread_ts == "1700000000.000100"
+        assert read_csv(csv_file.data)["series"].unique().tolist() == ["China (mainland)"]
+
+    def test_where_the_bot_cannot_share_the_file_goes_to_the_askers_dm_and_it_is_told(self, served, slack):
+        slack.add_channel("C0000OUT01", "outside", bot_member=False)
+        slack.add_member("C0000OUT01", USER)
+        command(served, slack, "gap", channel="C0000OUT01")  # answered through the response_url, no chart
+        served.app.replier.drain()
+        message = next(m for m in slack.messages("C0000OUT01") if "$68.9T" in all_text(m))
+        url = slack.response_url("dm", channel="C0000OUT01", user=USER)
+        post_signed(served.url, press(message, "reset_csv", channel_id="C0000OUT01", response_url=url),
+                    SIGNING_SECRET)
+        im = "D" + USER[1:]
+        csv_file = slack.wait_for(lambda: [f for f in slack.files(im) if f.filename.endswith(".csv")])[0]
+        assert csv_file.thread_ts is None
+        assert not read_csv(csv_file.data).empty
+        note = slack.wait_for(lambda: slack.responses("dm"))[0]
+        assert note["response_type"] == "ephemeral" and "direct messages" in note["text"]
+        assert [f for f in slack.files("C0000OUT01")] == []
+
+    def test_on_an_ephemeral_message_the_file_goes_to_the_dm(self, served, slack):
+        message = posted_reply(served, slack, "refinancing")
+        url = slack.response_url("eph", channel=CHANNEL, user=USER)
+        before = len(slack.files(CHANNEL))
+        post_signed(served.url, press(message, "reset_csv", is_ephemeral=True, response_url=url), SIGNING_SECRET)
+        im = "D" + USER[1:]
+        csv_file = slack.wait_for(lambda: [f for f in slack.files(im) if f.filename.endswith(".csv")])[0]
+        assert "Notes & bonds due ≤12 months" in read_csv(csv_file.data)["series"].tolist()
+        assert "only to you" in slack.wait_for(lambda: slack.responses("eph"))[0]["text"]
+        assert len(slack.files(CHANNEL)) == before  # nothing shared in the channel
+
+    def test_a_forged_button_value_gets_an_explanation_not_a_file(self, served, slack):
+        url = slack.response_url("bad", channel=CHANNEL, user=USER)
+        for value in ("not json", '{"chart": "pie"}'):
+            post_signed(served.url, block_actions_body("reset_csv:0", value, channel_id=CHANNEL, response_url=url),
+                        SIGNING_SECRET)
+        answers = slack.wait_for(lambda: len(slack.responses("bad")) >= 2 and slack.responses("bad"))
+        assert all(a["response_type"] == "ephemeral" and "error id" not in a["text"] for a in answers)
+        assert slack.files(CHANNEL) == []
+
+
+class TestFollowUpsAnswerInTheThread:
+    def test_a_follow_up_button_answers_in_the_thread_of_its_message(self, served, slack):
+        message = posted_reply(served, slack, "holdings")
+        post_signed(served.url, press(message, "reset_run"), SIGNING_SECRET)  # "China"
+        answer = slack.wait_for(lambda: [m for m in slack.messages(CHANNEL)
+                                         if m.get("thread_ts") and not m.get("upload")])
+        assert answer[0]["thread_ts"] == message["ts"] and "China" in all_text(answer[0])
+        chart = slack.wait_for(lambda: [f for f in slack.files(CHANNEL) if f.thread_ts == message["ts"]])
+        assert chart[0].data.startswith(PNG_MAGIC)  # its chart in the thread too
+        tops = [m for m in slack.messages(CHANNEL) if not m.get("thread_ts")]
+        assert len([m for m in tops if not m.get("upload")]) == 1  # the channel got no new top-level answer
+
+    def test_a_button_on_a_reply_inside_a_thread_stays_in_that_thread(self, served, slack):
+        message = posted_reply(served, slack, "gap")
+        in_thread = {**message, "thread_ts": "1700000000.000200"}
+        post_signed(served.url, press(in_thread, "reset_run", index=1), SIGNING_SECRET)
+        answer = slack.wait_for(lambda: [m for m in slack.messages(CHANNEL)
+                                         if m.get("thread_ts") == "1700000000.000200" and not m.get("upload")])
+        assert "Treasur" in all_text(answer[0])
+
+    def test_a_button_on_an_ephemeral_message_answers_as_before_outside_any_thread(self, served, slack):
+        url = slack.response_url("ephrun", channel=CHANNEL, user=USER)
+        body = block_actions_body("reset_run:0", "gold", channel_id=CHANNEL, response_url=url, is_ephemeral=True)
+        post_signed(served.url, body, SIGNING_SECRET)
+        answer = slack.wait_for(lambda: [m for m in slack.messages(CHANNEL) if not m.get("upload")])
+        assert "thread_ts" not in answer[0]

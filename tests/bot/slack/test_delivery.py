@@ -334,3 +334,69 @@ def test_the_error_code_of_a_refusal_is_slacks_or_unknown():
         BoundedRateLimitRetryHandler().prepare_for_next_attempt(state=RetryState(), request=REQUEST,
                                                                 response=rate_limited("0"))
         assert len(waits) == 1 and waits[0] < 0.3  # only the jitter, not a second
+
+
+class TestThreads:
+    def test_a_destination_in_a_thread_gets_the_text_and_its_charts_there(self, delivery, slack, datasets):
+        result = delivery.deliver(reply(charts=[GAP]), Destination(CHANNEL, USER, thread_ts="1700000000.000100"),
+                                  datasets)
+        (text,) = [m for m in slack.messages(CHANNEL) if not m.get("upload")]
+        assert text["thread_ts"] == "1700000000.000100" and result.ts == text["ts"]
+        assert [f.thread_ts for f in slack.files(CHANNEL)] == ["1700000000.000100"]
+
+    def test_without_one_everything_stays_at_the_top_level(self, delivery, slack, datasets):
+        delivery.deliver(reply(charts=[GAP]), Destination(CHANNEL, USER), datasets)
+        assert all("thread_ts" not in m for m in slack.messages(CHANNEL))
+        assert [f.thread_ts for f in slack.files(CHANNEL)] == [None]
+        call = slack.calls("chat.postMessage")[0]
+        assert "thread_ts" not in call.params
+
+    def test_posted_data_buttons_name_the_data_version(self, delivery, slack, datasets):
+        from handlers.reply import build, read_csv_button, section
+
+        delivery.deliver(build([section("x")], "x", charts=[GAP]), Destination(CHANNEL, USER), datasets)
+        (text,) = [m for m in slack.messages(CHANNEL) if not m.get("upload")]
+        (button,) = [e for b in text["blocks"] if b.get("block_id") == "chart_data" for e in b["elements"]]
+        assert read_csv_button(button["value"]) == ("gap", datasets.version)
+
+
+class TestUploadingData:
+    CSV = "series,value\r\nx,1.5\r\n".encode("utf-8-sig")
+
+    def upload(self, delivery, dest, **kw):
+        return delivery.upload_data(dest, self.CSV, filename="reset-gap-data.csv", title="Data: gap",
+                                    comment="The data behind the gap", **kw)
+
+    def test_into_the_thread_of_the_message(self, delivery, slack):
+        result = self.upload(delivery, Destination(CHANNEL, USER, thread_ts="1700000000.000300"))
+        (shared,) = slack.files(CHANNEL)
+        assert (shared.data, shared.thread_ts, shared.filename) == (self.CSV, "1700000000.000300",
+                                                                    "reset-gap-data.csv")
+        assert shared.initial_comment == "The data behind the gap" and result.file_ids == [shared.file_id]
+        assert slack.calls("conversations.open") == []
+
+    @pytest.mark.parametrize("where", ["not a member", "private", "archived"])
+    def test_where_the_bot_cannot_share_it_goes_to_the_askers_dm(self, delivery, slack, where):
+        channel = {"not a member": OUTSIDE, "private": "G0000PRIV1", "archived": "C0000ARC01"}[where]
+        slack.add_channel(channel, "x", private=where == "private", bot_member=where == "archived")
+        if where == "archived":
+            slack.archive(channel)
+        url = slack.response_url("note", channel=channel, user=USER)
+        result = self.upload(delivery, Destination(channel, USER, url, thread_ts="1700000000.000400"))
+        im = "D" + USER[1:]
+        (shared,) = slack.files(im)
+        assert shared.data == self.CSV and shared.thread_ts is None
+        assert result.problems and slack.files(channel) == []
+        (note,) = slack.responses("note")
+        assert note["response_type"] == "ephemeral" and "direct messages" in note["text"]
+
+    def test_private_goes_straight_to_the_dm(self, delivery, slack):
+        url = slack.response_url("private", channel=CHANNEL, user=USER)
+        self.upload(delivery, Destination(CHANNEL, USER, url), private=True)
+        assert slack.files(CHANNEL) == [] and len(slack.files("D" + USER[1:])) == 1
+        assert "only to you" in slack.responses("private")[0]["text"]
+
+    def test_other_refusals_are_raised_for_the_caller_to_explain(self, delivery, slack):
+        slack.fail_next("files.completeUploadExternal", error="ratelimited")
+        with pytest.raises(SlackApiError):
+            self.upload(delivery, Destination(CHANNEL, USER))

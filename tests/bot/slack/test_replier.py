@@ -269,3 +269,40 @@ class TestAckGate:
             assert slack.messages(CHANNEL) == []
         replier.drain()
         assert len(answers(slack)) == 1
+
+
+class TestChartData:
+    def csv_files(self, slack, channel=CHANNEL):
+        return [f for f in slack.files(channel) if f.filename.endswith(".csv")]
+
+    def test_the_rows_go_into_the_destinations_thread(self, make_replier, slack, datasets):
+        from handlers.csvdata import chart_csv
+
+        replier = make_replier()
+        replier.submit_data("gap", datasets.version, Destination(CHANNEL, USER, None, "T0000FAKE1",
+                                                                 thread_ts="1700000000.000500"))
+        replier.drain()
+        (shared,) = self.csv_files(slack)
+        assert shared.data == chart_csv("gap", datasets) and shared.thread_ts == "1700000000.000500"
+        assert "updated since" not in (shared.initial_comment or "")
+
+    def test_after_a_data_refresh_the_comment_says_the_rows_are_newer_than_the_picture(self, make_replier, slack,
+                                                                                         datasets):
+        make_replier().run_data("gold", "0123456789ab", HERE)
+        (shared,) = self.csv_files(slack)
+        assert "0123456789ab" in shared.initial_comment and datasets.version in shared.initial_comment
+        assert "updated since this chart was drawn" in shared.initial_comment
+
+    @pytest.mark.parametrize("key", ["pie", "holdings:atlantis", "shock:eu 20 %"])
+    def test_a_key_no_chart_has_is_explained(self, make_replier, slack, key):
+        url = slack.response_url("bad", channel=CHANNEL, user=USER)
+        make_replier().run_data(key, "", Destination(CHANNEL, USER, url, "T0000FAKE1"))
+        (answer,) = slack.responses("bad")
+        assert "no data to send" in answer["text"] and "error id" not in answer["text"]
+        assert self.csv_files(slack) == []
+
+    def test_an_upload_slack_refuses_is_explained_with_its_code(self, make_replier, slack):
+        slack.fail_next("files.getUploadURLExternal", error="ratelimited")
+        url = slack.response_url("refused", channel=CHANNEL, user=USER)
+        make_replier().run_data("gap", "", Destination(CHANNEL, USER, url, "T0000FAKE1"))
+        assert "could not be uploaded (ratelimited)" in slack.responses("refused")[0]["text"]
