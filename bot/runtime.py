@@ -19,7 +19,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
 
-from bot.assembly import Briefings, build_briefings
+from bot.alerts.evaluate import AlertSettings
+from bot.assembly import Alerting, Briefings, build_alerts, build_briefings
 from bot.briefings.config import BriefingSettings
 from bot.briefings.pacing import Pacer
 from bot.scheduler import DataJobs
@@ -50,6 +51,7 @@ class Runtime:
 
     settings: Settings | None = None
     installations: EncryptedInstallationStore | None = None  # OAuth mode: the workspaces, tokens encrypted
+    alerting: Alerting | None = None  # threshold alerts (issue 14): commands and the evaluator
 
     def start(self) -> None:
         """Start the scheduler: briefings, a daily data refresh, and picking up other replicas' refreshes."""
@@ -122,8 +124,12 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
     posting = briefing_client(settings)
     # Chart rendering (matplotlib) is imported lazily to keep it off the start path; the scheduler
     # loads it in the background, so the first chart a user asks for does not wait for the import.
-    data_jobs = DataJobs(settings, data, warm_up=chart_renderers.load)
     installations, flow = _install_flow(settings, store)
+    client_for = InstalledClients(settings, installations) if installations is not None else None
+    alerting = build_alerts(store, data, SlackDelivery(posting, charts), posting, client_for=client_for,
+                            config=AlertSettings(claim_timeout=timedelta(seconds=settings.claim_timeout_seconds),
+                                                 retry_base=timedelta(seconds=settings.retry_seconds)))
+    data_jobs = DataJobs(settings, data, warm_up=chart_renderers.load, after_data=alerting.evaluator.evaluate)
     briefings = build_briefings(
         store, data, SlackDelivery(posting, charts), posting,
         config=BriefingSettings(grace=timedelta(minutes=settings.grace_minutes),
@@ -133,12 +139,15 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
         pacer=Pacer(per_second=settings.posts_per_second),
         changes=data.changes_since,
         data_jobs=data_jobs,
-        client_for=InstalledClients(settings, installations) if installations is not None else None,
+        client_for=client_for,
     )
     app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle,
-                     oauth=flow, on_workspace_gone=store.subscriptions.remove_workspace)
+                     oauth=flow, on_workspace_gone=lambda workspace, why: (
+                         store.subscriptions.remove_workspace(workspace, why),
+                         store.alerts.remove_workspace(workspace, why)),
+                     alerts=alerting.commands.handle)
     return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings,
-                   installations=installations)
+                   installations=installations, alerting=alerting)
 
 
 class InstalledClients:

@@ -118,6 +118,7 @@ def create_app(
     fair_use: FairUse | None = None,
     oauth: InstallFlow | None = None,
     on_workspace_gone: Callable[[Workspace, str], object] | None = None,
+    alerts: BriefingHandler | None = None,
 ) -> BotApp:
     """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake.
 
@@ -138,6 +139,7 @@ def create_app(
         briefings=briefings,
         gate=gate,
         render_lane=ThreadPoolExecutor(max_workers=2, thread_name_prefix="render"),
+        alerts=alerts,
     )
     fair_use = fair_use or FairUse.per_minute(settings.user_commands_per_minute, settings.channel_commands_per_minute)
     app = App(

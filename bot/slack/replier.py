@@ -29,7 +29,7 @@ from bot.slack.errors import explain
 from handlers.answer import cached_answer
 from handlers.datasets import Datasets
 from handlers.errors import UsageError
-from handlers.queries import BRIEFING_KINDS, Query
+from handlers.queries import ALERT_KINDS, BRIEFING_KINDS, Query
 from handlers.reply import Reply
 
 logger = logging.getLogger("reset_bot.app")
@@ -87,6 +87,7 @@ class Replier:
     briefings: BriefingHandler | None = None
     gate: AckGate | None = None
     render_lane: ThreadPoolExecutor | None = None
+    alerts: BriefingHandler | None = None  # the alert commands (issue 14, `bot.alerts.commands`)
     _pending: int = field(default=0, init=False, repr=False)  # tasks queued or running, in both lanes
     _settled: threading.Condition = field(default_factory=threading.Condition, init=False, repr=False)
 
@@ -114,7 +115,14 @@ class Replier:
         if self.gate is not None:
             self.gate.wait_idle()
         try:
-            if query.kind in BRIEFING_KINDS:
+            if query.kind in ALERT_KINDS:
+                if self.alerts is None:
+                    raise UsageError("Alerts are not switched on in this deployment yet.")
+                reply = self.alerts(query, dest)
+                if reply is None:
+                    return
+                datasets = self.data.current().datasets
+            elif query.kind in BRIEFING_KINDS:
                 if self.briefings is None:
                     raise UsageError("Weekly briefings are not switched on in this deployment yet.")
                 reply = self.briefings(query, dest)

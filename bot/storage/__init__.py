@@ -5,6 +5,7 @@
 - `ledger` — **the exactly-once delivery ledger**: claims, takeovers, outcomes (its protocol,
   seen from the posting side, is in `bot.briefings.fanout`);
 - `sightings` — signed requests already seen (replay protection for `bot.slack.front`);
+- `alerts` — threshold alerts and the claim of their firings in the ledger (issue 14);
 - `records` — the frozen values and errors they hand out.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from bot.storage.alerts import Alerts
 from bot.storage.ledger import Ledger
 from bot.storage.schema import Database
 from bot.storage.sightings import Sightings
@@ -28,6 +30,7 @@ class Storage:
     subscriptions: Subscriptions
     ledger: Ledger
     sightings: Sightings
+    alerts: Alerts
 
     def dispose(self) -> None:
         """Close every pooled connection (tests, shutdown)."""
@@ -38,4 +41,5 @@ def connect(url: str, now: Callable[[], datetime] | None = None) -> Storage:
     """Open (and migrate) the database at ``url``; ``now`` is the clock rows are stamped with."""
     clock = now or (lambda: datetime.now(timezone.utc))
     database = Database.open(url)
-    return Storage(database, Subscriptions(database, clock), Ledger(database, clock), Sightings(database, clock))
+    return Storage(database, Subscriptions(database, clock), Ledger(database, clock), Sightings(database, clock),
+                   Alerts(database, clock))

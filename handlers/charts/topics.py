@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from handlers import formatting as fmt
+from handlers.charts.alerts import alert
 from handlers.charts.style import (
     ACCENT,
     GOOD,
@@ -244,4 +245,5 @@ RENDERERS: dict[str, Callable[..., bytes]] = {
     "refinancing": refinancing,
     "gold": gold,
     "shock": shock,
+    "alert": alert,  # issue 14: a fired alert's series and line (handlers.charts.alerts)
 }

@@ -80,3 +80,18 @@ def test_a_stop_mid_fan_out_gives_back_the_unposted_claims_for_the_next_process(
     make_service("next").scheduler.sync()  # the replacement process catches up
     assert all(len(briefings(slack, c)) == 1 for c in channels)
     assert [(d.status, d.attempts) for d in stopping.storage.ledger.rows()] == [("sent", 1)] * 4
+
+
+def test_every_data_job_runs_the_hook_after_it_even_when_the_job_itself_failed(settings, datasets, monkeypatch):
+    """The alerts' evaluation (issue 14) hangs on this hook: after each refresh and reload, and a
+    failing hook is logged, never raised into APScheduler."""
+    from bot.scheduler import DataJobs
+    from bot.serving.live_data import LiveData
+
+    calls = []
+    jobs = DataJobs(settings, LiveData(datasets), after_data=lambda: calls.append("after"))
+    jobs.reload()
+    monkeypatch.setattr("bot.scheduler.scheduled_refresh", lambda *a: 1 / 0)  # a refresh that fails outright
+    jobs.refresh()  # logged; the data in service stay, and the hook still runs
+    assert calls == ["after", "after"]
+    DataJobs(settings, LiveData(datasets), after_data=lambda: 1 / 0).reload()  # does not raise
