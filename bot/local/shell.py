@@ -16,7 +16,7 @@ from bot.serving.live_data import LiveData
 from bot.slack.errors import explain
 from handlers.answer import answer
 from handlers.parsing import parse
-from handlers.queries import BRIEFING_KINDS
+from handlers.queries import ALERT_KINDS, BRIEFING_KINDS
 from handlers.reply import Reply, message
 
 PROMPT = "reset> "
@@ -37,6 +37,9 @@ class Shell:
                     f"`{query.kind}` manages a channel's weekly briefing, so it works in Slack "
                     "(`reset-bot serve`), not in the local shell."
                 )
+            if query.kind in ALERT_KINDS:
+                return message("Alerts post in the Slack channel where they were set, so they work in Slack "
+                               "(`reset-bot serve`), not in the local shell.")
             return answer(query, snapshot.datasets, snapshot.holders)
         except Exception as exc:  # the shell must never die on one bad line
             return explain(exc, where="shell")
