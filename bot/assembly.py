@@ -16,6 +16,8 @@ from datetime import datetime, timedelta, timezone
 
 from slack_sdk import WebClient
 
+from bot.alerts.commands import AlertCommands
+from bot.alerts.evaluate import AlertEvaluator, AlertSettings
 from bot.briefings.catchup import CatchUp
 from bot.briefings.commands import SubscriptionCommands
 from bot.briefings.config import BriefingSettings
@@ -69,3 +71,34 @@ def build_briefings(
     scheduler = Scheduler(fanout, catch_up, storage.subscriptions, data_jobs=data_jobs)
     commands = SubscriptionCommands(storage, membership, fanout, scheduler, clock=now)
     return Briefings(storage, commands, fanout, catch_up, scheduler)
+
+
+@dataclass(frozen=True)
+class Alerting:
+    """Threshold alerts (issue 14): the commands for the Bolt app, the evaluator for the data jobs."""
+
+    commands: AlertCommands
+    evaluator: AlertEvaluator
+
+
+def build_alerts(
+    storage: Storage,
+    data: LiveData,
+    delivery: SlackDelivery,
+    client: WebClient,
+    *,
+    config: AlertSettings | None = None,
+    clock: Callable[[], datetime] | None = None,
+    owner: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    client_for: ClientFor | None = None,
+    history_interval: timedelta = HISTORY_INTERVAL,
+) -> Alerting:
+    """As `build_briefings`: ``delivery`` posts, each workspace's calls go through ``client_for``,
+    and history reads share the workspace's budget with the briefings' (the same table)."""
+    client_for = client_for or one_client(client)
+    history = HistoryCheck(client_for, storage.ledger, storage.budgets, storage.history_scans, clock,
+                           interval=history_interval)
+    evaluator = AlertEvaluator(storage, data, delivery, history,
+                               client_for=client_for, owner=owner, clock=clock, config=config)
+    return Alerting(AlertCommands(storage, data), evaluator)

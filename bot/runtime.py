@@ -21,7 +21,8 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import telemetry
-from bot.assembly import Briefings, build_briefings
+from bot.alerts.evaluate import AlertSettings
+from bot.assembly import Alerting, Briefings, build_alerts, build_briefings
 from bot.briefings.config import BriefingSettings
 from bot.briefings.pacing import Pacer
 from bot.briefings.recovery import HISTORY_INTERVAL, INTERNAL_HISTORY_INTERVAL
@@ -53,6 +54,7 @@ class Runtime:
 
     settings: Settings | None = None
     installations: EncryptedInstallationStore | None = None  # OAuth mode: the workspaces, tokens encrypted
+    alerting: Alerting | None = None  # threshold alerts (issue 14): commands and the evaluator
 
     def start(self) -> None:
         """Start the scheduler: briefings, a daily data refresh, and picking up other replicas' refreshes."""
@@ -188,8 +190,15 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
     posting = briefing_client(settings)
     # Chart rendering (matplotlib) is imported lazily to keep it off the start path; the scheduler
     # loads it in the background, so the first chart a user asks for does not wait for the import.
-    data_jobs = DataJobs(settings, data, warm_up=chart_renderers.load)
     installations, flow = _install_flow(settings, store)
+    client_for = InstalledClients(settings, installations) if installations is not None else None
+    # an app installed through OAuth is rationed as non-Marketplace; the single-token one is internal
+    history_interval = HISTORY_INTERVAL if installations is not None else INTERNAL_HISTORY_INTERVAL
+    alerting = build_alerts(store, data, SlackDelivery(posting, charts), posting, client_for=client_for,
+                            config=AlertSettings(claim_timeout=timedelta(seconds=settings.claim_timeout_seconds),
+                                                 retry_base=timedelta(seconds=settings.retry_seconds)),
+                            history_interval=history_interval)
+    data_jobs = DataJobs(settings, data, warm_up=chart_renderers.load, after_data=alerting.evaluator.evaluate)
     briefings = build_briefings(
         store, data, SlackDelivery(posting, charts), posting,
         config=BriefingSettings(grace=timedelta(minutes=settings.grace_minutes),
@@ -199,15 +208,14 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
         pacer=Pacer(per_second=settings.posts_per_second),
         changes=data.changes_since,
         data_jobs=data_jobs,
-        client_for=InstalledClients(settings, installations) if installations is not None else None,
-        # an app installed through OAuth is rationed as non-Marketplace; the single-token one is internal
-        history_interval=HISTORY_INTERVAL if installations is not None else INTERNAL_HISTORY_INTERVAL,
+        client_for=client_for,
+        history_interval=history_interval,
     )
     app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle,
                      oauth=flow, on_workspace_gone=Departures(store, installations),
-                     home_briefings=briefings.commands)
+                     home_briefings=briefings.commands, alerts=alerting.commands.handle)
     return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings,
-                   installations=installations)
+                   installations=installations, alerting=alerting)
 
 
 class InstalledClients:
@@ -296,7 +304,9 @@ class Departures:
         self.installations = installations
 
     def __call__(self, workspace: Workspace, reason: str) -> int:
+        """Stops the workspace's subscriptions and alerts; returns how many subscriptions stopped."""
         if workspace.team_id:
+            self.store.alerts.remove_workspace(workspace, reason)
             return self.store.subscriptions.remove_workspace(workspace, reason)
         teams = sorted({sub.team_id for sub in self.store.subscriptions.live()
                         if sub.enterprise_id == workspace.enterprise_id})
@@ -306,6 +316,7 @@ class Departures:
             own = None if self.installations is None else self.installations.find_bot(
                 enterprise_id=member.enterprise_id, team_id=member.team_id)
             if own is None or not own.bot_token:
+                self.store.alerts.remove_workspace(member, reason)
                 stopped += self.store.subscriptions.remove_workspace(member, reason)
         logger.info("organisation %s left: %d subscriptions of %d workspaces stopped",
                     workspace.enterprise_id, stopped, len(teams))

@@ -54,6 +54,10 @@ class DataJobs:
     settings: Settings
     data: LiveData
     warm_up: Callable[[], Any] | None = None  # e.g. importing the chart renderers, off the start path
+    #: Run after each refresh and reload (issue 14: `bot.alerts.evaluate.AlertEvaluator.evaluate`). After
+    #: every one, not only when this process switched versions: an evaluation of unchanged data changes
+    #: nothing, and it is what retries a failed firing and takes over one a dead replica left.
+    after_data: Callable[[], Any] | None = None
 
     def refresh(self) -> None:
         try:
@@ -61,15 +65,25 @@ class DataJobs:
         except Exception:  # a failed refresh keeps the data in service; it is in `data status`
             REFRESHES.labels("all", "error").inc()
             logger.exception("scheduled data refresh failed")
-            return
-        for result in report.results:
-            REFRESHES.labels(label(result.source), label(result.outcome)).inc()
+        else:
+            for result in report.results:
+                REFRESHES.labels(label(result.source), label(result.outcome)).inc()
+        self._after_data()
 
     def reload(self) -> None:
         try:
             self.data.reload_if_changed()
         except Exception:
             logger.exception("could not check for a newer data version")
+        self._after_data()
+
+    def _after_data(self) -> None:
+        if self.after_data is None:
+            return
+        try:
+            self.after_data()
+        except Exception:
+            logger.exception("the work after a data job failed")
 
 
 @dataclass(frozen=True)

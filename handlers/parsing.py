@@ -21,6 +21,8 @@ from datetime import time
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from handlers.alerts import USAGE as ALERT_USAGE
+from handlers.alerts import parse_alert
 from handlers.errors import UsageError
 from handlers.formatting import echo, escape_slack
 from handlers.holders import Holder, HolderRegistry
@@ -59,6 +61,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "unsubscribe": ("unsubscribe", "unsub", "stop"),
     "subscriptions": ("subscriptions", "subs", "list"),
     "briefing": ("briefing", "brief", "digest", "now"),
+    "alert": ("alert", "alarm", "notify", "watch"),  # issue 14: threshold alerts (handlers.alerts)
+    "alerts": ("alerts", "alarms", "watches"),
 }
 _WORD_TO_COMMAND = {w: c for c, words in COMMANDS.items() for w in words}
 
@@ -105,6 +109,8 @@ def usage(topic: str | None = None) -> str:
         "subscribe": "`/reset subscribe [weekly] [day] [HH:MM] [timezone]` — e.g. "
         "`/reset subscribe weekly fri 16:30 Europe/London`",
         "unsubscribe": "`/reset unsubscribe [number]` — e.g. `/reset unsubscribe 2` (see `/reset subscriptions`)",
+        "alert": ALERT_USAGE,
+        "alerts": ALERT_USAGE,
     }
     if topic in lines:
         return lines[topic]
@@ -170,6 +176,8 @@ def parse(text: str, holders: HolderRegistry) -> Query:
         if not rest:
             return HoldingsQuery()
         return HoldingsQuery(holder=_holder(" ".join(rest), holders, "holdings").key)
+    if command in ("alert", "alerts"):
+        return parse_alert(rest, holders)
     if command == "subscribe":
         return _parse_subscribe(rest)
     if command == "unsubscribe":

@@ -98,6 +98,27 @@ class BriefingQuery(_Query):
     kind: Literal["briefing"] = "briefing"
 
 
+class AlertQuery(_Query):
+    """`alert SERIES above|below THRESHOLD` (issue 14): watch a series against a line.
+
+    ``series`` is a key of `handlers.alerts.SERIES` (``holdings:china``, ``10y``, ``mortgage``,
+    ``gap_gdp``, ``gap_usd``); ``threshold`` is in that series' unit ($bn, percent, percent of GDP)."""
+
+    kind: Literal["alert"] = "alert"
+    series: str
+    direction: Literal["above", "below"]
+    threshold: float
+
+
+class AlertsQuery(_Query):
+    kind: Literal["alerts"] = "alerts"
+
+
+class AlertRemoveQuery(_Query):
+    kind: Literal["alert_remove"] = "alert_remove"
+    number: int = Field(ge=1)  # which of the channel's alerts (1-based, as `/reset alerts` numbers them)
+
+
 Query = (
     HelpQuery
     | GapQuery
@@ -113,9 +134,14 @@ Query = (
     | UnsubscribeQuery
     | SubscriptionsQuery
     | BriefingQuery
+    | AlertQuery
+    | AlertsQuery
+    | AlertRemoveQuery
 )
 
 #: Queries that only read data and can be answered anywhere (shell, Slack, briefing).
 TOPIC_KINDS = ("gap", "holdings", "buying", "refinancing", "shock", "history", "gold", "claims", "sources")
 #: Queries that manage briefings; they need a channel and a database (bot/).
 BRIEFING_KINDS = ("subscribe", "unsubscribe", "subscriptions", "briefing")
+#: Queries that manage threshold alerts; like briefings they need a channel and a database (bot/alerts).
+ALERT_KINDS = ("alert", "alerts", "alert_remove")

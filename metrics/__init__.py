@@ -6,6 +6,18 @@ numbers or frozen pydantic models and return new ones, never modifying their inp
 in the names (``usd_bn`` = $ billions, ``bp`` = basis points, ``pct`` = percent) or docstrings.
 """
 
+from metrics.alerts import (
+    AlertState,
+    Decision,
+    Direction,
+    Observation,
+    Phase,
+    Threshold,
+    decide,
+    initial_state,
+    is_back,
+    is_beyond,
+)
 from metrics.claims import Verdict, judge_direction, judge_level, relative_deviation_pct
 from metrics.flows import HOLDINGS_CHANGE_CAVEAT, FlowBreakdown, RegionChange, region_shares
 from metrics.gap import (
@@ -59,10 +71,13 @@ from metrics.shock import (
 )
 
 __all__ = [
+    "AlertState",
     "Change",
     "Crossover",
     "DEFAULT_MAX_DISCREPANCY_USD_BN",
     "DEFAULT_MONTHS",
+    "Decision",
+    "Direction",
     "EpisodePrediction",
     "FlowBreakdown",
     "GoldBase",
@@ -75,8 +90,10 @@ __all__ = [
     "LegAmount",
     "NON_COUNTRY_LABELS",
     "NetPosition",
+    "Observation",
     "PATH_MONTHS",
     "PathPoint",
+    "Phase",
     "Range",
     "RankedHolder",
     "RefinancingWall",
@@ -87,6 +104,7 @@ __all__ = [
     "TIC_ALL_OTHER",
     "TIC_MEMO_LABELS",
     "TIC_TOTAL",
+    "Threshold",
     "Verdict",
     "YearCost",
     "YieldCalibration",
@@ -95,11 +113,15 @@ __all__ = [
     "change_between",
     "crossover",
     "decay_toward_long_run",
+    "decide",
     "episode_prediction",
     "extra_interest_usd_bn",
     "gold_vs_treasuries",
     "holder_change",
+    "initial_state",
     "interest_cost_of_rate_rise",
+    "is_back",
+    "is_beyond",
     "judge_direction",
     "judge_level",
     "leg_amount",

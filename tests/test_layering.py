@@ -82,7 +82,7 @@ ROOMS: dict[str, int] = {
     "storage": 3,
     "slack": 4,
     "local": 5, "briefings": 5,
-    "scheduler": 6,
+    "scheduler": 6, "alerts": 6,  # alerts reuse the briefings' recovery; the scheduler only calls them
     "assembly": 7,
     "runtime": 8,
     "cli": 9,

@@ -19,7 +19,7 @@ from handlers.charts.data import chart_data
 from handlers.csvdata import csv_bytes, csv_filename
 from handlers.datasets import Datasets
 from handlers.parsing import parse
-from handlers.queries import BRIEFING_KINDS
+from handlers.queries import ALERT_KINDS, BRIEFING_KINDS
 from handlers.reply import ChartRef, Reply, message
 
 PROMPT = "reset> "
@@ -44,6 +44,9 @@ class Shell:
                     f"`{query.kind}` manages a channel's weekly briefing, so it works in Slack "
                     "(`reset-bot serve`), not in the local shell."
                 )
+            if query.kind in ALERT_KINDS:
+                return message("Alerts post in the Slack channel where they were set, so they work in Slack "
+                               "(`reset-bot serve`), not in the local shell.")
             return answer(query, snapshot.datasets, snapshot.holders)
         except Exception as exc:  # the shell must never die on one bad line
             return explain(exc, where="shell")

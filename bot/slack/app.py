@@ -125,6 +125,7 @@ def create_app(
     oauth: InstallFlow | None = None,
     on_workspace_gone: Callable[[Workspace, str], object] | None = None,
     home_briefings: HomeBriefings | None = None,
+    alerts: BriefingHandler | None = None,
 ) -> BotApp:
     """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake.
 
@@ -145,6 +146,7 @@ def create_app(
         briefings=briefings,
         gate=gate,
         render_lane=ContextPool(max_workers=2, thread_name_prefix="render"),
+        alerts=alerts,
     )
     stopping = threading.Event()
     fair_use = fair_use or FairUse.per_minute(settings.user_commands_per_minute, settings.channel_commands_per_minute)

@@ -33,7 +33,7 @@ from handlers.charts.data import chart_data
 from handlers.csvdata import comment, csv_bytes, csv_filename
 from handlers.datasets import Datasets
 from handlers.errors import UsageError, UserFacingError
-from handlers.queries import BRIEFING_KINDS, Query
+from handlers.queries import ALERT_KINDS, BRIEFING_KINDS, Query
 from handlers.reply import Reply, message
 from handlers.slowdown import restarting
 
@@ -92,6 +92,7 @@ class Replier:
     briefings: BriefingHandler | None = None
     gate: AckGate | None = None
     render_lane: ThreadPoolExecutor | None = None
+    alerts: BriefingHandler | None = None  # the alert commands (issue 14, `bot.alerts.commands`)
     _pending: int = field(default=0, init=False, repr=False)  # tasks queued or running, in both lanes
     _settled: threading.Condition = field(default_factory=threading.Condition, init=False, repr=False)
     _expired: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
@@ -173,7 +174,14 @@ class Replier:
 
     def _answer(self, query: Query, dest: Destination, started: float) -> str | None:
         try:
-            if query.kind in BRIEFING_KINDS:
+            if query.kind in ALERT_KINDS:
+                if self.alerts is None:
+                    raise UsageError("Alerts are not switched on in this deployment yet.")
+                reply = self.alerts(query, dest)
+                if reply is None:  # the alert service answered itself
+                    return "answered"
+                datasets = self.data.current().datasets
+            elif query.kind in BRIEFING_KINDS:
                 if self.briefings is None:
                     raise UsageError("Weekly briefings are not switched on in this deployment yet.")
                 reply = self.briefings(query, dest)

@@ -6,6 +6,7 @@
   seen from the posting side, is in `bot.briefings.fanout`);
 - `sightings` — signed requests already seen (replay protection for `bot.slack.front`);
 - `budgets` — rationed Slack calls shared by every replica (history reads), and paged reads in progress;
+- `alerts` — threshold alerts and the claim of their firings in the ledger (issue 14);
 - `records` — the frozen values and errors they hand out.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from bot.storage.alerts import Alerts
 from bot.storage.budgets import Budgets, HistoryScans
 from bot.storage.ledger import Ledger
 from bot.storage.schema import Database
@@ -32,6 +34,7 @@ class Storage:
     sightings: Sightings
     budgets: Budgets
     history_scans: HistoryScans
+    alerts: Alerts
 
     def dispose(self) -> None:
         """Close every pooled connection (tests, shutdown)."""
@@ -43,4 +46,4 @@ def connect(url: str, now: Callable[[], datetime] | None = None) -> Storage:
     clock = now or (lambda: datetime.now(timezone.utc))
     database = Database.open(url)
     return Storage(database, Subscriptions(database, clock), Ledger(database, clock), Sightings(database, clock),
-                   Budgets(database, clock), HistoryScans(database, clock))
+                   Budgets(database, clock), HistoryScans(database, clock), Alerts(database, clock))

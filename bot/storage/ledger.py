@@ -41,6 +41,10 @@ _claim_is_mine = ((deliveries.c.id == bindparam("claim_id")) & (deliveries.c.own
 _subscription_live = deliveries.c.subscription_id.is_(None) | exists().where(
     (subscriptions.c.id == deliveries.c.subscription_id) & subscriptions.c.state.in_(("active", "paused")))
 
+# An alert's firing (kind "alert", `bot.storage.alerts`) shares the ledger but is not a briefing:
+# what a channel was last *briefed* — the base of "what changed" — never is one.
+_a_briefing = deliveries.c.kind != "alert"
+
 # The statements every briefing runs, built once with bind parameters. Building an expression
 # (`deliveries.c.id == …`) and its cache key costs more CPU than SQLite's whole update; a
 # prebuilt statement skips both (measured: 0.55 → 0.25 ms per `finish`).
@@ -246,7 +250,7 @@ class Ledger:
         with self.database.read() as conn:
             row = conn.execute(select(deliveries).where(
                 (deliveries.c.team_id == workspace.team_id) & (deliveries.c.channel_id == channel_id)
-                & (deliveries.c.status == DeliveryStatus.SENT)
+                & (deliveries.c.status == DeliveryStatus.SENT) & _a_briefing
             ).order_by(deliveries.c.finished_at.desc(), deliveries.c.id.desc()).limit(1)).first()
             return Delivery.from_row(row) if row else None
 
@@ -259,7 +263,7 @@ class Ledger:
         latest = (select(deliveries.c.id)
                   .where((deliveries.c.team_id == subscriptions.c.team_id)
                          & (deliveries.c.channel_id == subscriptions.c.channel_id)
-                         & (deliveries.c.status == DeliveryStatus.SENT))
+                         & (deliveries.c.status == DeliveryStatus.SENT) & _a_briefing)
                   .order_by(deliveries.c.finished_at.desc(), deliveries.c.id.desc()).limit(1)
                   .correlate(subscriptions).scalar_subquery())
         with self.database.read() as conn:

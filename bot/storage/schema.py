@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -45,7 +46,7 @@ from bot.storage.records import StoreError, StoreUnavailable
 
 logger = logging.getLogger("reset_bot.store")
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 MIN_SQLITE = (3, 35)
 
 metadata = MetaData()
@@ -91,6 +92,9 @@ deliveries = Table(
     # Version 5: the workspace it is posted in (see `_workspace_columns` for rows older than that).
     Column("team_id", String(32)),
     Column("enterprise_id", String(32)),
+    # Version 10: a threshold alert's firing (kind "alert", no subscription) names its alert. No
+    # ForeignKey: step 1 creates this table before `reset_alerts` exists.
+    Column("alert_id", Integer),
     UniqueConstraint("subscription_id", "slot_utc", "kind", name="reset_deliveries_one_per_slot"),
 )
 
@@ -166,6 +170,38 @@ history_scans = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
 )
 
+# Version 10: threshold alerts (issue 14, `bot.storage.alerts`). Per workspace like subscriptions;
+# ``state`` is armed / fired / paused (with ``pause_reason``) / removed, ``since`` the observation
+# period of its last transition (`metrics.alerts`), and the ``fired_*`` columns the observation it
+# last fired on. Each firing is a ledger row (`deliveries`, kind "alert", with ``alert_id``) claimed
+# under the unique index below: one per alert and observation, whichever replica gets there.
+alerts = Table(
+    "reset_alerts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(32), nullable=False),
+    Column("enterprise_id", String(32)),
+    Column("channel_id", String(32), nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("series", String(64), nullable=False),  # `handlers.alerts` series key: holdings:china, 10y, …
+    Column("direction", String(8), nullable=False),  # above / below
+    Column("threshold", Float, nullable=False),  # in the series' unit
+    Column("margin", Float, nullable=False),  # re-arm margin, same unit
+    Column("state", String(16), nullable=False),
+    Column("pause_reason", Text),
+    Column("since", String(16), nullable=False, default=""),
+    Column("fired_period", String(16)),
+    Column("fired_value", Float),
+    Column("fired_version", String(32)),
+    Column("fired_ts", String(32)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("reset_alerts_by_team_channel", "team_id", "channel_id"),
+)
+_alert_kind = deliveries.c.kind == "alert"
+one_firing_per_observation = Index(
+    "reset_deliveries_one_alert_per_observation", deliveries.c.alert_id, deliveries.c.slot_utc, unique=True,
+    sqlite_where=_alert_kind, postgresql_where=_alert_kind)
+
 
 def _unique_indexes(conn: Connection) -> None:
     conn.execute(text(_V2_V3_INDEXES["reset_subscriptions_one_schedule"]))
@@ -214,6 +250,15 @@ def _workspace_columns(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _alerts(conn: Connection) -> None:
+    """Version 10: the alerts table, ``reset_deliveries.alert_id`` (added unless step 1 just made the
+    table with it) and the index that lets one firing per alert and observation be claimed."""
+    metadata.create_all(conn, tables=[alerts])
+    if "alert_id" not in {c["name"] for c in inspect(conn).get_columns(deliveries.name)}:
+        conn.execute(text(f"ALTER TABLE {deliveries.name} ADD COLUMN alert_id INTEGER"))
+    one_firing_per_observation.create(conn, checkfirst=True)
+
+
 # Versioned upgrades: each entry brings the schema from version i to i + 1.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     lambda conn: metadata.create_all(conn, tables=[subscriptions, deliveries]),
@@ -224,6 +269,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     lambda conn: metadata.create_all(conn, tables=[slack_bots, slack_installations, oauth_states]),
     lambda conn: oauth_states_by_state.create(conn, checkfirst=True),
     lambda conn: metadata.create_all(conn, tables=[api_budgets, history_scans]),
+    _alerts,  # 9
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

@@ -336,6 +336,12 @@ def shock(datasets: Datasets, scenario: str) -> ChartData:
         rows=tuple(rows))
 
 
+def _alert(datasets: Datasets, *parts: str) -> ChartData:
+    from handlers.charts.alerts import alert_data  # it imports handlers.alerts, which imports the topics
+
+    return alert_data(datasets, *parts)
+
+
 BUILDERS: dict[str, Callable[..., ChartData]] = {
     "gap": gap,
     "holdings": holdings,
@@ -344,6 +350,7 @@ BUILDERS: dict[str, Callable[..., ChartData]] = {
     "refinancing": refinancing,
     "gold": gold,
     "shock": shock,
+    "alert": _alert,
 }
 
 

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from handlers import formatting as fmt
 from handlers.charts import data as d
+from handlers.charts.alerts import alert
 from handlers.charts.data import ChartData, Row
 from handlers.charts.style import ACCENT, GOOD, INK, MUTED, PALETTE, new_figure, source_line, to_png, usd_axis
 from handlers.datasets import Datasets
@@ -200,6 +201,7 @@ DRAWERS: dict[str, Callable[[ChartData], Figure]] = {
     "refinancing": refinancing,
     "gold": gold,
     "shock": shock,
+    "alert": alert,  # issue 14: a fired alert's series and line (handlers.charts.alerts)
 }
 
 

@@ -20,6 +20,8 @@ CHEAT_SHEET: tuple[tuple[str, str], ...] = (
     ("`/reset sources`", "every dataset, its publisher and vintage"),
     ("`/reset subscribe [weekly] [day] [HH:MM] [tz]`", "a weekly briefing in this channel"),
     ("`/reset subscriptions` · `unsubscribe` · `briefing`", "list, stop, or send one now"),
+    ("`/reset alert SERIES above|below N`", "a post here when a line is crossed, e.g. `alert china below 600bn`, "
+                                           "`alert 10y above 5%`; `alerts` lists, `alert remove N` stops one"),
 )
 
 

@@ -102,3 +102,16 @@ def test_each_refresh_counts_its_sources_outcomes_and_a_crash_counts_as_an_error
     monkeypatch.setattr(scheduler, "scheduled_refresh", lambda settings, data: 1 / 0)
     jobs.refresh()  # logged and counted, never raised into the scheduler
     assert (count("tic", "ok"), count("fred", "failed"), count("all", "error")) == tuple(b + 1 for b in before)
+def test_every_data_job_runs_the_hook_after_it_even_when_the_job_itself_failed(settings, datasets, monkeypatch):
+    """The alerts' evaluation (issue 14) hangs on this hook: after each refresh and reload, and a
+    failing hook is logged, never raised into APScheduler."""
+    from bot.scheduler import DataJobs
+    from bot.serving.live_data import LiveData
+
+    calls = []
+    jobs = DataJobs(settings, LiveData(datasets), after_data=lambda: calls.append("after"))
+    jobs.reload()
+    monkeypatch.setattr("bot.scheduler.scheduled_refresh", lambda *a: 1 / 0)  # a refresh that fails outright
+    jobs.refresh()  # logged; the data in service stay, and the hook still runs
+    assert calls == ["after", "after"]
+    DataJobs(settings, LiveData(datasets), after_data=lambda: 1 / 0).reload()  # does not raise

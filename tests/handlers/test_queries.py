@@ -9,6 +9,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from handlers.queries import (
+    ALERT_KINDS,
     BRIEFING_KINDS,
     TOPIC_KINDS,
     GapQuery,
@@ -30,12 +31,13 @@ def kind_of(model) -> str:
 class TestKinds:
     def test_every_query_has_its_own_kind(self):
         kinds = [kind_of(model) for model in ALL]
-        assert len(kinds) == len(set(kinds)) == 14
+        assert len(kinds) == len(set(kinds)) == 17
 
     def test_every_kind_is_either_a_topic_or_a_briefing_command_or_help(self):
         kinds = {kind_of(model) for model in ALL}
         assert set(TOPIC_KINDS).isdisjoint(BRIEFING_KINDS)
-        assert kinds == {*TOPIC_KINDS, *BRIEFING_KINDS, "help"}
+        assert set(ALERT_KINDS).isdisjoint({*TOPIC_KINDS, *BRIEFING_KINDS})
+        assert kinds == {*TOPIC_KINDS, *BRIEFING_KINDS, *ALERT_KINDS, "help"}
 
     def test_a_query_is_tagged_with_its_kind_without_being_told(self):
         assert GapQuery().kind == "gap" and ShockQuery(holder="eu", percent=20).kind == "shock"

@@ -45,6 +45,10 @@ class TestOneCommand:
         for text in ("subscribe", "unsubscribe", "subscriptions", "briefing"):
             assert "works in Slack (reset-bot serve), not in the local shell" in shell.reply_for(text).text
 
+    def test_alert_commands_point_to_slack(self, shell):
+        for text in ("alert china below 600bn", "alerts", "alert remove 1"):
+            assert "work in Slack" in shell.reply_for(text).text
+
     def test_a_typo_gets_the_usage_help_not_an_error(self, shell):
         assert "Did you mean" in shell.reply_for("gpa").text
 
