@@ -54,10 +54,11 @@ class HistoryCheck:
         self.ledger = ledger
         self.sleep = sleep  # between tries (tests pass a fake)
 
-    def already_posted(self, claim: Delivery) -> bool | None:
+    def already_posted(self, claim: Delivery, *, record: bool = True) -> bool | str | None:
         """After a takeover or a failed attempt: did that attempt reach Slack? Then record, don't
         repost. None when Slack could not be asked (tried `len(HISTORY_CHECK_WAITS) + 1` times):
-        the caller must not take that for a no."""
+        the caller must not take that for a no. ``record=False`` (a threaded briefing's parent,
+        `bot.briefings.threads`): answer the message's ts instead of recording the row as sent."""
         # The newest 200 messages, not a time window: Slack's clock and ours may disagree, and a
         # briefing posted by the dead owner is at most a few claim timeouts old.
         waits = list(HISTORY_CHECK_WAITS)
@@ -83,6 +84,8 @@ class HistoryCheck:
             meta = msg.get("metadata") or {}
             if (meta.get("event_type") == METADATA_EVENT
                     and meta.get("event_payload", {}).get("delivery_id") == claim.id):
+                if not record:
+                    return str(msg.get("ts") or "") or None
                 self.ledger.finish(claim, DeliveryStatus.SENT, ts=msg.get("ts"), error=RECOVERED_NOTE)
                 return True
         return False

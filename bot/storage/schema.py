@@ -45,7 +45,9 @@ from bot.storage.records import StoreError, StoreUnavailable
 
 logger = logging.getLogger("reset_bot.store")
 
-SCHEMA_VERSION = 6
+# Issue 14 (threads) adds its migration as the 7th step, numbered "v9" in its comment: other
+# branches add v7 and v8; the coordinator renumbers on merge (then this is 9).
+SCHEMA_VERSION = 7
 MIN_SQLITE = (3, 35)
 
 metadata = MetaData()
@@ -70,6 +72,9 @@ subscriptions = Table(
     Column("pause_reason", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # v9 (issue 14): "threaded" (headline at the top level, the rest in its thread) or "flat" (one
+    # message, as before). Rows from before v9 are flat: their channels keep what they know.
+    Column("form", String(8), nullable=False, server_default="flat"),
 )
 
 deliveries = Table(
@@ -91,6 +96,11 @@ deliveries = Table(
     # Version 5: the workspace it is posted in (see `_workspace_columns` for rows older than that).
     Column("team_id", String(32)),
     Column("enterprise_id", String(32)),
+    # v9 (issue 14): a threaded briefing is one ledger row for the whole unit. ``form`` is set to
+    # "threaded" with ``message_ts`` (the parent's) the moment the parent is posted, while the row
+    # is still claimed; ``parts_json`` names the thread replies that went out ({part: ts or file id}).
+    Column("form", String(8)),  # NULL: flat, or nothing posted yet
+    Column("parts_json", Text),
     UniqueConstraint("subscription_id", "slot_utc", "kind", name="reset_deliveries_one_per_slot"),
 )
 
@@ -190,6 +200,22 @@ def _workspace_columns(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _briefing_forms(conn: Connection) -> None:
+    """v9 (issue 14; the 7th step here until the coordinator renumbers): each subscription's
+    briefing form, and what the ledger needs to finish a threaded briefing after a crash.
+
+    Existing subscriptions become ``flat``: the channel keeps getting the single message it
+    subscribed to, rather than a changed briefing nobody asked for (new subscriptions are
+    threaded unless they say ``flat``). Existing ledger rows keep NULL form and parts: flat."""
+    have = {table: {c["name"] for c in inspect(conn).get_columns(table)}
+            for table in (subscriptions.name, deliveries.name)}
+    if "form" not in have[subscriptions.name]:
+        conn.execute(text(f"ALTER TABLE {subscriptions.name} ADD COLUMN form VARCHAR(8) NOT NULL DEFAULT 'flat'"))
+    for column, kind in (("form", "VARCHAR(8)"), ("parts_json", "TEXT")):
+        if column not in have[deliveries.name]:
+            conn.execute(text(f"ALTER TABLE {deliveries.name} ADD COLUMN {column} {kind}"))
+
+
 # Versioned upgrades: each entry brings the schema from version i to i + 1.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     lambda conn: metadata.create_all(conn, tables=[subscriptions, deliveries]),
@@ -198,6 +224,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     lambda conn: metadata.create_all(conn, tables=[request_sightings]),
     _workspace_columns,
     lambda conn: metadata.create_all(conn, tables=[slack_bots, slack_installations, oauth_states]),
+    _briefing_forms,  # v9 (issue 14): renumbered on merge
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
