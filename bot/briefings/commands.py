@@ -33,7 +33,8 @@ from handlers.reply import Reply
 #: The form of a new subscription that names none (issue 14): the headline at the top level, the
 #: rest in its thread, so a weekly briefing does not flood the channel. `flat` keeps one message.
 #: Subscriptions from before schema v9 stay flat (`bot.storage.schema`): nobody's channel changes
-#: under them.
+#: under them. A send-now (`/reset briefing`) takes the form of the channel's first briefing, and
+#: in a channel without one stays the single message it always was.
 DEFAULT_FORM: Form = "threaded"
 
 
@@ -130,7 +131,7 @@ class SubscriptionCommands:
             return None
         try:
             self.fanout.post(claim, tz, schedule, dest, previous=self.ledger.last_sent(dest.workspace, dest.channel_id),
-                             form=subs[0].form if subs else DEFAULT_FORM)
+                             form=subs[0].form if subs else "flat")
         except SlackApiError as exc:
             code = error_code(exc)
             self.ledger.finish(claim, DeliveryStatus.FAILED, error=code)
