@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,12 +19,12 @@ from slack_sdk.models.blocks import Block
 
 from handlers import formatting as fmt
 from handlers.answer import cached_answer
-from handlers.datasets import Datasets
+from handlers.datasets import Datasets, Source
 from handlers.holders import EU, HolderRegistry
 from handlers.lookup import fact, holder_series, latest_month, market_rate, total_series
 from handlers.memo import VersionMemo
 from handlers.parsing import parse
-from handlers.reply import Reply, build, context, divider, fields, header, section
+from handlers.reply import ChartRef, Reply, build, context, divider, fields, header, section, sources_context
 from handlers.topics.gap import latest_position
 
 #: The thesis, one topic a week, in this order (ISO week number modulo the length).
@@ -103,8 +104,50 @@ def briefing_reply(
 _briefings: VersionMemo[tuple[Reply, dict[str, Any]]] = VersionMemo(max_entries=256)
 
 
+@dataclass(frozen=True)
+class _Parts:
+    """What a briefing is made of, before it is laid out as one message or as a thread."""
+
+    now: dict[str, Any]
+    local: datetime
+    topic: str
+    topic_title: str
+    title_block: Block
+    numbers: Block
+    what_changed: Block | None
+    topic_blocks: tuple[Block, ...]
+    countdown: Block
+    footer: Block
+    sources: tuple[Source, ...]
+    charts: tuple[ChartRef, ...]
+
+
 def _compose(datasets: Datasets, holders: HolderRegistry, slot: datetime, tz: str, schedule: str,
              previous: dict[str, Any] | None, changes: list[str] | None) -> tuple[Reply, dict[str, Any]]:
+    """The flat form: the whole briefing in one message."""
+    p = _parts(datasets, holders, slot, tz, schedule, previous, changes)
+    blocks = [
+        p.title_block,
+        p.numbers,
+        p.what_changed,
+        divider(),
+        section(f"*Topic of the week: {p.topic_title}*"),
+        *p.topic_blocks,
+        p.countdown,
+    ]
+    reply = build([b for b in blocks if b is not None] + [p.footer], text=_fallback(p),
+                  charts=p.charts, sources=p.sources)
+    return reply, p.now
+
+
+def _fallback(p: _Parts) -> str:
+    return (f"Reset Bot weekly briefing {fmt.day(p.local)}: foreign-held Treasuries "
+            f"{fmt.usd_bn(p.now['foreign_treasuries_usd_bn'])}, net position {fmt.usd_bn(p.now['net_usd_bn'])}. "
+            f"Topic of the week: {p.topic}.")
+
+
+def _parts(datasets: Datasets, holders: HolderRegistry, slot: datetime, tz: str, schedule: str,
+           previous: dict[str, Any] | None, changes: list[str] | None) -> _Parts:
     now = dict(_once(datasets, "headline", lambda: headline(datasets, holders)))
     local = slot.astimezone(ZoneInfo(tz))
     def since(key: str, period_key: str, unit: str) -> str:
@@ -143,26 +186,89 @@ def _compose(datasets: Datasets, holders: HolderRegistry, slot: datetime, tz: st
                  "refinancing wall (`/reset refinancing` for what really matures)." if days_left > 0 else
                  f"{WALL_YEAR}, the year of the claimed {fmt.usd_bn(claim.value)} refinancing wall, is over.")
 
-    blocks = [
-        header(f"Reset Bot weekly briefing — {fmt.day(local)}"),
-        fields(pairs),
-        section("*What changed*\n" + "\n".join(f"• {line}" for line in what_changed)) if what_changed else None,
-        divider(),
-        section(f"*Topic of the week: {_topic_title(topic_reply)}*"),
-        *(_block(b) for b in topic_blocks),
-        section(countdown),
-    ]
     sources = [datasets.source("iip_quarterly"), datasets.source("treasury_holdings"),
                _once(datasets, "ten_year", lambda: market_rate(datasets, "ten_year_yield_pct")).source,
                *topic_reply.sources]
     footer = context([f"Delivered {schedule} ({local.tzname()}). `/reset subscriptions` to manage, "
                       "`/reset unsubscribe` to stop."])
-    reply = build([b for b in blocks if b is not None] + [footer],
-                  text=f"Reset Bot weekly briefing {fmt.day(local)}: foreign-held Treasuries "
-                       f"{fmt.usd_bn(now['foreign_treasuries_usd_bn'])}, net position {fmt.usd_bn(now['net_usd_bn'])}. "
-                       f"Topic of the week: {topic}.",
-                  charts=topic_reply.charts[:1], sources=sources)
-    return reply, now
+    return _Parts(
+        now=now, local=local, topic=topic, topic_title=_topic_title(topic_reply),
+        title_block=header(f"Reset Bot weekly briefing — {fmt.day(local)}"),
+        numbers=fields(pairs),
+        what_changed=section("*What changed*\n" + "\n".join(f"• {line}" for line in what_changed))
+        if what_changed else None,
+        topic_blocks=tuple(_block(b) for b in topic_blocks),
+        countdown=section(countdown), footer=footer,
+        sources=tuple(dict.fromkeys(sources)), charts=tuple(topic_reply.charts[:1]))
+
+
+# ---- the threaded form (issue 14) -----------------------------------------------------------------
+
+#: The thread replies of a threaded briefing, in the order they are posted. The topic's chart
+#: is uploaded into the thread between them, as the part named `CHART_PART`.
+TOPIC_PART, CHART_PART, SOURCES_PART = "topic", "chart", "sources"
+
+
+@dataclass(frozen=True)
+class ThreadedBriefing:
+    """A briefing as a thread: ``parent`` (the headline numbers and what changed) at the top level,
+    ``replies`` (name, reply) in its thread — the topic of the week (whose reply carries the
+    chart to upload after it) and the sources with the schedule. Every number keeps its period
+    beside it in the parent; the sources reply cites each dataset with its as-of date."""
+
+    parent: Reply
+    replies: tuple[tuple[str, Reply], ...]
+
+    @property
+    def chart(self) -> ChartRef | None:
+        """The chart of the week, uploaded into the thread after the topic (None for a topic without one)."""
+        return next((c for _, r in self.replies for c in r.charts), None)
+
+    def part_names(self) -> tuple[str, ...]:
+        """Every part the thread needs, in posting order: what recovery checks off."""
+        names: list[str] = []
+        for name, reply in self.replies:
+            names.append(name)
+            if reply.charts:
+                names.append(CHART_PART)
+        return tuple(names)
+
+
+def briefing_thread(
+    datasets: Datasets,
+    holders: HolderRegistry,
+    *,
+    slot: datetime,
+    tz: str,
+    schedule: str,
+    previous: dict[str, Any] | None,
+    changes: list[str] | None = None,
+) -> tuple[ThreadedBriefing, dict[str, Any]]:
+    """`briefing_reply` in the threaded form: the same numbers, words and sources, laid out as a
+    parent message and its thread replies. Memoised the same way."""
+    key = ("thread", slot, tz, schedule, json.dumps(previous, sort_keys=True) if previous is not None else None,
+           tuple(changes) if changes else None)
+    thread, now = _threads.get(
+        datasets, key, lambda: _compose_thread(datasets, holders, slot, tz, schedule, previous, changes))
+    return thread, dict(now)
+
+
+_threads: VersionMemo[tuple[ThreadedBriefing, dict[str, Any]]] = VersionMemo(max_entries=256)
+
+
+def _compose_thread(datasets: Datasets, holders: HolderRegistry, slot: datetime, tz: str, schedule: str,
+                    previous: dict[str, Any] | None,
+                    changes: list[str] | None) -> tuple[ThreadedBriefing, dict[str, Any]]:
+    p = _parts(datasets, holders, slot, tz, schedule, previous, changes)
+    in_thread = (f"Topic of the week: *{p.topic_title}*" + (" with its chart" if p.charts else "")
+                 + ", and the sources with their as-of dates, are in the thread.")
+    parent = build([b for b in (p.title_block, p.numbers, p.what_changed, p.countdown) if b is not None]
+                   + [context([in_thread])], text=_fallback(p))
+    topic = build([section(f"*Topic of the week: {p.topic_title}*"), *p.topic_blocks],
+                  text=f"Topic of the week: {p.topic_title}", charts=p.charts)
+    sources = build([sources_context(p.sources), p.footer],
+                    text="Sources: " + "; ".join(source.cite() for source in p.sources), sources=())
+    return ThreadedBriefing(parent=parent, replies=((TOPIC_PART, topic), (SOURCES_PART, sources))), p.now
 
 
 def _topic_title(reply: Reply) -> str:

@@ -106,8 +106,8 @@ def usage(topic: str | None = None) -> str:
         "[with fed]` — e.g. `/reset shock eu 20%`, `/reset shock eu 20% japan 10% over 6 months`, "
         "`/reset shock china 10% pause`",
         "holdings": "`/reset holdings [holder]` — e.g. `/reset holdings`, `/reset holdings china`",
-        "subscribe": "`/reset subscribe [weekly] [day] [HH:MM] [timezone]` — e.g. "
-        "`/reset subscribe weekly fri 16:30 Europe/London`",
+        "subscribe": "`/reset subscribe [weekly] [day] [HH:MM] [timezone] [threaded|flat]` — e.g. "
+        "`/reset subscribe weekly fri 16:30 Europe/London` (`flat`: one message, no thread)",
         "unsubscribe": "`/reset unsubscribe [number]` — e.g. `/reset unsubscribe 2` (see `/reset subscriptions`)",
         "alert": ALERT_USAGE,
         "alerts": ALERT_USAGE,
@@ -483,9 +483,13 @@ def _parse_subscribe(rest: list[str]) -> SubscribeQuery:
     day: Weekday | None = None
     at: time | None = None
     tz: str | None = None
+    form: Literal["threaded", "flat"] | None = None
     for word in rest:
         low = word.lower()
         if low in ("weekly", "every", "week", "on", "at", "each"):
+            continue
+        if low in _FORMS:  # issue 14: the briefing's form
+            form = _FORMS[low]
             continue
         if low in ("daily", "monthly", "hourly"):
             raise UsageError(f"Briefings are weekly; pick a day instead of `{echo(word)}`. {usage('subscribe')}")
@@ -506,7 +510,14 @@ def _parse_subscribe(rest: list[str]) -> SubscribeQuery:
         raise UsageError(
             f"I couldn't read `{echo(word)}`.{_suggest(low, list(_DAYS))} {usage('subscribe')}"
         )
-    return SubscribeQuery(day=day, at=at, timezone=tz)
+    return SubscribeQuery(day=day, at=at, timezone=tz, form=form)
+
+
+#: Issue 14: how a briefing is posted — a headline with its thread (the default), or one message.
+_FORMS: dict[str, Literal["threaded", "flat"]] = {
+    "threaded": "threaded", "thread": "threaded", "threads": "threaded",
+    "flat": "flat", "single": "flat", "unthreaded": "flat",
+}
 
 
 #: More digits than any subscription number can have (a channel has a handful).

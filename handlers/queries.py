@@ -83,6 +83,7 @@ class SubscribeQuery(_Query):
     day: Weekday | None = None
     at: time | None = None
     timezone: str | None = None  # an IANA name, validated by the parser
+    form: Literal["threaded", "flat"] | None = None  # issue 14: None = the default (threaded)
 
 
 class UnsubscribeQuery(_Query):

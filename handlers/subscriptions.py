@@ -45,13 +45,21 @@ class Listed:
     pause_reason: str | None
     last_status: str | None = None  # the latest finished delivery, if any
     last_slot: datetime | None = None
+    form: str | None = None  # issue 14: "threaded" or "flat" (shown as the word `/reset subscribe` takes)
 
 
-def subscribed(weekday: str, at_time: str, tz: str, upcoming: datetime, *, tz_guessed: bool) -> Reply:
+def subscribed(weekday: str, at_time: str, tz: str, upcoming: datetime, *, tz_guessed: bool,
+               form: str | None = None) -> Reply:
     note = NO_TIMEZONE_NOTE if tz_guessed else ""
+    shape = ""
+    if form == "threaded":
+        shape = (" The headline numbers arrive as one message, with the topic of the week, its chart and the "
+                 "sources in its thread (`flat` instead: everything in one message).")
+    elif form == "flat":
+        shape = " Everything arrives in one message (`threaded` instead: the details in a thread)."
     return message(
         f":white_check_mark: This channel will get the Reset Bot briefing {describe(weekday, at_time, tz)}.{note}\n"
-        f"Next: *{local_and_utc(upcoming, tz)}*. `/reset briefing` sends one now; "
+        f"Next: *{local_and_utc(upcoming, tz)}*.{shape} `/reset briefing` sends one now; "
         "`/reset unsubscribe` stops it.",
         visibility="in_channel",
     )
@@ -69,7 +77,7 @@ def listing(briefings: Sequence[Listed]) -> Reply:
                      if item.last_status is not None and item.last_slot is not None else "")
         lines.append(f"*{n}.* {describe(item.weekday, item.at_time, item.timezone)} — next "
                      f"{local_and_utc(item.upcoming, item.timezone)} "
-                     f"({state}{last_text})")
+                     f"({state}{'; ' + item.form if item.form else ''}{last_text})")
     return build([section("*Briefings in this channel*\n" + "\n".join(lines))],
                  text="Briefings in this channel: " + "; ".join(line.replace("*", "") for line in lines),
                  visibility="ephemeral")

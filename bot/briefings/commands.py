@@ -24,12 +24,19 @@ from bot.briefings.recovery import PAUSING_ERRORS
 from bot.briefings.slots import DEFAULT_DAY, DEFAULT_TIME, next_slot
 from bot.slack.delivery import Destination, error_code
 from bot.storage import Storage
-from bot.storage.records import DeliveryStatus, StoreError, StoreUnavailable, Subscription, Workspace
+from bot.storage.records import DeliveryStatus, Form, StoreError, StoreUnavailable, Subscription, Workspace
 from handlers import subscriptions as texts
 from handlers.errors import UserFacingError
 from handlers.home import HomeBriefing, HomeVerb
 from handlers.queries import BriefingQuery, Query, SubscribeQuery, SubscriptionsQuery, UnsubscribeQuery
 from handlers.reply import Reply
+
+#: The form of a new subscription that names none (issue 14): the headline at the top level, the
+#: rest in its thread, so a weekly briefing does not flood the channel. `flat` keeps one message.
+#: Subscriptions from before schema v9 stay flat (`bot.storage.schema`): nobody's channel changes
+#: under them. A send-now (`/reset briefing`) takes the form of the channel's first briefing, and
+#: in a channel without one stays the single message it always was.
+DEFAULT_FORM: Form = "threaded"
 
 
 class ScheduleJobs(Protocol):
@@ -74,14 +81,14 @@ class SubscriptionCommands:
             sub = self.subscriptions.add(team_id=dest.team_id, enterprise_id=dest.enterprise_id,
                                          channel_id=dest.channel_id,
                                          created_by=dest.user_id or "", weekday=day, at_time=at,
-                                         timezone_name=tz)
+                                         timezone_name=tz, form=query.form or DEFAULT_FORM)
         except StoreUnavailable:
             raise  # not the user's doing: `bot.slack.errors.explain` says nothing was saved, with an id
         except StoreError as exc:
             raise UserFacingError(str(exc)) from None
         self.jobs.schedule(sub)
         upcoming = next_slot(sub.weekday, sub.at_time, sub.timezone, self.clock())
-        return texts.subscribed(day, at, tz, upcoming, tz_guessed=guessed)
+        return texts.subscribed(day, at, tz, upcoming, tz_guessed=guessed, form=sub.form)
 
     def list_subscriptions(self, dest: Destination) -> Reply:
         subs = self.subscriptions.in_channel(dest.workspace, dest.channel_id)
@@ -95,7 +102,8 @@ class SubscriptionCommands:
             listed.append(texts.Listed(
                 sub.weekday, sub.at_time, sub.timezone, next_slot(sub.weekday, sub.at_time, sub.timezone, now),
                 paused=sub.state != "active", pause_reason=sub.pause_reason,
-                last_status=str(last.status) if last else None, last_slot=last.slot_utc if last else None))
+                last_status=str(last.status) if last else None, last_slot=last.slot_utc if last else None,
+                form=sub.form))
         return texts.listing(listed)
 
     def unsubscribe(self, query: UnsubscribeQuery, dest: Destination) -> Reply:
@@ -124,7 +132,8 @@ class SubscriptionCommands:
         if claim is None:  # a second click in the same second
             return None
         try:
-            self.fanout.post(claim, tz, schedule, dest, previous=self.ledger.last_sent(dest.workspace, dest.channel_id))
+            self.fanout.post(claim, tz, schedule, dest, previous=self.ledger.last_sent(dest.workspace, dest.channel_id),
+                             form=subs[0].form if subs else "flat")
         except SlackApiError as exc:
             code = error_code(exc)
             self.ledger.finish(claim, DeliveryStatus.FAILED, error=code)

@@ -57,17 +57,19 @@ from bot.briefings.recovery import (
     MAX_ATTEMPTS,
     METADATA_EVENT,
     PAUSING_ERRORS,
+    RECOVERED_NOTE,
     RELEASED,
     HistoryCheck,
     is_transient,
     retryable,
 )
 from bot.briefings.slots import latest_slot
+from bot.briefings.threads import PARENT_DELETED, UNKNOWN, Resume, ThreadPoster
 from bot.serving.live_data import LiveData
 from bot.slack.delivery import ClientFor, Destination, SlackDelivery, error_code, one_client
 from bot.storage import Storage
-from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, Finished, Subscription
-from handlers.briefing import briefing_reply
+from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, Finished, Form, Subscription
+from handlers.briefing import briefing_reply, briefing_thread
 from handlers.subscriptions import describe, pause_reason
 
 logger = logging.getLogger("reset_bot.briefings")
@@ -104,6 +106,9 @@ class Fanout:
         self.changes = changes  # data-version diff lines (issue 5), given the version last sent
         # Each workspace's Web API client: every post of a briefing goes through it.
         self.client_for = client_for or one_client(delivery.client)
+        # Issue 14: a threaded briefing's parent and replies, posted and recovered as one unit.
+        self.threads = ThreadPoster(self.ledger, delivery, history, self.client_for, self.pacer,
+                                    sleep=getattr(history, "sleep", lambda _s: None))
         self._stop = threading.Event()
         self._workers: ThreadPoolExecutor | None = None  # posts a fan-out's briefings; made on first use
         self._workers_lock = threading.Lock()
@@ -234,6 +239,10 @@ class Fanout:
             if claim is None:
                 return DeliveryResult.ALREADY
             # A takeover or a retry: the earlier attempt may have reached Slack before failing.
+            if (claim.taken_over or claim.attempts > 1) and "threaded" in (sub.form, claim.form):
+                # its parent, and which replies, are looked for in `post` (`bot.briefings.threads`)
+                return self._finish_outcome(claim, self.deliver_claim(
+                    sub, claim, self.ledger.last_sent(sub.workspace, sub.channel_id), resume=True))
             if claim.taken_over or claim.attempts > 1:
                 posted = self.history.already_posted(claim)
                 if posted is None:  # unknown is not "no": never post what may be there already
@@ -242,13 +251,16 @@ class Fanout:
                 if posted:
                     return DeliveryResult.RECOVERED
             outcome = self.deliver_claim(sub, claim, self.ledger.last_sent(sub.workspace, sub.channel_id))
-            if outcome == DeliveryResult.STOPPING:
-                self.ledger.release([claim], RELEASED)
-                return DeliveryResult.RELEASED
-            return outcome
+            return self._finish_outcome(claim, outcome)
         except Exception:  # never let one subscription break the scheduler
             logger.exception("delivery of subscription %s failed unexpectedly", subscription_id)
             return DeliveryResult.ERROR
+
+    def _finish_outcome(self, claim: Delivery, outcome: str) -> str:
+        if outcome == DeliveryResult.STOPPING:
+            self.ledger.release([claim], RELEASED)
+            return DeliveryResult.RELEASED
+        return outcome
 
     def _too_late(self, sub: Subscription, slot: datetime) -> str:
         """Beyond the grace period a slot is not sent: it is recorded as missed. A claim that a dead
@@ -262,6 +274,9 @@ class Fanout:
                                   owner=self.owner, claim_timeout=self.config.claim_timeout)  # only a stale claim
         if claim is None:
             return DeliveryResult.ALREADY
+        if "threaded" in (sub.form, claim.form):  # a parent out in time gets its thread completed, late
+            return self._finish_outcome(claim, self.deliver_claim(
+                sub, claim, self.ledger.last_sent(sub.workspace, sub.channel_id), resume=True, late=error))
         posted = self.history.already_posted(claim)
         if posted:
             return DeliveryResult.RECOVERED
@@ -270,7 +285,7 @@ class Fanout:
         return DeliveryResult.MISSED
 
     def deliver_claim(self, sub: Subscription, claim: Delivery, previous: Delivery | None,
-                      recorder: Recorder | None = None) -> str:
+                      recorder: Recorder | None = None, *, resume: bool = False, late: str | None = None) -> str:
         """Post a claimed slot and record the outcome; never raises. ``previous``: the channel's last
         briefing; ``recorder``: a fan-out's batch writer for sent briefings (else recorded at once).
 
@@ -281,7 +296,7 @@ class Fanout:
             try:
                 outcome = self.post(claim, sub.timezone, describe(sub.weekday, sub.at_time, sub.timezone),
                                     Destination(sub.channel_id, team_id=sub.team_id, enterprise_id=sub.enterprise_id),
-                                    previous=previous, recorder=recorder)
+                                    previous=previous, recorder=recorder, form=sub.form, resume=resume, late=late)
             except SlackApiError as exc:
                 code = error_code(exc)
                 if is_transient(exc):  # Slack's outage, not its refusal: retried through the grace
@@ -304,9 +319,17 @@ class Fanout:
             return DeliveryResult.ERROR
 
     def post(self, claim: Delivery, tz: str, schedule: str, dest: Destination, *, previous: Delivery | None,
-             recorder: Recorder | None = None) -> str:
+             recorder: Recorder | None = None, form: Form = "flat", resume: bool = False,
+             late: str | None = None) -> str:
         """Build and post the briefing for a claimed slot: SENT, SKIPPED (unsubscribed meanwhile),
-        or LOST if the claim was taken over; Slack's errors are raised."""
+        or LOST if the claim was taken over; Slack's errors are raised.
+
+        ``form`` threaded: a parent and its thread (`bot.briefings.threads`); with ``resume`` (a
+        takeover or a retry) only what an earlier attempt did not post; with ``late`` (the grace
+        period is over: the reason) only the replies of a parent that did go out, else MISSED."""
+        if form == "threaded" or claim.form == "threaded":
+            return self._post_thread(claim, tz, schedule, dest, previous=previous, recorder=recorder,
+                                     resume=resume, late=late)
         snapshot = self.data.current()
         changes = self.changes(previous.data_version if previous else None) if self.changes else None
         reply, headline = briefing_reply(snapshot.datasets, snapshot.holders, slot=claim.slot_utc, tz=tz,
@@ -337,6 +360,47 @@ class Fanout:
             logger.warning("delivery %s finished after its claim was taken over", claim.id)
             return DeliveryResult.LOST
         return DeliveryResult.SENT
+
+    def _post_thread(self, claim: Delivery, tz: str, schedule: str, dest: Destination, *, previous: Delivery | None,
+                     recorder: Recorder | None, resume: bool, late: str | None) -> str:
+        """`post` for the threaded form: the same checks before posting, then the unit's missing parts."""
+        snapshot = self.data.current()
+        changes = self.changes(previous.data_version if previous else None) if self.changes else None
+        thread, headline = briefing_thread(snapshot.datasets, snapshot.holders, slot=claim.slot_utc, tz=tz,
+                                           schedule=schedule, previous=previous.headline if previous else None,
+                                           changes=changes)
+        workspace = claim.workspace
+        self.pacer.wait(claim.channel_id, workspace)
+        fresh = self.clock() - claim.claimed_at < self.config.claim_timeout / 4
+        if not self.ledger.still_mine(claim, renew=not fresh):  # as in `post`
+            if self.ledger.finish(claim, DeliveryStatus.SKIPPED, error="unsubscribed before it was posted"):
+                return DeliveryResult.SKIPPED
+            return DeliveryResult.LOST
+        point = Resume()
+        if resume or late is not None:
+            found = self.threads.resume_point(claim, thread)
+            if found == UNKNOWN:  # never post what may be there already
+                self.ledger.finish(claim, DeliveryStatus.FAILED if late is None else DeliveryStatus.MISSED,
+                                   error=self.history.unconfirmed(claim) if late is None else
+                                   late + "; Slack could not be asked whether an earlier attempt was posted")
+                return DeliveryResult.FAILED_UNCONFIRMED if late is None else DeliveryResult.MISSED
+            if found == PARENT_DELETED:
+                self.ledger.finish(claim, DeliveryStatus.SENT, error=PARENT_DELETED)
+                return DeliveryResult.RECOVERED
+            assert isinstance(found, Resume)
+            point = found
+            if point.parent_ts is None and late is not None:  # nothing went out in time: missed, as a flat one
+                self.ledger.finish(claim, DeliveryStatus.MISSED, error=late)
+                return DeliveryResult.MISSED
+            if point.parent_ts is not None and set(thread.part_names()) <= set(point.done):
+                self.ledger.finish(claim, DeliveryStatus.SENT, ts=point.parent_ts, error=RECOVERED_NOTE,
+                                   data_version=snapshot.datasets.version, headline=headline, parts=point.done)
+                return DeliveryResult.RECOVERED
+        outcome = self.threads.post(claim, thread, Destination(claim.channel_id, dest.user_id, None, workspace.team_id,
+                                                               workspace.enterprise_id),
+                                    snapshot.datasets, headline=headline, resume=point, recorder=recorder,
+                                    note=RECOVERED_NOTE if point.parent_ts is not None else None)
+        return DeliveryResult.RECOVERED if point.parent_ts is not None and outcome == DeliveryResult.SENT else outcome
 
     def _repeated_wall_time(self, sub: Subscription, slot: datetime) -> bool:
         """True for the second 02:30 of a night when the clocks go back (that slot was delivered an hour ago)."""

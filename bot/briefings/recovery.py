@@ -150,10 +150,12 @@ class HistoryCheck:
             at = self._ask_again.pop((claim.id, claim.attempts), None)
         return UNCONFIRMED if at is None else ASK_AGAIN_AT + at.isoformat()
 
-    def already_posted(self, claim: Delivery) -> bool | None:
+    def already_posted(self, claim: Delivery, *, record: bool = True) -> bool | str | None:
         """After a takeover or a failed attempt: did that attempt reach Slack? Then record, don't
         repost. None when Slack could not be asked now — no turn in the budget, a 429, an error,
-        or more pages to read on later turns: the caller must not take that for a no."""
+        or more pages to read on later turns: the caller must not take that for a no.
+        ``record=False`` (a threaded briefing's parent, `bot.briefings.threads`): answer the
+        message's ts instead of recording the row as sent."""
         with self._lock:
             self._ask_again.pop((claim.id, claim.attempts), None)
         stored = self.scans.get(claim.id)
@@ -182,9 +184,11 @@ class HistoryCheck:
                 meta = msg.get("metadata") or {}
                 if (meta.get("event_type") == METADATA_EVENT
                         and meta.get("event_payload", {}).get("delivery_id") == claim.id):
-                    self.ledger.finish(claim, DeliveryStatus.SENT, ts=msg.get("ts"), error=RECOVERED_NOTE)
                     if stored is not None:
                         self.scans.drop(claim.id)
+                    if not record:
+                        return str(msg.get("ts") or "") or None
+                    self.ledger.finish(claim, DeliveryStatus.SENT, ts=msg.get("ts"), error=RECOVERED_NOTE)
                     return True
             cursor = (history.get("response_metadata") or {}).get("next_cursor")
             if not (history.get("has_more") and cursor):  # the whole window read: not posted

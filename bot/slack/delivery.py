@@ -35,7 +35,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.serving.chart_cache import ChartCache
 from bot.storage.records import Workspace
 from handlers.datasets import Datasets
-from handlers.reply import Reply, message, with_data_version
+from handlers.reply import ChartRef, Reply, message, with_data_version
 
 logger = logging.getLogger("reset_bot.delivery")
 
@@ -195,10 +195,13 @@ class SlackDelivery:
 
     # -- the main path --------------------------------------------------------------------------
     def deliver(self, reply: Reply, dest: Destination, datasets: Datasets, *,
-                metadata: dict[str, Any] | None = None, client: WebClient | None = None) -> Delivered:
+                metadata: dict[str, Any] | None = None, client: WebClient | None = None,
+                thread_ts: str | None = None) -> Delivered:
         """Post ``reply`` to ``dest``; every Web API call goes through ``client`` (the destination
-        workspace's) when given, else this delivery's own."""
+        workspace's) when given, else this delivery's own. ``thread_ts``: as a reply in that
+        message's thread, charts included (issue 14)."""
         client = client or dest.client or self.client
+        thread_ts = thread_ts or dest.thread_ts  # a briefing's part, or a follow-up in its message's thread
         reply = with_data_version(reply, datasets.version)  # its "Data (CSV)" buttons name this data version
         if reply.visibility == "ephemeral":
             self.tell_user(dest, reply, client=client)
@@ -208,7 +211,7 @@ class SlackDelivery:
             posted = client.chat_postMessage(
                 channel=dest.channel_id, text=reply.text, blocks=list(reply.blocks), unfurl_links=False,
                 metadata=metadata or None,  # slack_sdk leaves out a None: no metadata field at all
-                thread_ts=dest.thread_ts,
+                thread_ts=thread_ts,  # None: not in a thread (left out, like metadata)
             )
             result.ts, result.via = posted.get("ts"), "chat"
         except SlackApiError as exc:
@@ -232,7 +235,7 @@ class SlackDelivery:
                     filename=chart.filename,
                     title=chart.title,
                     alt_txt=chart.alt_text,
-                    thread_ts=dest.thread_ts,
+                    thread_ts=thread_ts,
                 )
                 file: dict[str, Any] = uploaded.get("file") or {}
                 result.file_ids.append(file.get("id", ""))
@@ -283,3 +286,12 @@ class SlackDelivery:
             f"{why}, so I sent _{title}_ (`{filename}`) to our direct messages: the Reset Bot app's "
             "*Messages* tab."))
         return result
+    def upload_chart(self, chart: ChartRef, dest: Destination, datasets: Datasets, *, client: WebClient | None = None,
+                     thread_ts: str | None = None) -> str:
+        """Upload one chart on its own (a threaded briefing's chart part, issue 14) and return its
+        file id; Slack's and the network's errors are raised for the caller to decide."""
+        uploaded = (client or dest.client or self.client).files_upload_v2(
+            channel=dest.channel_id, file=self.charts.png(chart, datasets), filename=chart.filename,
+            title=chart.title, alt_txt=chart.alt_text, thread_ts=thread_ts)
+        file: dict[str, Any] = uploaded.get("file") or {}
+        return str(file.get("id", ""))

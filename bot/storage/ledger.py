@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy import String, Text, bindparam, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -50,9 +50,16 @@ _a_briefing = deliveries.c.kind != "alert"
 # prebuilt statement skips both (measured: 0.55 → 0.25 ms per `finish`).
 _RENEW = update(deliveries).where(_claim_is_mine & _subscription_live).values(claimed_at=bindparam("at"))
 _CHECK = select(deliveries.c.id).where(_claim_is_mine & _subscription_live)
+# A threaded briefing's parent ts is recorded before its replies (`record_parent`): an outcome
+# without a ts (a reply failed) keeps it, and one without parts keeps those recorded.
 _FINISH = update(deliveries).where(_claim_is_mine).values(
-    status=bindparam("new_status"), message_ts=bindparam("ts"), error=bindparam("why"), finished_at=bindparam("at"),
-    data_version=bindparam("version"), headline_json=bindparam("headline"))
+    status=bindparam("new_status"), message_ts=func.coalesce(bindparam("ts", type_=String), deliveries.c.message_ts),
+    error=bindparam("why"), finished_at=bindparam("at"), data_version=bindparam("version"),
+    headline_json=bindparam("headline"),
+    parts_json=func.coalesce(bindparam("parts", type_=Text), deliveries.c.parts_json))
+# Issue 14: the parent of a threaded briefing is out — its ts is written at once, the claim renewed.
+_PARENT = update(deliveries).where(_claim_is_mine).values(
+    message_ts=bindparam("ts"), form="threaded", claimed_at=bindparam("at"))
 
 
 def _mine(delivery: Delivery) -> dict[str, Any]:
@@ -165,9 +172,10 @@ class Ledger:
             return conn.execute(_CHECK, _mine(delivery)).first() is not None
 
     def finish(self, delivery: Delivery, status: DeliveryStatus, *, ts: str | None = None, error: str | None = None,
-               data_version: str | None = None, headline: dict[str, Any] | None = None) -> bool:
+               data_version: str | None = None, headline: dict[str, Any] | None = None,
+               parts: dict[str, str] | None = None) -> bool:
         """Record the outcome; only the current owner of the claim may (False if it lost it)."""
-        return not self.finish_many([(delivery, Finished(status, ts, error, data_version, headline))])
+        return not self.finish_many([(delivery, Finished(status, ts, error, data_version, headline, parts))])
 
     def finish_many(self, outcomes: Sequence[tuple[Delivery, Finished]]) -> list[Delivery]:
         """`finish` for many claims in one statement (an executemany); returns those that were no
@@ -177,7 +185,8 @@ class Ledger:
         now = self._now()
         rows = [{**_mine(delivery), "new_status": outcome.status, "ts": outcome.ts, "why": outcome.error, "at": now,
                  "version": outcome.data_version,
-                 "headline": json.dumps(outcome.headline) if outcome.headline is not None else None}
+                 "headline": json.dumps(outcome.headline) if outcome.headline is not None else None,
+                 "parts": json.dumps(outcome.parts, sort_keys=True) if outcome.parts is not None else None}
                 for delivery, outcome in outcomes]
         with self.database.begin() as conn:  # the row counts of an executemany add up (SQLite, psycopg)
             if conn.execute(_FINISH, rows).rowcount == len(rows):
@@ -192,6 +201,20 @@ class Ledger:
         lost = [d for d, _ in outcomes if (d.id, d.owner, d.attempts) not in recorded]
         _count([(d, o) for d, o in outcomes if d not in lost], now)
         return lost
+
+    def record_parent(self, delivery: Delivery, ts: str) -> bool:
+        """A threaded briefing's parent message is in Slack: record its ts on the claimed row at once
+        (and restart the claim's timeout), before any reply is posted, so whoever finishes the unit
+        after a crash posts only the replies. False if the claim is no longer this attempt's."""
+        with self.database.begin() as conn:
+            return conn.execute(_PARENT, {**_mine(delivery), "ts": ts, "at": self._now()}).rowcount == 1
+
+    def record_parts(self, delivery: Delivery, parts: dict[str, str]) -> bool:
+        """The thread replies of a threaded briefing that went out before an attempt failed; False
+        if the claim is no longer this attempt's."""
+        with self.database.begin() as conn:
+            return conn.execute(update(deliveries).where(_claim_is_mine).values(
+                parts_json=json.dumps(parts, sort_keys=True)), _mine(delivery)).rowcount == 1
 
     def record(self, *, subscription_id: int, channel_id: str, slot_utc: datetime, status: DeliveryStatus,
                owner: str, error: str) -> bool:

@@ -20,6 +20,10 @@ TRANSIENT = "transient: "
 #: or resumed by the bot, only by a person.
 State = Literal["active", "paused", "held", "removed"]
 Kind = Literal["scheduled", "now"]
+#: How a briefing is posted (issue 14): "threaded" — the headline at the top level and the topic,
+#: chart and sources as replies in its thread; "flat" — one message, as before.
+Form = Literal["threaded", "flat"]
+FORMS: tuple[Form, ...] = ("threaded", "flat")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Subscription:
     pause_reason: str | None
     created_at: datetime
     enterprise_id: str | None = None
+    form: Form = "flat"  # the column's default: what every subscription from before schema v9 gets
 
     @property
     def workspace(self) -> Workspace:
@@ -66,7 +71,7 @@ class Subscription:
         return Subscription(id=row.id, team_id=row.team_id, channel_id=row.channel_id, created_by=row.created_by,
                             weekday=row.weekday, at_time=row.at_time, timezone=row.timezone, state=row.state,
                             pause_reason=row.pause_reason, created_at=utc(row.created_at),
-                            enterprise_id=row.enterprise_id)
+                            enterprise_id=row.enterprise_id, form="threaded" if row.form == "threaded" else "flat")
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,10 @@ class Delivery:
     # version 5 whose team could not be worked out (`bot.storage.schema`): history, never posted again.
     team_id: str | None = None
     enterprise_id: str | None = None
+    # Schema v9 (issue 14): "threaded" once a threaded briefing's parent is out (``message_ts`` is
+    # then the parent's, recorded before any reply is posted); None for a flat one or nothing posted.
+    form: Form | None = None
+    parts: dict[str, str] | None = None  # the thread replies that went out: part name → ts or file id
 
     @property
     def workspace(self) -> Workspace:
@@ -105,7 +114,9 @@ class Delivery:
                         error=row.error, data_version=row.data_version,
                         headline=json.loads(row.headline_json) if row.headline_json else None,
                         finished_at=utc(row.finished_at) if row.finished_at is not None else None,
-                        team_id=row.team_id, enterprise_id=row.enterprise_id)
+                        team_id=row.team_id, enterprise_id=row.enterprise_id,
+                        form="threaded" if row.form == "threaded" else None,
+                        parts=json.loads(row.parts_json) if row.parts_json else None)
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,7 @@ class Finished:
     error: str | None = None
     data_version: str | None = None
     headline: dict[str, Any] | None = None
+    parts: dict[str, str] | None = None  # a threaded briefing's replies that went out (None: keep what is stored)
 
 
 class StoreError(ValueError):

@@ -46,7 +46,7 @@ from bot.storage.records import StoreError, StoreUnavailable
 
 logger = logging.getLogger("reset_bot.store")
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 MIN_SQLITE = (3, 35)
 
 metadata = MetaData()
@@ -71,6 +71,9 @@ subscriptions = Table(
     Column("pause_reason", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # v9 (issue 14): "threaded" (headline at the top level, the rest in its thread) or "flat" (one
+    # message, as before). Rows from before v9 are flat: their channels keep what they know.
+    Column("form", String(8), nullable=False, server_default="flat"),
 )
 
 deliveries = Table(
@@ -92,9 +95,14 @@ deliveries = Table(
     # Version 5: the workspace it is posted in (see `_workspace_columns` for rows older than that).
     Column("team_id", String(32)),
     Column("enterprise_id", String(32)),
-    # Version 10: a threshold alert's firing (kind "alert", no subscription) names its alert. No
+    # Version 9: a threshold alert's firing (kind "alert", no subscription) names its alert. No
     # ForeignKey: step 1 creates this table before `reset_alerts` exists.
     Column("alert_id", Integer),
+    # Version 10: a threaded briefing is one ledger row for the whole unit. ``form`` is set to
+    # "threaded" with ``message_ts`` (the parent's) the moment the parent is posted, while the row
+    # is still claimed; ``parts_json`` names the thread replies that went out ({part: ts or file id}).
+    Column("form", String(8)),  # NULL: flat, or nothing posted yet
+    Column("parts_json", Text),
     UniqueConstraint("subscription_id", "slot_utc", "kind", name="reset_deliveries_one_per_slot"),
 )
 
@@ -251,12 +259,28 @@ def _workspace_columns(conn: Connection) -> None:
 
 
 def _alerts(conn: Connection) -> None:
-    """Version 10: the alerts table, ``reset_deliveries.alert_id`` (added unless step 1 just made the
+    """Version 9: the alerts table, ``reset_deliveries.alert_id`` (added unless step 1 just made the
     table with it) and the index that lets one firing per alert and observation be claimed."""
     metadata.create_all(conn, tables=[alerts])
     if "alert_id" not in {c["name"] for c in inspect(conn).get_columns(deliveries.name)}:
         conn.execute(text(f"ALTER TABLE {deliveries.name} ADD COLUMN alert_id INTEGER"))
     one_firing_per_observation.create(conn, checkfirst=True)
+
+
+def _briefing_forms(conn: Connection) -> None:
+    """Version 10 (issue 14's threads): each subscription's
+    briefing form, and what the ledger needs to finish a threaded briefing after a crash.
+
+    Existing subscriptions become ``flat``: the channel keeps getting the single message it
+    subscribed to, rather than a changed briefing nobody asked for (new subscriptions are
+    threaded unless they say ``flat``). Existing ledger rows keep NULL form and parts: flat."""
+    have = {table: {c["name"] for c in inspect(conn).get_columns(table)}
+            for table in (subscriptions.name, deliveries.name)}
+    if "form" not in have[subscriptions.name]:
+        conn.execute(text(f"ALTER TABLE {subscriptions.name} ADD COLUMN form VARCHAR(8) NOT NULL DEFAULT 'flat'"))
+    for column, kind in (("form", "VARCHAR(8)"), ("parts_json", "TEXT")):
+        if column not in have[deliveries.name]:
+            conn.execute(text(f"ALTER TABLE {deliveries.name} ADD COLUMN {column} {kind}"))
 
 
 # Versioned upgrades: each entry brings the schema from version i to i + 1.
@@ -270,6 +294,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     lambda conn: oauth_states_by_state.create(conn, checkfirst=True),
     lambda conn: metadata.create_all(conn, tables=[api_budgets, history_scans]),
     _alerts,  # 9
+    _briefing_forms,  # 10
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage.records import State, StoreError, Subscription, Workspace
+from bot.storage.records import Form, State, StoreError, Subscription, Workspace
 from bot.storage.schema import Database, live_subscription, subscriptions
 from bot.telemetry import DELIVERIES
 
@@ -37,8 +37,12 @@ class Subscriptions:
         self._now = now
 
     def add(self, *, team_id: str, channel_id: str, created_by: str, weekday: str,
-            at_time: str, timezone_name: str, enterprise_id: str | None = None) -> Subscription:
+            at_time: str, timezone_name: str, enterprise_id: str | None = None,
+            form: Form = "flat") -> Subscription:
         """Add a weekly briefing; StoreError if the workspace's channel has it already or has too many.
+
+        ``form``: threaded or flat (issue 14). The store's default is the column's, flat; the
+        default for a new `/reset subscribe` (threaded) is the command's (`bot.briefings.commands`).
 
         Concurrent subscribes are serialised per workspace and channel (PostgreSQL: an advisory lock; SQLite:
         the insert takes the database's single write lock before the count), and a unique index
@@ -52,7 +56,7 @@ class Subscriptions:
                 result = conn.execute(insert(subscriptions).values(
                     team_id=team_id, enterprise_id=enterprise_id, channel_id=channel_id, created_by=created_by,
                     weekday=weekday, at_time=at_time, timezone=timezone_name, state="active", pause_reason=None,
-                    created_at=now, updated_at=now))
+                    created_at=now, updated_at=now, form=form))
                 count = conn.execute(select(func.count()).select_from(subscriptions).where(
                     in_channel(Workspace(team_id, enterprise_id), channel_id), live_subscription)).scalar_one()
                 if count > MAX_PER_CHANNEL:

@@ -453,6 +453,11 @@ def _flag(params: Params, key: str) -> bool:
     return value is True or str(value).lower() in ("1", "true")
 
 
+def _top_level(message: dict[str, Any]) -> bool:
+    """In the channel's own history: not a thread reply, unless broadcast to the channel too."""
+    return message.get("thread_ts") in (None, message["ts"]) or message.get("subtype") == "thread_broadcast"
+
+
 def _json_param(params: Params, key: str, error: str) -> Any:
     """Form bodies carry lists/objects as JSON strings, JSON bodies carry them as-is."""
     value = params.get(key)
@@ -538,6 +543,7 @@ class FakeSlack:
             "conversations.info": self._m_conversations_info,
             "conversations.join": self._m_conversations_join,
             "conversations.history": self._m_conversations_history,
+            "conversations.replies": self._m_conversations_replies,
             "users.info": self._m_users_info,
             "views.publish": self._m_views_publish,
             "views.open": self._m_views_open,
@@ -726,6 +732,16 @@ class FakeSlack:
         """chat.postEphemeral messages (and ephemeral response_url posts with a known channel)."""
         with self._lock:
             return copy.deepcopy(self._ephemerals.get(channel, []))
+
+    def top_level(self, channel: str) -> list[dict[str, Any]]:
+        """The channel's own history, oldest first: `messages` without thread replies (unless broadcast)."""
+        with self._lock:
+            return copy.deepcopy([m for m in self._messages.get(channel, []) if _top_level(m)])
+
+    def replies(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """The replies in the thread of the message ``ts``, oldest first (without the parent)."""
+        with self._lock:
+            return copy.deepcopy(self._thread_of(channel, ts)[1:])
 
     def files(self, channel: str) -> list[SharedFile]:
         with self._lock:
@@ -1073,6 +1089,7 @@ class FakeSlack:
         content = self._message_content(params)
         message = self._new_message(content)
         self._messages.setdefault(channel.id, []).append(message)
+        self._note_reply(channel.id, message, broadcast=_flag(params, "reply_broadcast"))
         answer: dict[str, Any] = {"channel": channel.id, "ts": message["ts"], "message": copy.deepcopy(message)}
         if content.get("__warnings"):
             answer["warning"] = ",".join(content["__warnings"])
@@ -1155,6 +1172,7 @@ class FakeSlack:
                 content["thread_ts"] = thread_ts
             message = self._new_message(content)
             self._messages.setdefault(channel.id, []).append(message)
+            self._note_reply(channel.id, message, broadcast=False)
             for upload, title in uploads:
                 upload.channels.append(channel.id)
                 self._shared.setdefault(channel.id, []).append(SharedFile(
@@ -1186,7 +1204,8 @@ class FakeSlack:
         if rationed:
             limit = min(limit, NON_MARKETPLACE_LIMIT)
         with_metadata = str(_text(params, "include_all_metadata") or "").lower() in ("1", "true")
-        found = [m for m in reversed(self._messages.get(channel.id, [])) if oldest <= float(m["ts"]) <= latest]
+        found = [m for m in reversed(self._messages.get(channel.id, [])) if oldest <= float(m["ts"]) <= latest
+                 and _top_level(m)]  # thread replies are read with conversations.replies
         cursor = _text(params, "cursor")
         if cursor:  # "next_ts:<ts>": the page starts at that message
             try:
@@ -1217,6 +1236,65 @@ class FakeSlack:
             raise _RateLimited(max(1, math.ceil(last + NON_MARKETPLACE_INTERVAL - now)))
         self._rationed_at[(method, team)] = now
         return True
+
+    # ---- threads (issue 14): replies live in their parent's thread -------------------------------
+
+    def _note_reply(self, channel_id: str, message: dict[str, Any], *, broadcast: bool) -> None:
+        """A message posted with ``thread_ts``: a reply in that thread. The parent gets Slack's
+        thread fields (reply_count, reply_users, latest_reply); the reply stays out of the
+        channel's top-level history (`conversations.history`) unless ``reply_broadcast``."""
+        parent_ts = message.get("thread_ts")
+        if not parent_ts or parent_ts == message["ts"]:
+            return
+        if broadcast:
+            message["subtype"] = "thread_broadcast"
+        parent = next((m for m in self._messages.get(channel_id, []) if m["ts"] == parent_ts and _top_level(m)), None)
+        if parent is None:
+            return  # a reply to a message the fake never saw: stored, but in no thread
+        users = list(dict.fromkeys([*parent.get("reply_users", []), message.get("user", "")]))
+        parent.update(thread_ts=parent_ts, reply_count=int(parent.get("reply_count", 0)) + 1, reply_users=users,
+                      reply_users_count=len(users), latest_reply=message["ts"])
+
+    def _thread_of(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
+        """A thread as conversations.replies returns it: the parent first, then its replies, oldest
+        first; a message that is not a parent is a thread of one. Empty if there is no such message."""
+        messages = self._messages.get(channel_id, [])
+        parent = next((m for m in messages if m["ts"] == ts), None)
+        if parent is None:
+            return []
+        if parent.get("thread_ts") not in (None, ts):
+            return [parent]
+        return [parent] + [m for m in messages if m.get("thread_ts") == ts and m["ts"] != ts]
+
+    def _m_conversations_replies(self, params: Params) -> dict[str, Any]:
+        """A thread: the parent and its replies, oldest first, paged with ``limit``/``cursor``;
+        message `metadata` only with include_all_metadata. Same scopes and membership rules as
+        conversations.history; `thread_not_found` for a ts that names no message."""
+        channel = self._conversation(_text(params, "channel"))
+        self._require("im:history" if channel.is_im else "groups:history" if channel.is_private else "channels:history")
+        if not channel.bot_member and not channel.is_im:
+            raise SlackError("not_in_channel")
+        ts = _text(params, "ts")
+        if not ts:
+            raise _invalid_arguments("missing required field: ts [json-pointer:/ts]")
+        thread = self._thread_of(channel.id, ts)
+        if not thread:
+            raise SlackError("thread_not_found")
+        limit = max(1, int(_text(params, "limit") or 1000))
+        cursor = _text(params, "cursor") or ""
+        start = int(cursor.removeprefix("page:")) if cursor.startswith("page:") else 0
+        with_metadata = _flag(params, "include_all_metadata")
+        page = []
+        for message in thread[start:start + limit]:
+            copy_ = copy.deepcopy(message)
+            if not with_metadata:
+                copy_.pop("metadata", None)
+            page.append(copy_)
+        more = start + limit < len(thread)
+        answer: dict[str, Any] = {"messages": page, "has_more": more}
+        if more:
+            answer["response_metadata"] = {"next_cursor": f"page:{start + limit}"}
+        return answer
 
     def _m_conversations_join(self, params: Params) -> dict[str, Any]:
         """Public channels only; joining again is ok with warning `already_in_channel`."""

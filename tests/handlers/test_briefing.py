@@ -46,3 +46,42 @@ def test_the_headline_returned_is_the_callers_own_copy(datasets, holders):
     _, headline = brief(datasets, holders)
     headline["net_usd_bn"] = 0.0  # e.g. the ledger serialises and keeps it
     assert brief(datasets, holders)[1]["net_usd_bn"] != 0.0
+
+
+# ---- issue 14: the threaded form ---------------------------------------------------------------
+def thread(datasets, holders, **changed):
+    from handlers.briefing import briefing_thread
+
+    args = dict(slot=SLOT, tz="Europe/London", schedule="every Monday at 09:00 Europe/London", previous=None)
+    return briefing_thread(datasets, holders, **{**args, **changed})
+
+
+def test_the_thread_says_what_the_flat_briefing_says_split_into_parent_and_replies(datasets, holders):
+    import json
+
+    flat, flat_headline = brief(datasets, holders)
+    threaded, headline = thread(datasets, holders)
+    assert headline == flat_headline
+    parent = json.dumps(threaded.parent.blocks, ensure_ascii=False)
+    replies = {name: json.dumps(reply.blocks, ensure_ascii=False) for name, reply in threaded.replies}
+    assert list(replies) == ["topic", "sources"]
+    flat_blocks = json.dumps(flat.blocks, ensure_ascii=False)
+    # the numbers and what changed lead the parent, exactly as in the flat briefing
+    assert json.dumps(flat.blocks[1], ensure_ascii=False) in parent and "First briefing in this channel" in parent
+    assert [b["type"] for b in threaded.parent.blocks][-1] == "context" and "in the thread" in parent
+    assert "Sources:" not in parent
+    assert "Sources:" in replies["sources"] and "Delivered every Monday" in replies["sources"]
+    assert "Topic of the week" in replies["topic"]
+    for block in flat.blocks:  # nothing of the flat briefing is lost in the thread (bar the divider)
+        if block["type"] != "divider":
+            assert json.dumps(block, ensure_ascii=False) in parent + "".join(replies.values()) or \
+                block["type"] == "section" and "Topic of the week" in json.dumps(block)
+    assert flat.text == threaded.parent.text and flat_blocks.count("Topic of the week") == 1
+    assert threaded.chart == (flat.charts[0] if flat.charts else None)
+    assert threaded.parent.charts == () and dict(threaded.replies)["sources"].charts == ()
+    expected = ("topic", "chart", "sources") if flat.charts else ("topic", "sources")
+    assert threaded.part_names() == expected
+
+
+def test_the_threaded_form_is_built_once_per_data_version_too(datasets, holders):
+    assert thread(datasets, holders)[0] is thread(datasets, holders)[0]

@@ -305,3 +305,25 @@ def test_the_reinvested_share_is_taken_in_steps_of_5_percent(holders):
 
     assert parse("shock china 50% reinvest 33.3%", holders).reinvest_pct == 35
     assert parse("shock china 50% reinvest 50%", holders).reinvest_pct == 50
+
+
+# ---- issue 14: the briefing's form -------------------------------------------------------------
+class TestBriefingForm:
+    @pytest.mark.parametrize("text, form", [
+        ("subscribe fri 16:30 Europe/London", None),
+        ("subscribe fri 16:30 Europe/London flat", "flat"),
+        ("subscribe FLAT weekly mon", "flat"),
+        ("subscribe threaded fri", "threaded"),
+        ("subscribe fri 09:00 thread", "threaded"),
+    ])
+    def test_subscribe_takes_threaded_or_flat_anywhere(self, text, form, holders):
+        query = parse(text, holders)
+        assert isinstance(query, SubscribeQuery) and query.form == form
+
+    def test_the_other_words_are_still_read(self, holders):
+        query = parse("subscribe flat fri 16:30 Europe/London", holders)
+        assert (query.day, query.at, query.timezone, query.form) == ("fri", time(16, 30), "Europe/London", "flat")
+
+    def test_a_misspelt_form_is_refused_with_the_usage_that_names_both(self, holders):
+        message = refusal("subscribe fri flatt", holders)
+        assert "flatt" in message and "[threaded|flat]" in message

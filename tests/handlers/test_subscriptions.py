@@ -179,3 +179,18 @@ class TestDeliveryProblems:
 
     def test_an_unknown_pause_shows_slacks_code(self):
         assert pause_reason("account_inactive") == "account_inactive"
+
+
+class TestBriefingForms:
+    def test_the_confirmation_says_how_the_briefing_will_arrive(self):
+        threaded = body(subscribed("fri", "16:30", "Europe/London", FRIDAY_WINTER, tz_guessed=False, form="threaded"))
+        flat = body(subscribed("fri", "16:30", "Europe/London", FRIDAY_WINTER, tz_guessed=False, form="flat"))
+        assert "in its thread" in threaded and "`flat` instead" in threaded
+        assert "in one message" in flat and "`threaded` instead" in flat
+
+    def test_the_listing_names_each_briefings_form(self):
+        reply = listing([
+            Listed("fri", "16:30", "UTC", FRIDAY_WINTER, paused=False, pause_reason=None, form="threaded"),
+            Listed("mon", "09:00", "UTC", FRIDAY_WINTER, paused=True, pause_reason="the channel is archived",
+                   form="flat")])
+        assert "(active; threaded)" in body(reply) and "the channel is archived; flat)" in body(reply)

@@ -554,3 +554,64 @@ def test_views_update_and_push(slack: FakeSlack, client: WebClient) -> None:
     full = error_of(lambda: client.views_push(trigger_id=slack.issue_trigger(ALICE), view=MODAL))
     assert full.response["error"] == "push_limit_reached"
     assert len(slack.modals(ALICE)) == 3
+# ---- threads (issue 14) ----------------------------------------------------------------------
+
+def test_a_reply_lives_in_its_parents_thread_not_in_the_channel_history(slack: FakeSlack, client: WebClient) -> None:
+    slack.scopes.add("channels:history")
+    parent = client.chat_postMessage(channel=PUBLIC, text="parent")["ts"]
+    reply = client.chat_postMessage(channel=PUBLIC, text="reply", thread_ts=parent,
+                                    metadata={"event_type": "part", "event_payload": {"n": 1}})["ts"]
+    history = client.conversations_history(channel=PUBLIC)["messages"]
+    assert [m["text"] for m in history] == ["parent"]
+    assert (history[0]["reply_count"], history[0]["latest_reply"], history[0]["thread_ts"]) == (1, reply, parent)
+    assert [m["text"] for m in slack.top_level(PUBLIC)] == ["parent"]
+    assert [m["ts"] for m in slack.replies(PUBLIC, parent)] == [reply]
+
+
+def test_a_broadcast_reply_is_in_the_thread_and_the_channel(slack: FakeSlack, client: WebClient) -> None:
+    slack.scopes.add("channels:history")
+    parent = client.chat_postMessage(channel=PUBLIC, text="parent")["ts"]
+    client.chat_postMessage(channel=PUBLIC, text="also here", thread_ts=parent, reply_broadcast=True)
+    history = client.conversations_history(channel=PUBLIC)["messages"]
+    assert [(m["text"], m.get("subtype")) for m in history] == [("also here", "thread_broadcast"), ("parent", None)]
+    assert [m["text"] for m in slack.replies(PUBLIC, parent)] == ["also here"]
+
+
+def test_conversations_replies_gives_the_parent_then_the_replies_with_metadata_on_request(
+        slack: FakeSlack, client: WebClient) -> None:
+    slack.scopes.add("channels:history")
+    parent = client.chat_postMessage(channel=PUBLIC, text="parent")["ts"]
+    for n in range(3):
+        client.chat_postMessage(channel=PUBLIC, text=f"r{n}", thread_ts=parent,
+                                metadata={"event_type": "part", "event_payload": {"n": n}})
+    plain = client.conversations_replies(channel=PUBLIC, ts=parent)["messages"]
+    assert [m["text"] for m in plain] == ["parent", "r0", "r1", "r2"] and "metadata" not in plain[1]
+    with_meta = client.conversations_replies(channel=PUBLIC, ts=parent, include_all_metadata=True)["messages"]
+    assert [m["metadata"]["event_payload"]["n"] for m in with_meta[1:]] == [0, 1, 2]
+    first = client.conversations_replies(channel=PUBLIC, ts=parent, limit=2)
+    assert first["has_more"] and [m["text"] for m in first["messages"]] == ["parent", "r0"]
+    rest = client.conversations_replies(channel=PUBLIC, ts=parent, limit=2,
+                                        cursor=first["response_metadata"]["next_cursor"])
+    assert not rest["has_more"] and [m["text"] for m in rest["messages"]] == ["r1", "r2"]
+
+
+def test_conversations_replies_refuses_an_unknown_thread_and_needs_the_history_scope(
+        slack: FakeSlack, client: WebClient) -> None:
+    slack.scopes.add("channels:history")
+    assert error_of(lambda: client.conversations_replies(channel=PUBLIC, ts="1.000001")).response["error"] == \
+        "thread_not_found"
+    parent = client.chat_postMessage(channel=PUBLIC, text="parent")["ts"]
+    slack.scopes.discard("channels:history")
+    assert error_of(lambda: client.conversations_replies(channel=PUBLIC, ts=parent)).response["error"] == \
+        "missing_scope"
+
+
+def test_a_file_shared_with_thread_ts_is_a_reply_in_that_thread(slack: FakeSlack, client: WebClient) -> None:
+    slack.scopes.add("channels:history")
+    parent = client.chat_postMessage(channel=PUBLIC, text="parent")["ts"]
+    client.files_upload_v2(channel=PUBLIC, content=PNG, filename="gap.png", title="The gap", thread_ts=parent)
+    [shared] = slack.files(PUBLIC)
+    assert shared.thread_ts == parent
+    [reply] = slack.replies(PUBLIC, parent)
+    assert reply["files"][0]["name"] == "gap.png"
+    assert [m["text"] for m in client.conversations_history(channel=PUBLIC)["messages"]] == ["parent"]

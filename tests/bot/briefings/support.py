@@ -69,20 +69,22 @@ def here(channel=CHANNEL):
     return Destination(channel, USER, None, WORKSPACE.team_id)
 
 
-def subscribe_friday(service, channel=CHANNEL):
-    return service.commands.handle(SubscribeQuery(day="fri", at=time(16, 30), timezone="Europe/London"),
+def subscribe_friday(service, channel=CHANNEL, form="flat"):
+    """Friday 16:30 London. Flat unless asked: the tests written before threads (issue 14) pin the
+    one-message protocol, call by call, exactly as it was; `test_threads.py` covers the threaded form."""
+    return service.commands.handle(SubscribeQuery(day="fri", at=time(16, 30), timezone="Europe/London", form=form),
                                    here(channel))
 
 
-def subscribe_all(service, slack, channels=THREE_CHANNELS):
+def subscribe_all(service, slack, channels=THREE_CHANNELS, form="flat"):
     for channel in channels:
         slack.add_channel(channel, channel.lower())
-        subscribe_friday(service, channel)
+        subscribe_friday(service, channel, form=form)
 
 
-def subscribe_many(service, slack, count):
+def subscribe_many(service, slack, count, form="flat"):
     channels = [f"C0001{n:05d}" for n in range(count)]
-    subscribe_all(service, slack, channels)
+    subscribe_all(service, slack, channels, form=form)
     return channels
 
 

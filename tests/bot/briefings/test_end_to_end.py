@@ -107,6 +107,11 @@ def test_each_slot_is_delivered_exactly_once_through_restarts_replicas_and_fault
                               timeout=30)
         assert len(briefings(slack, CHANNEL)) == 1
         assert len(briefings(slack, SECOND)) == 1
+        for channel in (CHANNEL, SECOND):  # subscribed by the slash command: threaded, each reply once
+            [parent] = briefings(slack, channel)
+            parts = [((m.get("metadata") or {}).get("event_payload") or {}).get("part")
+                     or ("chart" if m.get("files") else None) for m in slack.replies(channel, parent["ts"])]
+            assert len(parts) == len(set(parts)) and {"topic", "sources"} <= set(parts), parts
         with engine.connect() as conn:
             rows = conn.execute(select(deliveries)).all()
         assert len(rows) == 2 and {r.channel_id for r in rows} == {CHANNEL, SECOND}

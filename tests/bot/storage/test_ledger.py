@@ -240,3 +240,31 @@ def test_recorded_outcomes_are_counted_for_metrics_on_time_late_retrying_and_mis
                           status=DeliveryStatus.MISSED, owner="a", error="down")
     assert {o: count(o) - before[o] for o in before} == {"sent": 1, "late": 1, "retrying": 1, "failed": 1,
                                                           "missed": 1}
+# ---- issue 14: a threaded briefing is one row for the whole unit -------------------------------
+def test_a_threaded_parent_is_recorded_at_once_and_kept_through_a_failure_and_a_takeover(storage, clock):
+    sub = subscribe(storage, form="threaded")
+    first = claim(storage, sub, owner="a")
+    assert storage.ledger.record_parent(first, "1.000100")
+    [row] = storage.ledger.rows()
+    assert (row.status, row.form, row.message_ts) == ("claimed", "threaded", "1.000100")
+    assert storage.ledger.record_parts(first, {"topic": "1.000200"})
+    # a reply failed: the outcome has no ts and no parts, and keeps the ones recorded
+    storage.ledger.finish(first, DeliveryStatus.FAILED, error=TRANSIENT + "internal_error")
+    [row] = storage.ledger.rows()
+    assert (row.status, row.message_ts, row.parts) == ("failed", "1.000100", {"topic": "1.000200"})
+    retry = claim(storage, sub, owner="b", retry_failed=3)
+    assert (retry.form, retry.message_ts, retry.parts) == ("threaded", "1.000100", {"topic": "1.000200"})
+    assert not storage.ledger.record_parent(first, "9.9")  # the old attempt's claim is no longer good
+    storage.ledger.finish(retry, DeliveryStatus.SENT, ts="1.000100",
+                          parts={"topic": "1.000200", "chart": "F1", "sources": "1.000400"})
+    [row] = storage.ledger.rows()
+    assert (row.status, row.attempts, sorted(row.parts)) == ("sent", 2, ["chart", "sources", "topic"])
+
+
+def test_a_flat_row_has_no_form_and_no_parts(storage):
+    sub = subscribe(storage)
+    assert sub.form == "flat"
+    flat = claim(storage, sub)
+    storage.ledger.finish(flat, DeliveryStatus.SENT, ts="2.000100")
+    [row] = storage.ledger.rows()
+    assert (row.form, row.parts, row.message_ts) == (None, None, "2.000100")

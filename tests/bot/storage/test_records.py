@@ -28,7 +28,7 @@ UTC_SLOT = datetime(2026, 11, 27, 16, 30, tzinfo=timezone.utc)
 def subscription_row(**kw):
     values = dict(id=1, team_id="T1", channel_id="C0000GEN01", created_by="U1", weekday="fri", at_time="16:30",
                   timezone="Europe/London", state="active", pause_reason=None, created_at=NAIVE,
-                  enterprise_id=None)
+                  enterprise_id=None, form="flat")
     return SimpleNamespace(**{**values, **kw})
 
 
@@ -36,7 +36,7 @@ def delivery_row(**kw):
     values = dict(id=7, subscription_id=1, channel_id="C0000GEN01", slot_utc=NAIVE, kind="scheduled", status="sent",
                   owner="replica-a", claimed_at=NAIVE, attempts=1, message_ts="1.000100", error=None,
                   data_version="v1", headline_json=None, finished_at=None, team_id="T1",
-                  enterprise_id=None)
+                  enterprise_id=None, form=None, parts_json=None)
     return SimpleNamespace(**{**values, **kw})
 
 

@@ -285,3 +285,38 @@ def test_a_version_6_database_gains_the_history_budget_tables_in_place(db_url):
         assert again.budgets.take("conversations.history", kept.workspace, timedelta(minutes=1)).taken
     finally:
         again.dispose()
+
+
+# ---- version 10 (issue 14's threads): briefing forms --------------------------------------------
+def test_a_version_6_database_keeps_its_subscriptions_flat_and_its_ledger_rows(db_url, clock):
+    from sqlalchemy import update
+
+    from bot.storage.records import DeliveryStatus
+    from bot.storage.schema import deliveries, subscriptions
+
+    first = connect(db_url, now=clock)
+    kept = subscribe(first)
+    claim = first.ledger.claim(subscription_id=kept.id, channel_id=kept.channel_id, slot_utc=SLOT, kind="scheduled",
+                               owner="a", claim_timeout=timedelta(minutes=10))
+    first.ledger.finish(claim, DeliveryStatus.SENT, ts="1.000100")
+    with first.database.engine.begin() as conn:  # the database as version 6 left it: no form, no parts
+        conn.execute(text("ALTER TABLE reset_subscriptions DROP COLUMN form"))
+        for column in ("form", "parts_json"):
+            conn.execute(text(f"ALTER TABLE reset_deliveries DROP COLUMN {column}"))
+        conn.execute(update(schema_version).values(version=6))
+    first.dispose()
+    again = connect(db_url, now=clock)
+    try:
+        columns = {c["name"] for c in inspect(again.database.engine).get_columns(subscriptions.name)}
+        assert "form" in columns
+        ledger_columns = {c["name"] for c in inspect(again.database.engine).get_columns(deliveries.name)}
+        assert {"form", "parts_json"} <= ledger_columns
+        [sub] = again.subscriptions.live()
+        assert (sub.id, sub.form) == (kept.id, "flat")  # an existing channel keeps its one message
+        [row] = again.ledger.rows()
+        assert (row.status, row.message_ts, row.form, row.parts) == ("sent", "1.000100", None, None)
+        assert again.subscriptions.add(team_id="T1", channel_id="C0000NEW01", created_by="U1", weekday="mon",
+                                       at_time="09:00", timezone_name="UTC", form="threaded").form == "threaded"
+        assert again.database.migrate() == SCHEMA_VERSION
+    finally:
+        again.dispose()

@@ -127,3 +127,13 @@ class TestWorkspaces:
         subscribe(storage, team_id="T2", at_time="00:00")  # another workspace's channel: not full
         with pytest.raises(StoreError, match="at most"):
             subscribe(storage, team_id="T1", at_time="23:00")
+
+
+def test_a_subscription_keeps_its_briefing_form(storage):
+    from tests.bot.storage.support import subscribe as add
+
+    threaded = add(storage, channel="C0000THR01", form="threaded")
+    flat = add(storage, channel="C0000FLT01")
+    assert (threaded.form, flat.form) == ("threaded", "flat")  # the store's default is the column's: flat
+    assert {s.channel_id: s.form for s in storage.subscriptions.live()} == {"C0000THR01": "threaded",
+                                                                           "C0000FLT01": "flat"}
