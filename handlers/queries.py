@@ -69,6 +69,15 @@ class HistoryQuery(_Query):
     kind: Literal["history"] = "history"
 
 
+class FactCheckQuery(_Query):
+    """`factcheck TEXT` (and the "Fact-check with Reset Bot" message shortcut): check a message's claims."""
+
+    kind: Literal["factcheck"] = "factcheck"
+    text: str = Field(max_length=40_000)  # the message, as written (Slack's limit for a message's text)
+    thread_ts: str | None = None  # the checked message's thread: the reply offers "Post in thread"
+    in_thread: bool = False  # the reply is being posted into that thread (in the channel)
+
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -113,6 +122,7 @@ Query = (
     | UnsubscribeQuery
     | SubscriptionsQuery
     | BriefingQuery
+    | FactCheckQuery
 )
 
 #: Queries that only read data and can be answered anywhere (shell, Slack, briefing).

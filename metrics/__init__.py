@@ -6,7 +6,17 @@ numbers or frozen pydantic models and return new ones, never modifying their inp
 in the names (``usd_bn`` = $ billions, ``bp`` = basis points, ``pct`` = percent) or docstrings.
 """
 
-from metrics.claims import Verdict, judge_direction, judge_level, relative_deviation_pct
+from metrics.claims import (
+    Verdict,
+    judge_against_range,
+    judge_count,
+    judge_direction,
+    judge_level,
+    judge_only_one,
+    judge_steady_decline,
+    judge_threshold,
+    relative_deviation_pct,
+)
 from metrics.flows import HOLDINGS_CHANGE_CAVEAT, FlowBreakdown, RegionChange, region_shares
 from metrics.gap import (
     DEFAULT_MAX_DISCREPANCY_USD_BN,
@@ -100,8 +110,13 @@ __all__ = [
     "gold_vs_treasuries",
     "holder_change",
     "interest_cost_of_rate_rise",
+    "judge_against_range",
+    "judge_count",
     "judge_direction",
     "judge_level",
+    "judge_only_one",
+    "judge_steady_decline",
+    "judge_threshold",
     "leg_amount",
     "net_pct_gdp_history",
     "net_position",
