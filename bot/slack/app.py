@@ -40,6 +40,7 @@ from bot.slack.errors import explain
 from bot.slack.fairuse import FairUse
 from bot.slack.oauth import InstallFlow
 from bot.slack.replier import AckGate, BriefingHandler, Replier
+from bot.slack.shortcuts import register_shortcuts
 from bot.storage.records import Workspace
 from handlers import charts as chart_renderers
 from handlers.answer import answer
@@ -199,6 +200,9 @@ def create_app(
 
     if oauth is not None and oauth.settings.installation_store is not None:
         _listen_for_departures(app, TokenRevocationListeners(oauth.settings.installation_store), on_workspace_gone)
+
+    register_shortcuts(app, replier=replier, data=data, response_urls=response_urls, fair_use=fair_use,
+                       workspace=_workspace, with_client=lambda d, c: _with_workspace_client(d, c, oauth))
 
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any], client: WebClient) -> None:

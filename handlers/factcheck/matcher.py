@@ -131,7 +131,9 @@ THESIS_VERBS = _rx(r"\b(?:dump\w*|back\w* (?:away|off)|pull\w* (?:back|out|away)
                    r"sell\w* off|sold off|bail\w*|flee\w*|fled|run\w* for the exits?|offload\w*|unload\w*)\b")
 OTHER_OBJECT = _rx(r"^\s*(?:its |their |his |her |the |all |some )?(?:steel|solar|cars?|evs?|goods|exports|soy\w*|oil|"
                    r"chips?|stocks|equities|shares|crypto|bitcoin|gold|euros?|yen|yuan|renminbi|rare earths|"
-                   r"prices|products|tariffs?)\b")
+                   r"gilts|bunds|jgbs|prices|products|tariffs?)\b")
+HYPOTHESIS = _rx(r"\b(?:if|were to|suppose|supposing|imagine|what happens when)\b")
+CONNECTOR = _rx(r"\s*(?:,|and|&|plus|as well as|\s)+\s*")
 PRONOUN = _rx(r"^\s*(?:that'?s|that is|this is|it'?s|it is|which is)\b")
 NEGATION = _rx(r"\b(?:not|never|no longer|isn'?t|aren'?t|wasn'?t|weren'?t|hasn'?t|haven'?t|won'?t|don'?t|"
                r"doesn'?t|didn'?t|nor|without|stopped|stop)\s+(?:\w+\s+){0,2}$")
@@ -181,8 +183,15 @@ def clean(text: str) -> str:
 
 def sentences(text: str) -> list[_Sentence]:
     """Split on sentence ends (not decimal points), semicolons, bullets and line breaks."""
-    parts = re.split(r"(?<=[.!?])\s+|[;\n•]+|\s+-\s+|\s*\|\s*", text)
-    return [_Sentence(p, mask_ignored(p.lower())) for p in parts if p and p.strip()]
+    parts = [p for p in re.split(r"(?<=[.!?])\s+|[;\n•]+|\s+-\s+|\s*\|\s*", text) if p and p.strip()]
+    merged: list[str] = []
+    for part in parts:  # "What if China sold half? Yields up 50bp": a scenario and its outcome, together
+        if merged and CONDITIONAL.search(merged[-1]) and DOWN.search(merged[-1]) and not YIELDS.search(merged[-1]) \
+                and YIELDS.search(part):
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    return [_Sentence(p, mask_ignored(p.lower())) for p in merged]
 
 
 class Matcher:
@@ -394,6 +403,8 @@ class Matcher:
 
     def _directions(self, s: _Sentence, holders: list[tuple[int, int, str]], treasury_context: bool) -> list[Statement]:
         t = s.masked
+        if HYPOTHESIS.search(t):  # "what if China sold …" is a hypothesis, not a claim that it is selling
+            return []
         free = [h for h in holders if h[0] not in s.used_holders]
         out: list[Statement] = []
         for i, (_start, end, key) in enumerate(free):
@@ -402,21 +413,20 @@ class Matcher:
             clause = re.split(r"[,:]|\bbut\b|\bwhile\b|\bwhereas\b|\bunlike\b", clause)[0]
             down, up = DOWN.search(clause), UP.search(clause)
             verb = min((m for m in (down, up) if m), key=lambda m: m.start(), default=None)
+            offset = end
+            j = i
+            # "China and Japan are backing away", "Taiwan, Norway and Switzerland all adding": the verb
+            # after the last holder of a list counts for each of them
+            while verb is None and j + 1 < len(free) and CONNECTOR.fullmatch(t[free[j][1]:free[j + 1][0]]):
+                j += 1
+                offset = free[j][1]
+                tail_stop = free[j + 1][0] if j + 1 < len(free) else len(t)
+                clause = t[offset:min(tail_stop, offset + 60)]
+                clause = re.split(r"[,:]|\bbut\b|\bwhile\b|\bwhereas\b|\bunlike\b", clause)[0]
+                down, up = DOWN.search(clause), UP.search(clause)
+                verb = min((m for m in (down, up) if m), key=lambda m: m.start(), default=None)
             if verb is None:
-                # "China and Japan are backing away": the verb after the last holder counts for each
-                if i + 1 < len(free) and re.fullmatch(r"\s*(?:and|&|,|plus)\s*", t[end:free[i + 1][0]] or "x"):
-                    nxt = free[i + 1]
-                    tail_stop = free[i + 2][0] if i + 2 < len(free) else len(t)
-                    clause = t[nxt[1]:min(tail_stop, nxt[1] + 60)]
-                    down, up = DOWN.search(clause), UP.search(clause)
-                    verb = min((m for m in (down, up) if m), key=lambda m: m.start(), default=None)
-                    if verb is None:
-                        continue
-                    offset = nxt[1]
-                else:
-                    continue
-            else:
-                offset = end
+                continue
             before = t[max(0, offset + verb.start() - 40):offset + verb.start()]
             if NEGATION.search(before) or OTHER_OBJECT.search(t[offset + verb.end():]):
                 continue
