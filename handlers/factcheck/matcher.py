@@ -113,7 +113,8 @@ LAST_BUYER = _rx(r"\b(?:last (?:man|one|buyer|country) standing|last (?:big |maj
 FINANCIER = _rx(r"\b(?:(?:primary|main|biggest|chief|largest|principal) (?:financier|funder|lender)|"
                 r"(?:financ|fund|bankroll)\w* (?:the |america'?s |the us )?(?:federal |us )?deficits?)\b")
 GOLD = _rx(r"\bgold\b")
-GOLD_PASSED = _rx(r"\b(?:more\b[^.!?]{0,40}?\bgold\b[^.!?]{0,12}?\bthan|overt(?:ook|aken|akes|ake)|surpass\w*|pass(?:ed|es)|exceed\w*|"
+GOLD_PASSED = _rx(r"\b(?:more\b[^.!?]{0,40}?\bgold\b[^.!?]{0,12}?\bthan|overt(?:ook|aken|akes|ake)|surpass\w*|"
+                  r"pass(?:ed|es)|exceed\w*|"
                   r"flipp?\w*|bigger than|larger than|outweigh\w*|tops?|topped|eclips\w*)\b")
 DECLINE_FOR_GOLD = _rx(r"\b(?:declin|fall|fell|drop|shrink|shrank|cut|reduc|dump|sold|sell)\w*\b[^.]{0,50}?"
                        r"\b(?:in favou?r of|for|into|towards?) gold\b")

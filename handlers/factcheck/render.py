@@ -97,7 +97,7 @@ def link(statement: Statement, datasets: Datasets, holders: HolderRegistry) -> F
                 f"rise {fmt.bp(statement.value or 0)}")
         row = _row(datasets, "eu_sell_20pct")
         return Finding(statement, read, check, statement.value, measure(check, statement.value, datasets, holders),
-                       rule_of(check).thresholds, f"Where the claim comes from: {row.evidence}")
+                       _rule_line(check), f"Where the claim comes from: {row.evidence}")
     if subject == "direction":
         moving = "selling / cutting" if statement.direction < 0 else "buying / adding"
         read = f"{label}: {moving} Treasuries"
@@ -106,7 +106,7 @@ def link(statement: Statement, datasets: Datasets, holders: HolderRegistry) -> F
             measured = measure(check, None, datasets, holders)
         except (KeyError, LookupError, ValueError):
             return Finding(statement, read, None, None, None, "", "TIC does not list this holder over that window.")
-        evidence = str(_row(datasets, claim_id).evidence) if claim_id else rule_of(check).thresholds
+        evidence = str(_row(datasets, claim_id).evidence) if claim_id else _rule_line(check)
         return Finding(statement, read, check, None, measured, evidence)
     if subject == "europe_buying":
         claim_id = "europe_80pct_apr_nov" if statement.window == "apr-nov" else "europe_80pct_2025"
@@ -143,7 +143,12 @@ def _amount(statement: Statement, read: str, check: str, evidence: str | None, d
                        "have no exchange rate, so I did not compare them.")
     claimed = _in_unit(statement, rule_of(check).unit)
     measured = measure(check, claimed, datasets, holders)
-    return Finding(statement, read, check, claimed, measured, evidence or rule_of(check).thresholds)
+    return Finding(statement, read, check, claimed, measured, evidence or _rule_line(check))
+
+
+def _rule_line(check: str) -> str:
+    rule = rule_of(check)
+    return f"Rule ({rule.checks}): {rule.thresholds}."
 
 
 def thread_value(statements: Sequence[Statement], thread_ts: str) -> str:

@@ -108,3 +108,13 @@ def test_the_redacting_filter_knows_the_client_secret_and_each_token_key():
     line = f"secret {'c' * 32} keys {new},{old} only the old {old}"
     cleaned = redact(line, secrets_of(settings))
     assert "c" * 32 not in cleaned and new not in cleaned and old not in cleaned
+
+
+def test_ask_factcheck_checks_pasted_text_without_slack(tmp_path):
+    result = run("ask", "factcheck Europe bought 80% of Treasuries in 2025; call 555-010-2299 at 14:30",
+                 env={"RESET_BOT_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "Europe's share of foreign buying of Treasuries: 80%" in result.stdout
+    assert "55.5%" in result.stdout and "Not supported" in result.stdout
+    assert "Post in thread" not in result.stdout  # no message to thread in the shell
+    assert "Traceback" not in result.stdout + result.stderr

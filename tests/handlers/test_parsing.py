@@ -305,3 +305,23 @@ def test_the_reinvested_share_is_taken_in_steps_of_5_percent(holders):
 
     assert parse("shock china 50% reinvest 33.3%", holders).reinvest_pct == 35
     assert parse("shock china 50% reinvest 50%", holders).reinvest_pct == 50
+
+
+@pytest.mark.parametrize(
+    "text, checked",
+    [
+        ("factcheck China is dumping $1T of Treasuries!", "China is dumping $1T of Treasuries!"),
+        ("/reset check   The gap is 28 trillion   ", "The gap is 28 trillion"),
+        ("Fact-check Europe bought 80 %", "Europe bought 80 %"),
+    ],
+)
+def test_factcheck_keeps_the_pasted_text_exactly(text, checked, holders):
+    from handlers.queries import FactCheckQuery
+
+    assert parse(text, holders) == FactCheckQuery(text=checked)
+
+
+def test_factcheck_alone_still_means_claims(holders):
+    assert parse("factcheck", holders) == ClaimsQuery()
+    with pytest.raises(UsageError):
+        parse("claims china is dumping", holders)  # `claims` itself takes no text

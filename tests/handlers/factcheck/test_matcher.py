@@ -37,7 +37,8 @@ CORPUS: list[tuple[str, set[tuple[str, str, str]]]] = [
     # --- the refinancing wall: found, and answered with claims.csv's fixed verdict ----------
     ("A record $8T of US debt must be refinanced in 2026, about a quarter of GDP!",
      {("refinancing", "$8T", "no_primary_source"), ("refinancing", "a quarter", "no_primary_source")}),
-    ("the debt wall: $9 trillion of Treasuries mature next year", {("refinancing", "$9 trillion", "no_primary_source")}),
+    ("the debt wall: $9 trillion of Treasuries mature next year",
+     {("refinancing", "$9 trillion", "no_primary_source")}),
     # --- Europe's buying ---------------------------------------------------------------------
     ("Citi: Europe bought 80% of all Treasuries from April to November.",
      {("europe_buying", "80%", "confirmed")}),

@@ -37,7 +37,8 @@ def test_a_wrong_figure_changes_the_verdict_not_the_official_figure(datasets, ho
 
 
 def test_the_scenario_claim_is_answered_with_the_models_range(datasets, holders):
-    [f] = findings("If the EU sold 20% of its Treasuries, yields would jump about 1 percentage point", datasets, holders)
+    post = "If the EU sold 20% of its Treasuries, yields would jump about 1 percentage point"
+    [f] = findings(post, datasets, holders)
     assert f.check == "shock_range:eu:20"
     assert "+10 bp (range +4 bp to +29 bp) lasting" in f.measured.official
     assert f.measured.verdict == "not_supported"
@@ -77,7 +78,8 @@ def test_from_a_shortcut_the_answer_offers_post_in_thread_and_the_thread_answer_
 
 
 def test_a_long_post_keeps_its_button_value_within_slacks_limit(datasets, holders):
-    post = " ".join(f"Claim {i}: the gap is ${20 + i} trillion, and China is dumping its Treasuries." for i in range(60))
+    post = " ".join(f"Claim {i}: the gap is ${20 + i} trillion, and China is dumping its Treasuries."
+                    for i in range(60))
     reply = answer_factcheck(FactCheckQuery(text=post, thread_ts="1.000001"), datasets, holders)
     [button] = [e for b in reply.blocks if b["type"] == "actions" for e in b["elements"]]
     assert len(button["value"]) <= MAX_BUTTON_VALUE
