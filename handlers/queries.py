@@ -126,6 +126,7 @@ Query = (
 )
 
 #: Queries that only read data and can be answered anywhere (shell, Slack, briefing).
-TOPIC_KINDS = ("gap", "holdings", "buying", "refinancing", "shock", "history", "gold", "claims", "sources")
+TOPIC_KINDS = ("gap", "holdings", "buying", "refinancing", "shock", "history", "gold", "claims", "sources",
+               "factcheck")
 #: Queries that manage briefings; they need a channel and a database (bot/).
 BRIEFING_KINDS = ("subscribe", "unsubscribe", "subscriptions", "briefing")

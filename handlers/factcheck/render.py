@@ -151,10 +151,13 @@ def _rule_line(check: str) -> str:
     return f"Rule ({rule.checks}): {rule.thresholds}."
 
 
-def thread_value(statements: Sequence[Statement], thread_ts: str) -> str:
-    """The "Post in thread" button's value: the message's thread and the sentences that were checked
-    (bounded to Slack's 2,000 characters; the matcher works sentence by sentence, so the same
-    sentences give the same findings)."""
+def thread_value(text: str, statements: Sequence[Statement], thread_ts: str) -> str:
+    """The "Post in thread" button's value: the message's thread and its text — the whole text when
+    it fits Slack's 2,000 characters, else the sentences that were checked (the matcher works
+    sentence by sentence, so the same sentences give the same findings)."""
+    whole = json.dumps({"ts": thread_ts, "text": text}, separators=(",", ":"))
+    if len(whole) <= MAX_BUTTON_VALUE:
+        return whole
     budget = MAX_BUTTON_VALUE - len(json.dumps({"ts": thread_ts, "text": ""}))
     kept: list[str] = []
     for quote in dict.fromkeys(st.quote for st in statements):
@@ -206,7 +209,7 @@ def answer_factcheck(query: FactCheckQuery, datasets: Datasets, holders: HolderR
         notes.append(f"{len(found) - MAX_FINDINGS} more statements were found but not shown.")
     blocks.append(context(notes))
     if query.thread_ts and not query.in_thread:
-        value = thread_value([f.statement for f in found], query.thread_ts)
+        value = thread_value(query.text, [f.statement for f in found], query.thread_ts)
         blocks.append(ActionsBlock(block_id="factcheck", elements=[ButtonElement(
             text="Post in thread", action_id=POST_IN_THREAD_ACTION, value=value)]))
     text = "Fact-check: " + "; ".join(

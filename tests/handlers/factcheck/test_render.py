@@ -85,3 +85,14 @@ def test_a_long_post_keeps_its_button_value_within_slacks_limit(datasets, holder
     assert len(button["value"]) <= MAX_BUTTON_VALUE
     assert len(reply.blocks) <= 50
     assert "more statements were found but not shown" in json.dumps(reply.blocks)
+
+
+def test_a_long_posts_button_keeps_the_checked_sentences_so_the_thread_gets_the_same_findings(datasets, holders):
+    filler = "Lorem ipsum dolor sit amet, meeting at 14:30 in room 4B. " * 60
+    post = filler + "The US owes the world $28 trillion. " + filler + "Japan is dumping Treasuries."
+    reply = answer_factcheck(FactCheckQuery(text=post, thread_ts="1.000001"), datasets, holders)
+    [button] = [e for b in reply.blocks if b["type"] == "actions" for e in b["elements"]]
+    excerpt = json.loads(button["value"])["text"]
+    assert len(excerpt) < 200
+    assert [f.read_as for f in findings(excerpt, datasets, holders)] == \
+        [f.read_as for f in findings(post, datasets, holders)]
