@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pandas as pd
@@ -22,7 +22,7 @@ from handlers import formatting as fmt
 from handlers.datasets import Datasets, Source
 from handlers.factcheck.matcher import SUBJECT_WORDS, Matcher, Statement
 from handlers.holders import HolderRegistry
-from handlers.lookup import holder_series
+from handlers.lookup import holder_series, latest_month
 from handlers.queries import FactCheckQuery
 from handlers.reply import Reply, build, context, header, section
 from handlers.topics.claims import BADGE, Measured, measure, rule_of
@@ -107,7 +107,8 @@ def link(statement: Statement, datasets: Datasets, holders: HolderRegistry) -> F
         except (KeyError, LookupError, ValueError):
             return Finding(statement, read, None, None, None, "", "TIC does not list this holder over that window.")
         evidence = str(_row(datasets, claim_id).evidence) if claim_id else _rule_line(check)
-        return Finding(statement, read, check, None, measured, evidence)
+        return Finding(statement, read, check, None, measured, evidence,
+                       "" if claim_id else _stale_note(statement.holders, datasets, holders))
     if subject == "europe_buying":
         claim_id = "europe_80pct_apr_nov" if statement.window == "apr-nov" else "europe_80pct_2025"
         row = _row(datasets, claim_id)
@@ -117,7 +118,8 @@ def link(statement: Statement, datasets: Datasets, holders: HolderRegistry) -> F
     if subject == "holder_level":
         check = f"holder_level:{statement.holders[0]}"
         read = f"{label}'s Treasuries: {fmt.usd_bn(statement.value or 0)}"
-        return _amount(statement, read, check, None, datasets, holders)
+        found = _amount(statement, read, check, None, datasets, holders)
+        return replace(found, note=found.note or _stale_note(statement.holders, datasets, holders))
     if subject == "europe_securities":
         return _amount(statement, f"Europe's US stocks and bonds: {fmt.usd_bn(statement.value or 0)}",
                        "shl_europe_total", None, datasets, holders)
@@ -146,6 +148,18 @@ def _amount(statement: Statement, read: str, check: str, evidence: str | None, d
     return Finding(statement, read, check, claimed, measured, evidence or _rule_line(check))
 
 
+def _stale_note(keys: Sequence[str], datasets: Datasets, holders: HolderRegistry) -> str:
+    """A holder TIC no longer lists separately is judged on its last listed months: say so."""
+    newest = latest_month(datasets)
+    for key in keys:
+        holder = holders.get(key)
+        last = str(holder_series(datasets, holder).index.max())
+        if last < newest:
+            return (f"TIC has not listed {holder.label} separately since {fmt.month(last)} (newest month "
+                    f"{fmt.month(newest)}), so this is the last period on record, not today.")
+    return ""
+
+
 def _rule_line(check: str) -> str:
     rule = rule_of(check)
     return f"Rule ({rule.checks}): {rule.thresholds}."
@@ -168,8 +182,15 @@ def thread_value(text: str, statements: Sequence[Statement], thread_ts: str) -> 
 
 
 def findings(text: str, datasets: Datasets, holders: HolderRegistry) -> list[Finding]:
-    """Every statement in ``text``, judged."""
-    return [link(st, datasets, holders) for st in Matcher(holders).find(text)]
+    """Every statement in ``text``, judged; one the data cannot judge says why instead of failing the rest."""
+    out = []
+    for st in Matcher(holders).find(text):
+        try:
+            out.append(link(st, datasets, holders))
+        except (KeyError, LookupError, ValueError) as exc:
+            out.append(Finding(st, SUBJECT_WORDS[st.subject].split(" (")[0], None, None, None, "",
+                               f"The data cannot judge this one ({type(exc).__name__}); nothing was guessed."))
+    return out
 
 
 def _badge(finding: Finding) -> str:

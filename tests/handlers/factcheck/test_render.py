@@ -96,3 +96,11 @@ def test_a_long_posts_button_keeps_the_checked_sentences_so_the_thread_gets_the_
     assert len(excerpt) < 200
     assert [f.read_as for f in findings(excerpt, datasets, holders)] == \
         [f.read_as for f in findings(post, datasets, holders)]
+
+
+def test_a_holder_tic_no_longer_lists_is_judged_on_its_last_months_and_says_so(datasets, holders):
+    [f] = findings("Denmark is dumping Treasuries", datasets, holders)
+    assert "Dec 2019" in f.measured.official
+    assert "not listed Denmark separately since Dec 2019" in f.note
+    [china] = findings("China holds $650bn of Treasuries", datasets, holders)
+    assert china.note == ""
