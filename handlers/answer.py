@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.datasets import Datasets
+from handlers.factcheck.render import answer_factcheck
 from handlers.holders import HolderRegistry
 from handlers.memo import VersionMemo
 from handlers.queries import Query
@@ -42,6 +43,8 @@ def answer(query: Query, datasets: Datasets, holders: HolderRegistry) -> Reply:
             return answer_claims(query, datasets, holders)
         case "sources":
             return answer_sources(query, datasets)
+        case "factcheck":
+            return answer_factcheck(query, datasets, holders)
     raise ValueError(f"{query.kind!r} is not answered by handlers.answer")
 
 

@@ -30,6 +30,7 @@ from handlers.queries import (
     BriefingQuery,
     BuyingQuery,
     ClaimsQuery,
+    FactCheckQuery,
     GapQuery,
     GoldQuery,
     HelpQuery,
@@ -182,6 +183,8 @@ def parse(text: str, holders: HolderRegistry) -> Query:
         return _parse_subscribe(rest)
     if command == "unsubscribe":
         return _parse_unsubscribe(rest)
+    if command == "claims" and rest and head in FACTCHECK_WORDS:
+        return FactCheckQuery(text=_factcheck_text(text))
     if command == "gap":
         breakdown = any(w.lower() in ("breakdown", "detail", "details", "by-type") for w in rest)
         _no_extra(rest, command, allowed={"breakdown", "detail", "details", "by-type"})
@@ -198,6 +201,16 @@ def parse(text: str, holders: HolderRegistry) -> Query:
     }
     _no_extra(rest, command)
     return simple[command]()
+
+
+#: `factcheck TEXT` (or `check TEXT`, `fact-check TEXT`): fact-check a pasted post; alone, they mean `claims`.
+FACTCHECK_WORDS = frozenset({"factcheck", "fact-check", "check"})
+
+
+def _factcheck_text(text: str) -> str:
+    """The words after ``factcheck`` exactly as typed (numbers, currency signs and all)."""
+    body = re.sub(r"^\s*/?reset\b", "", (text or "").replace("\u00a0", " "), flags=re.IGNORECASE).strip()
+    return re.sub(r"^(?:factcheck|fact-check|check)\b", "", body, flags=re.IGNORECASE).strip()[:40_000]
 
 
 def _no_extra(rest: list[str], command: str, allowed: AbstractSet[str] = frozenset()) -> None:

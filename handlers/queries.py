@@ -69,6 +69,15 @@ class HistoryQuery(_Query):
     kind: Literal["history"] = "history"
 
 
+class FactCheckQuery(_Query):
+    """`factcheck TEXT` (and the "Fact-check with Reset Bot" message shortcut): check a message's claims."""
+
+    kind: Literal["factcheck"] = "factcheck"
+    text: str = Field(max_length=40_000)  # the message, as written (Slack's limit for a message's text)
+    thread_ts: str | None = None  # the checked message's thread: the reply offers "Post in thread"
+    in_thread: bool = False  # the reply is being posted into that thread (in the channel)
+
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -138,10 +147,12 @@ Query = (
     | AlertQuery
     | AlertsQuery
     | AlertRemoveQuery
+    | FactCheckQuery
 )
 
 #: Queries that only read data and can be answered anywhere (shell, Slack, briefing).
-TOPIC_KINDS = ("gap", "holdings", "buying", "refinancing", "shock", "history", "gold", "claims", "sources")
+TOPIC_KINDS = ("gap", "holdings", "buying", "refinancing", "shock", "history", "gold", "claims", "sources",
+               "factcheck")
 #: Queries that manage briefings; they need a channel and a database (bot/).
 BRIEFING_KINDS = ("subscribe", "unsubscribe", "subscriptions", "briefing")
 #: Queries that manage threshold alerts; like briefings they need a channel and a database (bot/alerts).

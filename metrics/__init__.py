@@ -18,7 +18,17 @@ from metrics.alerts import (
     is_back,
     is_beyond,
 )
-from metrics.claims import Verdict, judge_direction, judge_level, relative_deviation_pct
+from metrics.claims import (
+    Verdict,
+    judge_against_range,
+    judge_count,
+    judge_direction,
+    judge_level,
+    judge_only_one,
+    judge_steady_decline,
+    judge_threshold,
+    relative_deviation_pct,
+)
 from metrics.flows import HOLDINGS_CHANGE_CAVEAT, FlowBreakdown, RegionChange, region_shares
 from metrics.gap import (
     DEFAULT_MAX_DISCREPANCY_USD_BN,
@@ -122,8 +132,13 @@ __all__ = [
     "interest_cost_of_rate_rise",
     "is_back",
     "is_beyond",
+    "judge_against_range",
+    "judge_count",
     "judge_direction",
     "judge_level",
+    "judge_only_one",
+    "judge_steady_decline",
+    "judge_threshold",
     "leg_amount",
     "net_pct_gdp_history",
     "net_position",

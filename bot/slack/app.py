@@ -41,6 +41,7 @@ from bot.slack.fairuse import FairUse
 from bot.slack.modals import HomeBriefings, publish_home, register_modals
 from bot.slack.oauth import InstallFlow
 from bot.slack.replier import AckGate, BriefingHandler, Replier
+from bot.slack.shortcuts import register_shortcuts
 from bot.storage.records import Workspace
 from bot.telemetry import COMMANDS, MeteredWebClient, RateLimitCounter
 from handlers import charts as chart_renderers
@@ -254,6 +255,9 @@ def create_app(
 
     if oauth is not None and oauth.settings.installation_store is not None:
         _listen_for_departures(app, TokenRevocationListeners(oauth.settings.installation_store), on_workspace_gone)
+
+    register_shortcuts(app, replier=replier, data=data, response_urls=response_urls, fair_use=fair_use,
+                       workspace=_workspace, with_client=lambda d, c: _with_workspace_client(d, c, oauth))
 
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

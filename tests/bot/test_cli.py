@@ -263,4 +263,11 @@ def test_ask_with_csv_writes_each_charts_data_beside_its_png(tmp_path):
     assert list(frame.columns) == ["series", "category", "period", "date", "value", "unit", "source", "vintage"]
     assert "The article's claim" in set(frame["series"]) and (frame["unit"] == "bp").any()
     assert f"→ {out / 'reset-shock-eu-20pct-data.csv'}" in result.stdout
+def test_ask_factcheck_checks_pasted_text_without_slack(tmp_path):
+    result = run("ask", "factcheck Europe bought 80% of Treasuries in 2025; call 555-010-2299 at 14:30",
+                 env={"RESET_BOT_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "Europe's share of foreign buying of Treasuries: 80%" in result.stdout
+    assert "55.5%" in result.stdout and "Not supported" in result.stdout
+    assert "Post in thread" not in result.stdout  # no message to thread in the shell
     assert "Traceback" not in result.stdout + result.stderr

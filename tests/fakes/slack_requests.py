@@ -26,6 +26,7 @@ __all__ = [
     "press",
     "event_body",
     "global_shortcut_body",
+    "message_action_body",
     "post",
     "post_signed",
     "sign",
@@ -196,6 +197,50 @@ def press(message: Mapping[str, Any], action_prefix: str, *, index: int = 0, cha
     return block_actions_body(button["action_id"], button.get("value", ""), channel_id=channel_id,
                               block_id=block.get("block_id", "actions"), button_text=button["text"]["text"],
                               message_ts=message["ts"], message=clicked, **kwargs)
+def message_action_body(
+    callback_id: str,
+    text: str,
+    *,
+    message_ts: str | None = None,
+    thread_ts: str | None = None,
+    author_id: str = "U0000AUTH1",
+    user_id: str = DEFAULT_USER_ID,
+    user_name: str = "alice",
+    channel_id: str = DEFAULT_CHANNEL_ID,
+    channel_name: str = "general",
+    response_url: str = UNSET_RESPONSE_URL,
+    team_id: str = DEFAULT_TEAM_ID,
+    team_domain: str = "fake-workspace",
+    api_app_id: str = DEFAULT_APP_ID,
+    blocks: list[dict[str, Any]] | None = None,
+    token: str = "fake-verification-token",
+) -> bytes:
+    """Form body `payload=<JSON>` of a *message* shortcut (``type: message_action``), as Slack sends
+    it when someone picks the app's shortcut from a message's menu: the message (text, ts, its
+    ``thread_ts`` if it is a reply), the channel, the user, a ``response_url`` and a trigger_id."""
+    ts = message_ts or f"{time.time() - 5:.6f}"
+    msg: dict[str, Any] = {"type": "message", "user": author_id, "ts": ts, "text": text, "team": team_id}
+    if blocks is not None:
+        msg["blocks"] = blocks
+    if thread_ts:
+        msg["thread_ts"] = thread_ts
+    payload: dict[str, Any] = {
+        "type": "message_action",
+        "token": token,
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": team_domain},
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+        "channel": {"id": channel_id, "name": channel_name},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": _trigger_id(),
+        "response_url": response_url,
+        "message_ts": ts,
+        "message": msg,
+        "api_app_id": api_app_id,
+    }
+    return urlencode({"payload": json.dumps(payload, separators=(",", ":"))}).encode("utf-8")
 
 
 def event_body(

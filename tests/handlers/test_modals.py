@@ -82,7 +82,7 @@ class TestTheBriefingForm:
 
     def test_a_submission_is_the_typed_commands_query(self, holders):
         read = forms.read_subscribe(subscribe_values(), holders)
-        assert read == parse("subscribe weekly fri 16:30 Europe/London", holders)
+        assert read == parse("subscribe weekly fri 16:30 Europe/London flat", holders)
         assert isinstance(read, SubscribeQuery) and read.timezone == "Europe/London"
 
     def test_the_zone_is_read_by_the_parsers_rules(self, holders):

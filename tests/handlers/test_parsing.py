@@ -327,3 +327,21 @@ class TestBriefingForm:
     def test_a_misspelt_form_is_refused_with_the_usage_that_names_both(self, holders):
         message = refusal("subscribe fri flatt", holders)
         assert "flatt" in message and "[threaded|flat]" in message
+@pytest.mark.parametrize(
+    "text, checked",
+    [
+        ("factcheck China is dumping $1T of Treasuries!", "China is dumping $1T of Treasuries!"),
+        ("/reset check   The gap is 28 trillion   ", "The gap is 28 trillion"),
+        ("Fact-check Europe bought 80 %", "Europe bought 80 %"),
+    ],
+)
+def test_factcheck_keeps_the_pasted_text_exactly(text, checked, holders):
+    from handlers.queries import FactCheckQuery
+
+    assert parse(text, holders) == FactCheckQuery(text=checked)
+
+
+def test_factcheck_alone_still_means_claims(holders):
+    assert parse("factcheck", holders) == ClaimsQuery()
+    with pytest.raises(UsageError):
+        parse("claims china is dumping", holders)  # `claims` itself takes no text

@@ -132,3 +132,42 @@ class TestJudgeDirection:
     @given(sign=st.sampled_from([-1, 0, 1]), change=st.floats(-1e6, 1e6), band=st.floats(0, 1e3))
     def test_mirror_symmetry(self, sign, change, band) -> None:
         assert judge_direction(sign, change, flat_band=band) == judge_direction(-sign, -change, flat_band=band)
+
+
+class TestRulesOfSeveralKinds:
+    """The verdict rules the shared claims rule set uses besides levels and directions."""
+
+    def test_count(self) -> None:
+        from metrics.claims import judge_count
+
+        assert [judge_count(m, 3) for m in (0, 1, 2, 3)] == ["not_supported", "partly", "partly", "confirmed"]
+        with pytest.raises(ValueError):
+            judge_count(3, 2)
+
+    def test_threshold_is_strict(self) -> None:
+        from metrics.claims import judge_threshold
+
+        assert [judge_threshold(v, 50, 25) for v in (50, 50.01, 25, 25.01)] == \
+            ["partly", "confirmed", "not_supported", "partly"]
+        with pytest.raises(ValueError):
+            judge_threshold(1, 25, 50)
+
+    def test_only_one(self) -> None:
+        from metrics.claims import judge_only_one
+
+        assert [judge_only_one(1.0, n) for n in (0, 1, 2)] == ["confirmed", "partly", "not_supported"]
+        assert judge_only_one(0.0, 0) == "not_supported"  # did not add itself
+
+    def test_steady_decline(self) -> None:
+        from metrics.claims import judge_steady_decline
+
+        assert judge_steady_decline([5, 4, 3, 2]) == ("confirmed", 3, 3)
+        assert judge_steady_decline([5, 6, 7, 8]) == ("not_supported", 0, 3)
+        with pytest.raises(ValueError):
+            judge_steady_decline([1.0])
+
+    def test_a_model_range_never_confirms(self) -> None:
+        from metrics.claims import judge_against_range
+
+        assert {judge_against_range(c, 4, 29) for c in (4, 10, 29)} == {"partly"}
+        assert {judge_against_range(c, 4, 29) for c in (3.9, 29.1, 100)} == {"not_supported"}

@@ -27,3 +27,33 @@ def test_the_seeds_sentences_are_checked_as_written(datasets, holders):
     assert verdicts["europe_primary_financier"][1] == "not_supported"
     assert verdicts["ust_declined_for_gold"][1] == "partly"
     assert "record" in verdicts["refi_wall_2026"][0]
+
+
+def test_every_claim_names_a_rule_of_the_one_shared_rule_set(datasets):
+    from handlers.topics.claims import RULES, rule_of
+
+    for row in datasets.frame("claims").itertuples(index=False):
+        if isinstance(row.check, str) and row.check:
+            assert rule_of(row.check).name in RULES
+    for rule in RULES.values():
+        assert rule.checks and rule.thresholds, rule.name  # what it checks and how it judges, in words
+
+
+def test_a_rule_defined_twice_is_refused():
+    import pytest
+
+    from handlers.topics.claims import rule
+
+    with pytest.raises(ValueError):
+        rule("iip_net_usd_t", "again", "usd_t", "")(lambda *a: None)
+
+
+def test_rules_the_fact_check_adds_use_the_same_data(datasets, holders):
+    from handlers.topics.claims import measure
+
+    china = measure("holder_level:china", 650, datasets, holders)
+    assert china.verdict == "confirmed" and "China (mainland): $651bn" in china.official
+    assert measure("shl_europe_total", 16, datasets, holders).verdict == "confirmed"
+    scenario = measure("shock_range:eu:20", 100, datasets, holders)
+    assert scenario.verdict == "not_supported" and "range +4 bp to +29 bp" in scenario.official
+    assert measure("shock_range:eu:20", 20, datasets, holders).verdict == "partly"
