@@ -164,6 +164,17 @@ def install_flow(settings: Settings, installations: InstallationStore, states: O
                        settings=oauth)
 
 
+def too_many(retry_after_seconds: int) -> BoltResponse:
+    """429 for a client address that opened the install pages too often (`bot.slack.server`): a page
+    saying how long to wait, and ``Retry-After`` saying the same to a machine."""
+    wait = f"{retry_after_seconds} second{'s' if retry_after_seconds != 1 else ''}"
+    return BoltResponse(status=429, body=page("Too many install attempts", (
+        f"<p>This network has opened the Reset Bot install pages many times in a short while. "
+        f"Please wait {wait} and try again: <a href=\"{INSTALL_PATH}\">start the install</a>.</p>")),
+        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+                 "Retry-After": str(retry_after_seconds)})
+
+
 def handle(flow: OAuthFlow, path: str, query: str, headers: dict[str, Any]) -> BoltResponse:
     """A browser's GET of the install page or the redirect, answered by ``flow``."""
     request = BoltRequest(body="", query=query, headers=headers)
