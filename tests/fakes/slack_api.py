@@ -476,6 +476,7 @@ class FakeSlack:
         self._issued: dict[str, _Grant] = {}  # access tokens issued by oauth.v2.access
         self._refresh_tokens: dict[str, _Grant] = {}
         self._caller: _Grant | None = None  # the issued token of the call being served (under the lock)
+        self._token_uses: list[tuple[str, str, dict[str, Any]]] = []  # (method, token, params) of accepted calls
         self._methods: dict[str, Callable[[Params], dict[str, Any]]] = {
             "auth.test": self._m_auth_test,
             "chat.postMessage": self._m_chat_post_message,
@@ -555,6 +556,17 @@ class FakeSlack:
         """Access tokens oauth.v2.access issued (for ``team_id``), oldest first."""
         with self._lock:
             return [t for t, grant in self._issued.items() if team_id is None or grant.team.team_id == team_id]
+
+    def calls_with_token(self, token: str, method: str | None = None) -> list[dict[str, Any]]:
+        """The params of every call (of ``method``) that Slack accepted ``token`` for, oldest first:
+        which workspace's token a post went out with, in OAuth mode."""
+        with self._lock:
+            return [copy.deepcopy(params) for used, tok, params in self._token_uses
+                    if tok == token and (method is None or used == method)]
+
+    def _note_token(self, method: str, token: str, params: Params) -> None:
+        with self._lock:
+            self._token_uses.append((method, token, copy.deepcopy(dict(params))))
 
     def add_user(self, id: str, tz: str = "Europe/Berlin", *, name: str = "", real_name: str = "") -> User:  # noqa: A002
         """Create a user; `tz` must be an IANA zone (users.info derives tz_offset from it)."""
@@ -807,6 +819,7 @@ class FakeSlack:
             return {"ok": False, "error": "token_expired"}
         if parse_error:
             return {"ok": False, "error": parse_error}
+        self._note_token(method, token, params)
         try:
             with self._lock:
                 needed = _METHOD_SCOPES.get(method)
