@@ -66,3 +66,14 @@ def test_the_oauth_redirect_url_is_the_one_the_app_serves(manifest):
     [url] = manifest["oauth_config"]["redirect_urls"]
     assert re.fullmatch(rf"https://[^/]+{REDIRECT_PATH}", url)
     assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_token_rotation_stays_off_for_the_single_token_mode_and_the_oauth_variant_is_valid(manifest):
+    """Shipped off: the single-token mode's pasted token would expire after 12 hours with rotation on,
+    and Slack lets no app turn rotation off again. The README's OAuth-only variant (rotation on)
+    must still be a manifest Slack accepts."""
+    assert manifest["settings"]["token_rotation_enabled"] is False
+    oauth_only = {**manifest, "settings": {**manifest["settings"], "token_rotation_enabled": True}}
+    jsonschema.Draft7Validator(json.loads(SCHEMA.read_text())).validate(oauth_only)
+    readme = (ROOT / "README.md").read_text()
+    assert "token_rotation_enabled: true" in readme  # the README says how, and when, to turn it on

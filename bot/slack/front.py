@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import re
@@ -216,6 +217,9 @@ def _throttled(reason: str, *, level: int = logging.INFO) -> None:
     logger.log(level, "%s%s", reason, f" (and {skipped} more like it)" if skipped else "")
 
 
+log_throttled = _throttled  # the same for the server's other door, the install pages
+
+
 def _json_response(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
     body = json.dumps(payload).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -246,6 +250,23 @@ def headers_of(environ: Environ) -> dict[str, str]:
                if key.startswith("HTTP_") and isinstance(value, str)}
     headers["content-type"] = environ.get("CONTENT_TYPE", "")
     return headers
+
+
+def client_address(environ: Environ) -> str:
+    """Who a per-address limit counts a request against: the peer's IP address as waitress saw it
+    (``REMOTE_ADDR``), an IPv6 client by its /64 — one host is commonly given a whole /64, so
+    counting single IPv6 addresses would let it take a fresh budget with every request. Behind a
+    reverse proxy this is the proxy's address (README, "Installing in any workspace")."""
+    peer = str(environ.get("REMOTE_ADDR") or "")
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return peer[:64] or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is the IPv4 client 192.0.2.1
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 #: What the app behind the front door is: a verified request in, (status line, headers, body) out.

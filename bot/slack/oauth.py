@@ -48,8 +48,13 @@ START_AGAIN = f'<a href="{INSTALL_PATH}">Start the install again</a>.'
 FAILURES: dict[str, tuple[int, str]] = {
     "access_denied": (200, "The install was cancelled, so Reset Bot was not added to your workspace. "
                            f"Changed your mind? {START_AGAIN}"),
-    "invalid_browser": (400, "This install was started in another browser, or the browser lost its cookie, "
-                             f"so it could not be completed. {START_AGAIN}"),
+    # No state cookie: another browser, a lost cookie — or a reload of the page an install just
+    # ended on (its cookie was used up), which is what people most often do. Nothing is changed.
+    "invalid_browser": (400, "This install could not be completed here. Either this page was reloaded after the "
+                             "install had already finished (each link works once), or the install was started in "
+                             "another browser, or the browser lost its cookie. Nothing was changed by this visit."
+                             "</p><p>If you just saw \u201cReset Bot is installed\u201d, it is: type "
+                             f"<code>/reset gap</code> in Slack. If not: {START_AGAIN}"),
     "invalid_state": (400, "This install link has expired or was already used (links last 10 minutes). "
                            f"{START_AGAIN}"),
     "missing_code": (400, f"Slack did not send an authorization code, so nothing was installed. {START_AGAIN}"),
@@ -61,16 +66,21 @@ STORAGE_FAILED = (503, "Slack approved the install, but Reset Bot could not save
                        "Please try again in a minute (error id <code>{error_id}</code>). " + START_AGAIN)
 
 
+#: Slack's own colours: aubergine for the button, green for done, red for not done, blue for links.
+TONES = {"neutral": "#4a154b", "ok": "#2eb67d", "failed": "#e01e5a"}
+
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,"><title>{title}</title>
 <style>
 body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; background: #f4f6f8; color: #1d2a35;
        margin: 0; display: flex; min-height: 100vh; align-items: center; justify-content: center; }}
-main {{ background: #fff; border-radius: 12px; box-shadow: 0 2px 12px rgba(0,0,0,.08); padding: 2rem 2.5rem;
-       max-width: 34rem; text-align: center; }}
+main {{ background: #fff; border-radius: 12px; box-shadow: 0 2px 12px rgba(0,0,0,.08); padding: 1.8rem 2.5rem 2rem;
+       max-width: 34rem; margin: 1rem; border-top: 6px solid {tone}; }}
 h1 {{ font-size: 1.4rem; margin: 0 0 1rem; color: #1d3557; }}
-p {{ line-height: 1.5; }}
+p {{ line-height: 1.55; margin: 0 0 .8rem; }}
+p.action {{ text-align: center; margin-top: 1.4rem; }}
+a {{ color: #1264a3; }}
 a.button {{ display: inline-block; background: #4a154b; color: #fff; padding: .7rem 1.4rem; border-radius: 6px;
            text-decoration: none; font-weight: 600; }}
 code {{ background: #eef1f4; padding: 0 .3em; border-radius: 3px; }}
@@ -79,9 +89,10 @@ code {{ background: #eef1f4; padding: 0 .3em; border-radius: 3px; }}
 """
 
 
-def page(title: str, body_html: str) -> str:
-    """A small page; ``title`` is escaped here, ``body_html`` must already be safe."""
-    return PAGE.format(title=html.escape(title), body=body_html)
+def page(title: str, body_html: str, *, tone: str = "failed") -> str:
+    """A small page; ``title`` is escaped here, ``body_html`` must already be safe. ``tone`` (a key
+    of `TONES`) colours the card's top edge: most pages here say that something did not happen."""
+    return PAGE.format(title=html.escape(title), body=body_html, tone=TONES[tone])
 
 
 class InstallFlow(OAuthFlow):
@@ -91,7 +102,9 @@ class InstallFlow(OAuthFlow):
         return page("Add Reset Bot to Slack",
                     "<p>Reset Bot explains the US external balance sheet — Treasuries, yields and the "
                     "refinancing wall — with official numbers, charts and sources.</p>"
-                    f'<p><a class="button" id="add-to-slack" href="{html.escape(url)}">Add to Slack</a></p>')
+                    f'<p class="action"><a class="button" id="add-to-slack" href="{html.escape(url)}">'
+                    "Add to Slack</a></p>",
+                    tone="neutral")
 
     def run_installation(self, code: str) -> Installation | None:
         try:
@@ -115,7 +128,7 @@ def _success(args: SuccessArgs) -> BoltResponse:
                 "<p>Type <code>/reset gap</code> in any channel to see the first numbers, and "
                 "<code>/invite @Reset Bot</code> to get charts there too. "
                 "<code>/reset help</code> lists everything it can do.</p>"
-                "<p>You can close this page.</p>")
+                "<p>You can close this page.</p>", tone="ok")
     return _html(200, body, args.settings)
 
 
@@ -133,7 +146,8 @@ def _failure(args: FailureArgs) -> BoltResponse:
         unknown = (OTHER_SLACK_ERROR[0], OTHER_SLACK_ERROR[1].format(reason="unknown reason"))
         status, text = FAILURES.get(reason, unknown)
         logger.info("install not completed: %s", reason)
-    return _html(status, page("Reset Bot was not installed", f"<p>{text}</p>"), args.settings)
+    tone = "neutral" if reason == "access_denied" else "failed"  # cancelling is a choice, not a fault
+    return _html(status, page("Reset Bot was not installed", f"<p>{text}</p>", tone=tone), args.settings)
 
 
 def _html(status: int, body: str, settings: OAuthSettings) -> BoltResponse:
@@ -163,6 +177,17 @@ def install_flow(settings: Settings, installations: InstallationStore, states: O
     )
     return InstallFlow(client=client or WebClient(base_url=settings.slack_api_url, timeout=15), logger=logger,
                        settings=oauth)
+
+
+def too_many(retry_after_seconds: int) -> BoltResponse:
+    """429 for a client address that opened the install pages too often (`bot.slack.server`): a page
+    saying how long to wait, and ``Retry-After`` saying the same to a machine."""
+    wait = f"{retry_after_seconds} second{'s' if retry_after_seconds != 1 else ''}"
+    return BoltResponse(status=429, body=page("Too many install attempts", (
+        f"<p>This network has opened the Reset Bot install pages many times in a short while. "
+        f"Please wait {wait} and try again: <a href=\"{INSTALL_PATH}\">start the install</a>.</p>")),
+        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+                 "Retry-After": str(retry_after_seconds)})
 
 
 def handle(flow: OAuthFlow, path: str, query: str, headers: dict[str, Any]) -> BoltResponse:

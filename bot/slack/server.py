@@ -5,7 +5,9 @@ door (`bot.slack.front`: size limit, signature on the raw bytes, replays) to Bol
 answers ``GET /livez`` (the process serves), ``GET /readyz`` and its alias ``/healthz`` (503 with the
 reasons when the database, the data or the scheduler are not usable) and ``GET /metrics`` (Prometheus).
 In OAuth mode it also serves ``GET /slack/install`` and ``GET /slack/oauth_redirect`` to browsers
-(`bot.slack.oauth`): unsigned by design, so they go to Bolt's OAuth flow, not the front door.
+(`bot.slack.oauth`): unsigned by design, so they go to Bolt's OAuth flow, not the front door —
+and since each hit costs a database row (a state) or a call to Slack (``oauth.v2.access``), they
+are limited per client address (`INSTALL_PAGES_LIMIT`; past it, 429 with ``Retry-After``).
 Bolt's own ``app.start()`` server is for development only.
 
 Waitress is tuned so that hostile or slow clients cannot starve Slack's requests (issue 10;
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import resource
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -30,6 +33,7 @@ from slack_bolt.request.internals import build_context
 from bot import telemetry
 from bot.logs import request_scope
 from bot.slack import oauth
+from bot.slack.fairuse import Buckets, Limit
 from bot.slack.front import (
     MAX_BODY_BYTES,
     Dispatch,
@@ -37,8 +41,10 @@ from bot.slack.front import (
     RequestGuard,
     Verified,
     WSGIApp,
+    client_address,
     guarded,
     headers_of,
+    log_throttled,
     refuse,
 )
 from bot.telemetry import ACK_SECONDS
@@ -71,6 +77,13 @@ WAITRESS_OPTIONS: dict[str, Any] = {
     "backlog": 2048,  # [1024]
     "ident": "reset-bot",
 }
+
+
+#: The two unsigned install pages, per client address (`bot.slack.front.client_address`), together:
+#: an install is two hits (the page, then Slack's redirect back), so a person who starts again a
+#: few times never meets the limit, and a script gets 20 a minute — 20 state rows or calls to
+#: oauth.v2.access, not thousands. Per replica, in memory, like the fair-use limits.
+INSTALL_PAGES_LIMIT = Limit(burst=10, per_minute=20)
 
 
 def raise_open_files_limit(wanted: int = WAITRESS_OPTIONS["connection_limit"] + 200) -> int:
@@ -140,13 +153,15 @@ def wsgi_response(response: BoltResponse) -> tuple[str, list[tuple[str, str]], b
 
 
 def wsgi_app(app: BotApp, health: Callable[[], dict[str, Any]], guard: RequestGuard,
-             on_error: Callable[[str, Verified], str]) -> WSGIApp:
+             on_error: Callable[[str, Verified], str], *, install_limit: Buckets | None = None) -> WSGIApp:
     """The whole HTTP surface: the events endpoint behind the front door, the health check, and in
     OAuth mode the two install pages (`bot.slack.oauth`), which browsers reach without a signature.
 
     ``health()`` returns a JSON-able dict whose ``ok`` says whether the bot can serve (200) or
-    not (503)."""
+    not (503). ``install_limit`` counts install-page hits by client address (default:
+    `INSTALL_PAGES_LIMIT`, fresh buckets for this application)."""
     events = guarded(bolt_dispatch(app), guard, on_error=on_error)
+    install_buckets = install_limit or Buckets(INSTALL_PAGES_LIMIT)
 
     def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         environ[ARRIVED] = time.perf_counter()
@@ -174,9 +189,14 @@ def wsgi_app(app: BotApp, health: Callable[[], dict[str, Any]], guard: RequestGu
             # A browser, not Slack: unsigned by design. Bolt's flow checks the state and its cookie.
             if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
                 return refuse(start_response, 405, "method_not_allowed")
-            headers = {name: [value] for name, value in headers_of(environ).items()}
-            status, out, body = wsgi_response(oauth.handle(app.oauth, path, environ.get("QUERY_STRING", ""),
-                                                           headers))
+            wait = install_buckets.take(client_address(environ))
+            if wait > 0:  # before any state row is written or Slack is called
+                log_throttled("refused an install page: too many from one client address")
+                response = oauth.too_many(max(1, math.ceil(wait)))
+            else:
+                headers = {name: [value] for name, value in headers_of(environ).items()}
+                response = oauth.handle(app.oauth, path, environ.get("QUERY_STRING", ""), headers)
+            status, out, body = wsgi_response(response)
             start_response(status, out)
             return [body if environ.get("REQUEST_METHOD") == "GET" else b""]
         return refuse(start_response, 404, "not_found")

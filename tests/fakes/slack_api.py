@@ -532,7 +532,7 @@ class FakeSlack:
         self._caller: _Grant | None = None  # the issued token of the call being served (under the lock)
         self.socket_mode: FakeSocketMode | None = None  # attach one for Socket Mode (tests/fakes/socket_mode.py)
         self._organisations: dict[str, Organisation] = {}
-        self._tokens_used: list[tuple[str, str]] = []  # (method, token) of every call a token was accepted for
+        self._token_uses: list[tuple[str, str, dict[str, Any]]] = []  # (method, token, params) of accepted calls
         self._methods: dict[str, Callable[[Params], dict[str, Any]]] = {
             "auth.test": self._m_auth_test,
             "chat.postMessage": self._m_chat_post_message,
@@ -630,12 +630,23 @@ class FakeSlack:
     def token_uses(self, token: str) -> list[str]:
         """The API methods called with ``token``, in order (only calls it was accepted for)."""
         with self._lock:
-            return [method for method, used in self._tokens_used if used == token]
+            return [method for method, used, _ in self._token_uses if used == token]
 
     def issued_tokens(self, team_id: str | None = None) -> list[str]:
         """Access tokens oauth.v2.access issued (for ``team_id``), oldest first."""
         with self._lock:
             return [t for t, grant in self._issued.items() if team_id is None or grant.team.team_id == team_id]
+
+    def calls_with_token(self, token: str, method: str | None = None) -> list[dict[str, Any]]:
+        """The params of every call (of ``method``) that Slack accepted ``token`` for, oldest first:
+        which workspace's token a post went out with, in OAuth mode."""
+        with self._lock:
+            return [copy.deepcopy(params) for used, tok, params in self._token_uses
+                    if tok == token and (method is None or used == method)]
+
+    def _note_token(self, method: str, token: str, params: Params) -> None:
+        with self._lock:
+            self._token_uses.append((method, token, copy.deepcopy(dict(params))))
 
     def add_user(self, id: str, tz: str = "Europe/Berlin", *, name: str = "", real_name: str = "") -> User:  # noqa: A002
         """Create a user; `tz` must be an IANA zone (users.info derives tz_offset from it)."""
@@ -936,12 +947,12 @@ class FakeSlack:
             return {"ok": False, "error": "token_expired"}
         if parse_error:
             return {"ok": False, "error": parse_error}
+        self._note_token(method, token, params)
         try:
             with self._lock:
                 needed = _METHOD_SCOPES.get(method)
                 if needed:
                     self._require(needed)
-                self._tokens_used.append((method, token))
                 self._caller = issued
                 try:
                     return {"ok": True, **handler(params)}

@@ -358,3 +358,18 @@ class TestFoundByTheAttackSuite:
         body = ("payload=" + payload).encode()
         status, _ = post(served.url, body, sign(SIGNING_SECRET, body))
         assert status in (200, 400)
+
+
+@pytest.mark.parametrize(("peer", "key"), [
+    ("192.0.2.7", "192.0.2.7"),
+    ("::ffff:192.0.2.7", "192.0.2.7"),  # an IPv4 client on a dual-stack socket is the same client
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),  # an IPv6 host owns its /64: one budget for all of it
+    ("2001:db8:1:2:ffff::9", "2001:db8:1:2::/64"),
+    ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+    ("", "unknown"),
+    ("not-an-address", "not-an-address"),
+])
+def test_client_address_counts_an_ipv6_host_by_its_64(peer, key):
+    from bot.slack.front import client_address
+
+    assert client_address({"REMOTE_ADDR": peer}) == key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -138,3 +139,126 @@ def test_even_at_debug_the_log_has_no_token_secret_body_or_response_url(slack, t
     assert "DEBUG" in err  # the log was written at debug level
     for secret in (slack.token, SIGNING_SECRET, url, url.split("://", 1)[1], marker):
         assert secret not in err
+
+
+# ---- the unsigned install pages are limited per client address (OAuth mode) ------------------
+
+
+@contextlib.contextmanager
+def oauth_served(slack, tmp_path, datasets, chart_cache, install_limit=None):
+    """OAuth mode behind waitress, as `reset-bot serve` runs it: (port, runtime)."""
+    import threading
+
+    from waitress.server import create_server
+
+    from bot.runtime import _log_failed_request, build_runtime
+    from bot.serving.live_data import LiveData
+    from bot.slack import server as http
+    from bot.slack.front import RequestGuard
+    from tests.bot.slack.test_oauth import oauth_settings
+    from tests.processes import free_port
+
+    port = free_port()
+    runtime = build_runtime(oauth_settings(slack, port, tmp_path), data=LiveData(datasets), charts=chart_cache)
+    if install_limit is None:
+        application = runtime.wsgi()  # exactly what `reset-bot serve` runs, with the default limit
+    else:
+        guard = RequestGuard(SIGNING_SECRET, runtime.store.sightings)
+        application = http.wsgi_app(runtime.app, runtime.health, guard, _log_failed_request,
+                                    install_limit=install_limit)
+    server = create_server(application, host="127.0.0.1", port=port, threads=4, **http.WAITRESS_OPTIONS)
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:
+            if not closing.is_set():
+                raise
+
+    threading.Thread(target=run, daemon=True).start()
+    try:
+        yield port, runtime
+    finally:
+        closing.set()
+        server.close()
+        runtime.stop()
+        runtime.store.dispose()
+
+
+@pytest.fixture
+def limited_installer(slack, tmp_path, datasets, chart_cache):
+    """A small install-page limit (3 at once, 6 a minute) on an injected clock, so the test moves
+    time instead of waiting."""
+    from bot.slack.fairuse import Buckets, Limit
+    from tests.fakes.clock import Clock
+
+    clock = Clock(1000.0)
+    limit = Buckets(Limit(burst=3, per_minute=6), clock=clock)
+    with oauth_served(slack, tmp_path, datasets, chart_cache, install_limit=limit) as (port, runtime):
+        yield port, runtime, clock
+
+
+def _get_from(address: str, port: int, path: str) -> tuple[int, dict[str, str], str]:
+    """A GET sent from ``address`` (any 127.x.y.z is this machine's loopback on Linux), so that the
+    server sees a second client."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(address, 0))
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_install_pages_past_the_limit_get_429_with_retry_after_and_cost_nothing(limited_installer, slack):
+    from sqlalchemy import func, select, table
+
+    from bot.storage.installations import STATES_TABLE
+
+    port, runtime, clock = limited_installer
+
+    def states() -> int:
+        with runtime.store.database.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(table(STATES_TABLE))).scalar_one()
+
+    for _ in range(3):
+        status, _, page = _get_from("127.0.0.1", port, "/slack/install")
+        assert status == 200 and "Add to Slack" in page
+    assert states() == 3
+    status, headers, page = _get_from("127.0.0.1", port, "/slack/install")
+    assert status == 429 and headers["retry-after"] == "10"  # one hit back every 10 s at 6 a minute
+    assert "Too many install attempts" in page and "wait 10 seconds" in page and "Traceback" not in page
+    assert headers["content-type"].startswith("text/html") and headers["cache-control"] == "no-store"
+    # The callback shares the budget, and a refused one calls nothing: no oauth.v2.access, no row.
+    status, _, _ = _get_from("127.0.0.1", port, "/slack/oauth_redirect?code=1.abc&state=x")
+    assert status == 429 and slack.calls("oauth.v2.access") == [] and states() == 3
+    # Another client address has its own budget…
+    status, _, page = _get_from("127.0.0.2", port, "/slack/install")
+    assert status == 200 and "Add to Slack" in page
+    # …Slack's signed requests and the health check are not counted at all…
+    url = slack.response_url("limited", channel=CHANNEL, user=USER)
+    body = slash_command_body("help", team_id=slack.team_id, response_url=url)
+    assert post_signed(f"http://127.0.0.1:{port}/slack/events", body, SIGNING_SECRET)[0] == 200
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=5) as health:  # probes are never limited
+        assert health.status == 200
+    # …and ten seconds later the first address may open the page again.
+    clock.advance(10.0)
+    status, _, page = _get_from("127.0.0.1", port, "/slack/install")
+    assert status == 200 and "Add to Slack" in page
+
+
+def test_serve_limits_install_pages_by_default_and_a_person_retrying_never_meets_it(slack, tmp_path, datasets,
+                                                                                    chart_cache):
+    from bot.slack.server import INSTALL_PAGES_LIMIT
+
+    with oauth_served(slack, tmp_path, datasets, chart_cache) as (port, _):
+        # An install is two hits (the page, Slack's redirect back): starting over four times is fine…
+        assert INSTALL_PAGES_LIMIT.burst == 10
+        for _ in range(10):
+            assert _get_from("127.0.0.1", port, "/slack/install")[0] == 200
+        # …a script hammering the page is not (the 11th at once; then one every 3 s at 20 a minute).
+        status, headers, _ = _get_from("127.0.0.1", port, "/slack/install")
+        assert status == 429 and 1 <= int(headers["retry-after"]) <= 3
