@@ -23,6 +23,7 @@ from bot.briefings.commands import SubscriptionCommands
 from bot.briefings.config import BriefingSettings
 from bot.briefings.fanout import Fanout
 from bot.briefings.membership import Membership
+from bot.briefings.notices import OwnerNotices
 from bot.briefings.pacing import Pacer
 from bot.briefings.recovery import HISTORY_INTERVAL, HistoryCheck
 from bot.scheduler import DataJobs, Scheduler
@@ -65,8 +66,8 @@ def build_briefings(
     membership = Membership(client_for)
     history = HistoryCheck(client_for, storage.ledger, storage.budgets, storage.history_scans, now,
                            interval=history_interval)
-    fanout = Fanout(storage, data, delivery, history, config=config,
-                    pacer=pacer, clock=now, owner=owner, changes=changes, client_for=client_for)
+    fanout = Fanout(storage, data, delivery, history, config=config, pacer=pacer, clock=now, owner=owner,
+                    changes=changes, client_for=client_for, notices=OwnerNotices(client_for))
     catch_up = CatchUp(storage, fanout, membership, now)
     scheduler = Scheduler(fanout, catch_up, storage.subscriptions, data_jobs=data_jobs)
     commands = SubscriptionCommands(storage, membership, fanout, scheduler, clock=now)

@@ -50,6 +50,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.briefings.config import BriefingSettings
+from bot.briefings.notices import OwnerNotices
 from bot.briefings.outcomes import DeliveryResult, failed
 from bot.briefings.pacing import Pacer
 from bot.briefings.recording import Recorder
@@ -65,11 +66,14 @@ from bot.briefings.recovery import (
 )
 from bot.briefings.slots import latest_slot
 from bot.briefings.threads import PARENT_DELETED, UNKNOWN, Resume, ThreadPoster
+from bot.logs import request_scope
 from bot.serving.live_data import LiveData
 from bot.slack.delivery import ClientFor, Destination, SlackDelivery, error_code, one_client
 from bot.storage import Storage
 from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, Finished, Form, Subscription
+from bot.telemetry import DELIVERIES
 from handlers.briefing import briefing_reply, briefing_thread
+from handlers.notices import What
 from handlers.subscriptions import describe, pause_reason
 
 logger = logging.getLogger("reset_bot.briefings")
@@ -94,8 +98,10 @@ class Fanout:
         owner: str | None = None,
         changes: Callable[[str | None], list[str]] | None = None,
         client_for: ClientFor | None = None,
+        notices: OwnerNotices | None = None,
     ) -> None:
         self.subscriptions, self.ledger = storage.subscriptions, storage.ledger
+        self.notices = notices  # the owner's DM when a subscription pauses or a slot fails or is missed
         self.data = data
         self.delivery = delivery
         self.history = history
@@ -256,6 +262,11 @@ class Fanout:
             logger.exception("delivery of subscription %s failed unexpectedly", subscription_id)
             return DeliveryResult.ERROR
 
+    def _tell(self, sub: Subscription, what: What, reason: str, slot: datetime | None = None) -> None:
+        """The owner's DM (`bot.briefings.notices`), when this process made the change of state."""
+        if self.notices is not None:
+            self.notices.tell(sub, what, reason, slot)
+
     def _finish_outcome(self, claim: Delivery, outcome: str) -> str:
         if outcome == DeliveryResult.STOPPING:
             self.ledger.release([claim], RELEASED)
@@ -269,6 +280,7 @@ class Fanout:
         error = f"the bot was not running within {self.config.grace} of the slot"
         if self.ledger.record(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot,
                               status=DeliveryStatus.MISSED, owner=self.owner, error=error):
+            self._tell(sub, "missed", f"down for more than {self.config.grace}", slot)
             return DeliveryResult.MISSED
         claim = self.ledger.claim(subscription_id=sub.id, channel_id=sub.channel_id, slot_utc=slot, kind="scheduled",
                                   owner=self.owner, claim_timeout=self.config.claim_timeout)  # only a stale claim
@@ -280,8 +292,9 @@ class Fanout:
         posted = self.history.already_posted(claim)
         if posted:
             return DeliveryResult.RECOVERED
-        self.ledger.finish(claim, DeliveryStatus.MISSED, error=error if posted is False else
-                           error + "; Slack could not be asked whether an earlier attempt was posted")
+        if self.ledger.finish(claim, DeliveryStatus.MISSED, error=error if posted is False else
+                              error + "; Slack could not be asked whether an earlier attempt was posted"):
+            self._tell(sub, "missed", f"down for more than {self.config.grace}", slot)
         return DeliveryResult.MISSED
 
     def deliver_claim(self, sub: Subscription, claim: Delivery, previous: Delivery | None,
@@ -290,6 +303,12 @@ class Fanout:
         briefing; ``recorder``: a fan-out's batch writer for sent briefings (else recorded at once).
 
         Answers STOPPING, without posting, when the bot is stopping: the caller gives the claim back."""
+        with request_scope(team=sub.team_id, channel=sub.channel_id, user=sub.created_by,
+                           enterprise=sub.enterprise_id):  # the log lines of this post name its channel
+            return self._deliver_claim(sub, claim, previous, recorder, resume=resume, late=late)
+
+    def _deliver_claim(self, sub: Subscription, claim: Delivery, previous: Delivery | None,
+                       recorder: Recorder | None, *, resume: bool, late: str | None) -> str:
         try:
             if self._stop.is_set():  # a deploy mid-fan-out: give the claim back rather than hold up the stop
                 return DeliveryResult.STOPPING
@@ -303,10 +322,17 @@ class Fanout:
                     self.ledger.finish(claim, DeliveryStatus.FAILED,
                                        error=f"{TRANSIENT}{code} (HTTP {exc.response.status_code})")
                     return DeliveryResult.FAILED_TRANSIENT
-                self.ledger.finish(claim, DeliveryStatus.FAILED, error=code)
+                recorded = self.ledger.finish(claim, DeliveryStatus.FAILED, error=code)
                 if code in PAUSING_ERRORS:
-                    self.subscriptions.set_state(sub.id, "paused", reason=pause_reason(code))
+                    reason = pause_reason(code)
+                    if self.subscriptions.set_state(sub.id, "paused", reason=reason, only_from=("active",)):
+                        DELIVERIES.labels("briefing", "paused").inc()
+                        self._tell(sub, "paused", code)  # once: only the pause that changed the state
+                    else:  # paused already (or held, removed): only its reason may have changed
+                        self.subscriptions.set_state(sub.id, "paused", reason=reason, only_from=("paused",))
                     logger.warning("subscription %s paused: %s", sub.id, code)
+                elif recorded and claim.attempts >= MAX_ATTEMPTS:  # the last try: nobody retries it now
+                    self._tell(sub, "failed", code, claim.slot_utc)
                 return failed(code)
             except (SlackClientError, OSError) as exc:
                 self.ledger.finish(claim, DeliveryStatus.FAILED, error=f"{TRANSIENT}{type(exc).__name__}: {exc}"[:500])

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.storage.records import Form, State, StoreError, Subscription, Workspace
 from bot.storage.schema import Database, live_subscription, subscriptions
-from bot.telemetry import DELIVERIES
 
 MAX_PER_CHANNEL = 3  # a few per channel: more is almost always a mistake
 #: The subscriptions briefings go out for: live and not held by a person (App Home's pause).
@@ -133,7 +132,4 @@ class Subscriptions:
             result = conn.execute(update(subscriptions).where(
                 (subscriptions.c.id == subscription_id) & subscriptions.c.state.in_(only_from)
             ).values(state=state, pause_reason=reason, updated_at=self._now()))
-            changed = result.rowcount == 1
-        if changed and state == "paused":
-            DELIVERIES.labels("briefing", "paused").inc()
-        return changed
+            return result.rowcount == 1

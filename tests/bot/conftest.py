@@ -45,7 +45,8 @@ def clock():
 
 
 @pytest.fixture
-def make_service(db_url, settings, datasets, chart_cache, clock):
+def make_service(db_url, settings, datasets, chart_cache, clock, slack):
+    slack.follow(clock)  # Slack's timestamps agree with the bot's clock, as they do in production
     factory = BriefingFactory(db_url, settings, datasets, chart_cache, clock)
     yield factory
     factory.close()

@@ -812,12 +812,20 @@ class FakeSlack:
 
     # ---- request handling --------------------------------------------------------------------
 
+    def follow(self, now: Callable[[], datetime]) -> None:
+        """Keep Slack's clock with the test's (an injected clock, perhaps in the future): message
+        timestamps and rate-limit windows follow ``now()``, plus any `advance_clock`. As in life,
+        where Slack's clock and the bot's agree to a few seconds."""
+        with self._lock:
+            self._follow = now
+
     def _now(self) -> float:
-        return time.time() + self._clock_offset
+        follow = getattr(self, "_follow", None)
+        return (follow().timestamp() if follow is not None else time.time()) + self._clock_offset
 
     def _next_ts(self) -> str:
         """Unique, strictly increasing "seconds.micros" strings like Slack's message ts."""
-        now_us = int(time.time() * 1_000_000)
+        now_us = int(self._now() * 1_000_000)  # Slack's clock: real time, or the followed one
         self._last_ts_us = max(now_us, self._last_ts_us + 1)
         return f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
 

@@ -159,6 +159,21 @@ class TestScheduleJobs:
         [paused] = service.storage.subscriptions.in_channel(WORKSPACE, "C0000BBBB2")
         assert paused.state == "paused"
 
+    def test_the_owner_of_a_paused_subscription_gets_one_dm_not_one_per_failure(self, service, slack, clock):
+        """Nobody is left wondering (issue 15): the person who subscribed hears once, with the fix;
+        the next week's failure in the same state does not DM again."""
+        subscribe_all(service, slack)
+        slack.set_bot_member("C0000BBBB2", False)
+        [owner] = {sub.created_by for sub in service.storage.subscriptions.live()}
+        dm = "D" + owner[1:]
+        clock.now = FRIDAY_1630_LONDON
+        service.fanout.deliver_due(*LONDON_FRIDAY)
+        [notice] = slack.messages(dm)
+        assert "<#C0000BBBB2>" in notice["text"] and "paused" in notice["text"] and "/invite" in notice["text"]
+        clock.now = FRIDAY_1630_LONDON + timedelta(weeks=1)
+        service.fanout.deliver_due(*LONDON_FRIDAY)  # still not a member: it stays paused, and quiet
+        assert len(slack.messages(dm)) == 1
+
     def test_a_channel_unsubscribed_during_the_fan_out_is_skipped(self, make_service, slack, clock):
         gone = "C0000CCCC3"
 

@@ -229,12 +229,16 @@ class TestCrashesInsideTheUnit:
         with pytest.raises(Crash):  # the pool's worker dies; its future carries the crash out
             crashing.fanout.deliver_due(*LONDON_FRIDAY)
         crashing.fanout.close()  # what the worker was still doing, it finished; no outcome was written
-        clock.now += timedelta(minutes=1)
-        make_service("survivor", claim_timeout=THIRTY_SECONDS).scheduler.sync()
+        survivor, reader = make_service("survivor", claim_timeout=THIRTY_SECONDS), make_service("reader")
+        for _ in range(len(THREE_CHANNELS) + 1):  # one history read a minute per workspace (recovery.py)
+            clock.now += timedelta(minutes=1)
+            survivor.scheduler.sync()
+            if all(d.status == "sent" for d in reader.storage.ledger.rows()):
+                break
         for channel in THREE_CHANNELS:
             _parent, replies = thread_of(slack, channel)
             assert parts_of(replies) == PARTS_WITH_CHART
-        rows = make_service("reader").storage.ledger.rows()
+        rows = reader.storage.ledger.rows()
         assert all(d.status == "sent" for d in rows)
         # The first channel's parent was out when the process died: its thread was completed, not reposted.
         # (The others went out whole, or were cancelled with the dying fan-out and posted whole by the survivor.)
