@@ -213,7 +213,8 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
     )
     app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle,
                      oauth=flow, on_workspace_gone=Departures(store, installations),
-                     home_briefings=briefings.commands, alerts=alerting.commands.handle)
+                     home_briefings=briefings.commands, alerts=alerting.commands.handle,
+                     home_alerts=alerting.commands)
     return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings,
                    installations=installations, alerting=alerting)
 

@@ -128,3 +128,44 @@ def _buttons(item: HomeBriefing) -> ActionsBlock:
         ButtonElement(text="Remove", action_id=f"{HOME_ACTION}remove:{item.id}", value=str(item.id), style="danger",
                       confirm=remove),
     ])
+
+
+# ---- the user's threshold alerts -------------------------------------------------------------
+
+#: A Remove button on an alert: ``reset_alerthome_remove:<alert id>`` (not under `HOME_ACTION`,
+#: whose listener reads briefing clicks).
+ALERT_HOME_ACTION = "reset_alerthome_remove:"
+
+
+@dataclass(frozen=True)
+class HomeAlert:
+    """One of the user's alerts as the tab lists it (`bot.alerts.commands.AlertCommands.home_alerts`)."""
+
+    id: int
+    channel_id: str
+    description: str  # 'China (mainland)'s Treasury holdings below $600bn'
+    state: str  # armed, fired, paused
+    reason: str | None = None
+
+
+def alert_blocks(alerts: Sequence[HomeAlert]) -> list[Block]:
+    """The tab's alerts section: each alert the user set in this workspace, its state, a Remove button."""
+    blocks: list[Block] = [section("*Your alerts*")]
+    if not alerts:
+        blocks.append(section("None yet. In a channel, `/reset alert china below 600bn` or "
+                              "`/reset alert 10y above 5%` sets one; it posts there when a new figure "
+                              "crosses the line."))
+        return blocks
+    for item in alerts[:MAX_LISTED]:
+        state = {"armed": "watching", "fired": "fired: waits for the series to come back before it can fire again",
+                 "paused": f":warning: paused — {fmt.escape_slack(item.reason or 'the bot cannot post there')}"
+                 }.get(item.state, item.state)
+        blocks.append(section(f"<#{item.channel_id}>: {fmt.escape_slack(item.description)}\n{state}"))
+        blocks.append(ActionsBlock(block_id=f"home_alert_{item.id}", elements=[ButtonElement(
+            text="Remove", action_id=f"{ALERT_HOME_ACTION}{item.id}", value=str(item.id), style="danger",
+            confirm=ConfirmObject(title="Remove this alert?", text=f"{item.description} in <#{item.channel_id}>.",
+                                  confirm="Remove", deny="Keep it", style="danger"))]))
+    if len(alerts) > MAX_LISTED:
+        blocks.append(section(f"… and {len(alerts) - MAX_LISTED} more: `/reset alerts` in each channel lists them."))
+    return blocks
+

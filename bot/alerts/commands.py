@@ -14,9 +14,10 @@ from __future__ import annotations
 from bot.serving.live_data import LiveData
 from bot.slack.delivery import Destination
 from bot.storage import Storage
-from bot.storage.records import StoreError, StoreUnavailable
+from bot.storage.records import StoreError, StoreUnavailable, Workspace
 from handlers import alerts as texts
 from handlers.errors import UserFacingError
+from handlers.home import HomeAlert
 from handlers.queries import AlertQuery, AlertRemoveQuery, AlertsQuery, Query
 from handlers.reply import Reply
 from metrics.alerts import initial_state
@@ -82,3 +83,23 @@ class AlertCommands:
         self.alerts.remove(alert)
         return texts.alert_removed(texts.describe(alert.series, alert.direction, alert.threshold,
                                                   self.data.current().holders))
+
+    # ---- App Home (`bot.slack.modals`) -----------------------------------------------------
+    def home_alerts(self, workspace: Workspace, user_id: str) -> list[HomeAlert]:
+        """The alerts ``user_id`` set in ``workspace``, oldest first, for their App Home."""
+        holders = self.data.current().holders
+        return [HomeAlert(a.id, a.channel_id, texts.describe(a.series, a.direction, a.threshold, holders), a.state,
+                          a.pause_reason)
+                for a in self.alerts.live() if a.team_id == workspace.team_id and a.created_by == user_id]
+
+    def home_remove(self, workspace: Workspace, user_id: str, alert_id: int) -> str:
+        """A Remove click on the tab: only the user's own alert in that workspace; the tab's note."""
+        alert = self.alerts.get(alert_id)
+        if (alert is None or alert.state == "removed" or alert.team_id != workspace.team_id
+                or alert.created_by != user_id):
+            return "That alert is not one of yours in this workspace any more, so nothing was removed."
+        self.alerts.remove(alert)
+        holders = self.data.current().holders
+        return (f"Removed the alert {texts.describe(alert.series, alert.direction, alert.threshold, holders)} "
+                f"in <#{alert.channel_id}>.")
+

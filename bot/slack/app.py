@@ -38,7 +38,7 @@ from bot.settings import Settings
 from bot.slack.delivery import Destination, ResponseUrls, SlackDelivery
 from bot.slack.errors import explain
 from bot.slack.fairuse import FairUse
-from bot.slack.modals import HomeBriefings, publish_home, register_modals
+from bot.slack.modals import HomeAlerts, HomeBriefings, publish_home, register_modals
 from bot.slack.oauth import InstallFlow
 from bot.slack.replier import AckGate, BriefingHandler, Replier
 from bot.slack.shortcuts import register_shortcuts
@@ -127,6 +127,7 @@ def create_app(
     on_workspace_gone: Callable[[Workspace, str], object] | None = None,
     home_briefings: HomeBriefings | None = None,
     alerts: BriefingHandler | None = None,
+    home_alerts: HomeAlerts | None = None,
 ) -> BotApp:
     """Build the Bolt app. Every dependency can be injected; tests pass a client aimed at a fake.
 
@@ -175,7 +176,7 @@ def create_app(
 
     # Before the /reset listener: the bare `/reset subscribe` opens the briefing form (bot.slack.modals).
     register_modals(app, data=data, replier=replier, response_urls=response_urls, fair_use=fair_use, oauth=oauth,
-                    home=home_briefings)
+                    home=home_briefings, home_alerts=home_alerts)
 
     @app.command(COMMAND)
     def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -263,7 +264,8 @@ def create_app(
     def on_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        publish_home(client, event["user"], Workspace(*_workspace(context, "")), data, home_briefings)
+        publish_home(client, event["user"], Workspace(*_workspace(context, "")), data, home_briefings,
+                     alerts=home_alerts)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], request: BoltRequest,

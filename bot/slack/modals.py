@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.blocks import Block
 
 from bot.serving.live_data import LiveData
 from bot.slack.delivery import Destination, ResponseUrls
@@ -37,10 +38,19 @@ from bot.slack.replier import Replier
 from bot.storage.records import Subscription, Workspace
 from handlers import modals as forms
 from handlers.errors import UsageError
-from handlers.home import HOME_ACTION, HOME_VERBS, HomeBriefing, HomeVerb, home_view
+from handlers.home import (
+    ALERT_HOME_ACTION,
+    HOME_ACTION,
+    HOME_VERBS,
+    HomeAlert,
+    HomeBriefing,
+    HomeVerb,
+    alert_blocks,
+    home_view,
+)
 from handlers.parsing import COMMANDS, parse, parse_timezone, usage
 from handlers.queries import BriefingQuery, ShockQuery
-from handlers.reply import message
+from handlers.reply import message, section
 from handlers.slowdown import slow_down
 
 logger = logging.getLogger("reset_bot.modals")
@@ -69,10 +79,25 @@ def is_bare_subscribe(text: object) -> bool:
     return len(words) == 1 and words[0].lower() in COMMANDS["subscribe"]
 
 
+class HomeAlerts(Protocol):
+    """What App Home needs of the alerts (`bot.alerts.commands.AlertCommands`)."""
+
+    def home_alerts(self, workspace: Workspace, user_id: str) -> list[HomeAlert]: ...
+
+    def home_remove(self, workspace: Workspace, user_id: str, alert_id: int) -> str: ...
+
+
 def publish_home(client: WebClient, user_id: str, workspace: Workspace, data: LiveData,
-                 home: HomeBriefings | None, note: str | None = None) -> None:
-    """Publish ``user_id``'s App Home: the headline numbers and, where briefings are switched on,
-    the user's briefings in ``workspace`` with their buttons."""
+                 home: HomeBriefings | None, note: str | None = None, alerts: HomeAlerts | None = None) -> None:
+    """Publish ``user_id``'s App Home: the headline numbers and, where briefings and alerts are
+    switched on, the user's briefings and alerts in ``workspace`` with their buttons."""
+    alert_section: list[Block] = []
+    if alerts is not None:
+        try:
+            alert_section = alert_blocks(alerts.home_alerts(workspace, user_id))
+        except Exception:
+            logger.exception("could not read the alerts of %s for App Home", user_id)
+            alert_section = [section("*Your alerts* could not be read just now; open the tab again in a minute.")]
     briefings: list[HomeBriefing] | None = None
     if home is not None:
         try:
@@ -81,13 +106,15 @@ def publish_home(client: WebClient, user_id: str, workspace: Workspace, data: Li
             logger.exception("could not read the briefings of %s for App Home", user_id)
             briefings, note = [], "Your briefings could not be read just now; open the tab again in a minute."
     try:
-        client.views_publish(user_id=user_id, view=home_view(data.current().datasets, briefings, note=note))
+        client.views_publish(user_id=user_id, view=home_view(data.current().datasets, briefings, note=note,
+                                                             alerts=alert_section))
     except SlackApiError as exc:
         logger.warning("views.publish failed for %s: %s", user_id, exc.response.get("error"))
 
 
 def register_modals(app: App, *, data: LiveData, replier: Replier, response_urls: ResponseUrls,
-                    fair_use: FairUse, oauth: object | None = None, home: HomeBriefings | None = None) -> None:
+                    fair_use: FairUse, oauth: object | None = None, home: HomeBriefings | None = None,
+                    home_alerts: HomeAlerts | None = None) -> None:
     """Add the form, shortcut and App Home listeners to ``app`` (before the `/reset` listener)."""
 
     def destination(body: dict[str, Any], context: BoltContext, channel: str, url: object) -> Destination:
@@ -228,7 +255,23 @@ def register_modals(app: App, *, data: LiveData, replier: Replier, response_urls
         verb: HomeVerb = click[1]  # type: ignore[assignment]  # the pattern admits only HOME_VERBS
         sub_id = int(click[2])
         note = _act(verb, workspace, user, sub_id, body, context)
-        publish_home(client, user, workspace, data, home, note)
+        publish_home(client, user, workspace, data, home, note, home_alerts)
+
+    @app.action(re.compile(f"^{re.escape(ALERT_HOME_ACTION)}"))
+    def on_home_alert_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                             context: BoltContext) -> None:
+        ack()
+        user = _text(_field(body, "user", "id"))
+        workspace = Workspace(*_workspace(body, context))
+        alert_id = _text(action.get("action_id")).removeprefix(ALERT_HOME_ACTION)
+        if not user or not alert_id.isdigit() or len(alert_id) > 12 or home_alerts is None:
+            logger.warning("ignored an App Home click that names no alert")
+            return
+        try:
+            note = home_alerts.home_remove(workspace, user, int(alert_id))
+        except Exception as exc:  # a database outage, say: said on the tab, never a silent click
+            note = explain(exc, where="home alert remove").text
+        publish_home(client, user, workspace, data, home, note, home_alerts)
 
     def _act(verb: HomeVerb, workspace: Workspace, user: str, sub_id: int, body: dict[str, Any],
              context: BoltContext) -> str:

@@ -275,3 +275,30 @@ class TestAppHome:
         served.app.replier.drain()
         assert runtime.store.subscriptions.get(subscribed.id).state == "active"
         assert [m for m in slack.messages(CHANNEL) if m.get("metadata")] == []
+
+
+class TestAlertsInAppHome:
+    @pytest.fixture
+    def alert(self, served, slack, runtime):
+        url = slack.response_url("alert", channel=CHANNEL, user=USER)
+        post_signed(served.url, slash_command_body("alert china below 600bn", response_url=url), SIGNING_SECRET)
+        slack.wait_for(lambda: [m for m in slack.messages(CHANNEL) + slack.responses("alert")
+                                if "Alert set" in str(m)])
+        [alert] = runtime.store.alerts.in_channel(Workspace(TEAM), CHANNEL)
+        return alert
+
+    def test_the_tab_lists_the_users_alerts_with_a_remove_button(self, served, slack, alert):
+        view = open_home(served, slack)
+        text = json.dumps(view)
+        assert "Your alerts" in text and "below $600" in text and f"<#{CHANNEL}>" in text
+        assert f"reset_alerthome_remove:{alert.id}" in home_buttons(view)
+
+    def test_remove_from_the_tab_removes_only_the_users_own_alert(self, served, slack, runtime, alert):
+        slack.add_user(OTHER_USER)
+        view = click_home(served, slack, f"reset_alerthome_remove:{alert.id}", str(alert.id), user=OTHER_USER)
+        assert "not one of yours" in json.dumps(view) and runtime.store.alerts.get(alert.id).state != "removed"
+        view = click_home(served, slack, f"reset_alerthome_remove:{alert.id}", str(alert.id), team_id="T0000OTHR2")
+        assert "not one of yours" in json.dumps(view) and runtime.store.alerts.get(alert.id).state != "removed"
+        view = click_home(served, slack, f"reset_alerthome_remove:{alert.id}", str(alert.id))
+        assert runtime.store.alerts.get(alert.id).state == "removed"
+        assert "Removed the alert" in json.dumps(view) and "None yet" in json.dumps(view)
