@@ -100,6 +100,6 @@ def build_alerts(
     client_for = client_for or one_client(client)
     history = HistoryCheck(client_for, storage.ledger, storage.budgets, storage.history_scans, clock,
                            interval=history_interval)
-    evaluator = AlertEvaluator(storage, data, delivery, history,
+    evaluator = AlertEvaluator(storage, data, delivery, history, notices=OwnerNotices(client_for),
                                client_for=client_for, owner=owner, clock=clock, config=config)
     return Alerting(AlertCommands(storage, data), evaluator)

@@ -36,7 +36,8 @@ def owner_notice(what: What, *, channel_id: str, weekday: str, at_time: str, tz:
     when = f" for {local_and_utc(slot, tz)}" if slot is not None else ""
     if what == "paused":
         head = (f":pause_button: Your {what_kind} in {where} ({schedule}) is paused: {_cause(reason)}.")
-        advice = ADVICE.get(reason, "I try again by myself at every sync; `/reset subscriptions` shows its state.")
+        listing = "`/reset subscriptions`" if kind == "briefing" else "`/reset alerts`"
+        advice = ADVICE.get(reason, f"I try again by myself; {listing} in that channel shows its state.")
     elif what == "removed":
         head = f":no_entry: Your {what_kind} in {where} ({schedule}) has stopped: {reason}."
         advice = "Nothing more will be posted for it. `/reset subscribe` there sets up a new one."

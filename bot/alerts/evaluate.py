@@ -37,6 +37,7 @@ from datetime import datetime, timedelta, timezone
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.briefings.fanout import new_owner
+from bot.briefings.notices import OwnerNotices
 from bot.briefings.recovery import (
     MAX_ATTEMPTS,
     METADATA_EVENT,
@@ -84,8 +85,10 @@ class Outcome:
 class AlertEvaluator:
     def __init__(self, storage: Storage, data: LiveData, delivery: SlackDelivery, history: HistoryCheck, *,
                  client_for: ClientFor | None = None, owner: str | None = None,
-                 clock: Callable[[], datetime] | None = None, config: AlertSettings | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, config: AlertSettings | None = None,
+                 notices: OwnerNotices | None = None) -> None:
         self.alerts, self.ledger = storage.alerts, storage.ledger
+        self.notices = notices  # the creator's DM when an alert pauses (once: the pausing write decides)
         self.data = data
         self.delivery = delivery
         self.history = history
@@ -93,6 +96,11 @@ class AlertEvaluator:
         self.owner = owner or new_owner()
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.config = config or AlertSettings()
+
+    def _tell(self, alert: Alert, reason: str) -> None:
+        if self.notices is not None:
+            description = texts.describe(alert.series, alert.direction, alert.threshold, self.data.current().holders)
+            self.notices.tell_alert(alert.workspace, alert.created_by, alert.channel_id, description, reason, alert.id)
 
     def evaluate(self) -> dict[int, str]:
         """Every live alert against the data in service; returns each alert's outcome. Never raises."""
@@ -165,9 +173,10 @@ class AlertEvaluator:
             return Outcome.PAUSED
         transient = (row.error or "").startswith(TRANSIENT)
         if (transient and row.attempts >= MAX_TRANSIENT_ATTEMPTS) or (not transient and row.attempts >= MAX_ATTEMPTS):
-            self.alerts.transition(alert, state="paused", pause_reason=texts.pause_reason(
-                "Slack did not take the post " + f"({(row.error or '').removeprefix(TRANSIENT)}); it tries again "
-                "with the next data"))
+            why = ("Slack did not take the post " + f"({(row.error or '').removeprefix(TRANSIENT)}); it tries again "
+                   "with the next data")
+            if self.alerts.transition(alert, state="paused", pause_reason=texts.pause_reason(why)):
+                self._tell(alert, why)
             return Outcome.PAUSED
         if not retry_due(row, self.clock(), self.config.retry_base):
             return Outcome.WAITING
@@ -204,7 +213,8 @@ class AlertEvaluator:
                 return Outcome.FAILED
             self.ledger.finish(claim, DeliveryStatus.FAILED, error=code)
             if code in PAUSING_ERRORS:
-                self.alerts.transition(alert, state="paused", pause_reason=texts.pause_reason(code))
+                if self.alerts.transition(alert, state="paused", pause_reason=texts.pause_reason(code)):
+                    self._tell(alert, code)
                 logger.warning("alert %s paused: %s", alert.id, code)
                 return Outcome.PAUSED
             return Outcome.FAILED

@@ -20,8 +20,9 @@ from datetime import datetime
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack.delivery import ClientFor, error_code
-from bot.storage.records import Subscription
+from bot.storage.records import Subscription, Workspace
 from handlers.notices import What, owner_notice
+from handlers.reply import Reply
 
 logger = logging.getLogger("reset_bot.briefings")
 
@@ -33,21 +34,29 @@ class OwnerNotices:
 
     def tell(self, sub: Subscription, what: What, reason: str, slot: datetime | None = None) -> bool:
         """DM ``sub``'s creator that it was ``what`` for ``reason``; False if it could not be sent."""
-        if not sub.created_by.startswith(("U", "W")):
-            return False
         reply = owner_notice(what, channel_id=sub.channel_id, weekday=sub.weekday, at_time=sub.at_time,
                              tz=sub.timezone, reason=reason, slot=slot)
+        return self._send(sub.workspace, sub.created_by, reply, f"subscription {sub.id} was {what}")
+
+    def tell_alert(self, workspace: Workspace, user_id: str, channel_id: str, description: str, reason: str,
+                   alert_id: int) -> bool:
+        """DM an alert's creator that it paused for ``reason`` (a Slack code or the words)."""
+        reply = owner_notice("paused", channel_id=channel_id, weekday="", at_time=description, tz="",
+                             reason=reason, kind="alert")
+        return self._send(workspace, user_id, reply, f"alert {alert_id} paused")
+
+    def _send(self, workspace: Workspace, user_id: str, reply: Reply, what: str) -> bool:
+        if not user_id.startswith(("U", "W")):
+            return False
         try:
-            self.client_for(sub.workspace).chat_postMessage(channel=sub.created_by, text=reply.text,
-                                                            blocks=list(reply.blocks), unfurl_links=False)
+            self.client_for(workspace).chat_postMessage(channel=user_id, text=reply.text, blocks=list(reply.blocks),
+                                                        unfurl_links=False)
         except SlackApiError as exc:
-            logger.warning("could not tell the owner of subscription %s that it was %s: %s", sub.id, what,
-                           error_code(exc))
+            logger.warning("could not tell the owner that %s: %s", what, error_code(exc))
             return False
         except (SlackClientError, OSError) as exc:
-            logger.warning("could not tell the owner of subscription %s that it was %s: %s", sub.id, what,
-                           type(exc).__name__)
+            logger.warning("could not tell the owner that %s: %s", what, type(exc).__name__)
             return False
         self.sent += 1
-        logger.info("told the owner of subscription %s that it was %s (%s)", sub.id, what, reason)
+        logger.info("told the owner that %s", what)
         return True

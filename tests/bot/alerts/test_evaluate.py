@@ -120,6 +120,8 @@ def test_not_in_channel_pauses_the_alert_with_its_reason_until_a_newer_crossing_
     assert alert.state == "paused" and "/invite @Reset Bot" in alert.pause_reason
     listing = alerting.commands.handle(AlertsQuery(), here())
     assert "paused" in listing.text and "/invite @Reset Bot" in listing.text
+    [dm] = [m for channel in ("D" + alert.created_by[1:],) for m in slack.messages(channel)]  # its creator is told
+    assert "Your alert in" in dm["text"] and "is paused" in dm["text"] and "/invite @Reset Bot" in dm["text"]
     posts = len(slack.calls("chat.postMessage"))
     assert set(alerting.evaluator.evaluate().values()) == {"paused"}  # the same data: not tried again
     assert len(slack.calls("chat.postMessage")) == posts
