@@ -40,6 +40,8 @@ from bot.slack.errors import explain
 from bot.slack.fairuse import FairUse
 from bot.slack.modals import HomeAlerts, HomeBriefings, publish_home, register_modals
 from bot.slack.oauth import InstallFlow
+from bot.slack.payload import field as _field
+from bot.slack.payload import text as _text
 from bot.slack.replier import AckGate, BriefingHandler, Replier
 from bot.slack.shortcuts import register_shortcuts
 from bot.storage.records import Workspace
@@ -200,16 +202,22 @@ def create_app(
             return
         _ack_and_submit(ack, _text(command.get("text")), dest, data, replier)
 
-    @app.action(re.compile(f"^{RUN_ACTION}"))
-    def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
-        ack()
+    def click_destination(body: dict[str, Any], context: BoltContext) -> Destination:
+        """Where a button's answer goes: its channel (and message's thread), the clicker, the
+        workspace, and in OAuth mode that workspace's client."""
         channel = _text(_field(body, "channel", "id")) or _text(_field(body, "container", "channel_id"))
         dest = Destination(channel, _text(_field(body, "user", "id")) or None,
                            response_urls.allowed(body.get("response_url")),
                            *_workspace(context, _text(_field(body, "team", "id"))
                                        or _text(_field(body, "user", "team_id"))),
                            thread_ts=_thread_of(body))
-        dest = _with_workspace_client(dest, context, oauth)
+        return _with_workspace_client(dest, context, oauth)
+
+    @app.action(re.compile(f"^{RUN_ACTION}"))
+    def on_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        dest = click_destination(body, context)
+        channel = dest.channel_id
         try:
             if not channel:
                 raise UsageError(NO_CHANNEL)
@@ -231,13 +239,8 @@ def create_app(
         """"Data (CSV)": the rows the chart was drawn from, uploaded into the message's thread (or the
         asker's DM where the bot cannot share files or the message was only theirs)."""
         ack()
-        channel = _text(_field(body, "channel", "id")) or _text(_field(body, "container", "channel_id"))
-        dest = Destination(channel, _text(_field(body, "user", "id")) or None,
-                           response_urls.allowed(body.get("response_url")),
-                           *_workspace(context, _text(_field(body, "team", "id"))
-                                       or _text(_field(body, "user", "team_id"))),
-                           thread_ts=_thread_of(body))
-        dest = _with_workspace_client(dest, context, oauth)
+        dest = click_destination(body, context)
+        channel = dest.channel_id
         try:
             if not channel:
                 raise UsageError(NO_CHANNEL)
@@ -393,15 +396,6 @@ def _thread_of(body: object) -> str | None:
     return ts if re.fullmatch(r"\d{1,12}\.\d{1,8}", ts) else None
 
 
-def _text(value: object) -> str:
-    """A string field of a Slack payload, or "" when it is missing or not a string."""
-    return value if isinstance(value, str) else ""
-
-
-def _field(body: object, *path: str) -> object:
-    for key in path:
-        body = body.get(key) if isinstance(body, dict) else None
-    return body
 
 
 def _kind(body: object) -> str:

@@ -34,6 +34,8 @@ from bot.serving.live_data import LiveData
 from bot.slack.delivery import Destination, ResponseUrls
 from bot.slack.errors import explain
 from bot.slack.fairuse import FairUse
+from bot.slack.payload import field as _field
+from bot.slack.payload import text as _text
 from bot.slack.replier import Replier
 from bot.storage.records import Subscription, Workspace
 from handlers import modals as forms
@@ -332,12 +334,4 @@ def _workspace(body: dict[str, Any], context: BoltContext) -> tuple[str, str | N
     return team, _text(context.enterprise_id) or None
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _field(body: object, *path: str) -> object:
-    for key in path:
-        body = body.get(key) if isinstance(body, dict) else None
-    return body
 

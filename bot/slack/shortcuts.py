@@ -28,6 +28,8 @@ from bot.serving.live_data import LiveData
 from bot.slack.delivery import NOT_A_MEMBER, Destination, ResponseUrls, error_code
 from bot.slack.errors import explain
 from bot.slack.fairuse import FairUse
+from bot.slack.payload import field as _field
+from bot.slack.payload import text as _text
 from bot.slack.replier import Replier
 from handlers.answer import answer
 from handlers.factcheck.render import POST_IN_THREAD_ACTION
@@ -131,11 +133,3 @@ def message_text(msg: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _field(body: object, *path: str) -> object:
-    for key in path:
-        body = body.get(key) if isinstance(body, dict) else None
-    return body
