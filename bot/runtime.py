@@ -67,6 +67,7 @@ class Runtime:
         return telemetry.Reading(
             data_age_seconds=age.total_seconds() if age is not None else None,
             subscriptions=self.store.subscriptions.count_by_state(),
+            alerts=self.store.alerts.count_by_state(),
             reply_queue=self.app.replier.queued,
             scheduler_running=self.briefings.scheduler.running,
         )
@@ -310,7 +311,9 @@ class Departures:
             self.store.alerts.remove_workspace(workspace, reason)
             return self.store.subscriptions.remove_workspace(workspace, reason)
         teams = sorted({sub.team_id for sub in self.store.subscriptions.live()
-                        if sub.enterprise_id == workspace.enterprise_id})
+                        if sub.enterprise_id == workspace.enterprise_id}
+                       | {alert.team_id for alert in self.store.alerts.live()
+                          if alert.enterprise_id == workspace.enterprise_id})
         stopped = 0
         for team_id in teams:
             member = Workspace(team_id, workspace.enterprise_id)

@@ -8,6 +8,7 @@ version through `handlers.charts.render`, after the command has been acknowledge
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -127,7 +128,10 @@ def read_csv_button(value: object) -> tuple[str, str]:
     if (not isinstance(fields, dict) or not isinstance(fields.get("chart"), str)
             or not isinstance(fields.get("version", ""), str)):
         raise ValueError("not a Data (CSV) button")
-    return fields["chart"], fields.get("version", "")
+    version = fields.get("version", "")
+    if not re.fullmatch(r"[0-9A-Za-z_-]{0,64}", version):  # a data version (a digest): nothing else is echoed
+        raise ValueError("not a Data (CSV) button")
+    return fields["chart"], version
 
 
 def with_data_version(reply: Reply, version: str) -> Reply:

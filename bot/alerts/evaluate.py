@@ -51,7 +51,7 @@ from bot.serving.live_data import LiveData, Snapshot
 from bot.slack.delivery import ClientFor, Destination, SlackDelivery, error_code, one_client
 from bot.storage import Storage
 from bot.storage.alerts import Alert
-from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus
+from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, StoreError, StoreUnavailable
 from handlers import alerts as texts
 from handlers.reply import ChartRef
 from metrics.alerts import AlertState, Threshold, decide
@@ -221,6 +221,12 @@ class AlertEvaluator:
         except (SlackClientError, OSError) as exc:
             self.ledger.finish(claim, DeliveryStatus.FAILED, error=f"{TRANSIENT}{type(exc).__name__}: {exc}"[:500])
             return Outcome.FAILED
+        except StoreError as exc:  # no installation for the workspace any more (uninstalled): stop, don't loop
+            if isinstance(exc, StoreUnavailable):
+                raise  # the database itself is down: nothing can be recorded now; the next data job retries
+            self.ledger.finish(claim, DeliveryStatus.FAILED, error=f"no Slack installation: {exc}"[:500])
+            self.alerts.transition(alert, state="paused", pause_reason="the app is no longer installed here")
+            return Outcome.PAUSED
         if not self.ledger.finish(claim, DeliveryStatus.SENT, ts=result.ts, error=";".join(result.problems) or None,
                                   data_version=datasets.version):
             logger.warning("alert firing %s recorded after its claim was taken over", claim.id)

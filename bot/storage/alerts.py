@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, StoreError, Workspace, utc
@@ -73,6 +73,15 @@ class Alerts:
             threshold: float, margin: float, state: AlertState, since: str, limit: int) -> Alert:
         """A new alert; StoreError if the channel has ``limit`` live alerts or the same one already."""
         now = self._now()
+        try:
+            return self._add(workspace=workspace, channel_id=channel_id, created_by=created_by, series=series,
+                             direction=direction, threshold=threshold, margin=margin, state=state, since=since,
+                             limit=limit, now=now)
+        except IntegrityError:  # a concurrent twin got in first (the unique index `one_alert_per_line`)
+            raise StoreError("This channel has that alert already; `/reset alerts` lists them.") from None
+
+    def _add(self, *, workspace: Workspace, channel_id: str, created_by: str, series: str, direction: str,
+             threshold: float, margin: float, state: AlertState, since: str, limit: int, now: datetime) -> Alert:
         with self.database.begin() as conn:
             live = [Alert.from_row(r) for r in conn.execute(select(alerts).where(
                 (alerts.c.team_id == workspace.team_id) & (alerts.c.channel_id == channel_id)
@@ -105,6 +114,12 @@ class Alerts:
         with self.database.read() as conn:
             return [Alert.from_row(r) for r in conn.execute(
                 select(alerts).where(alerts.c.state != "removed").order_by(alerts.c.id))]
+
+    def count_by_state(self) -> dict[str, int]:
+        """How many alerts are in each state (armed, fired, paused, removed), all workspaces."""
+        with self.database.read() as conn:
+            rows = conn.execute(select(alerts.c.state, func.count()).group_by(alerts.c.state))
+            return {str(state): int(count) for state, count in rows}
 
     def remove(self, alert: Alert) -> bool:
         """Mark removed (never deleted: its firings stay in the ledger); False if it was already."""

@@ -205,6 +205,12 @@ alerts = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("reset_alerts_by_team_channel", "team_id", "channel_id"),
 )
+# The same alert twice in a channel is refused by the database too (concurrent `/reset alert`s
+# raced past the application's check and each posted on every crossing).
+_live_alert = alerts.c.state != "removed"
+one_alert_per_line = Index(
+    "reset_alerts_one_per_line", alerts.c.team_id, alerts.c.channel_id, alerts.c.series, alerts.c.direction,
+    alerts.c.threshold, unique=True, sqlite_where=_live_alert, postgresql_where=_live_alert)
 _alert_kind = deliveries.c.kind == "alert"
 one_firing_per_observation = Index(
     "reset_deliveries_one_alert_per_observation", deliveries.c.alert_id, deliveries.c.slot_utc, unique=True,
@@ -265,6 +271,7 @@ def _alerts(conn: Connection) -> None:
     if "alert_id" not in {c["name"] for c in inspect(conn).get_columns(deliveries.name)}:
         conn.execute(text(f"ALTER TABLE {deliveries.name} ADD COLUMN alert_id INTEGER"))
     one_firing_per_observation.create(conn, checkfirst=True)
+    one_alert_per_line.create(conn, checkfirst=True)
 
 
 def _briefing_forms(conn: Connection) -> None:

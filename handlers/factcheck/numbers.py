@@ -39,7 +39,10 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "sev
 _WORD = "|".join(sorted([*_UNITS, *_TENS, "hundred", "and", "half"], key=len, reverse=True))
 #: A written-out number: "twenty-eight", "one hundred and ten", "two".
 WORD_NUMBER = rf"(?:(?:{_WORD})(?:[\s-]+(?:{_WORD}))*)"
-DIGITS = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?"
+#: Digits, "28,000" or "1.5": bounded runs that start only where a number starts (not inside a run
+#: of digits), so a message of 40,000 digits costs linear time, not quadratic — Python's regex
+#: engine holds the GIL for a whole search, and one such post froze every other request.
+DIGITS = r"(?<![0-9.,])(?:[0-9]{1,3}(?:,[0-9]{3}){1,5}|[0-9]{1,15})(?:\.[0-9]{1,8})?(?![0-9])"
 NUMBER = rf"(?:{DIGITS}|\b{WORD_NUMBER}\b)"
 
 

@@ -205,3 +205,12 @@ class TestDataButtons:
 
         with pytest.raises(ValueError):
             read_csv_button(value)
+
+
+def test_a_csv_buttons_version_is_a_digest_or_the_button_is_refused():
+    """The version is echoed into the file's comment in the channel: a forged one must not mention anyone."""
+    from handlers.reply import read_csv_button
+
+    assert read_csv_button('{"chart": "gap", "version": "11c93ee17f24"}') == ("gap", "11c93ee17f24")
+    with pytest.raises(ValueError):
+        read_csv_button('{"chart": "gap", "version": "x` <!channel> `"}')

@@ -41,6 +41,25 @@ def test_the_same_alert_twice_and_more_than_the_limit_are_refused(storage):
         add(storage, threshold=400.0, limit=2)
 
 
+def test_the_same_alert_set_at_once_from_eight_threads_is_stored_once(db_url, clock):
+    """Concurrent `/reset alert`s raced past the application's check; the database refuses twins."""
+    stores = [connect(db_url, now=clock) for _ in range(8)]
+    try:
+        def attempt(store):
+            try:
+                return add(store).id
+            except StoreError as exc:
+                assert "already" in str(exc)
+                return None
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            made = [i for i in pool.map(attempt, stores) if i is not None]
+        assert len(made) == 1 and len(stores[0].alerts.in_channel(A, "C0000GEN01")) == 1
+    finally:
+        for store in stores:
+            store.dispose()
+
+
 def test_a_state_change_applies_only_to_the_state_it_was_read_in(storage):
     alert = add(storage)
     assert storage.alerts.transition(alert, state="fired", since="2026-05", fired=("2026-05", 598.0, "v1", "1.2"))
