@@ -44,6 +44,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -191,9 +192,9 @@ class Fanout:
             recorder = Recorder(self.ledger)
             try:
                 lanes = self._pool()
-                futures = [lanes.submit(claim.workspace, lambda claim=claim: self.deliver_claim(
-                    by_id[claim.subscription_id], claim, previous.get((claim.team_id or "", claim.channel_id)),
-                    recorder)) for claim in claims.values()]
+                futures = [lanes.submit(claim.workspace, partial(
+                    self.deliver_claim, by_id[claim.subscription_id], claim,
+                    previous.get((claim.team_id or "", claim.channel_id)), recorder)) for claim in claims.values()]
                 posted = [future.result() for future in futures]
             finally:
                 recorder.flush()
