@@ -193,8 +193,8 @@ class Fanout:
             try:
                 lanes = self._pool()
                 futures = [lanes.submit(claim.workspace, partial(
-                    self.deliver_claim, by_id[claim.subscription_id], claim,
-                    previous.get((claim.team_id or "", claim.channel_id)), recorder)) for claim in claims.values()]
+                    self.deliver_claim, by_id[sub_id], claim, previous.get((claim.team_id or "", claim.channel_id)),
+                    recorder)) for sub_id, claim in claims.items()]
                 posted = [future.result() for future in futures]
             finally:
                 recorder.flush()
