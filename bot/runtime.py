@@ -24,7 +24,7 @@ from bot import telemetry
 from bot.alerts.evaluate import AlertSettings
 from bot.assembly import Alerting, Briefings, build_alerts, build_briefings
 from bot.briefings.config import BriefingSettings
-from bot.briefings.pacing import Pacer
+from bot.briefings.pacing import TIER_4_PER_MINUTE, Pacer
 from bot.briefings.recovery import HISTORY_INTERVAL, INTERNAL_HISTORY_INTERVAL
 from bot.scheduler import DataJobs
 from bot.serving.chart_cache import ChartCache
@@ -38,6 +38,7 @@ from bot.slack.front import RequestGuard, Verified, WSGIApp
 from bot.slack.oauth import InstallFlow, install_flow
 from bot.storage import Storage, connect
 from bot.storage.installations import EncryptedInstallationStore, TokenCipher, state_store
+from bot.storage.post_slots import PostSlots
 from bot.storage.records import StoreError, StoreUnavailable, Workspace
 from handlers import charts as chart_renderers
 
@@ -206,7 +207,10 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
                                 claim_timeout=timedelta(seconds=settings.claim_timeout_seconds),
                                 sync_interval=timedelta(seconds=settings.sync_seconds),
                                 retry_base=timedelta(seconds=settings.retry_seconds)),
-        pacer=Pacer(per_second=settings.posts_per_second),
+        # Each workspace's posts are paced across every replica on this database (bot.storage.post_slots),
+        # and no faster than its chart uploads' Tier 4 budget allows.
+        pacer=Pacer(per_second=settings.posts_per_second, uploads_per_minute=TIER_4_PER_MINUTE,
+                    shared=PostSlots(store.database)),
         changes=data.changes_since,
         data_jobs=data_jobs,
         client_for=client_for,

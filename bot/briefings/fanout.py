@@ -43,8 +43,8 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -52,7 +52,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.briefings.config import BriefingSettings
 from bot.briefings.notices import OwnerNotices
 from bot.briefings.outcomes import DeliveryResult, failed
-from bot.briefings.pacing import Pacer
+from bot.briefings.pacing import Lanes, Pacer
 from bot.briefings.recording import Recorder
 from bot.briefings.recovery import (
     MAX_ATTEMPTS,
@@ -116,7 +116,7 @@ class Fanout:
         self.threads = ThreadPoster(self.ledger, delivery, history, self.client_for, self.pacer,
                                     sleep=getattr(history, "sleep", lambda _s: None))
         self._stop = threading.Event()
-        self._workers: ThreadPoolExecutor | None = None  # posts a fan-out's briefings; made on first use
+        self._workers: Lanes | None = None  # posts a fan-out's briefings, a lane per workspace; made on first use
         self._workers_lock = threading.Lock()
 
     # ---- stopping ----------------------------------------------------------------------------
@@ -165,7 +165,7 @@ class Fanout:
             return {s.id: self.deliver_slot(s.id, slot) for s in subs}  # rare: recorded one by one
         outcomes: dict[int, str] = {}
         subs = by_turns_of_workspace(subs)  # a big workspace's posts do not hold up a small one's
-        size = self.chunk_size()
+        size = self.chunk_size(len({s.workspace for s in subs}))
         for start in range(0, len(subs), size):
             if self._stop.is_set():  # the rest have no claim yet: whoever syncs next delivers them
                 break
@@ -175,15 +175,17 @@ class Fanout:
                     f"{slot:%Y-%m-%d %H:%M}", dict(Counter(outcomes.values())))
         return outcomes
 
-    def chunk_size(self) -> int:
-        """How many slots to claim at once: what the pacer lets out in a quarter of the claim timeout.
+    def chunk_size(self, workspaces: int = 1) -> int:
+        """How many slots to claim at once: what the pacer lets out in a quarter of the claim timeout
+        (each of the group's ``workspaces`` has a budget of its own, so they add up).
 
         A claim is then normally still fresh when its turn comes, too young for any sync loop to
         take over, and a crash leaves at most one chunk of claims to be taken over one by one.
         Schedules firing together share the pacer, so their claims can age more; the check before
         each post (`post`) keeps that correct."""
         per_second = 1 / self.pacer.interval
-        return max(self.config.workers, int(self.config.claim_timeout.total_seconds() / 4 * per_second))
+        return max(self.config.workers,
+                   int(self.config.claim_timeout.total_seconds() / 4 * per_second * max(1, workspaces)))
 
     def _deliver_chunk(self, slot: datetime, subs: list[Subscription]) -> dict[int, str]:
         """Claim the slots in one transaction, post them through the workers, and look at the rest."""
@@ -199,11 +201,11 @@ class Fanout:
             by_id = {s.id: s for s in subs}
             recorder = Recorder(self.ledger)
             try:
-                posted = list(self._pool().map(
-                    lambda claim: self.deliver_claim(by_id[claim.subscription_id], claim,
-                                                     previous.get((claim.team_id or "", claim.channel_id)),
-                                                     recorder),
-                    claims.values()))
+                lanes = self._pool()
+                futures = [lanes.submit(claim.workspace, partial(
+                    self.deliver_claim, by_id[sub_id], claim, previous.get((claim.team_id or "", claim.channel_id)),
+                    recorder)) for sub_id, claim in claims.items()]
+                posted = [future.result() for future in futures]
             finally:
                 recorder.flush()
             stopped = [claim for claim, outcome in zip(claims.values(), posted) if outcome == DeliveryResult.STOPPING]
@@ -432,10 +434,10 @@ class Fanout:
         """True for the second 02:30 of a night when the clocks go back (that slot was delivered an hour ago)."""
         return wall_time_repeats(sub.timezone, slot) and self.ledger.has_slot(sub.id, slot - timedelta(hours=1))
 
-    def _pool(self) -> ThreadPoolExecutor:
+    def _pool(self) -> Lanes:
         with self._workers_lock:
             if self._workers is None:
-                self._workers = ThreadPoolExecutor(max_workers=self.config.workers, thread_name_prefix="briefing")
+                self._workers = Lanes(self.config.workers, "briefing")
             return self._workers
 
 

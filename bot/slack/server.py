@@ -225,5 +225,15 @@ def socket_mode_handler(app: BotApp, app_token: str) -> SocketModeHandler:
     each payload to one of the app's connections (up to 10), and briefings go through the shared
     ledger (tests/bot/slack/test_socket_mode.py runs two)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.socket_mode.client import BaseSocketModeClient
+    from slack_sdk.socket_mode.request import SocketModeRequest
 
-    return SocketModeHandler(app.bolt, app_token)
+    class ScopedHandler(SocketModeHandler):
+        """Each payload in a fresh log scope, as `bolt_dispatch` gives each HTTP request: the ids
+        the middleware binds do not outlive it on the Socket Mode client's thread."""
+
+        def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
+            with request_scope():
+                super().handle(client, req)  # type: ignore[arg-type]
+
+    return ScopedHandler(app.bolt, app_token)

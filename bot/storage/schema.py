@@ -46,7 +46,7 @@ from bot.storage.records import StoreError, StoreUnavailable
 
 logger = logging.getLogger("reset_bot.store")
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 MIN_SQLITE = (3, 35)
 
 metadata = MetaData()
@@ -157,6 +157,16 @@ oauth_states = state_table(metadata)
 # AND expire_at > now), and slack_sdk's table has no index on it; a burst of install pages (or
 # unsigned GETs of /slack/install) made that a scan per callback.
 oauth_states_by_state = Index("reset_oauth_states_by_state", oauth_states.c.state)
+# Version 11: Slack's posting limits are per workspace, not per process, so several replicas pace
+# each workspace's briefings through one row each (`bot.storage.post_slots`): ``next_at`` (epoch
+# seconds) is the earliest time the workspace's next post may go, moved on atomically by whoever
+# reserves it. Versions 8 to 10 are other branches' (history budgets and others); this one keeps
+# its own number whichever order they are merged in.
+post_slots = Table(
+    "reset_post_slots", metadata,
+    Column("key", String(160), primary_key=True),  # "<team_id> <enterprise_id or ->"
+    Column("next_at", Float, nullable=False),  # epoch seconds: no post before this
+)
 
 # Version 8: rationed Slack reads (issue 13). Since May 2025 an app distributed outside the
 # Marketplace may call conversations.history (and .replies) once a minute per workspace, 15
@@ -302,6 +312,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     lambda conn: metadata.create_all(conn, tables=[api_budgets, history_scans]),
     _alerts,  # 9
     _briefing_forms,  # 10
+    lambda conn: metadata.create_all(conn, tables=[post_slots]),  # 11: each workspace's next posting slot
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

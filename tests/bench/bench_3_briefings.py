@@ -52,7 +52,7 @@ ZONES = ("Europe/London", "UTC", "Africa/Abidjan", "Atlantic/Reykjavik")  # all 
 WARM_ZONE = "Europe/Lisbon"  # UTC+0 too: a fifth schedule, delivered first to warm the code paths
 HISTORY_WEEKS = 52
 ROUNDS = 3  # weekly slots in a row, each against the baseline
-CPU_TARGET = 0.005
+CPU_RATIO_TARGET = 1.5  # × the Slack calls alone (was < 5 ms per channel: flipped with the machine's load)
 POSTGRES_URL = os.environ.get("RESET_BOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -197,14 +197,17 @@ def test_briefing_fanout(slack_standin, tmp_path):
     bench.close()
 
     per_channel, base_per_channel = cpu / CHANNELS, base_cpu / CHANNELS
+    # Judged on the median of the rounds' own ratios: each round and its baseline ran back to back.
+    ratio = statistics.median(r.cpu / b[1] for r, b in zip(rounds, bases))
     each = f"median of {ROUNDS} rounds"
     RESULTS.add("4 fan-out", f"wall time, {CHANNELS:,} briefings due at once ({len(ZONES)} schedule jobs, "
                              f"{WORKERS} workers, no pacing; {each})",
                 ms(wall), baseline=f"Slack calls only {ms(base_wall)}", ratio=wall / base_wall)
     RESULTS.add("4 fan-out", f"CPU per channel, bot process only ({each}: "
-                             f"{', '.join(ms(r.cpu / CHANNELS) for r in rounds)})", ms(per_channel),
-                baseline=f"Slack calls only {ms(base_per_channel)}", ratio=per_channel / base_per_channel,
-                target=f"< {CPU_TARGET * 1000:.0f} ms", ok=per_channel < CPU_TARGET)
+                             f"{', '.join(ms(r.cpu / CHANNELS) for r in rounds)}; ratio: median of the rounds)",
+                ms(per_channel),
+                baseline=f"Slack calls only {ms(base_per_channel)}", ratio=ratio,
+                target=f"≤ {CPU_RATIO_TARGET}× Slack calls", ok=ratio <= CPU_RATIO_TARGET)
     RESULTS.add("4 fan-out", "… of which beyond the Slack calls (ledger, composing, threads)",
                 ms(per_channel - base_per_channel))
     RESULTS.add("4 fan-out", "chart renders during each round's fan-out", " ".join(map(str, renders)),
@@ -214,7 +217,7 @@ def test_briefing_fanout(slack_standin, tmp_path):
                 f"scheduler sync pass (every 30 s), {CHANNELS:,} subscriptions: CPU (wall {ms(sync_wall)})",
                 ms(sync_cpu), baseline=f"read subscriptions {ms(floor_cpu)}", ratio=sync_cpu / floor_cpu)
     assert renders == [1] * ROUNDS
-    assert per_channel < CPU_TARGET, f"{per_channel * 1000:.2f} ms CPU per channel"
+    assert ratio <= CPU_RATIO_TARGET, f"{ratio:.2f}× the Slack calls ({per_channel * 1000:.2f} ms CPU per channel)"
 
 
 def test_briefing_fanout_on_postgresql(slack_standin, tmp_path):

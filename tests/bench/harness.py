@@ -147,6 +147,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -200,13 +206,13 @@ class Process:
 class SlackStandIn(Process):
     """tests/bench/slackproc.py: FakeSlack in its own process, with /bench/ control routes."""
 
-    def __init__(self, channels: int) -> None:
-        super().__init__([PYTHON, "-m", "tests.bench.slackproc", "--channels", str(channels)], clean_env(),
+    def __init__(self, channels: int, *options: str) -> None:
+        super().__init__([PYTHON, "-m", "tests.bench.slackproc", "--channels", str(channels), *options], clean_env(),
                          "slack", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         line = self.proc.stdout.readline()
         if not line:
             raise AssertionError(f"the Slack stand-in did not start:\n{self.log_tail()}")
-        info = json.loads(line)
+        info = self.info = json.loads(line)
         self.base_url, self.token, self.port = info["base_url"], info["token"], info["port"]
         self.root = f"http://{LOOPBACK}:{self.port}"
 
@@ -240,6 +246,10 @@ class SlackStandIn(Process):
 
     def cpu(self) -> float:
         return self._get("/bench/stats")["cpu"]
+
+    def limits(self, on: bool) -> None:
+        """Enforce Slack's per-workspace rate limits (tests/bench/slackproc.py LIMITS), or stop."""
+        self._get(f"/bench/limits?on={int(on)}", "POST")
 
     def wait_completions(self, since: int, count: int, timeout: float = 60) -> list[list[Any]]:
         """Poll until `count` files.completeUploadExternal calls succeeded since `since`; return them.

@@ -13,6 +13,11 @@ endpoints it answers a few loopback-only control routes under ``/bench/``:
     GET  /bench/stats                        this process's CPU seconds and RSS
     POST /bench/reset                        forget messages, files and calls (bounds memory between phases)
     POST /bench/latency?ms=N                 answer every Slack call N ms late, like a real network round trip
+    POST /bench/limits?on=1|0                enforce Slack's per-workspace rate limits (`LIMITS`, × --scale) or not
+
+With ``--workspaces W --per-workspace N`` it also creates W more workspaces (T0000W0000 …) with N
+channels each (`workspace_channel`) and issues each workspace its own bot token, as oauth.v2.access
+would at install; the JSON line lists them (team id, token, bot user and bot id).
 """
 
 from __future__ import annotations
@@ -29,7 +34,20 @@ from urllib.parse import parse_qsl, urlsplit
 import yaml
 
 from tests.fakes import slack_api
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, RateLimit, _Grant
+
+# Slack's published limits, per app per method per workspace (docs.slack.dev/apis/web-api/rate-limits;
+# /work/shared/reference/slack-platform.md §4), as token buckets (calls per minute, burst):
+#   chat.postMessage: "one message per second per channel" ("short bursts >1 allowed": not relied on, burst 1),
+#     "while also maintaining a workspace-wide limit" — Slack gives no number; chosen here: 600 a minute
+#     (10 a second, the bot's own default pace), burst 10;
+#   files.getUploadURLExternal, files.completeUploadExternal: Tier 4, "100+ per minute" — 100, burst 5
+#     (Tier 4 "tolerates occasional bursts"; 5 chosen).
+LIMITS: dict[str, tuple[tuple[float, float, bool], ...]] = {
+    "chat.postMessage": ((60.0, 1.0, True), (600.0, 10.0, False)),
+    "files.getUploadURLExternal": ((100.0, 5.0, False),),
+    "files.completeUploadExternal": ((100.0, 5.0, False),),
+}
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERAL = "C0000GEN01"
@@ -39,6 +57,21 @@ USER = "U0000USER1"
 def fanout_channel(n: int) -> str:
     """Channel IDs for the briefing fan-out and per-command channels: CB0000000, CB0000001, …"""
     return f"CB{n:07d}"
+
+
+def workspace_team(w: int) -> str:
+    return f"T0000W{w:04d}"
+
+
+def workspace_channel(w: int, n: int) -> str:
+    """Channel n of workspace w: CW0010042 … (unique across workspaces: the stand-in keys channels by id)."""
+    return f"CW{w:03d}{n:05d}"
+
+
+def rate_limits(scale: float) -> dict[str, list[RateLimit]]:
+    """`LIMITS` with every rate multiplied by ``scale`` (bursts unchanged)."""
+    return {method: [RateLimit(per_minute * scale, burst, per_channel) for per_minute, burst, per_channel in group]
+            for method, group in LIMITS.items()}
 
 
 def manifest_scopes() -> frozenset[str]:
@@ -52,6 +85,7 @@ class BenchSlack(FakeSlack):
         super().__init__(**kwargs)
         self._dropped = 0  # calls forgotten by /bench/reset, so sequence numbers stay monotonic
         self._latency = 0.0  # seconds each Slack call waits before it is served (outside the lock)
+        self.scale = 1.0  # --scale: the factor on every rate limit
 
     def _serve(self, h) -> None:  # noqa: ANN001 - http.server handler
         split = urlsplit(h.path)
@@ -84,6 +118,9 @@ class BenchSlack(FakeSlack):
         elif route == "latency":
             self._latency = float(query.get("ms", 0)) / 1000
             self._send(h, 200, {"ok": True, "latency_ms": self._latency * 1000})
+        elif route == "limits":
+            self.enforce_rate_limits(rate_limits(self.scale) if query.get("on") == "1" else {})
+            self._send(h, 200, {"ok": True})
         elif route == "reset":
             with self._lock:
                 self._dropped += len(self._calls)
@@ -111,15 +148,30 @@ def main(argv: list[str] | None = None) -> int:
     slack_api._Server.request_queue_size = 1024
     parser = argparse.ArgumentParser()
     parser.add_argument("--channels", type=int, default=1000)
+    parser.add_argument("--workspaces", type=int, default=0)
+    parser.add_argument("--per-workspace", type=int, default=0)
+    parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args(argv)
     slack = BenchSlack(scopes=manifest_scopes())
+    slack.scale = args.scale
     slack.add_channel(GENERAL, "general")
     slack.add_user(USER, tz="Europe/Berlin")
     slack.add_member(GENERAL, USER)
     for n in range(args.channels):
         slack.add_channel(fanout_channel(n), f"bench-{n}")
-    print(json.dumps({"base_url": slack.base_url, "token": slack.token, "port": slack.port, "pid": os.getpid()}),
-          flush=True)
+    workspaces = []
+    scopes = ",".join(sorted(manifest_scopes()))
+    for w in range(args.workspaces):
+        team = slack.add_workspace(workspace_team(w), f"Bench workspace {w}")
+        for n in range(args.per_workspace):
+            slack.add_channel(workspace_channel(w, n), f"ws{w}-{n}")
+        with slack._lock:  # what oauth.v2.access answers at install: a bot token of that workspace's own
+            answer = slack._token_answer(_Grant(team, scopes), rotating=False)
+        workspaces.append({"team_id": team.team_id, "token": answer["access_token"], "bot_user_id": team.bot_user_id,
+                           "bot_id": team.bot_id})
+    print(json.dumps({"base_url": slack.base_url, "token": slack.token, "port": slack.port, "pid": os.getpid(),
+                      "client_id": slack.client_id, "client_secret": slack.client_secret, "app_id": slack.app_id,
+                      "workspaces": workspaces}), flush=True)
     try:
         sys.stdin.read()  # serve until the benchmark closes our stdin (or dies)
     finally:

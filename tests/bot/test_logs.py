@@ -15,6 +15,17 @@ from tests.conftest import CHANNEL, SIGNING_SECRET, USER
 from tests.fakes.slack_requests import block_actions_body, post_signed, slash_command_body
 
 
+@pytest.fixture(autouse=True)
+def no_request(monkeypatch):
+    """Each test starts outside any request: a test elsewhere that dispatched to Bolt directly (no
+    server scope around it) leaves its ids bound in this thread, as a Socket Mode thread would."""
+    from bot import logs
+
+    token = logs._current.set(logs.NO_IDS)
+    yield
+    logs._current.reset(token)
+
+
 def record(message: str, *args: object, **extra: object) -> logging.LogRecord:
     rec = logging.LogRecord("reset_bot.app", logging.WARNING, __file__, 1, message, args, None)
     for key, value in extra.items():

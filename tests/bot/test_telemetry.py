@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -98,7 +99,11 @@ def test_a_served_process_shows_its_data_age_scheduler_and_calls(slack, tmp_path
         base = f"http://127.0.0.1:{port}"
         assert post_signed(f"{base}/slack/events", slash_command_body("gold"), SIGNING_SECRET)[0] == 200
         assert slack.wait_for(lambda: slack.messages(CHANNEL), timeout=30)
-        families = scrape(base)
+        # The bot counts a call when its answer arrives, just after the stand-in recorded the post:
+        # scrape until the answered command is counted (as `processes.wait_healthy` polls).
+        deadline = time.monotonic() + 30
+        while not _answered(families := scrape(base)) and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -107,3 +112,9 @@ def test_a_served_process_shows_its_data_age_scheduler_and_calls(slack, tmp_path
     calls = {(s.labels["method"], s.labels["result"]) for s in families["reset_bot_slack_calls"]
              if s.name.endswith("_total")}
     assert ("chat.postmessage", "ok") in calls
+
+
+def _answered(families: dict[str, list]) -> bool:
+    return any(s.labels.get("kind") == "gold" and s.labels.get("outcome") == "answered" and s.value >= 1
+               for s in families.get("reset_bot_commands", []) if s.name.endswith("_total"))
+

@@ -348,6 +348,17 @@ class _Grant:
     organisation: Organisation | None = None  # an org-wide install (``team`` then stands for the org)
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """One of Slack's rate limits, for `FakeSlack.enforce_rate_limits`: ``per_minute`` calls of a
+    method per workspace (``per_channel``: per channel of a workspace), with up to ``burst`` at once
+    (a token bucket). Off unless enforced."""
+
+    per_minute: float
+    burst: float = 1.0
+    per_channel: bool = False
+
+
 @dataclass
 class _Trigger:
     user_id: str
@@ -517,6 +528,8 @@ class FakeSlack:
         self._modals: dict[str, dict[str, Any]] = {}  # open modal views, by view id
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._faults: dict[str, list[_Fault]] = {}
+        self._rate_limits: dict[str, tuple[RateLimit, ...]] = {}  # enforce_rate_limits; none by default
+        self._buckets: dict[tuple[str, str, str, int], tuple[float, float]] = {}  # (tokens, when) per bucket
         self._calls: list[Call] = []
         self._last_ts_us = 0
         self._ids = itertools.count(1)
@@ -886,6 +899,47 @@ class FakeSlack:
         self._send(h, status, body, headers)
         return True
 
+    def enforce_rate_limits(self, limits: Mapping[str, Iterable[RateLimit]]) -> None:
+        """From now on answer 429 (with ``Retry-After``) to a call over any of its method's limits,
+        counted per workspace (the token's team; the default token's for the default token), as
+        Slack counts them per app per method per workspace. An empty mapping turns them off."""
+        with self._lock:
+            self._rate_limits = {method: tuple(group) for method, group in limits.items()}
+            self._buckets = {}
+
+    def _over_rate_limit(self, h: _Handler, method: str, params: Params, ctype: str, authorization: str | None,
+                         form_token: str | None) -> bool:
+        limits = self._rate_limits.get(method)
+        if not limits:
+            return False
+        token = authorization[7:].strip() if authorization and authorization.startswith("Bearer ") else form_token
+        now = time.monotonic()
+        with self._lock:
+            issued = self._issued.get(token or "")
+            team = issued.team.team_id if issued is not None else self.team_id
+            channel = str(params.get("channel") or params.get("channel_id") or "")
+            wait = 0.0
+            buckets = []
+            for n, limit in enumerate(limits):
+                key = (method, team, channel if limit.per_channel else "", n)
+                rate = limit.per_minute / 60
+                tokens, then = self._buckets.get(key, (limit.burst, now))
+                tokens = min(limit.burst, tokens + (now - then) * rate)
+                buckets.append((key, tokens))
+                if tokens < 1:
+                    wait = max(wait, (1 - tokens) / rate)
+            if wait <= 0:
+                for key, tokens in buckets:
+                    self._buckets[key] = (tokens - 1, now)
+                return False
+            for key, tokens in buckets:
+                self._buckets[key] = (tokens, now)
+        retry_after = max(1, int(wait + 0.999))  # Slack's Retry-After is whole seconds
+        body = {"ok": False, "error": "ratelimited"}
+        self._record(method, params, 429, body, ctype)
+        self._send(h, 429, body, {"Retry-After": str(retry_after)})
+        return True
+
     def _serve_api(self, h: _Handler, method: str, query: str, body: bytes, ctype: str) -> None:
         params: Params = dict(parse_qsl(query, keep_blank_values=True))
         form_token: str | None = None
@@ -911,6 +965,9 @@ class FakeSlack:
             params.pop("token", None)
 
         if self._faulted(h, method, params, ctype):
+            return
+        if self._rate_limits and self._over_rate_limit(h, method, params, ctype, h.headers.get("Authorization"),
+                                                       form_token):
             return
         answer = self._call_api(method, params, h.headers.get("Authorization"), form_token, parse_error)
         # Slack reports the token's scopes on every answer; Bolt reads them from auth.test.

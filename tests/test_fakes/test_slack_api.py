@@ -615,3 +615,27 @@ def test_a_file_shared_with_thread_ts_is_a_reply_in_that_thread(slack: FakeSlack
     [reply] = slack.replies(PUBLIC, parent)
     assert reply["files"][0]["name"] == "gap.png"
     assert [m["text"] for m in client.conversations_history(channel=PUBLIC)["messages"]] == ["parent"]
+# ---- rate limits (off unless enforced; the benchmarks' multi-workspace fan-out turns them on) ----
+
+def test_rate_limits_are_off_by_default_and_enforced_per_channel_and_workspace_when_asked(slack, client):
+    from tests.fakes.slack_api import RateLimit
+
+    slack.add_channel("C0000RATE2", "rate-two")
+    for _ in range(3):  # off: any number of posts
+        client.chat_postMessage(channel=PUBLIC, text="hi")
+    slack.enforce_rate_limits({"chat.postMessage": [RateLimit(per_minute=6, burst=1, per_channel=True),
+                                                   RateLimit(per_minute=6, burst=2)]})
+    client.chat_postMessage(channel=PUBLIC, text="one")
+    with pytest.raises(SlackApiError) as same_channel:  # a second post to the channel before its next token
+        client.chat_postMessage(channel=PUBLIC, text="two")
+    assert same_channel.value.response.status_code == 429
+    assert same_channel.value.response.headers["Retry-After"] == "10"  # a token every 10 s
+    client.chat_postMessage(channel="C0000RATE2", text="other channel")  # the workspace's burst of 2
+    slack.add_channel("C0000RATE3", "rate-three")
+    with pytest.raises(SlackApiError) as workspace:  # the workspace-wide bucket is empty now
+        client.chat_postMessage(channel="C0000RATE3", text="third channel")
+    assert workspace.value.response.status_code == 429
+    assert [c.status for c in slack.calls("chat.postMessage")][-4:] == [200, 429, 200, 429]
+    client.auth_test()  # methods without a limit are not counted
+    slack.enforce_rate_limits({})
+    client.chat_postMessage(channel="C0000RATE3", text="off again")

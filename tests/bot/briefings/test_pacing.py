@@ -47,3 +47,118 @@ def test_the_same_channel_id_in_two_workspaces_is_two_channels():
     pacer.wait("C1", "T1")
     assert pacer.wait("C1", "T2") == 0
     assert waits == []
+
+
+# ---- several replicas: the workspace's slots are reserved in the shared database ----------------
+
+def shared_pacers(db_url, count, clock):
+    from bot.storage import connect
+    from bot.storage.post_slots import PostSlots
+
+    stores = [connect(db_url) for _ in range(count)]  # one engine each, as separate replicas have
+    pacers = [Pacer(per_second=4, per_channel_interval=1.0, clock=clock, sleep=lambda s: None,
+                    shared=PostSlots(store.database)) for store in stores]
+    return pacers, stores
+
+
+def test_two_pacers_on_one_database_never_exceed_the_workspaces_rate_together(db_url):
+    """Two replicas, four workers each, one workspace: together they book its posts at 4 a second —
+    not 4 a second each. The clock stands still, so each post's slot is now + its wait."""
+    import threading
+
+    from bot.storage.records import Workspace
+
+    pacers, stores = shared_pacers(db_url, 2, lambda: 5000.0)
+    slots, lock, start = [], threading.Lock(), threading.Barrier(8)
+
+    def post(n):
+        start.wait()
+        for k in range(10):
+            waited = pacers[n % 2].wait(f"C{n:02d}{k:02d}", Workspace("T1"))
+            with lock:
+                slots.append(5000.0 + waited)
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert sorted(slots) == pytest.approx([5000.0 + n * 0.25 for n in range(80)])
+        # … and another workspace's budget is untouched by all that.
+        assert pacers[1].wait("C0000", Workspace("T2")) == 0
+    finally:
+        for store in stores:
+            store.dispose()
+
+
+def test_the_tier_4_upload_budget_slows_a_workspace_below_its_posting_budget():
+    """A briefing uploads a chart (two Tier 4 calls, 100 a minute): at most 100 briefings a minute."""
+    pacer = Pacer(per_second=10, uploads_per_minute=100, clock=lambda: 0.0, sleep=lambda s: None)
+    assert pacer.interval == pytest.approx(0.6)
+    assert [pacer.wait(f"C{n}") for n in range(3)] == pytest.approx([0.0, 0.6, 1.2])
+
+
+# ---- the fan-out's workers: a lane per workspace ---------------------------------------------
+
+def test_a_big_workspace_does_not_delay_a_small_one():
+    """Two workers; a big workspace queues twenty briefings (each holds its worker until released,
+    as a paced post does), then a small workspace queues one. The small one runs as soon as a
+    worker is free, not after the big one's queue."""
+    import threading
+
+    from bot.briefings.pacing import Lanes
+
+    lanes = Lanes(2)
+    order, release, started = [], threading.Semaphore(0), threading.Semaphore(0)
+
+    def big(n):
+        def run():
+            started.release()
+            release.acquire()
+            order.append(f"big{n}")
+        return run
+
+    try:
+        futures = [lanes.submit("T-big", big(n)) for n in range(20)]
+        started.acquire()
+        started.acquire()  # both workers hold a big briefing
+        small = lanes.submit("T-small", lambda: order.append("small") or "done")
+        release.release()  # one big post ends: its worker goes to the small workspace
+        assert small.result(timeout=10) == "done"
+        assert order == ["big0", "small"] or order == ["big1", "small"]
+        for _ in range(19):
+            release.release()
+        for future in futures:
+            future.result(timeout=10)
+        assert sorted(order) == sorted([f"big{n}" for n in range(20)] + ["small"])
+    finally:
+        lanes.shutdown()
+
+
+def test_one_workspace_alone_uses_every_worker():
+    import threading
+
+    from bot.briefings.pacing import Lanes
+
+    lanes = Lanes(3)
+    barrier = threading.Barrier(3, timeout=10)  # passes only if three run at once
+    try:
+        assert sorted(f.result(timeout=10) for f in [lanes.submit("T1", barrier.wait) for _ in range(3)]) == [0, 1, 2]
+    finally:
+        lanes.shutdown()
+
+
+def test_a_failing_briefing_reaches_its_future_and_the_worker_goes_on():
+    from bot.briefings.pacing import Lanes
+
+    lanes = Lanes(1)
+    try:
+        def boom():
+            raise ValueError("no")
+        failing = lanes.submit("T1", boom)
+        with pytest.raises(ValueError):
+            failing.result(timeout=10)
+        assert lanes.submit("T1", lambda: 7).result(timeout=10) == 7
+    finally:
+        lanes.shutdown()

@@ -230,7 +230,7 @@ class TestCrashesInsideTheUnit:
             crashing.fanout.deliver_due(*LONDON_FRIDAY)
         crashing.fanout.close()  # what the worker was still doing, it finished; no outcome was written
         survivor, reader = make_service("survivor", claim_timeout=THIRTY_SECONDS), make_service("reader")
-        for _ in range(len(THREE_CHANNELS) + 1):  # one history read a minute per workspace (recovery.py)
+        for _ in range(3 * len(THREE_CHANNELS)):  # one history read a minute per workspace (recovery.py)
             clock.now += timedelta(minutes=1)
             survivor.scheduler.sync()
             if all(d.status == "sent" for d in reader.storage.ledger.rows()):
@@ -239,7 +239,7 @@ class TestCrashesInsideTheUnit:
             _parent, replies = thread_of(slack, channel)
             assert parts_of(replies) == PARTS_WITH_CHART
         rows = reader.storage.ledger.rows()
-        assert all(d.status == "sent" for d in rows)
+        assert all(d.status == "sent" for d in rows), [(d.status, d.error, d.attempts) for d in rows]
         # The first channel's parent was out when the process died: its thread was completed, not reposted.
         # (The others went out whole, or were cancelled with the dying fan-out and posted whole by the survivor.)
         assert rows[0].error == RECOVERED_NOTE and rows[0].message_ts == thread_of(slack, THREE_CHANNELS[0])[0]["ts"]
