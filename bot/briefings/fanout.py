@@ -53,7 +53,7 @@ from bot.briefings.config import BriefingSettings
 from bot.briefings.notices import OwnerNotices
 from bot.briefings.outcomes import DeliveryResult, failed
 from bot.briefings.pacing import Lanes, Pacer
-from bot.briefings.recording import Recorder
+from bot.briefings.recording import Recorder, record_sent
 from bot.briefings.recovery import (
     MAX_ATTEMPTS,
     METADATA_EVENT,
@@ -381,13 +381,7 @@ class Fanout:
                                        client=self.client_for(workspace))
         outcome = Finished(DeliveryStatus.SENT, ts=result.ts, error=";".join(result.problems) or None,
                            data_version=snapshot.datasets.version, headline=headline)
-        if recorder is not None:
-            recorder.add(claim, outcome)
-            return DeliveryResult.SENT
-        if self.ledger.finish_many([(claim, outcome)]):
-            logger.warning("delivery %s finished after its claim was taken over", claim.id)
-            return DeliveryResult.LOST
-        return DeliveryResult.SENT
+        return record_sent(self.ledger, claim, outcome, recorder)
 
     def _post_thread(self, claim: Delivery, tz: str, schedule: str, dest: Destination, *, previous: Delivery | None,
                      recorder: Recorder | None, resume: bool, late: str | None) -> str:

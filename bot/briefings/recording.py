@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from bot.briefings.outcomes import DeliveryResult
 from bot.storage.ledger import Ledger
 from bot.storage.records import Delivery, Finished
 
@@ -48,3 +49,16 @@ class Recorder:
             return
         for claim in lost:
             logger.warning("delivery %s finished after its claim was taken over", claim.id)
+
+
+def record_sent(ledger: Ledger, claim: Delivery, outcome: Finished, recorder: Recorder | None) -> str:
+    """A posted briefing's outcome: queued in the fan-out's batch, or written now. SENT, or LOST if
+    the claim was taken over before it could be recorded (the flat and the threaded path share this)."""
+    if recorder is not None:
+        recorder.add(claim, outcome)
+        return DeliveryResult.SENT
+    if ledger.finish_many([(claim, outcome)]):
+        logger.warning("delivery %s finished after its claim was taken over", claim.id)
+        return DeliveryResult.LOST
+    return DeliveryResult.SENT
+

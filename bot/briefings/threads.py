@@ -35,7 +35,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.briefings.outcomes import DeliveryResult
 from bot.briefings.pacing import Pacer
-from bot.briefings.recording import Recorder
+from bot.briefings.recording import Recorder, record_sent
 from bot.briefings.recovery import METADATA_EVENT, HistoryCheck, history_client, is_transient, retry_after
 from bot.slack.delivery import ClientFor, Destination, SlackDelivery, error_code
 from bot.storage.ledger import Ledger
@@ -131,13 +131,7 @@ class ThreadPoster:
         notes = ([note] if note else []) + problems
         outcome = Finished(DeliveryStatus.SENT, ts=parent_ts, error=";".join(notes) or None,
                            data_version=datasets.version, headline=headline, parts=done)
-        if recorder is not None:
-            recorder.add(claim, outcome)
-            return DeliveryResult.SENT
-        if self.ledger.finish_many([(claim, outcome)]):
-            logger.warning("delivery %s finished after its claim was taken over", claim.id)
-            return DeliveryResult.LOST
-        return DeliveryResult.SENT
+        return record_sent(self.ledger, claim, outcome, recorder)
 
     def _keep_parts(self, claim: Delivery, done: dict[str, str], resume: Resume) -> None:
         if done != resume.done:

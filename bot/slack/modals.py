@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -55,6 +56,7 @@ from handlers.queries import BriefingQuery, ShockQuery
 from handlers.reply import message, section
 from handlers.slowdown import slow_down
 
+T = TypeVar("T")
 logger = logging.getLogger("reset_bot.modals")
 
 COMMAND = "/reset"
@@ -168,7 +170,7 @@ def register_modals(app: App, *, data: LiveData, replier: Replier, response_urls
         if origin is None:
             ack(response_action="errors", errors={forms.DAY: LOST_ORIGIN})
             return
-        result = forms.read_subscribe(_values(view), data.current().holders)
+        result = _read(forms.read_subscribe, _values(view), data.current().holders, forms.DAY)
         if isinstance(result, dict):
             ack(response_action="errors", errors=result)
             return
@@ -230,7 +232,7 @@ def register_modals(app: App, *, data: LiveData, replier: Replier, response_urls
                 ack(response_action="errors", errors={forms.WHERE: "Choose where to post the answer."})
                 return
             url = _response_url_for(body, channel)
-        result = forms.read_scenario(values, data.current().holders)
+        result = _read(forms.read_scenario, values, data.current().holders, forms.holder_block(1))
         if isinstance(result, dict):
             ack(response_action="errors", errors=result)
             return
@@ -321,6 +323,20 @@ def _response_url_for(body: dict[str, Any], channel: str) -> str | None:
         if isinstance(entry, dict) and entry.get("channel_id") == channel and isinstance(url, str):
             return url
     return None
+
+
+UNREADABLE = "I couldn't read this form as Slack sent it. Please fill it in again."
+
+
+def _read(reader: Callable[[dict[str, Any], Any], T], values: dict[str, Any], holders: Any,
+          block: str) -> T | dict[str, str]:
+    """``reader(values, holders)``, or an inline error on ``block`` when the submitted state is not
+    the shape our form has (a forged or garbled view_submission): said in the form, never a silent close."""
+    try:
+        return reader(values, holders)
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError):
+        logger.warning("a form submission with an unreadable state; answered inline")
+        return {block: UNREADABLE}
 
 
 def _values(view: dict[str, Any]) -> dict[str, Any]:

@@ -101,6 +101,18 @@ class TestTheBriefingForm:
         assert runtime.store.subscriptions.in_channel(Workspace(TEAM), CHANNEL) == []
         assert slack.messages(CHANNEL) == []
 
+    @pytest.mark.parametrize("garbled", [
+        {forms.DAY: {"day": {"type": "static_select", "selected_option": "fri"}}},  # a string, not an object
+        {forms.DAY: ["fri"], forms.TIME: None},
+        {forms.TIME: {"time": {"selected_time": 1630}}, forms.ZONE: {"zone": {"value": ["Europe/London"]}}},
+    ])
+    def test_a_garbled_submission_is_answered_in_the_form_not_closed_silently(self, served, slack, runtime,
+                                                                             garbled):
+        view = open_subscribe_form(served, slack)
+        answer = submit(served, view, garbled)
+        assert answer["response_action"] == "errors" and answer["errors"]
+        assert runtime.store.subscriptions.in_channel(Workspace(TEAM), CHANNEL) == []
+
     def test_a_submission_from_another_workspace_subscribes_nothing(self, served, slack, runtime):
         view = open_subscribe_form(served, slack)
         # The same form (its metadata naming this workspace's channel) submitted in another one, as
