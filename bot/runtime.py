@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -217,7 +219,7 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
         history_interval=history_interval,
     )
     app = create_app(settings, client=client, data=data, charts=charts, briefings=briefings.commands.handle,
-                     oauth=flow, on_workspace_gone=Departures(store, installations),
+                     oauth=flow, on_workspace_gone=Departures(store, installations, client_for),
                      home_briefings=briefings.commands, alerts=alerting.commands.handle,
                      home_alerts=alerting.commands)
     return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings,
@@ -234,13 +236,22 @@ class InstalledClients:
     refresh grant, through slack_sdk's `TokenRotator`) and the new one saved, so a scheduled post
     never goes out with an expired token. Two replicas may refresh at once: the loser's refresh token
     is already spent, so it reads the store again and uses the winner's token. Clients are kept per
-    (workspace, token): a refreshed or reinstalled token gets a new client."""
+    (workspace, token): a refreshed or reinstalled token gets a new client.
+
+    A token that does not rotate is kept for ``cache_seconds`` (30) after it was read: a fan-out
+    posts a workspace's briefings a fraction of a second apart, and reading and decrypting the
+    installation for each was a sixth of a replica's time in the multi-workspace benchmark. Within
+    those seconds an uninstall on another replica is still seen — its subscriptions are stopped in
+    the database, which the check before each post reads — and Slack refuses a revoked token anyway."""
 
     def __init__(self, settings: Settings, installations: EncryptedInstallationStore, *,
-                 refresh_minutes: int = 120) -> None:
+                 refresh_minutes: int = 120, cache_seconds: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.installations = installations
         self.refresh_minutes = refresh_minutes
+        self.cache_seconds, self._clock = cache_seconds, clock
+        self._read: dict[tuple[str, str | None], tuple[float, Bot]] = {}  # non-rotating tokens, when read
         self._rotator = TokenRotator(
             client_id=settings.slack_client_id or "",
             client_secret=settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else "",
@@ -257,6 +268,10 @@ class InstalledClients:
             client = self._clients[key] = with_token(briefing_client(self.settings), token)
         return client
 
+    def forget(self) -> None:
+        """Read every installation afresh from now on (one left, or changed, in this process)."""
+        self._read.clear()
+
     def _find(self, workspace: Workspace) -> Bot:
         bot = find_bot(self.installations, workspace)
         if bot is None or not bot.bot_token:
@@ -264,8 +279,13 @@ class InstalledClients:
         return bot
 
     def _current_bot(self, workspace: Workspace) -> Bot:
+        key, now = (workspace.team_id, workspace.enterprise_id), self._clock()
+        kept = self._read.get(key)
+        if kept is not None and now - kept[0] < self.cache_seconds:
+            return kept[1]
         bot = self._find(workspace)
         if not bot.bot_refresh_token:
+            self._read[key] = (now, bot)
             return bot
         with self._refreshing:  # one refresh at a time in this process
             bot = self._find(workspace)  # another thread may have refreshed it meanwhile
@@ -305,12 +325,16 @@ class Departures:
     (`bot.slack.app.organisation`: no team) stops those of every workspace of its organisation —
     except a workspace that still has its own per-team install, whose briefings go on with it."""
 
-    def __init__(self, store: Storage, installations: EncryptedInstallationStore | None) -> None:
+    def __init__(self, store: Storage, installations: EncryptedInstallationStore | None,
+                 clients: InstalledClients | None = None) -> None:
         self.store = store
         self.installations = installations
+        self.clients = clients  # its tokens read lately are forgotten: the installation changed
 
     def __call__(self, workspace: Workspace, reason: str) -> int:
         """Stops the workspace's subscriptions and alerts; returns how many subscriptions stopped."""
+        if self.clients is not None:
+            self.clients.forget()
         if workspace.team_id:
             self.store.alerts.remove_workspace(workspace, reason)
             return self.store.subscriptions.remove_workspace(workspace, reason)

@@ -20,7 +20,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.briefings.fanout import Fanout
 from bot.briefings.membership import Membership
-from bot.briefings.recovery import PAUSING_ERRORS
+from bot.briefings.outcomes import DeliveryResult
+from bot.briefings.recovery import PAUSING_ERRORS, RELEASED
 from bot.briefings.slots import DEFAULT_DAY, DEFAULT_TIME, next_slot
 from bot.slack.delivery import Destination, error_code
 from bot.storage import Storage
@@ -30,6 +31,7 @@ from handlers.errors import UserFacingError
 from handlers.home import HomeBriefing, HomeVerb
 from handlers.queries import BriefingQuery, Query, SubscribeQuery, SubscriptionsQuery, UnsubscribeQuery
 from handlers.reply import Reply
+from handlers.slowdown import restarting
 
 #: The form of a new subscription that names none (issue 14): the headline at the top level, the
 #: rest in its thread, so a weekly briefing does not flood the channel. `flat` keeps one message.
@@ -132,8 +134,12 @@ class SubscriptionCommands:
         if claim is None:  # a second click in the same second
             return None
         try:
-            self.fanout.post(claim, tz, schedule, dest, previous=self.ledger.last_sent(dest.workspace, dest.channel_id),
-                             form=subs[0].form if subs else "flat")
+            outcome = self.fanout.post(claim, tz, schedule, dest,
+                                       previous=self.ledger.last_sent(dest.workspace, dest.channel_id),
+                                       form=subs[0].form if subs else "flat")
+            if outcome == DeliveryResult.STOPPING:  # a deploy began while it waited for its turn
+                self.ledger.release([claim], RELEASED)
+                return restarting()
         except SlackApiError as exc:
             code = error_code(exc)
             self.ledger.finish(claim, DeliveryStatus.FAILED, error=code)

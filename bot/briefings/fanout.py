@@ -43,6 +43,8 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_futures
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -116,6 +118,7 @@ class Fanout:
         self.threads = ThreadPoster(self.ledger, delivery, history, self.client_for, self.pacer,
                                     sleep=getattr(history, "sleep", lambda _s: None))
         self._stop = threading.Event()
+        self._renewed: dict[int, datetime] = {}  # claim id → when the fan-out's lease last renewed it
         self._workers: Lanes | None = None  # posts a fan-out's briefings, a lane per workspace; made on first use
         self._workers_lock = threading.Lock()
 
@@ -205,7 +208,7 @@ class Fanout:
                 futures = [lanes.submit(claim.workspace, partial(
                     self.deliver_claim, by_id[sub_id], claim, previous.get((claim.team_id or "", claim.channel_id)),
                     recorder)) for sub_id, claim in claims.items()]
-                posted = [future.result() for future in futures]
+                posted = self._await_leased(futures, list(claims.values()), recorder)
             finally:
                 recorder.flush()
             stopped = [claim for claim, outcome in zip(claims.values(), posted) if outcome == DeliveryResult.STOPPING]
@@ -221,6 +224,30 @@ class Fanout:
                                                       config=self.config)
                 outcomes[sub.id] = self.deliver_slot(sub.id, slot) if retry else DeliveryResult.ALREADY
         return outcomes
+
+    def _await_leased(self, futures: list[Future[str]], claims: list[Delivery], recorder: Recorder) -> list[str]:
+        """The chunk's outcomes, renewing its claims every quarter of the claim timeout while any
+        post is still queued or in flight: a briefing waiting behind its workspace's pacing — longer
+        when several replicas share that workspace's budget — is a live claim, not a dead process's,
+        and must not be taken over. Each tick first writes the sent briefings batched so far, then
+        renews, in one statement, every claim of the chunk still open (a posted one not yet written
+        included). A process that dies stops renewing, and its claims go stale as before."""
+        every = self.config.claim_timeout.total_seconds() / 4
+        try:
+            while wait_futures(futures, timeout=every).not_done:
+                recorder.flush()
+                try:
+                    self.ledger.renew_many(claims)
+                except Exception as exc:  # the check before each post still guards them
+                    logger.warning("could not renew %d claims of a fan-out: %s", len(claims), exc)
+                    continue
+                renewed = self.clock()
+                for claim in claims:
+                    self._renewed[claim.id] = renewed
+            return [future.result() for future in futures]
+        finally:
+            for claim in claims:
+                self._renewed.pop(claim.id, None)
 
     # ---- one slot ----------------------------------------------------------------------------
     def deliver_slot(self, subscription_id: int, slot: datetime | None = None) -> str:
@@ -251,7 +278,9 @@ class Fanout:
                 # its parent, and which replies, are looked for in `post` (`bot.briefings.threads`)
                 return self._finish_outcome(claim, self.deliver_claim(
                     sub, claim, self.ledger.last_sent(sub.workspace, sub.channel_id), resume=True))
-            if claim.taken_over or claim.attempts > 1:
+            # … unless no attempt got as far as calling Slack (a replica died with it queued): then
+            # there is nothing to look for, and no turn of the rationed history read is spent.
+            if (claim.taken_over or claim.attempts > 1) and claim.may_have_posted:
                 posted = self.history.already_posted(claim)
                 if posted is None:  # unknown is not "no": never post what may be there already
                     self.ledger.finish(claim, DeliveryStatus.FAILED, error=self.history.unconfirmed(claim))
@@ -291,7 +320,7 @@ class Fanout:
         if "threaded" in (sub.form, claim.form):  # a parent out in time gets its thread completed, late
             return self._finish_outcome(claim, self.deliver_claim(
                 sub, claim, self.ledger.last_sent(sub.workspace, sub.channel_id), resume=True, late=error))
-        posted = self.history.already_posted(claim)
+        posted = self.history.already_posted(claim) if claim.may_have_posted else False
         if posted:
             return DeliveryResult.RECOVERED
         if self.ledger.finish(claim, DeliveryStatus.MISSED, error=error if posted is False else
@@ -350,7 +379,8 @@ class Fanout:
              recorder: Recorder | None = None, form: Form = "flat", resume: bool = False,
              late: str | None = None) -> str:
         """Build and post the briefing for a claimed slot: SENT, SKIPPED (unsubscribed meanwhile),
-        or LOST if the claim was taken over; Slack's errors are raised.
+        LOST if the claim was taken over, or STOPPING (nothing posted) if the bot began to stop
+        while it waited for its turn; Slack's errors are raised.
 
         ``form`` threaded: a parent and its thread (`bot.briefings.threads`); with ``resume`` (a
         takeover or a retry) only what an earlier attempt did not post; with ``late`` (the grace
@@ -365,12 +395,13 @@ class Fanout:
                                          changes=changes)
         workspace = claim.workspace  # the row's: recorded with it when it was claimed
         self.pacer.wait(claim.channel_id, workspace)
+        if self._stop.is_set():  # the bot began to stop while this one waited for its turn: not posted
+            return DeliveryResult.STOPPING
         # Last look before posting: is the claim still this attempt's (not taken over by a replica
         # or by this process's own sync), and is the subscription still live (not unsubscribed
         # while the fan-out ran)? A read; once the claim is old enough that it could soon be taken
         # over (pacing a big fan-out ages it), the same check also renews it — a write.
-        fresh = self.clock() - claim.claimed_at < self.config.claim_timeout / 4
-        if not self.ledger.still_mine(claim, renew=not fresh):
+        if not self.ledger.still_mine(claim, renew=not self._fresh(claim)):
             if self.ledger.finish(claim, DeliveryStatus.SKIPPED, error="unsubscribed before it was posted"):
                 return DeliveryResult.SKIPPED  # the claim was still ours: only the subscription went away
             return DeliveryResult.LOST
@@ -392,9 +423,10 @@ class Fanout:
                                            schedule=schedule, previous=previous.headline if previous else None,
                                            changes=changes)
         workspace = claim.workspace
-        self.pacer.wait(claim.channel_id, workspace)
-        fresh = self.clock() - claim.claimed_at < self.config.claim_timeout / 4
-        if not self.ledger.still_mine(claim, renew=not fresh):  # as in `post`
+        self.pacer.wait(claim.channel_id, workspace, "message")  # the parent; each reply waits its own turn
+        if self._stop.is_set() and claim.message_ts is None:  # as in `post` (a begun thread is finished)
+            return DeliveryResult.STOPPING
+        if not self.ledger.still_mine(claim, renew=not self._fresh(claim)):  # as in `post`
             if self.ledger.finish(claim, DeliveryStatus.SKIPPED, error="unsubscribed before it was posted"):
                 return DeliveryResult.SKIPPED
             return DeliveryResult.LOST
@@ -424,6 +456,11 @@ class Fanout:
                                     note=RECOVERED_NOTE if point.parent_ts is not None else None)
         return DeliveryResult.RECOVERED if point.parent_ts is not None and outcome == DeliveryResult.SENT else outcome
 
+    def _fresh(self, claim: Delivery) -> bool:
+        """Claimed (or renewed by the fan-out's lease) less than a quarter of the timeout ago."""
+        since = max(claim.claimed_at, self._renewed.get(claim.id, claim.claimed_at))
+        return self.clock() - since < self.config.claim_timeout / 4
+
     def _repeated_wall_time(self, sub: Subscription, slot: datetime) -> bool:
         """True for the second 02:30 of a night when the clocks go back (that slot was delivered an hour ago)."""
         return wall_time_repeats(sub.timezone, slot) and self.ledger.has_slot(sub.id, slot - timedelta(hours=1))
@@ -431,7 +468,7 @@ class Fanout:
     def _pool(self) -> Lanes:
         with self._workers_lock:
             if self._workers is None:
-                self._workers = Lanes(self.config.workers, "briefing")
+                self._workers = Lanes(self.config.workers, "briefing", threads=self.config.paced_threads)
             return self._workers
 
 

@@ -7,18 +7,29 @@ not put a number on; files.getUploadURLExternal and files.completeUploadExternal
 briefings may go at most ``per_second`` a second and, when ``uploads_per_minute`` is given, at most
 that many a minute — whichever is slower.
 
-`Pacer` books each post a slot. Alone (one process) it keeps the workspace's next slot in memory.
+`Pacer` books each post a slot of each budget it spends: a message (chat.postMessage), a file (the
+two Tier 4 upload calls) or, for a flat briefing, one of each. Threaded briefings pace each part on
+its own budget, so their three messages do not each wait as long as an upload.
+Alone (one process) it keeps the workspace's next slots in memory.
 With ``shared`` (`bot.storage.post_slots.PostSlots`, the runtime's choice) the workspace's slot is
 reserved in the database, so several replicas together stay within one workspace's budget instead
 of each spending all of it. The one-second-per-channel gap stays in memory: a fan-out posts once
 per channel, and a channel's one slot is claimed by one replica.
 
-`Lanes` is the fan-out's pool of workers. A worker that waits for its workspace's slot is a worker
-taken, so with one first-in-first-out queue a big workspace's fan-out (paced at its budget) would
-hold every worker and a small workspace's few briefings, due at the same minute in another
-schedule, would wait behind all of it. Lanes keeps a queue per workspace and gives a free worker to
-the workspace with the fewest briefings in flight (turns among equals): one workspace may still use
-every worker when no other has work, and another's briefing waits at most for one post to finish.
+`Lanes` is the fan-out's pool of workers. With one first-in-first-out queue a big workspace's
+fan-out (paced at its budget) would hold every worker and a small workspace's few briefings, due at
+the same minute in another schedule, would wait behind all of it. Lanes keeps a queue per workspace
+and gives a free thread to the workspace with the fewest briefings in flight (turns among equals):
+one workspace may still use every worker when no other has work, and another's briefing waits at
+most for one post to finish.
+
+Waiting for a turn is not work. A briefing that sleeps until its workspace's slot *steps aside*
+(`stepped_aside`, which `Pacer.wait` uses): it gives its place among the ``workers`` that may run
+at once to another briefing and takes a place again when its slot comes. So ``workers`` bounds the
+Slack calls and database writes in flight, while up to ``threads`` briefings may be waiting for
+their turns — enough to keep every workspace's budget busy. (With ten threads that both waited and
+worked, fifty workspaces each paced to one briefing per 0.6 s could not all be served at once: the
+multi-workspace benchmark ran at 1.98× its rate-limit floor.)
 """
 
 from __future__ import annotations
@@ -27,9 +38,10 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from contextlib import contextmanager
+from typing import Any, Literal, TypeVar
 
 from bot.storage.post_slots import PostSlots
 from bot.storage.records import StoreError, Workspace
@@ -43,24 +55,38 @@ T = TypeVar("T")
 TIER_4_PER_MINUTE = 100.0
 
 
+#: What a paced call sends: a flat briefing (a message and its chart), one message, one file.
+Post = Literal["briefing", "message", "file"]
+
+
 class Pacer:
     def __init__(self, per_second: float = 10.0, per_channel_interval: float = 1.0,
                  clock: Callable[[], float] | None = None, sleep: Callable[[float], None] = time.sleep, *,
                  uploads_per_minute: float | None = None, shared: PostSlots | None = None) -> None:
-        # Seconds between two posts within one workspace: the slower of the two budgets.
-        self.interval = max(1.0 / per_second, 60.0 / uploads_per_minute if uploads_per_minute else 0.0)
+        # Seconds between two messages, and between two file uploads, within one workspace.
+        self.message_interval = 1.0 / per_second
+        self.file_interval = 60.0 / uploads_per_minute if uploads_per_minute else 0.0
+        # … and between two briefings (each has one of each): the slower of the two budgets.
+        self.interval = max(self.message_interval, self.file_interval)
         self.per_channel = per_channel_interval
         self.shared = shared
         # Shared slots are compared across hosts, so they need the wall clock; alone, the monotonic one.
         self._clock = clock or (time.time if shared is not None else time.monotonic)
         self._sleep = sleep
-        self._next_any: dict[Hashable, float] = {}  # by workspace (alone, or when the database fails)
+        self._next_any: dict[tuple[Hashable, str], float] = {}  # by (workspace, budget): alone, or no database
         self._next_channel: dict[tuple[Hashable, str], float] = {}  # by (workspace, channel)
         self._lock = threading.Lock()
 
-    def wait(self, channel_id: str, workspace: Hashable = None) -> float:
-        """Block until a post to ``workspace``'s ``channel_id`` is within both of that workspace's
-        limits; returns the seconds waited."""
+    def budgets(self, what: Post) -> dict[str, float]:
+        """The workspace budgets a post of ``what`` takes a turn of, with their intervals (s)."""
+        wanted = {"message": self.message_interval, "file": self.file_interval}
+        names = ("message", "file") if what == "briefing" else (what,)
+        return {name: wanted[name] for name in names if wanted[name] > 0}
+
+    def wait(self, channel_id: str, workspace: Hashable = None, what: Post = "briefing") -> float:
+        """Block until a post of ``what`` to ``workspace``'s ``channel_id`` is within that
+        workspace's limits (each budget it takes, and the channel's gap); returns the seconds waited.
+        Inside a `Lanes` worker the wait steps aside (`stepped_aside`)."""
         with self._lock:
             now = self._clock()
             key = (workspace, channel_id)
@@ -69,34 +95,60 @@ class Pacer:
             if len(self._next_channel) > 10_000:  # forget channels (and workspaces) whose window has passed
                 self._next_channel = {k: t for k, t in self._next_channel.items() if t > now}
                 self._next_any = {w: t for w, t in self._next_any.items() if t > now}
+        budgets = self.budgets(what)
         at = None
         if self.shared is not None and (workspace is None or isinstance(workspace, Workspace)):
             try:
-                at = self.shared.reserve(workspace, self.interval, channel_at)
+                at = max(self.shared.reserve_many(workspace, budgets, channel_at).values(), default=channel_at)
             except StoreError as exc:  # the claims will fail too; until then pace this process alone
                 logger.warning("shared pacing unavailable, pacing this process alone: %s", exc)
         if at is None:
             with self._lock:
-                at = max(channel_at, self._next_any.get(workspace, 0.0))
-                self._next_any[workspace] = at + self.interval
+                at = max([channel_at] + [self._next_any.get((workspace, name), 0.0) for name in budgets])
+                for name, interval in budgets.items():
+                    self._next_any[(workspace, name)] = at + interval
         delay = at - now
         if delay > 0:
-            self._sleep(delay)
+            with stepped_aside():
+                self._sleep(delay)
         return max(delay, 0.0)
 
 
-class Lanes:
-    """A pool of ``workers`` threads with one queue per workspace: a free worker takes the next task
-    of the workspace with the fewest tasks running (among equals, the one that waited longest)."""
+_worker = threading.local()  # .lanes: the `Lanes` whose worker this thread is (else unset)
 
-    def __init__(self, workers: int, name: str = "briefing") -> None:
+
+@contextmanager
+def stepped_aside() -> Iterator[None]:
+    """While a `Lanes` worker waits (for its workspace's turn), its place among the pool's running
+    workers goes to another; it takes a place again before going on. Elsewhere: nothing."""
+    lanes: Lanes | None = getattr(_worker, "lanes", None)
+    if lanes is None:
+        yield
+        return
+    lanes._places.release()
+    try:
+        yield
+    finally:
+        lanes._places.acquire()
+
+
+class Lanes:
+    """A pool with one queue per workspace: a free thread takes the next task of the workspace with
+    the fewest tasks in flight (among equals, the one that waited longest). At most ``workers`` tasks
+    run at once; up to ``threads`` (made as needed) may be in flight, the rest of them waiting in
+    `stepped_aside`."""
+
+    def __init__(self, workers: int, name: str = "briefing", *, threads: int | None = None) -> None:
         self._queues: dict[Hashable, deque[tuple[Future[Any], Callable[[], Any]]]] = {}
         self._running: dict[Hashable, int] = {}
         self._cond = threading.Condition()
         self._closed = False
-        self._threads = [threading.Thread(target=self._work, name=f"{name}_{n}", daemon=True) for n in range(workers)]
-        for thread in self._threads:
-            thread.start()
+        self._places = threading.Semaphore(workers)
+        self._name = name
+        self._max_threads = max(workers, threads or workers)
+        self._threads: list[threading.Thread] = []
+        self._idle = 0  # threads waiting for a task
+        self._queued = 0  # tasks waiting for a thread
 
     def submit(self, lane: Hashable, fn: Callable[[], T]) -> Future[T]:
         future: Future[T] = Future()
@@ -107,6 +159,12 @@ class Lanes:
             if queue is None:  # a new lane goes to the back of the turns (dicts keep insertion order)
                 queue = self._queues[lane] = deque()
             queue.append((future, fn))
+            self._queued += 1
+            if self._queued > self._idle and len(self._threads) < self._max_threads:
+                thread = threading.Thread(target=self._work, name=f"{self._name}_{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                self._idle += 1  # counted idle until it takes its first task
+                thread.start()
             self._cond.notify()
         return future
 
@@ -120,14 +178,18 @@ class Lanes:
                     if queue:
                         self._queues[lane] = queue  # to the back of the turns
                     self._running[lane] = self._running.get(lane, 0) + 1
+                    self._queued -= 1
+                    self._idle -= 1
                     return lane, future, fn
                 if self._closed:
                     return None
                 self._cond.wait()
 
     def _work(self) -> None:
+        _worker.lanes = self
         while (task := self._next()) is not None:
             lane, future, fn = task
+            self._places.acquire()  # a task first, then a place: a thread holding a place never idles
             try:
                 if future.set_running_or_notify_cancel():
                     try:
@@ -135,7 +197,9 @@ class Lanes:
                     except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
                         future.set_exception(exc)
             finally:
+                self._places.release()
                 with self._cond:
+                    self._idle += 1
                     self._running[lane] -= 1
                     if not self._running[lane]:
                         del self._running[lane]
@@ -145,6 +209,7 @@ class Lanes:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+            threads = list(self._threads)
         if wait:
-            for thread in self._threads:
+            for thread in threads:
                 thread.join()

@@ -6,6 +6,12 @@ posting again the taker looks in the channel's history for the message metadata 
 ledger row (`HistoryCheck.already_posted`) and records that message instead. When Slack cannot be
 asked, the answer is "unknown", never "no": the slot is not reposted.
 
+**Only what may be there.** The last check before an attempt calls Slack (`Ledger.still_mine`)
+marks the row as possibly posted (schema v12, ``posting_started``). A row no attempt took that far
+— a replica killed with its share of a fan-out still queued behind the pacing, most of what it held
+— is posted by the taker without a history read (`Delivery.may_have_posted`): only the few that
+were in flight at the moment of death spend the rationed read.
+
 **Within Slack's budget.** An app distributed outside the Marketplace may call
 ``conversations.history`` once a minute per workspace, with at most (and by default) 15 messages a
 call (docs.slack.dev/reference/methods/conversations.history: "As of May 29, 2025 … rate limited

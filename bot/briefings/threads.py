@@ -19,7 +19,8 @@ between the parent and its replies neither loses the replies nor repeats the par
 reply is never doubled. When Slack cannot be asked, the answer is "unknown", never "missing":
 nothing is posted and the slot is retried, as for flat briefings.
 
-Replies are paced like any post (about one a second per channel). A chart Slack refuses
+Replies are paced like any post (about one a second per channel), each on its own workspace
+budget: a message's, or the chart's Tier 4 upload budget. A chart Slack refuses
 (not a transient failure) is left out, noted in the row's error, as in a flat briefing.
 """
 
@@ -107,14 +108,14 @@ class ThreadPoster:
         try:
             for name, reply in thread.replies:
                 if name not in done:
-                    self.pacer.wait(claim.channel_id, workspace)
+                    self.pacer.wait(claim.channel_id, workspace, "message")
                     text_only = reply.model_copy(update={"charts": ()})
                     posted = self.delivery.deliver(text_only, dest, datasets, metadata=part_metadata(claim, name),
                                                    client=client, thread_ts=parent_ts)
                     done[name] = posted.ts or ""
                 chart = reply.charts[0] if reply.charts else None
                 if chart is not None and CHART_PART not in done:
-                    self.pacer.wait(claim.channel_id, workspace)
+                    self.pacer.wait(claim.channel_id, workspace, "file")
                     try:
                         done[CHART_PART] = self.delivery.upload_chart(chart, dest, datasets, client=client,
                                                                       thread_ts=parent_ts)
@@ -145,6 +146,8 @@ class ThreadPoster:
         """What an earlier attempt of ``claim`` left in Slack: a `Resume`, `UNKNOWN` when Slack
         could not be asked (post nothing), or `PARENT_DELETED` (the thread cannot be completed)."""
         parent_ts = claim.message_ts
+        if parent_ts is None and not claim.may_have_posted:
+            return Resume()  # no attempt got as far as calling Slack: the whole unit is posted
         if parent_ts is None:
             found = self.history.already_posted(claim, record=False)
             if found is None:

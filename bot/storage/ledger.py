@@ -48,8 +48,11 @@ _a_briefing = deliveries.c.kind != "alert"
 # The statements every briefing runs, built once with bind parameters. Building an expression
 # (`deliveries.c.id == …`) and its cache key costs more CPU than SQLite's whole update; a
 # prebuilt statement skips both (measured: 0.55 → 0.25 ms per `finish`).
-_RENEW = update(deliveries).where(_claim_is_mine & _subscription_live).values(claimed_at=bindparam("at"))
-_CHECK = select(deliveries.c.id).where(_claim_is_mine & _subscription_live)
+# The last check before an attempt calls Slack: the claim is still this attempt's and the
+# subscription live — and from now on the row may have been posted (schema v12).
+_START = update(deliveries).where(_claim_is_mine & _subscription_live).values(posting_started=True)
+_START_RENEWED = _START.values(claimed_at=bindparam("at"))
+_RENEW_HELD = update(deliveries).where(_claim_is_mine).values(claimed_at=bindparam("at"))
 # A threaded briefing's parent ts is recorded before its replies (`record_parent`): an outcome
 # without a ts (a reply failed) keeps it, and one without parts keeps those recorded.
 _FINISH = update(deliveries).where(_claim_is_mine).values(
@@ -99,7 +102,7 @@ class Ledger:
         slot_utc = utc(slot_utc)
         values = dict(subscription_id=subscription_id, channel_id=channel_id, slot_utc=slot_utc, kind=kind,
                       status=DeliveryStatus.CLAIMED, owner=owner, claimed_at=now, attempts=1,
-                      **_workspace_of(subscription_id, workspace))
+                      posting_started=False, **_workspace_of(subscription_id, workspace))
         try:
             with self.database.begin() as conn:  # RETURNING: the new row without a second query
                 new = conn.execute(insert(deliveries).values(**values).returning(*deliveries.c)).one()
@@ -136,7 +139,7 @@ class Ledger:
             return {}
         now, slot = self._now(), utc(slot_utc)
         rows = [dict(subscription_id=s.id, channel_id=s.channel_id, slot_utc=slot, kind="scheduled",
-                     status=DeliveryStatus.CLAIMED, owner=owner, claimed_at=now, attempts=1,
+                     status=DeliveryStatus.CLAIMED, owner=owner, claimed_at=now, attempts=1, posting_started=False,
                      team_id=s.team_id, enterprise_id=s.enterprise_id) for s in subs]
         new_rows = (sqlite_insert if self.database.dialect == "sqlite" else postgresql_insert)(deliveries)
         with self.database.begin() as conn:  # ON CONFLICT DO NOTHING: a slot with a row is skipped, not an error
@@ -163,13 +166,23 @@ class Ledger:
 
     def still_mine(self, delivery: Delivery, *, renew: bool = True) -> bool:
         """Just before posting: does this process still hold the claim (not taken over, not retried
-        elsewhere), and is its subscription still live? ``renew`` also restarts the claim's timeout
-        (one write); without it the check is a read."""
-        if renew:
-            with self.database.begin() as conn:
-                return conn.execute(_RENEW, {**_mine(delivery), "at": self._now()}).rowcount == 1
-        with self.database.read() as conn:
-            return conn.execute(_CHECK, _mine(delivery)).first() is not None
+        elsewhere), and is its subscription still live? If so the row is marked as possibly posted
+        from now on (a takeover must then ask Slack), and ``renew`` also restarts the claim's
+        timeout — one write either way."""
+        with self.database.begin() as conn:
+            if renew:
+                return conn.execute(_START_RENEWED, {**_mine(delivery), "at": self._now()}).rowcount == 1
+            return conn.execute(_START, _mine(delivery)).rowcount == 1
+
+    def renew_many(self, claims: Sequence[Delivery]) -> int:
+        """Restart the timeout of claims this process still holds, in one statement: a fan-out's
+        lease on the briefings still queued behind its workspaces' pacing (`Fanout`), so no live
+        replica's queued claim looks like a dead process's. Returns how many were still held."""
+        if not claims:
+            return 0
+        now = self._now()
+        with self.database.begin() as conn:  # an executemany: its row counts add up (SQLite, psycopg)
+            return int(conn.execute(_RENEW_HELD, [{**_mine(claim), "at": now} for claim in claims]).rowcount)
 
     def finish(self, delivery: Delivery, status: DeliveryStatus, *, ts: str | None = None, error: str | None = None,
                data_version: str | None = None, headline: dict[str, Any] | None = None,

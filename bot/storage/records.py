@@ -101,6 +101,9 @@ class Delivery:
     # then the parent's, recorded before any reply is posted); None for a flat one or nothing posted.
     form: Form | None = None
     parts: dict[str, str] | None = None  # the thread replies that went out: part name → ts or file id
+    # Schema v12: an attempt reached the last check before calling Slack, so it may have posted;
+    # False only when no attempt got that far (then a takeover posts without asking Slack first).
+    may_have_posted: bool = True
 
     @property
     def workspace(self) -> Workspace:
@@ -116,7 +119,8 @@ class Delivery:
                         finished_at=utc(row.finished_at) if row.finished_at is not None else None,
                         team_id=row.team_id, enterprise_id=row.enterprise_id,
                         form="threaded" if row.form == "threaded" else None,
-                        parts=json.loads(row.parts_json) if row.parts_json else None)
+                        parts=json.loads(row.parts_json) if row.parts_json else None,
+                        may_have_posted=getattr(row, "posting_started", None) is not False)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -39,14 +41,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from bot.storage.installations import installation_tables, state_table
 from bot.storage.records import StoreError, StoreUnavailable
 
 logger = logging.getLogger("reset_bot.store")
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 MIN_SQLITE = (3, 35)
 
 metadata = MetaData()
@@ -103,6 +105,11 @@ deliveries = Table(
     # is still claimed; ``parts_json`` names the thread replies that went out ({part: ts or file id}).
     Column("form", String(8)),  # NULL: flat, or nothing posted yet
     Column("parts_json", Text),
+    # Version 12: set by the last check before an attempt calls Slack (`Ledger.still_mine`) and
+    # never cleared. False: no attempt got that far, so whoever takes the row over or retries it
+    # may post without first asking Slack whether it is there (conversations.history is rationed
+    # to a read a minute per workspace). NULL, rows older than that: not known, so asked.
+    Column("posting_started", Boolean),
     UniqueConstraint("subscription_id", "slot_utc", "kind", name="reset_deliveries_one_per_slot"),
 )
 
@@ -300,6 +307,12 @@ def _briefing_forms(conn: Connection) -> None:
             conn.execute(text(f"ALTER TABLE {deliveries.name} ADD COLUMN {column} {kind}"))
 
 
+def _posting_started(conn: Connection) -> None:
+    """Version 12: whether an attempt may have reached Slack. Existing rows keep NULL ("not known")."""
+    if "posting_started" not in {c["name"] for c in inspect(conn).get_columns(deliveries.name)}:
+        conn.execute(text(f"ALTER TABLE {deliveries.name} ADD COLUMN posting_started BOOLEAN"))
+
+
 # Versioned upgrades: each entry brings the schema from version i to i + 1.
 MIGRATIONS: list[Callable[[Connection], None]] = [
     lambda conn: metadata.create_all(conn, tables=[subscriptions, deliveries]),
@@ -313,8 +326,38 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _alerts,  # 9
     _briefing_forms,  # 10
     lambda conn: metadata.create_all(conn, tables=[post_slots]),  # 11: each workspace's next posting slot
+    _posting_started,  # 12
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+#: A pooled server connection is pinged before use only if it sat idle this long (seconds).
+IDLE_BEFORE_PING = 5.0
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_BEFORE_PING) -> None:
+    """SQLAlchemy's ``pool_pre_ping`` without its round trip on every checkout: a connection that
+    was in use moments ago is handed out as it is, one idle for ``idle_seconds`` or more is pinged
+    first and, if the server dropped it, replaced (the pool retries on `DisconnectionError`).
+    Busy replicas check a connection out several times per briefing, and the ping doubled their
+    database round trips (a tenth of a replica's time in the multi-workspace benchmark). A
+    connection that breaks while in use still raises, and SQLAlchemy then recycles the pool."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the driver's own error: the server is gone or dropped us
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("the database did not answer a ping")
 
 
 def full_sync(dbapi_connection: Any, _record: Any) -> None:
@@ -355,9 +398,10 @@ class Database:
                 url = "postgresql+psycopg://" + url.removeprefix(prefix)
         kwargs: dict[str, Any] = {"future": True}
         sqlite = url.startswith("sqlite")
-        if not sqlite:
-            kwargs["pool_pre_ping"] = True  # a server may drop idle connections; a local file cannot
-            database = cls(create_engine(url, **kwargs))
+        if not sqlite:  # a server may drop idle connections; a local file cannot
+            engine = create_engine(url, **kwargs)
+            ping_when_idle(engine)
+            database = cls(engine)
             database.migrate()
             return database
         if sqlite3.sqlite_version_info < MIN_SQLITE:  # RETURNING (3.35) claims a slot in one statement

@@ -162,3 +162,80 @@ def test_a_failing_briefing_reaches_its_future_and_the_worker_goes_on():
         assert lanes.submit("T1", lambda: 7).result(timeout=10) == 7
     finally:
         lanes.shutdown()
+
+
+def test_briefings_waiting_for_their_turn_give_their_place_to_others():
+    """One place to run, three threads: all three briefings can be waiting for their workspace's
+    turn at once (each steps aside while it waits), but only one runs outside a wait at a time."""
+    import threading
+
+    from bot.briefings.pacing import Lanes, stepped_aside
+
+    lanes = Lanes(1, threads=3)
+    waiting = threading.Barrier(3, timeout=10)  # passes only if three wait at once
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def briefing(n):
+        def run():
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            with lock:
+                running[0] -= 1
+            with stepped_aside():
+                waiting.wait()
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            with lock:
+                running[0] -= 1
+            return n
+        return run
+
+    try:
+        futures = [lanes.submit(f"T{n}", briefing(n)) for n in range(3)]
+        assert [f.result(timeout=10) for f in futures] == [0, 1, 2]
+        assert most[0] == 1
+    finally:
+        lanes.shutdown()
+
+
+def test_without_spare_threads_a_waiting_briefing_keeps_its_place():
+    """`threads` defaults to `workers`: a pool of one runs one briefing at a time, waits included."""
+    import threading
+
+    from bot.briefings.pacing import Lanes, stepped_aside
+
+    lanes = Lanes(1)
+    order = []
+    release = threading.Event()
+
+    def first():
+        with stepped_aside():
+            release.wait(timeout=10)
+        order.append("first")
+
+    try:
+        a = lanes.submit("T1", first)
+        b = lanes.submit("T2", lambda: order.append("second"))
+        release.set()
+        a.result(timeout=10)
+        b.result(timeout=10)
+        assert order == ["first", "second"]
+    finally:
+        lanes.shutdown()
+
+
+def test_a_flat_briefing_takes_a_turn_of_both_budgets_and_a_thread_part_only_its_own():
+    """Messages: 10 a second; files: 100 a minute (0.6 s). A flat briefing (a message and its chart)
+    waits for the slower; a threaded briefing's text replies go at the message budget."""
+    waits = []
+    pacer = Pacer(per_second=10, uploads_per_minute=100, per_channel_interval=0.0, clock=lambda: 0.0,
+                  sleep=waits.append)
+    assert [pacer.wait(f"C{n}", what="message") for n in range(3)] == pytest.approx([0.0, 0.1, 0.2])
+    assert pacer.wait("C9", what="file") == pytest.approx(0.0)
+    assert pacer.wait("C9", what="file") == pytest.approx(0.6)
+    # a briefing needs a turn of each: the message budget is free at 0.3, the file budget at 1.2
+    assert pacer.wait("C8") == pytest.approx(1.2)
+    assert pacer.wait("C7", what="message") == pytest.approx(1.3)  # the briefing's message slot was taken at 1.2

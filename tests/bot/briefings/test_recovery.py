@@ -30,14 +30,17 @@ THIRTY_SECONDS = timedelta(seconds=30)
 
 
 
-def claimed_friday_slot(service, clock, *, owner: str):
+def claimed_friday_slot(service, clock, *, owner: str, posting: bool = True):
     """A channel subscribed for Friday 16:30 London, and that slot claimed by ``owner`` at 16:30 —
-    the state a process leaves behind when it dies (or stalls) holding a claim."""
+    the state a process leaves behind when it dies (or stalls) holding a claim. ``posting``: the
+    claim passed its last check before calling Slack (it may have posted); else it was still queued."""
     subscribe_friday(service)
     sub = service.storage.subscriptions.in_channel(WORKSPACE, CHANNEL)[0]
     clock.now = FRIDAY_1630_LONDON
     claim = service.storage.ledger.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=FRIDAY_1630_LONDON,
                                          kind="scheduled", owner=owner, claim_timeout=THIRTY_SECONDS)
+    if posting:
+        assert service.storage.ledger.still_mine(claim, renew=False)
     return sub, claim
 
 class TestRetries:
@@ -204,8 +207,59 @@ class TestTakeovers:
         alive.scheduler.sync()
         assert len(briefings(slack)) == 1
 
+    def test_a_claim_that_never_reached_slack_is_posted_by_the_taker_without_reading_history(self, make_service,
+                                                                                              slack, clock):
+        # The dead process had it queued behind the pacing: no attempt passed the last check
+        # before calling Slack, so there is nothing to look for — and no rationed read is spent.
+        dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
+        alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
+        claimed_friday_slot(dead, clock, owner="dead", posting=False)
+        clock.now += timedelta(minutes=1)
+        alive.scheduler.sync()
+        assert len(briefings(slack)) == 1
+        assert not slack.calls("conversations.history")
+        [row] = alive.storage.ledger.rows()
+        assert (row.status, row.owner, row.attempts, row.may_have_posted) == ("sent", "alive", 2, True)
+
+    def test_a_live_fan_out_renews_its_queued_claims_so_no_replica_takes_them_over(self, make_service, slack, clock):
+        # Claims time out after 0.4 s, so the fan-out's lease renews them every 0.1 s of real time.
+        # Each paced wait moves our clock past the timeout, waits until the lease has renewed the
+        # claims still queued, and lets a second replica sync: it must find them fresh, not stale.
+        import threading
+
+        renewed = threading.Event()
+        timeout = timedelta(seconds=0.4)
+        other = make_service("replica-b", claim_timeout=timeout)
+
+        def pace(seconds):
+            clock.now += timedelta(seconds=1)
+            renewed.clear()
+            assert renewed.wait(timeout=30), "the fan-out's lease never renewed its queued claims"
+            other.scheduler.sync()
+
+        # 30 posts a second: the three claims are one chunk (what the pacer lets out in 0.1 s)
+        service = make_service("replica-a", claim_timeout=timeout, workers=1, paced_threads=1,
+                               pacer=Pacer(per_second=30, clock=lambda: 0.0, sleep=pace))
+        renew = service.storage.ledger.renew_many
+
+        def renew_and_tell(claims):
+            held = renew(claims)
+            renewed.set()
+            return held
+
+        service.fanout.ledger.renew_many = renew_and_tell
+        subscribe_all(service, slack)
+        clock.now = FRIDAY_1630_LONDON
+        outcomes = service.fanout.deliver_due(*LONDON_FRIDAY)
+        assert sorted(outcomes.values()) == ["sent"] * 3
+        assert all(len(briefings(slack, channel)) == 1 for channel in THREE_CHANNELS)
+        rows = service.storage.ledger.rows()
+        assert [(d.status, d.owner, d.attempts) for d in rows] == [("sent", "replica-a", 1)] * 3
+        assert not slack.calls("conversations.history")  # nobody had to ask whether it was posted
+
     def test_a_fan_out_outlasting_the_claim_timeout_still_posts_each_channel_once(self, make_service, slack, clock):
-        # 30 s claims, and pacing that takes 40 s per post: while a briefing waits for its turn,
+        # 30 s claims, and pacing that takes 40 s per post, in one thread (the fan-out's lease on
+        # its queued claims renews them in real time, which does not pass here): while a briefing waits for its turn,
         # this process's own sync finds its claim stale and takes it over. The waiting worker must
         # then see that the claim is no longer its own attempt, and not post. (The first channel's
         # post is done but not yet recorded — outcomes are written in batches — so the sync takes
@@ -218,20 +272,19 @@ class TestTakeovers:
                 synced.append(True)
                 service.scheduler.sync()
 
-        service = make_service("only-replica", claim_timeout=timedelta(seconds=30), workers=1,
+        service = make_service("only-replica", claim_timeout=timedelta(seconds=30), workers=1, paced_threads=1,
                                pacer=Pacer(per_second=10, clock=lambda: 0.0, sleep=pace))
         subscribe_all(service, slack)
         clock.now = FRIDAY_1630_LONDON
         outcomes = service.fanout.deliver_due(*LONDON_FRIDAY)
         assert sorted(outcomes.values()) == ["lost", "lost", "sent"]  # the other two are the sync's now
         # The sync read the history once (the workspace's turn this minute) and found the first
-        # channel's post; the other two wait, unposted, for the next turns: one a minute.
-        for _ in range(2):
-            clock.now += timedelta(minutes=1)
-            service.scheduler.sync()
+        # channel's post; the other two had never reached Slack (still queued), so it posted them
+        # at once, without spending history reads it does not have.
         assert all(len(briefings(slack, channel)) == 1 for channel in THREE_CHANNELS)
+        assert len(slack.calls("conversations.history")) == 1
         rows = service.storage.ledger.rows()
-        assert [d.status for d in rows] == ["sent"] * 3 and sorted(d.attempts for d in rows) == [2, 3, 4]
+        assert [(d.status, d.attempts) for d in rows] == [("sent", 2)] * 3
         assert rows[0].error == "recovered after a takeover" and len(slack.calls("chat.postMessage")) == 3
 
 

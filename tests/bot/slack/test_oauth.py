@@ -357,6 +357,33 @@ def test_without_rotation_the_installed_token_is_used_as_it_is(installer, slack)
     assert clients(Workspace(slack.team_id)).token == token
 
 
+def test_a_token_that_does_not_rotate_is_read_once_per_half_minute_not_once_per_briefing(installer, slack):
+    from bot.runtime import InstalledClients
+    from bot.storage.records import Workspace
+
+    token = install(installer, slack)
+    reads, now = [], [0.0]
+    store = installer.runtime.installations
+    real_find = store.find_bot
+    store.find_bot = lambda **kw: reads.append(kw) or real_find(**kw)
+    try:
+        clients = InstalledClients(installer.runtime.settings, store, clock=lambda: now[0])
+        workspace = Workspace(slack.team_id)
+        assert [clients(workspace).token for _ in range(5)] == [token] * 5
+        assert len(reads) == 1
+        now[0] = 29.0
+        clients(workspace)
+        assert len(reads) == 1
+        now[0] = 30.5  # kept for 30 s: then read (and decrypted) again
+        clients(workspace)
+        assert len(reads) == 2
+        clients.forget()  # a workspace left in this process: read afresh
+        clients(workspace)
+        assert len(reads) == 3
+    finally:
+        store.find_bot = real_find
+
+
 def test_a_callback_cannot_choose_the_words_of_the_page_or_fake_a_storage_failure(installer):
     browser = Browser()
     status, _, page = browser.get(f"{installer.base}/slack/oauth_redirect?error=call_support_at_555_0100_now")

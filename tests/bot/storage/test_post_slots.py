@@ -54,3 +54,15 @@ def test_concurrent_reservations_on_two_connections_get_distinct_slots_an_interv
     finally:
         other.dispose()
     assert sorted(got) == pytest.approx([1000.0 + 0.25 * n for n in range(80)])
+
+
+def test_a_post_of_two_budgets_takes_a_turn_of_each_and_goes_at_the_later(storage):
+    """A flat briefing is a message (10 a second) and a file (Tier 4: 0.6 s apart). Its message
+    turn is pushed to when it really goes, so the next message cannot go before that."""
+    slots = PostSlots(storage.database)
+    both = {"message": 0.1, "file": 0.6}
+    assert slots.reserve_many(T1, both, now=50.0) == {"file": 50.0, "message": 50.0}
+    assert slots.reserve_many(T1, both, now=50.0) == pytest.approx({"file": 50.6, "message": 50.1})
+    # the second briefing went at 50.6: the next message waits for 50.7, not 50.2
+    assert slots.reserve_many(T1, {"message": 0.1}, now=50.0) == pytest.approx({"message": 50.7})
+    assert slots.reserve_many(T2, {"file": 0.6}, now=50.0) == {"file": 50.0}  # another workspace's own rows

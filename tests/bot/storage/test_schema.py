@@ -320,3 +320,39 @@ def test_a_version_6_database_keeps_its_subscriptions_flat_and_its_ledger_rows(d
         assert again.database.migrate() == SCHEMA_VERSION
     finally:
         again.dispose()
+
+
+def test_a_server_connection_dropped_while_idle_is_replaced_before_use_and_a_busy_one_is_not_pinged(db_url):
+    """PostgreSQL only. The pool pings a connection before use only after it sat idle
+    (`ping_when_idle`); one the server dropped meanwhile is swapped for a new one, unseen."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("a local file has no server to drop connections")
+    from bot.storage.schema import ping_when_idle
+
+    database = Database.open(db_url)
+    engine = create_engine(db_url, pool_size=1, max_overflow=0)
+    ping_when_idle(engine, idle_seconds=0.0)  # every checkout counts as idle
+    try:
+        with engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with database.engine.begin() as admin:  # the server drops the pooled connection
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+        busy = create_engine(db_url, pool_size=1, max_overflow=0)
+        ping_when_idle(busy, idle_seconds=3600.0)  # in use moments ago: handed out as it is
+        pings = []
+        real_ping = busy.dialect.do_ping
+        busy.dialect.do_ping = lambda dbapi_connection: pings.append(1) or real_ping(dbapi_connection)
+        for _ in range(3):
+            with busy.connect() as conn:
+                assert conn.execute(text("SELECT 1")).scalar_one() == 1
+        assert pings == []
+        ping_when_idle(busy, idle_seconds=0.0)  # … and the same pool once the connection counts as idle
+        with busy.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        assert pings == [1]
+        busy.dispose()
+    finally:
+        engine.dispose()
+        database.engine.dispose()
