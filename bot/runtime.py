@@ -211,8 +211,10 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
                                 retry_base=timedelta(seconds=settings.retry_seconds)),
         # Each workspace's posts are paced across every replica on this database (bot.storage.post_slots),
         # and no faster than its chart uploads' Tier 4 budget allows.
+        # A channel's posts are 1.1 s apart, not Slack's 1 s: a post reaches Slack a little earlier or
+        # later than it was sent, and a thread's three messages at exactly 1 s drew 429s.
         pacer=Pacer(per_second=settings.posts_per_second, uploads_per_minute=TIER_4_PER_MINUTE,
-                    shared=PostSlots(store.database)),
+                    per_channel_interval=CHANNEL_GAP_SECONDS, shared=PostSlots(store.database)),
         changes=data.changes_since,
         data_jobs=data_jobs,
         client_for=client_for,
@@ -224,6 +226,9 @@ def build_runtime(settings: Settings, *, client: WebClient | None = None, data: 
                      home_alerts=alerting.commands)
     return Runtime(app=app, briefings=briefings, data=data, store=store, charts=charts, settings=settings,
                    installations=installations, alerting=alerting)
+
+
+CHANNEL_GAP_SECONDS = 1.1  # between two posts in one channel (Slack: "1 per second per channel")
 
 
 class InstalledClients:

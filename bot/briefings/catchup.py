@@ -46,13 +46,18 @@ class CatchUp:
             now = self.clock()
             known = self._latest_slot_rows(live, now)  # one query for all, not two per subscription
             due: dict[tuple[str, str, str, datetime], list[Subscription]] = {}
+            again: list[tuple[Subscription, datetime]] = []  # retries and takeovers
             for sub in live:
                 try:  # one bad row must not stop the others
-                    slot = self._sync_one(sub, now, known)
-                    if slot is not None:
-                        due.setdefault((sub.weekday, sub.at_time, sub.timezone, slot), []).append(sub)
+                    found = self._sync_one(sub, now, known)
+                    if found is not None and found[0] == "due":
+                        due.setdefault((sub.weekday, sub.at_time, sub.timezone, found[1]), []).append(sub)
+                    elif found is not None:
+                        again.append((sub, found[1]))
                 except Exception:
                     logger.exception("sync of subscription %s failed; will try again", sub.id)
+            if again:  # side by side, a lane per workspace: a dead replica's share is taken over at Slack's pace
+                self.fanout.deliver_slots(again)
             for (weekday, at_time, tz, slot), subs in due.items():  # caught up: delivered together, per schedule
                 try:
                     self.fanout.deliver_group(slot, subs)
@@ -62,9 +67,10 @@ class CatchUp:
             logger.exception("briefing sync failed; will try again")
 
     def _sync_one(self, sub: Subscription, now: datetime,
-                  known: dict[int, tuple[datetime, list[Delivery]]] | None = None) -> datetime | None:
-        """Catch one subscription up. Retries, takeovers and resumed subscriptions are delivered
-        here; a slot with no ledger row yet is returned, for the caller to deliver with its schedule."""
+                  known: dict[int, tuple[datetime, list[Delivery]]] | None = None) -> tuple[str, datetime] | None:
+        """What one subscription needs: ("due", slot) — a slot with no ledger row yet, for the caller
+        to deliver with its schedule — or ("again", slot): a retry, a takeover or a resumed
+        subscription's slot, for the caller to deliver one by one (`Fanout.deliver_slots`)."""
         if sub.state == "paused":
             if not self._membership_restored(sub, now):
                 return None
@@ -77,11 +83,11 @@ class CatchUp:
             return None
         if rows is None:  # not read in the batch: ask the database
             if not self.ledger.has_slot(sub.id, slot) or self._retryable(sub.id, slot):
-                self.fanout.deliver_slot(sub.id, slot)
+                return "again", slot
         elif not rows:
-            return slot
+            return "due", slot
         elif retryable(rows, slot, self.clock(), state=sub.state, config=self.fanout.config):
-            self.fanout.deliver_slot(sub.id, slot)
+            return "again", slot
         return None
 
     def _retryable(self, subscription_id: int, slot: datetime) -> bool:

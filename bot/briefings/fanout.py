@@ -57,6 +57,7 @@ from bot.briefings.outcomes import DeliveryResult, failed
 from bot.briefings.pacing import Lanes, Pacer
 from bot.briefings.recording import Recorder, record_sent
 from bot.briefings.recovery import (
+    CHART_MISSING,
     MAX_ATTEMPTS,
     METADATA_EVENT,
     PAUSING_ERRORS,
@@ -76,6 +77,7 @@ from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, Finished, F
 from bot.telemetry import DELIVERIES
 from handlers.briefing import briefing_reply, briefing_thread
 from handlers.notices import What
+from handlers.reply import ChartRef
 from handlers.subscriptions import describe, pause_reason
 
 logger = logging.getLogger("reset_bot.briefings")
@@ -219,10 +221,10 @@ class Fanout:
         held = [s for s in subs if s.id not in claims]
         if held:  # the slot has a row already: delivered elsewhere, in flight, failed, or left by a dead process
             rows = self.ledger.slot_rows({s.id: slot for s in held})
-            for sub in held:
-                retry = not rows[sub.id] or retryable(rows[sub.id], slot, self.clock(), state=sub.state,
-                                                      config=self.config)
-                outcomes[sub.id] = self.deliver_slot(sub.id, slot) if retry else DeliveryResult.ALREADY
+            again = [(sub, slot) for sub in held if not rows[sub.id] or retryable(
+                rows[sub.id], slot, self.clock(), state=sub.state, config=self.config)]
+            outcomes.update({sub.id: DeliveryResult.ALREADY for sub in held})
+            outcomes.update(self.deliver_slots(again))
         return outcomes
 
     def _await_leased(self, futures: list[Future[str]], claims: list[Delivery], recorder: Recorder) -> list[str]:
@@ -281,10 +283,13 @@ class Fanout:
             # … unless no attempt got as far as calling Slack (a replica died with it queued): then
             # there is nothing to look for, and no turn of the rationed history read is spent.
             if (claim.taken_over or claim.attempts > 1) and claim.may_have_posted:
-                posted = self.history.already_posted(claim)
+                chart = self._flat_chart(sub, claim)
+                posted = self.history.already_posted(claim, chart_file=chart.filename if chart else None)
                 if posted is None:  # unknown is not "no": never post what may be there already
                     self.ledger.finish(claim, DeliveryStatus.FAILED, error=self.history.unconfirmed(claim))
                     return DeliveryResult.FAILED_UNCONFIRMED
+                if posted == CHART_MISSING and chart is not None:
+                    self._upload_missing_chart(claim, chart)
                 if posted:
                     return DeliveryResult.RECOVERED
             outcome = self.deliver_claim(sub, claim, self.ledger.last_sent(sub.workspace, sub.channel_id))
@@ -292,6 +297,18 @@ class Fanout:
         except Exception:  # never let one subscription break the scheduler
             logger.exception("delivery of subscription %s failed unexpectedly", subscription_id)
             return DeliveryResult.ERROR
+
+    def deliver_slots(self, wanted: list[tuple[Subscription, datetime]]) -> dict[int, str]:
+        """`deliver_slot` for many slots (the sync loop's retries and takeovers, a chunk's slots left
+        by a dead process), side by side in the workers' lanes, a lane per workspace: a replica
+        killed mid-fan-out leaves hundreds of claims, and one thread taking them over one after
+        another (each a paced post, three for a thread) would need many minutes."""
+        lanes = self._pool()
+        if len(wanted) <= 1 or self._stop.is_set() or lanes.in_worker():  # in a worker: one by one, here
+            return {sub.id: self.deliver_slot(sub.id, slot) for sub, slot in wanted}
+        futures = {sub.id: lanes.submit(sub.workspace, partial(self.deliver_slot, sub.id, slot))
+                   for sub, slot in wanted}
+        return {sub_id: future.result() for sub_id, future in futures.items()}
 
     def _tell(self, sub: Subscription, what: What, reason: str, slot: datetime | None = None) -> None:
         """The owner's DM (`bot.briefings.notices`), when this process made the change of state."""
@@ -455,6 +472,31 @@ class Fanout:
                                     snapshot.datasets, headline=headline, resume=point, recorder=recorder,
                                     note=RECOVERED_NOTE if point.parent_ts is not None else None)
         return DeliveryResult.RECOVERED if point.parent_ts is not None and outcome == DeliveryResult.SENT else outcome
+
+    def _flat_chart(self, sub: Subscription, claim: Delivery) -> ChartRef | None:
+        """The chart a flat briefing of this slot uploads after its message (the topic of the week's)."""
+        try:
+            snapshot = self.data.current()
+            reply, _ = briefing_reply(snapshot.datasets, snapshot.holders, slot=claim.slot_utc, tz=sub.timezone,
+                                      schedule=describe(sub.weekday, sub.at_time, sub.timezone), previous=None)
+        except Exception:  # never in the way of the recovery itself
+            logger.exception("could not work out the chart of delivery %s", claim.id)
+            return None
+        return reply.charts[0] if reply.charts else None
+
+    def _upload_missing_chart(self, claim: Delivery, chart: ChartRef) -> None:
+        """A flat briefing found in Slack without its chart (its process died between posting the
+        message and uploading the chart): upload the chart now, as the message's follow-up."""
+        workspace = claim.workspace
+        try:
+            self.pacer.wait(claim.channel_id, workspace, "file")
+            self.delivery.upload_chart(chart, Destination(claim.channel_id, team_id=workspace.team_id,
+                                                          enterprise_id=workspace.enterprise_id),
+                                       self.data.current().datasets, client=self.client_for(workspace))
+            logger.info("delivery %s: the chart missing after a takeover was uploaded", claim.id)
+        except (SlackClientError, OSError) as exc:
+            logger.warning("delivery %s: could not upload the chart missing after a takeover: %s", claim.id,
+                           error_code(exc) if isinstance(exc, SlackApiError) else type(exc).__name__)
 
     def _fresh(self, claim: Delivery) -> bool:
         """Claimed (or renewed by the fan-out's lease) less than a quarter of the timeout ago."""

@@ -86,32 +86,41 @@ class Pacer:
     def wait(self, channel_id: str, workspace: Hashable = None, what: Post = "briefing") -> float:
         """Block until a post of ``what`` to ``workspace``'s ``channel_id`` is within that
         workspace's limits (each budget it takes, and the channel's gap); returns the seconds waited.
-        Inside a `Lanes` worker the wait steps aside (`stepped_aside`)."""
+        Inside a `Lanes` worker the waits step aside (`stepped_aside`).
+
+        First the channel's gap, then the workspace's turns, taken only once the channel is ready:
+        a turn booked for a post that must wait for its channel anyway would hold up every other
+        channel of the workspace behind it (a threaded briefing's three messages are a second apart)."""
+        key = (workspace, channel_id)
         with self._lock:
-            now = self._clock()
-            key = (workspace, channel_id)
-            channel_at = max(now, self._next_channel.get(key, 0.0))
+            start = self._clock()
+            channel_at = max(start, self._next_channel.get(key, 0.0))
             self._next_channel[key] = channel_at + self.per_channel
             if len(self._next_channel) > 10_000:  # forget channels (and workspaces) whose window has passed
-                self._next_channel = {k: t for k, t in self._next_channel.items() if t > now}
-                self._next_any = {w: t for w, t in self._next_any.items() if t > now}
+                self._next_channel = {k: t for k, t in self._next_channel.items() if t > start}
+                self._next_any = {w: t for w, t in self._next_any.items() if t > start}
+        if channel_at > start:
+            with stepped_aside():
+                self._sleep(channel_at - start)
+        ready = max(self._clock(), channel_at)
         budgets = self.budgets(what)
         at = None
         if self.shared is not None and (workspace is None or isinstance(workspace, Workspace)):
             try:
-                at = max(self.shared.reserve_many(workspace, budgets, channel_at).values(), default=channel_at)
+                at = max(self.shared.reserve_many(workspace, budgets, ready).values(), default=ready)
             except StoreError as exc:  # the claims will fail too; until then pace this process alone
                 logger.warning("shared pacing unavailable, pacing this process alone: %s", exc)
         if at is None:
             with self._lock:
-                at = max([channel_at] + [self._next_any.get((workspace, name), 0.0) for name in budgets])
+                at = max([ready] + [self._next_any.get((workspace, name), 0.0) for name in budgets])
                 for name, interval in budgets.items():
                     self._next_any[(workspace, name)] = at + interval
-        delay = at - now
-        if delay > 0:
+        if at > ready:
+            with self._lock:  # the channel's next post keeps its gap after this one's real time
+                self._next_channel[key] = max(self._next_channel.get(key, 0.0), at + self.per_channel)
             with stepped_aside():
-                self._sleep(delay)
-        return max(delay, 0.0)
+                self._sleep(at - ready)
+        return max(at - start, 0.0)
 
 
 _worker = threading.local()  # .lanes: the `Lanes` whose worker this thread is (else unset)
@@ -149,6 +158,11 @@ class Lanes:
         self._threads: list[threading.Thread] = []
         self._idle = 0  # threads waiting for a task
         self._queued = 0  # tasks waiting for a thread
+
+    def in_worker(self) -> bool:
+        """Is the calling thread one of this pool's? (Then it must not wait on tasks it submits: with
+        every thread busy, nothing would run them.)"""
+        return getattr(_worker, "lanes", None) is self
 
     def submit(self, lane: Hashable, fn: Callable[[], T]) -> Future[T]:
         future: Future[T] = Future()

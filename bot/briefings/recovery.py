@@ -104,6 +104,9 @@ UNCONFIRMED = TRANSIENT + "could not ask Slack whether an earlier attempt was po
 #: A check that waits for the workspace's next history read; `retry_due` reads the time after it.
 ASK_AGAIN_AT = UNCONFIRMED + " yet (Slack's history is read once a minute per workspace); asks again at "
 RECOVERED_NOTE = "recovered after a takeover"
+#: `HistoryCheck.already_posted`'s answer when the message is there and recorded, but the chart
+#: upload that should follow it is not (the process died between the two calls).
+CHART_MISSING = "chart missing"
 
 
 def slack_ts(moment: datetime) -> str:
@@ -156,18 +159,25 @@ class HistoryCheck:
             at = self._ask_again.pop((claim.id, claim.attempts), None)
         return UNCONFIRMED if at is None else ASK_AGAIN_AT + at.isoformat()
 
-    def already_posted(self, claim: Delivery, *, record: bool = True) -> bool | str | None:
+    def already_posted(self, claim: Delivery, *, record: bool = True, chart_file: str | None = None
+                       ) -> bool | str | None:
         """After a takeover or a failed attempt: did that attempt reach Slack? Then record, don't
         repost. None when Slack could not be asked now — no turn in the budget, a 429, an error,
         or more pages to read on later turns: the caller must not take that for a no.
         ``record=False`` (a threaded briefing's parent, `bot.briefings.threads`): answer the
-        message's ts instead of recording the row as sent."""
+        message's ts instead of recording the row as sent.
+
+        ``chart_file`` (a flat briefing's chart, uploaded right after its message): when the message
+        is found, answer `CHART_MISSING` instead of True if no newer message in the pages read
+        carries a file of that name — the caller uploads it. Only a read that began at the newest
+        page can tell; one continued from an earlier turn answers True (not re-uploaded)."""
         with self._lock:
             self._ask_again.pop((claim.id, claim.attempts), None)
         stored = self.scans.get(claim.id)
         now = self.clock()
         scan = stored or Scan(claim.id, slack_ts(claim.slot_utc - self.margin), "", 0, now)
         client = history_client(self.client_for(claim.workspace))
+        newer: list[dict[str, Any]] | None = [] if stored is None else None  # messages after the one sought
         while True:
             turn = self.budgets.take(HISTORY_METHOD, claim.workspace, self.interval)
             if not turn.taken:
@@ -186,7 +196,7 @@ class HistoryCheck:
                                claim.id, type(exc).__name__)
                 return None
             messages: list[dict[str, Any]] = history.get("messages", [])
-            for msg in messages:
+            for msg in messages:  # newest first
                 meta = msg.get("metadata") or {}
                 if (meta.get("event_type") == METADATA_EVENT
                         and meta.get("event_payload", {}).get("delivery_id") == claim.id):
@@ -195,7 +205,12 @@ class HistoryCheck:
                     if not record:
                         return str(msg.get("ts") or "") or None
                     self.ledger.finish(claim, DeliveryStatus.SENT, ts=msg.get("ts"), error=RECOVERED_NOTE)
+                    if chart_file is not None and newer is not None and not any(
+                            file.get("name") == chart_file for later in newer for file in later.get("files") or []):
+                        return CHART_MISSING
                     return True
+                if newer is not None:
+                    newer.append(msg)
             cursor = (history.get("response_metadata") or {}).get("next_cursor")
             if not (history.get("has_more") and cursor):  # the whole window read: not posted
                 if stored is not None:

@@ -14,17 +14,23 @@ install, and stored before the replicas start exactly as the install callback st
 counted against that workspace's limits. (Going through 50 install pages would add only the
 OAuth flow, which tests/bot/slack/test_oauth.py covers.)
 
-The floor: the earliest moment the last briefing can be complete under the limits. A briefing is
-one chat.postMessage, one files.getUploadURLExternal and one files.completeUploadExternal in its
-workspace; with a token bucket of rate r a minute and burst b, N calls of a method in one
+Forms: the odd workspaces' subscriptions are threaded (what new subscriptions get), the even ones'
+flat (what subscriptions older than issue 14 were migrated to).
+
+The floor: the earliest moment the last briefing can be complete under the limits. A flat briefing
+is one chat.postMessage, one files.getUploadURLExternal and one files.completeUploadExternal in its
+workspace; a threaded one three chat.postMessage (parent, topic, sources) and the same two upload
+calls. With a token bucket of rate r a minute and burst b, N calls of a method in one
 workspace need at least (N − b) / r; workspaces run in parallel, so the floor is the largest of
-these over the methods (Tier 4's 100 a minute binds: (100 − 5) / 100 min = 57 s for N = 100).
+these over the methods and forms (Tier 4's 100 a minute binds: (100 − 5) / 100 min = 57 s for
+N = 100; a threaded workspace's 300 messages need (300 − 10) / 600 min = 29 s).
 Wall time runs from the slot to the stand-in's timestamp of the last successful call.
 
 CPU: the three replicas' user + system time (/proc/<pid>/stat) from just before the slot to the
-end, per channel. Baseline: the same briefing, built once, sent through `SlackDelivery` with each
-workspace's own client to BASELINE_PER_WORKSPACE channels of every workspace, without pacing and
-with the limits off — the cost of the Slack calls alone — right after each round.
+end, per channel. Baseline: the same briefing, built once in each form, sent through `SlackDelivery`
+with each workspace's own client (and in its form: a threaded one as its parent, replies and chart
+in the thread) to BASELINE_PER_WORKSPACE channels of every workspace, without pacing and with the
+limits off — the cost of the Slack calls alone — right after each round.
 
 Round 2 SIGKILLs one replica halfway to the floor. Its claims are taken over by the survivors
 after RESET_BOT_CLAIM_TIMEOUT_SECONDS (set short here) and their sync pass; each takeover first
@@ -74,13 +80,27 @@ POSTGRES_URL = os.environ.get("RESET_BOT_TEST_POSTGRES_URL", "postgresql+psycopg
 SECTION = "7 scale"
 
 
-def floor_seconds(per_workspace: int) -> float:
-    """The rate-limit floor of one slot: each method's calls in one workspace at its bucket's rate."""
+# Half the workspaces get threaded briefings (the form new subscriptions get), half flat (the
+# form older ones were migrated to). A flat briefing is one message and its chart; a threaded one
+# is a parent, two replies (topic, sources) and the chart uploaded into the thread.
+MESSAGES = {"flat": 1, "threaded": 3}
+THREAD_REPLIES = MESSAGES["threaded"] - 1
+
+
+def form_of(w: int) -> str:
+    return "threaded" if w % 2 else "flat"
+
+
+def floor_seconds(per_workspace: int, forms: tuple[str, ...] = ("flat", "threaded")) -> float:
+    """The rate-limit floor of one slot: each method's calls in one workspace at its bucket's rate,
+    for the workspace form that needs longest."""
     worst = 0.0
-    for group in LIMITS.values():
-        for per_minute, burst, per_channel in group:
-            calls = 1 if per_channel else per_workspace  # one briefing per channel
-            worst = max(worst, (calls - burst) / (per_minute / 60))
+    for form in forms:
+        for method, group in LIMITS.items():
+            per_briefing = MESSAGES[form] if method == "chat.postMessage" else 1  # one chart upload each
+            for per_minute, burst, per_channel in group:
+                calls = per_briefing * (1 if per_channel else per_workspace)
+                worst = max(worst, (calls - burst) / (per_minute / 60))
     return worst
 
 
@@ -139,7 +159,7 @@ def seed(url: str, slack: SlackStandIn, slot: datetime, key: bytes) -> None:
         created = slot - timedelta(hours=1)
         rows = [{"team_id": ws["team_id"], "channel_id": workspace_channel(w, n), "created_by": "U0000ADMIN",
                  "weekday": slot.strftime("%a").lower(), "at_time": slot.strftime("%H:%M"), "timezone": "UTC",
-                 "state": "active", "created_at": created, "updated_at": created}
+                 "state": "active", "created_at": created, "updated_at": created, "form": form_of(w)}
                 for w, ws in enumerate(slack.info["workspaces"]) for n in range(PER_WORKSPACE)]
         with store.database.engine.begin() as conn:
             conn.execute(insert(subscriptions), rows)
@@ -166,6 +186,7 @@ def one_round(slack: SlackStandIn, *, kill: bool) -> dict[str, Any]:
     from sqlalchemy import create_engine, text
 
     total = WORKSPACES * PER_WORKSPACE
+    threaded = sum(form_of(w) == "threaded" for w in range(WORKSPACES)) * PER_WORKSPACE
     floor = floor_seconds(PER_WORKSPACE)
     admin = create_engine(POSTGRES_URL)
     schema = f"bench_ws_{uuid.uuid4().hex[:8]}"
@@ -191,7 +212,8 @@ def one_round(slack: SlackStandIn, *, kill: bool) -> dict[str, Any]:
         slot_epoch = slot.timestamp()
         deadline = slot_epoch + 3 * floor + CLAIM_TIMEOUT + 3 * SYNC_SECONDS + 120
         killed = False
-        posts: dict[str, int] = {}
+        posts: dict[str, int] = {}  # top-level messages: the flat briefing, or a thread's parent
+        replies: dict[str, int] = {}  # thread replies
         charts: dict[str, int] = {}
         limited: dict[str, int] = {}
         last = slot_epoch
@@ -202,16 +224,18 @@ def one_round(slack: SlackStandIn, *, kill: bool) -> dict[str, Any]:
                 killed = True
             cursor, rows = slack.calls(cursor, ("chat.postMessage", "files.getUploadURLExternal",
                                                 "files.completeUploadExternal"))
-            for _, method, at, status, ok, channel in rows:
+            for _, method, at, status, ok, channel, in_thread in rows:
                 if status == 429:
                     limited[method] = limited.get(method, 0) + 1
                 elif ok and method == "chat.postMessage":
-                    posts[channel] = posts.get(channel, 0) + 1
+                    counted = replies if in_thread else posts  # a thread's replies, or a briefing (parent)
+                    counted[channel] = counted.get(channel, 0) + 1
                     last = max(last, at)
                 elif ok and method == "files.completeUploadExternal":
                     charts[channel] = charts.get(channel, 0) + 1
                     last = max(last, at)
-            if len(posts) >= total and len(charts) >= total and (not kill or killed):
+            if (len(posts) >= total and len(charts) >= total and sum(replies.values()) >= threaded * THREAD_REPLIES
+                    and (not kill or killed)):
                 sent, _ = ledger_sent(url, slot)
                 if sent >= total:
                     break
@@ -231,10 +255,15 @@ def one_round(slack: SlackStandIn, *, kill: bool) -> dict[str, Any]:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
     everywhere = {workspace_channel(w, n) for w in range(WORKSPACES) for n in range(PER_WORKSPACE)}
+    in_threads = {workspace_channel(w, n) for w in range(WORKSPACES) for n in range(PER_WORKSPACE)
+                  if form_of(w) == "threaded"}
     return {
         "wall": last - slot_epoch, "floor": floor, "cpu": cpu, "total": total,
-        "duplicates": sum(count - 1 for channel, count in posts.items() if count > 1),
+        "duplicates": sum(count - 1 for count in posts.values() if count > 1)
+        + sum(count - THREAD_REPLIES for count in replies.values() if count > THREAD_REPLIES)
+        + len(set(replies) - in_threads),
         "lost": len(everywhere - set(posts)), "no_chart": len(everywhere - set(charts)),
+        "incomplete_threads": sum(1 for channel in in_threads if replies.get(channel, 0) < THREAD_REPLIES),
         "ledger_sent": sent, "statuses": statuses, "limited": limited,
     }
 
@@ -249,27 +278,39 @@ def baseline(slack: SlackStandIn, tmp_path) -> float:
     from bot.slack.app import briefing_client, retry_handlers, with_token
     from bot.slack.delivery import Destination, SlackDelivery
     from handlers import charts as chart_renderers
-    from handlers.briefing import briefing_reply
+    from handlers.briefing import briefing_reply, briefing_thread
 
     datasets = load_datasets(default_data_dir())
     snapshot = LiveData(datasets).current()
-    reply, _ = briefing_reply(snapshot.datasets, snapshot.holders, slot=datetime(2026, 11, 30, 9, tzinfo=timezone.utc),
-                              tz="UTC", schedule="every Monday", previous=None)
+    when = dict(slot=datetime(2026, 11, 30, 9, tzinfo=timezone.utc), tz="UTC", schedule="every Monday", previous=None)
+    reply, _ = briefing_reply(snapshot.datasets, snapshot.holders, **when)
+    thread, _ = briefing_thread(snapshot.datasets, snapshot.holders, **when)
     settings = Settings(slack_bot_token=slack.info["workspaces"][0]["token"], slack_signing_secret=SIGNING_SECRET,
                         slack_api_url=slack.base_url, state_dir=tmp_path)
     base = briefing_client(settings)
     clients = {ws["team_id"]: with_token(base, ws["token"]) for ws in slack.info["workspaces"]}
     delivery = SlackDelivery(base, ChartCache(chart_renderers.render), retry_handlers())
+
+    def send(team_id: str, channel: str, form: str) -> None:
+        dest, client = Destination(channel, team_id=team_id), clients[team_id]
+        if form == "flat":
+            delivery.deliver(reply, dest, snapshot.datasets, client=client)
+            return
+        parent = delivery.deliver(thread.parent, dest, snapshot.datasets, client=client)
+        for _, part in thread.replies:  # as `bot.briefings.threads.ThreadPoster` posts them
+            delivery.deliver(part.model_copy(update={"charts": ()}), dest, snapshot.datasets, client=client,
+                             thread_ts=parent.ts)
+            for chart in part.charts:
+                delivery.upload_chart(chart, dest, snapshot.datasets, client=client, thread_ts=parent.ts)
+
     first = slack.info["workspaces"][0]["team_id"]
-    delivery.deliver(reply, Destination(workspace_channel(0, 0), team_id=first), snapshot.datasets,
-                     client=clients[first])  # renders and caches its chart
-    jobs = [(ws["team_id"], workspace_channel(w, n)) for n in range(BASELINE_PER_WORKSPACE)
+    send(first, workspace_channel(0, 0), "flat")  # renders and caches the chart
+    jobs = [(ws["team_id"], workspace_channel(w, n), form_of(w)) for n in range(BASELINE_PER_WORKSPACE)
             for w, ws in enumerate(slack.info["workspaces"])]
     slack.reset()
     cpu = time.process_time()
     with ThreadPoolExecutor(max_workers=10) as pool:
-        list(pool.map(lambda job: delivery.deliver(reply, Destination(job[1], team_id=job[0]), snapshot.datasets,
-                                                   client=clients[job[0]]), jobs))
+        list(pool.map(lambda job: send(*job), jobs))
     cpu = time.process_time() - cpu
     slack.reset()
     return cpu / len(jobs)
@@ -297,7 +338,8 @@ def test_multi_workspace_fanout_against_the_rate_limit_floor(workspaces_standin,
     finally:
         admin.dispose()
     slack = workspaces_standin
-    size = f"{WORKSPACES} workspaces × {PER_WORKSPACE} channels = {WORKSPACES * PER_WORKSPACE:,} briefings"
+    size = (f"{WORKSPACES} workspaces × {PER_WORKSPACE} channels = {WORKSPACES * PER_WORKSPACE:,} briefings "
+            "(half threaded)")
     results, bases = [], []
     for kill in (False, True):
         results.append(one_round(slack, kill=kill))
@@ -325,9 +367,12 @@ def test_multi_workspace_fanout_against_the_rate_limit_floor(workspaces_standin,
                     f"{r['lost']}; {r['total'] - r['ledger_sent']}", baseline=f"ledger {r['statuses']}",
                     target="= 0", ok=lost == 0)
         RESULTS.add(SECTION, f"briefings without their chart, {name}", str(r["no_chart"]))
+        RESULTS.add(SECTION, f"threaded briefings missing a reply, {name}", str(r["incomplete_threads"]),
+                    target="= 0", ok=r["incomplete_threads"] == 0)
         RESULTS.add(SECTION, f"429s from the stand-in, {name}",
                     ", ".join(f"{m} {n}" for m, n in sorted(r["limited"].items())) or "0")
-        if r["duplicates"] or lost:
-            failures.append(f"{name}: {r['duplicates']} duplicates, {lost} losses")
+        if r["duplicates"] or lost or r["incomplete_threads"]:
+            failures.append(f"{name}: {r['duplicates']} duplicates, {lost} losses, "
+                            f"{r['incomplete_threads']} incomplete threads")
     assert not failures, failures
     assert math.isfinite(base)

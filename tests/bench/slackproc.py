@@ -9,7 +9,7 @@ Started as ``python -m tests.bench.slackproc --channels N``; prints one JSON lin
 (``{"base_url", "token", "port", "pid"}``) and serves until stdin closes. Besides Slack's own
 endpoints it answers a few loopback-only control routes under ``/bench/``:
 
-    GET  /bench/calls?since=SEQ&methods=a,b   calls recorded since SEQ: [seq, method, time, status, ok, channel]
+    GET  /bench/calls?since=SEQ&methods=a,b   calls since SEQ: [seq, method, time, status, ok, channel, threaded]
     GET  /bench/stats                        this process's CPU seconds and RSS
     POST /bench/reset                        forget messages, files and calls (bounds memory between phases)
     POST /bench/latency?ms=N                 answer every Slack call N ms late, like a real network round trip
@@ -106,7 +106,7 @@ class BenchSlack(FakeSlack):
                 start = max(0, since - self._dropped)
                 rows = [
                     [self._dropped + start + i, c.method, c.time, c.status, bool((c.response or {}).get("ok")),
-                     c.params.get("channel") or c.params.get("channel_id")]
+                     c.params.get("channel") or c.params.get("channel_id"), bool(c.params.get("thread_ts"))]
                     for i, c in enumerate(self._calls[start:])
                     if not methods or c.method in methods
                 ]

@@ -72,6 +72,22 @@ class TestSendingNow:
         assert len(briefings(slack)) == 1
         assert service.storage.ledger.rows()[0].kind == "now"
 
+    def test_a_send_now_whose_turn_comes_after_a_stop_began_is_given_back_and_the_asker_told(self, make_service,
+                                                                                              slack):
+        from bot.briefings.pacing import Pacer
+        from bot.briefings.recovery import RELEASED
+
+        def pace(seconds):  # while it waits for its turn, a deploy stops the bot
+            service.fanout.stop_posting()
+
+        service = make_service(pacer=Pacer(per_second=10, clock=lambda: 0.0, sleep=pace))
+        service.fanout.pacer.wait(CHANNEL, WORKSPACE)  # this channel's next turn is a second away
+        reply = service.commands.handle(BriefingQuery(), here())
+        assert reply is not None and "restarting" in reply.text
+        assert briefings(slack) == []
+        [row] = service.storage.ledger.rows()
+        assert (row.status, row.error) == ("failed", RELEASED)
+
 
 class TestWorkspaces:
     """Two workspaces, each subscribing a channel with the same id: a command from B never lists,

@@ -239,3 +239,15 @@ def test_a_flat_briefing_takes_a_turn_of_both_budgets_and_a_thread_part_only_its
     # a briefing needs a turn of each: the message budget is free at 0.3, the file budget at 1.2
     assert pacer.wait("C8") == pytest.approx(1.2)
     assert pacer.wait("C7", what="message") == pytest.approx(1.3)  # the briefing's message slot was taken at 1.2
+
+
+def test_a_worker_can_tell_it_is_one_so_it_never_waits_on_its_own_pool():
+    from bot.briefings.pacing import Lanes
+
+    lanes = Lanes(1)
+    try:
+        assert not lanes.in_worker()
+        assert lanes.submit("T1", lanes.in_worker).result(timeout=10) is True
+        assert Lanes(1).in_worker() is False  # another pool's thread is not this pool's
+    finally:
+        lanes.shutdown()
