@@ -411,7 +411,7 @@ class Fanout:
                                          schedule=schedule, previous=previous.headline if previous else None,
                                          changes=changes)
         workspace = claim.workspace  # the row's: recorded with it when it was claimed
-        self.pacer.wait(claim.channel_id, workspace)
+        self.pacer.wait(claim.channel_id, workspace, messages=1, files=len(reply.charts))
         if self._stop.is_set():  # the bot began to stop while this one waited for its turn: not posted
             return DeliveryResult.STOPPING
         # Last look before posting: is the claim still this attempt's (not taken over by a replica
@@ -440,7 +440,9 @@ class Fanout:
                                            schedule=schedule, previous=previous.headline if previous else None,
                                            changes=changes)
         workspace = claim.workspace
-        self.pacer.wait(claim.channel_id, workspace, "message")  # the parent; each reply waits its own turn
+        # the whole unit's turns before the parent; each later part keeps only the channel's gap
+        self.pacer.wait(claim.channel_id, workspace, messages=1 + len(thread.replies),
+                        files=int(thread.chart is not None))
         if self._stop.is_set() and claim.message_ts is None:  # as in `post` (a begun thread is finished)
             return DeliveryResult.STOPPING
         if not self.ledger.still_mine(claim, renew=not self._fresh(claim)):  # as in `post`
@@ -489,7 +491,7 @@ class Fanout:
         message and uploading the chart): upload the chart now, as the message's follow-up."""
         workspace = claim.workspace
         try:
-            self.pacer.wait(claim.channel_id, workspace, "file")
+            self.pacer.wait(claim.channel_id, workspace, messages=0, files=1)
             self.delivery.upload_chart(chart, Destination(claim.channel_id, team_id=workspace.team_id,
                                                           enterprise_id=workspace.enterprise_id),
                                        self.data.current().datasets, client=self.client_for(workspace))

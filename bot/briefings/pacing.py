@@ -7,9 +7,10 @@ not put a number on; files.getUploadURLExternal and files.completeUploadExternal
 briefings may go at most ``per_second`` a second and, when ``uploads_per_minute`` is given, at most
 that many a minute — whichever is slower.
 
-`Pacer` books each post a slot of each budget it spends: a message (chat.postMessage), a file (the
-two Tier 4 upload calls) or, for a flat briefing, one of each. Threaded briefings pace each part on
-its own budget, so their three messages do not each wait as long as an upload.
+`Pacer` books each briefing its turns of the workspace's two budgets: messages (chat.postMessage)
+and files (the two Tier 4 upload calls of a chart). A flat briefing is a message and a file; a
+threaded one takes its parent's, replies' and chart's turns at once, before its parent, and then
+only keeps the channel's gap between its parts — one shared reservation per briefing.
 Alone (one process) it keeps the workspace's next slots in memory.
 With ``shared`` (`bot.storage.post_slots.PostSlots`, the runtime's choice) the workspace's slot is
 reserved in the database, so several replicas together stay within one workspace's budget instead
@@ -41,7 +42,7 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from bot.storage.post_slots import PostSlots
 from bot.storage.records import StoreError, Workspace
@@ -53,10 +54,6 @@ T = TypeVar("T")
 # files.getUploadURLExternal / files.completeUploadExternal: Tier 4, "100+ per minute" per workspace
 # (docs.slack.dev/reference/methods/files.completeUploadExternal; docs.slack.dev/apis/web-api/rate-limits).
 TIER_4_PER_MINUTE = 100.0
-
-
-#: What a paced call sends: a flat briefing (a message and its chart), one message, one file.
-Post = Literal["briefing", "message", "file"]
 
 
 class Pacer:
@@ -77,20 +74,22 @@ class Pacer:
         self._next_channel: dict[tuple[Hashable, str], float] = {}  # by (workspace, channel)
         self._lock = threading.Lock()
 
-    def budgets(self, what: Post) -> dict[str, float]:
-        """The workspace budgets a post of ``what`` takes a turn of, with their intervals (s)."""
-        wanted = {"message": self.message_interval, "file": self.file_interval}
-        names = ("message", "file") if what == "briefing" else (what,)
-        return {name: wanted[name] for name in names if wanted[name] > 0}
+    def budgets(self, messages: int, files: int) -> dict[str, float]:
+        """The workspace turns ``messages`` messages and ``files`` files take: budget → seconds."""
+        wanted = {"message": self.message_interval * messages, "file": self.file_interval * files}
+        return {name: seconds for name, seconds in wanted.items() if seconds > 0}
 
-    def wait(self, channel_id: str, workspace: Hashable = None, what: Post = "briefing") -> float:
-        """Block until a post of ``what`` to ``workspace``'s ``channel_id`` is within that
-        workspace's limits (each budget it takes, and the channel's gap); returns the seconds waited.
+    def wait(self, channel_id: str, workspace: Hashable = None, *, messages: int = 1, files: int = 1) -> float:
+        """Block until the next post to ``workspace``'s ``channel_id`` keeps the channel's gap and,
+        for what it is about to send — ``messages`` messages and ``files`` files, by default a flat
+        briefing's one of each — the workspace's budgets; returns the seconds waited. A threaded
+        briefing takes its whole unit's turns before its parent and only the channel's gap before
+        each later part (``messages=0, files=0``): one shared reservation per briefing, not four.
         Inside a `Lanes` worker the waits step aside (`stepped_aside`).
 
         First the channel's gap, then the workspace's turns, taken only once the channel is ready:
         a turn booked for a post that must wait for its channel anyway would hold up every other
-        channel of the workspace behind it (a threaded briefing's three messages are a second apart)."""
+        channel of the workspace behind it."""
         key = (workspace, channel_id)
         with self._lock:
             start = self._clock()
@@ -103,9 +102,9 @@ class Pacer:
             with stepped_aside():
                 self._sleep(channel_at - start)
         ready = max(self._clock(), channel_at)
-        budgets = self.budgets(what)
+        budgets = self.budgets(messages, files)
         at = None
-        if self.shared is not None and (workspace is None or isinstance(workspace, Workspace)):
+        if budgets and self.shared is not None and (workspace is None or isinstance(workspace, Workspace)):
             try:
                 at = max(self.shared.reserve_many(workspace, budgets, ready).values(), default=ready)
             except StoreError as exc:  # the claims will fail too; until then pace this process alone
@@ -116,10 +115,12 @@ class Pacer:
                 for name, interval in budgets.items():
                     self._next_any[(workspace, name)] = at + interval
         if at > ready:
-            with self._lock:  # the channel's next post keeps its gap after this one's real time
-                self._next_channel[key] = max(self._next_channel.get(key, 0.0), at + self.per_channel)
             with stepped_aside():
                 self._sleep(at - ready)
+        with self._lock:  # the channel's next post keeps its gap after this one's real time (a busy
+            # machine can let it go later than its turn: waiting for a place, for the CPU)
+            self._next_channel[key] = max(self._next_channel.get(key, 0.0), at + self.per_channel,
+                                          self._clock() + self.per_channel)
         return max(at - start, 0.0)
 
 

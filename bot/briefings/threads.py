@@ -19,8 +19,8 @@ between the parent and its replies neither loses the replies nor repeats the par
 reply is never doubled. When Slack cannot be asked, the answer is "unknown", never "missing":
 nothing is posted and the slot is retried, as for flat briefings.
 
-Replies are paced like any post (about one a second per channel), each on its own workspace
-budget: a message's, or the chart's Tier 4 upload budget. A chart Slack refuses
+Replies keep the channel's gap (about one post a second); the workspace's turns for the whole
+unit — its messages and its chart's Tier 4 upload — are taken before the parent (`Pacer.wait`). A chart Slack refuses
 (not a transient failure) is left out, noted in the row's error, as in a flat briefing.
 """
 
@@ -108,14 +108,14 @@ class ThreadPoster:
         try:
             for name, reply in thread.replies:
                 if name not in done:
-                    self.pacer.wait(claim.channel_id, workspace, "message")
+                    self.pacer.wait(claim.channel_id, workspace, messages=0, files=0)  # turns taken with the parent
                     text_only = reply.model_copy(update={"charts": ()})
                     posted = self.delivery.deliver(text_only, dest, datasets, metadata=part_metadata(claim, name),
                                                    client=client, thread_ts=parent_ts)
                     done[name] = posted.ts or ""
                 chart = reply.charts[0] if reply.charts else None
                 if chart is not None and CHART_PART not in done:
-                    self.pacer.wait(claim.channel_id, workspace, "file")
+                    self.pacer.wait(claim.channel_id, workspace, messages=0, files=0)
                     try:
                         done[CHART_PART] = self.delivery.upload_chart(chart, dest, datasets, client=client,
                                                                       thread_ts=parent_ts)

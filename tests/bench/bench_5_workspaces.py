@@ -75,6 +75,7 @@ REPLICAS = 3
 CLAIM_TIMEOUT = 30  # seconds: RESET_BOT_CLAIM_TIMEOUT_SECONDS, short so the killed replica's claims go soon
 SYNC_SECONDS = 10  # RESET_BOT_SYNC_SECONDS: how often a replica looks for stale claims to take over
 BASELINE_PER_WORKSPACE = 10
+HISTORY_MINUTES = 6  # the kill round waits this much longer: a few history turns per workspace
 WALL_TARGET = 1.2  # × the floor
 POSTGRES_URL = os.environ.get("RESET_BOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECTION = "7 scale"
@@ -211,6 +212,8 @@ def one_round(slack: SlackStandIn, *, kill: bool) -> dict[str, Any]:
         cpu0 = [r.cpu() for r in replicas]
         slot_epoch = slot.timestamp()
         deadline = slot_epoch + 3 * floor + CLAIM_TIMEOUT + 3 * SYNC_SECONDS + 120
+        if kill:  # the dead replica's posts in flight are each confirmed by a history read: one a minute per workspace
+            deadline += HISTORY_MINUTES * 60
         killed = False
         posts: dict[str, int] = {}  # top-level messages: the flat briefing, or a thread's parent
         replies: dict[str, int] = {}  # thread replies

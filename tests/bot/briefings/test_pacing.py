@@ -227,18 +227,22 @@ def test_without_spare_threads_a_waiting_briefing_keeps_its_place():
         lanes.shutdown()
 
 
-def test_a_flat_briefing_takes_a_turn_of_both_budgets_and_a_thread_part_only_its_own():
+def test_a_briefing_takes_its_turns_of_both_budgets_at_once_and_a_later_part_only_the_channel_gap():
     """Messages: 10 a second; files: 100 a minute (0.6 s). A flat briefing (a message and its chart)
-    waits for the slower; a threaded briefing's text replies go at the message budget."""
+    waits for the slower; a threaded one takes its three messages' and its chart's turns at once."""
     waits = []
     pacer = Pacer(per_second=10, uploads_per_minute=100, per_channel_interval=0.0, clock=lambda: 0.0,
                   sleep=waits.append)
-    assert [pacer.wait(f"C{n}", what="message") for n in range(3)] == pytest.approx([0.0, 0.1, 0.2])
-    assert pacer.wait("C9", what="file") == pytest.approx(0.0)
-    assert pacer.wait("C9", what="file") == pytest.approx(0.6)
-    # a briefing needs a turn of each: the message budget is free at 0.3, the file budget at 1.2
+    assert [pacer.wait(f"C{n}", files=0) for n in range(3)] == pytest.approx([0.0, 0.1, 0.2])
+    assert pacer.wait("C9", messages=0) == pytest.approx(0.0)
+    assert pacer.wait("C9", messages=0) == pytest.approx(0.6)
+    # a flat briefing needs a turn of each: the message budget is free at 0.3, the file budget at 1.2
     assert pacer.wait("C8") == pytest.approx(1.2)
-    assert pacer.wait("C7", what="message") == pytest.approx(1.3)  # the briefing's message slot was taken at 1.2
+    assert pacer.wait("C7", files=0) == pytest.approx(1.3)  # the briefing's message turn was at 1.2
+    # a thread: three messages and a file at once; a later part waits for no budget, only its channel
+    assert pacer.wait("C6", messages=3, files=1) == pytest.approx(1.8)
+    assert pacer.wait("C6", messages=0, files=0) == pytest.approx(1.8)  # right after its parent (no gap here)
+    assert pacer.wait("C5", files=0) == pytest.approx(2.1)  # after the thread's three message turns
 
 
 def test_a_worker_can_tell_it_is_one_so_it_never_waits_on_its_own_pool():

@@ -62,7 +62,8 @@ def test_post_in_thread_posts_the_findings_into_the_messages_thread(served, slac
     assert posted["thread_ts"] == MESSAGE_TS
     assert "−$27.6T (Q3 2025)" in blocks_text(posted)
     assert not [b for b in posted["blocks"] if b["type"] == "actions"]
-    call = slack.calls("chat.postMessage")[0]
+    # the stand-in records a call after answering it: wait for the record, not only for the message
+    [call] = slack.wait_for(lambda: slack.calls("chat.postMessage"))
     assert call.params["thread_ts"] == MESSAGE_TS
 
 
