@@ -152,7 +152,7 @@ def create_app(
         render_lane=ContextPool(max_workers=2, thread_name_prefix="render"),
         alerts=alerts,
     )
-    stopping = threading.Event()
+    stopping = replier.stopping  # one flag: the listeners' acks and the replier's queue
     fair_use = fair_use or FairUse.per_minute(settings.user_commands_per_minute, settings.channel_commands_per_minute)
     app = App(
         client=client,

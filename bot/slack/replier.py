@@ -93,17 +93,32 @@ class Replier:
     gate: AckGate | None = None
     render_lane: ThreadPoolExecutor | None = None
     alerts: BriefingHandler | None = None  # the alert commands (issue 14, `bot.alerts.commands`)
+    # Set when the process begins to stop (SIGTERM; `BotApp.stopping`): work asked for after that —
+    # a form, an App Home button, a CSV button, a fact-check — is not queued; the asker is told to
+    # ask again (the next process answers), as `/reset` is at its ack.
+    stopping: threading.Event = field(default_factory=threading.Event)
     _pending: int = field(default=0, init=False, repr=False)  # tasks queued or running, in both lanes
     _settled: threading.Condition = field(default_factory=threading.Condition, init=False, repr=False)
     _expired: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
 
     def submit(self, query: Query, dest: Destination) -> None:
         """Answer ``query`` and post the reply to ``dest``, later, on the reply threads."""
+        if self._refused_while_stopping(dest):
+            _count(query, "interrupted", time.perf_counter())
+            return
         self._start(self.executor, self.run, query, dest)
+
+    def _refused_while_stopping(self, dest: Destination) -> bool:
+        if not self.stopping.is_set():
+            return False
+        self._start(self.executor, self.delivery.tell_user, dest, restarting())  # still one line, not silence
+        return True
 
     def submit_data(self, chart_key: str, version: str, dest: Destination, *, private: bool = False) -> None:
         """Upload the CSV behind chart ``chart_key`` to ``dest`` (a "Data (CSV)" press), later, on
         the reply threads. ``version`` is the data version the pressed message's chart was drawn from."""
+        if self._refused_while_stopping(dest):
+            return
         self._start(self.executor, self.run_data, chart_key, version, dest, private)
 
     def run_data(self, chart_key: str, version: str, dest: Destination, private: bool = False) -> None:

@@ -14,6 +14,7 @@ No matplotlib here: this module is imported by the CSV path, which must stay lig
 from __future__ import annotations
 
 import calendar
+import inspect
 import re
 from collections.abc import Callable, Iterable
 
@@ -362,5 +363,10 @@ def chart_data(key: str, datasets: Datasets) -> ChartData:
     builder = BUILDERS.get(name)
     if builder is None:
         raise UnknownChart(f"no chart called {name!r}")
-    data: ChartData = builder(datasets, *(args.split(":") if args else ()))
+    parts = tuple(args.split(":")) if args else ()
+    try:  # a key with more (or fewer) parts than its chart takes: a forged or stale button
+        inspect.signature(builder).bind(datasets, *parts)
+    except TypeError:
+        raise UnknownChart(f"chart {name!r} does not take {len(parts)} parameter(s)") from None
+    data: ChartData = builder(datasets, *parts)
     return data

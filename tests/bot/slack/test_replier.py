@@ -111,6 +111,20 @@ class TestRunningAfterTheAck:
         replier.drain(timeout=0)
 
 
+    def test_once_the_bot_begins_to_stop_new_work_is_not_queued_and_the_asker_is_told(self, make_replier, slack,
+                                                                                       holders):
+        """A form, an App Home button, a fact-check (`submit`) or a CSV button (`submit_data`)
+        pressed after SIGTERM: one line saying to ask again, nothing answered or uploaded."""
+        replier = make_replier()
+        replier.stopping.set()
+        replier.submit(parse("gap", holders), HERE)
+        replier.submit_data("gap", "", HERE)
+        replier.drain()
+        told = slack.ephemerals(CHANNEL)
+        assert len(told) == 2 and all("restarting" in m["text"] for m in told)
+        assert answers(slack) == [] and slack.files(CHANNEL) == []
+
+
 class TestTheScenarioLane:
     def test_a_new_scenario_chart_is_drawn_on_the_render_lane(self, make_replier, slack, holders):
         charts = Charts()

@@ -42,3 +42,6 @@ def test_bad_keys(datasets):
         chart_data("pie", datasets)
     with pytest.raises(ValueError):
         chart_data("shock:eu 20 %", datasets)  # not the canonical form of a scenario
+    for forged in ("gap:x", "refinancing:1", "holdings:china:extra", "shock:eu 20%:z"):  # parts no chart takes
+        with pytest.raises(d.UnknownChart, match="does not take"):
+            chart_data(forged, datasets)
