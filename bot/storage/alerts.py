@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.records import TRANSIENT, Delivery, DeliveryStatus, StoreError, Workspace, utc
@@ -82,19 +82,25 @@ class Alerts:
 
     def _add(self, *, workspace: Workspace, channel_id: str, created_by: str, series: str, direction: str,
              threshold: float, margin: float, state: AlertState, since: str, limit: int, now: datetime) -> Alert:
+        """Concurrent adds are serialised per workspace and channel, as subscribes are (PostgreSQL: an
+        advisory lock; SQLite: the insert takes the single write lock before the count), so two at
+        once cannot both pass a channel's last free place."""
         with self.database.begin() as conn:
-            live = [Alert.from_row(r) for r in conn.execute(select(alerts).where(
-                (alerts.c.team_id == workspace.team_id) & (alerts.c.channel_id == channel_id)
-                & (alerts.c.state != "removed")))]
-            if any(a.series == series and a.direction == direction and a.threshold == threshold for a in live):
-                raise StoreError("This channel has that alert already; `/reset alerts` lists them.")
-            if len(live) >= limit:
-                raise StoreError(f"This channel has {limit} alerts already, the most it can have; "
-                                 "`/reset alert remove N` stops one.")
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"),
+                             {"c": f"alerts:{workspace.team_id}:{channel_id}"})
             row = conn.execute(insert(alerts).values(
                 team_id=workspace.team_id, enterprise_id=workspace.enterprise_id, channel_id=channel_id,
                 created_by=created_by, series=series, direction=direction, threshold=threshold, margin=margin,
                 state=state, since=since, created_at=now, updated_at=now).returning(*alerts.c)).one()
+            live = [Alert.from_row(r) for r in conn.execute(select(alerts).where(
+                (alerts.c.team_id == workspace.team_id) & (alerts.c.channel_id == channel_id)
+                & (alerts.c.state != "removed") & (alerts.c.id != row.id)))]
+            if any(a.series == series and a.direction == direction and a.threshold == threshold for a in live):
+                raise StoreError("This channel has that alert already; `/reset alerts` lists them.")
+            if len(live) >= limit:  # the insert is rolled back with the transaction
+                raise StoreError(f"This channel has {limit} alerts already, the most it can have; "
+                                 "`/reset alert remove N` stops one.")
         return Alert.from_row(row)
 
     def get(self, alert_id: int) -> Alert | None:

@@ -60,6 +60,25 @@ def test_the_same_alert_set_at_once_from_eight_threads_is_stored_once(db_url, cl
             store.dispose()
 
 
+def test_twelve_different_alerts_at_once_fill_a_channel_to_its_limit_and_no_further(db_url, clock):
+    """Each alert differs, so no index refuses them: only the channel's limit does, however they race."""
+    stores = [connect(db_url, now=clock) for _ in range(12)]
+    try:
+        def attempt(n):
+            try:
+                return add(stores[n], threshold=500.0 + n, limit=10).id
+            except StoreError as exc:
+                assert "10 alerts already" in str(exc)
+                return None
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            made = [i for i in pool.map(attempt, range(12)) if i is not None]
+        assert len(made) == 10 and len(stores[0].alerts.in_channel(A, "C0000GEN01")) == 10
+    finally:
+        for store in stores:
+            store.dispose()
+
+
 def test_a_state_change_applies_only_to_the_state_it_was_read_in(storage):
     alert = add(storage)
     assert storage.alerts.transition(alert, state="fired", since="2026-05", fired=("2026-05", 598.0, "v1", "1.2"))
