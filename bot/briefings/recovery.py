@@ -182,7 +182,7 @@ class HistoryCheck:
             turn = self.budgets.take(HISTORY_METHOD, claim.workspace, self.interval)
             if not turn.taken:
                 logger.info("history read for delivery %s waits for its turn (at %s)", claim.id, turn.next_at)
-                self._later(claim, turn.next_at)
+                self.later(claim, turn.next_at)
                 return None
             try:
                 history = client.conversations_history(
@@ -221,7 +221,8 @@ class HistoryCheck:
             scan = stored = replace(scan, cursor=cursor, pages=scan.pages + 1)
             self.scans.save(scan)  # the next page: on this turn's successor, whichever replica takes it
 
-    def _later(self, claim: Delivery, at: datetime) -> None:
+    def later(self, claim: Delivery, at: datetime) -> None:
+        """Slack may be asked about ``claim`` at ``at`` (the next turn): `unconfirmed` says so to `retry_due`."""
         with self._lock:
             self._ask_again[(claim.id, claim.attempts)] = at
             while len(self._ask_again) > 1000:  # a caller that never asks `unconfirmed` (a missed slot)
@@ -234,7 +235,7 @@ class HistoryCheck:
         if status == 429 or code in ("ratelimited", "rate_limited"):
             until = self.clock() + retry_after(exc, self.interval)
             self.budgets.defer(HISTORY_METHOD, claim.workspace, until)  # every replica waits for it
-            self._later(claim, until)
+            self.later(claim, until)
         elif code == "invalid_cursor":  # the kept cursor is no good: read the window again from the top
             self.scans.drop(claim.id)
 

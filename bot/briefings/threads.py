@@ -184,6 +184,7 @@ class ThreadPoster:
         turn = history.budgets.take(REPLIES_METHOD, claim.workspace, history.interval)
         if not turn.taken:
             logger.info("thread read for delivery %s waits for its turn (at %s)", claim.id, turn.next_at)
+            history.later(claim, turn.next_at)  # the retry comes with that turn, not after the usual backoff
             return UNKNOWN
         client = history_client(self.client_for(claim.workspace))
         try:
@@ -193,8 +194,9 @@ class ThreadPoster:
             if error_code(exc) == "thread_not_found":
                 return PARENT_DELETED
             if getattr(exc.response, "status_code", 200) == 429 or error_code(exc) in ("ratelimited", "rate_limited"):
-                history.budgets.defer(REPLIES_METHOD, claim.workspace,
-                                      history.clock() + retry_after(exc, history.interval))
+                until = history.clock() + retry_after(exc, history.interval)
+                history.budgets.defer(REPLIES_METHOD, claim.workspace, until)
+                history.later(claim, until)
             logger.warning("could not read the thread of delivery %s: %s", claim.id, error_code(exc))
             return UNKNOWN
         except (SlackClientError, OSError) as exc:

@@ -282,6 +282,22 @@ class TestFailuresInsideTheUnit:
         _parent, replies = thread_of(slack)
         assert parts_of(replies) == PARTS_WITH_CHART
 
+    def test_a_thread_read_without_a_turn_is_retried_when_the_turn_comes(self, service, slack, clock):
+        """The workspace's replies read for this minute is spent: the answer is unknown, and the
+        row names the time of the next turn (`retry_due` waits for it, not for the usual backoff)."""
+        from bot.briefings.recovery import ASK_AGAIN_AT
+        from bot.briefings.threads import REPLIES_METHOD, UNKNOWN
+
+        sub = subscribed_threaded(service)
+        clock.now = WITH_CHART
+        claim = service.storage.ledger.claim(subscription_id=sub.id, channel_id=CHANNEL, slot_utc=WITH_CHART,
+                                             kind="scheduled", owner="replica-a", claim_timeout=THIRTY_SECONDS)
+        history = service.fanout.history
+        assert history.budgets.take(REPLIES_METHOD, claim.workspace, history.interval).taken  # someone else's
+        assert service.fanout.threads._thread(claim, "1764260000.000100") == UNKNOWN
+        assert history.unconfirmed(claim).startswith(ASK_AGAIN_AT)
+        assert not slack.calls("conversations.replies")
+
     def test_a_parent_deleted_in_slack_is_not_reposted(self, make_service, slack, clock, monkeypatch):
         dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
         alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
