@@ -219,6 +219,12 @@ class Fanout:
             outcomes.update((sub_id, DeliveryResult.RELEASED if outcome == DeliveryResult.STOPPING else outcome)
                             for sub_id, outcome in zip(claims, posted))
         held = [s for s in subs if s.id not in claims]
+        # Within a claim timeout of the slot no claim can be stale yet, and no failure's backoff is
+        # over (the stop's released claims are the sync loop's, as are later retries): replicas
+        # firing the same schedule skip the look at each other's rows.
+        if held and self.clock() - slot < min(self.config.claim_timeout, self.config.retry_base):
+            outcomes.update({sub.id: DeliveryResult.ALREADY for sub in held})
+            held = []
         if held:  # the slot has a row already: delivered elsewhere, in flight, failed, or left by a dead process
             rows = self.ledger.slot_rows({s.id: slot for s in held})
             again = [(sub, slot) for sub in held if not rows[sub.id] or retryable(
