@@ -135,11 +135,13 @@ def stepped_aside() -> Iterator[None]:
     if lanes is None:
         yield
         return
+    lanes._aside(+1)
     lanes._places.release()
     try:
         yield
     finally:
         lanes._places.acquire()
+        lanes._aside(-1)
 
 
 class Lanes:
@@ -154,11 +156,13 @@ class Lanes:
         self._cond = threading.Condition()
         self._closed = False
         self._places = threading.Semaphore(workers)
+        self._places_total = workers
         self._name = name
         self._max_threads = max(workers, threads or workers)
         self._threads: list[threading.Thread] = []
         self._idle = 0  # threads waiting for a task
         self._queued = 0  # tasks waiting for a thread
+        self._waiting = 0  # threads stepped aside (waiting for a turn)
 
     def in_worker(self) -> bool:
         """Is the calling thread one of this pool's? (Then it must not wait on tasks it submits: with
@@ -175,13 +179,26 @@ class Lanes:
                 queue = self._queues[lane] = deque()
             queue.append((future, fn))
             self._queued += 1
-            if self._queued > self._idle and len(self._threads) < self._max_threads:
-                thread = threading.Thread(target=self._work, name=f"{self._name}_{len(self._threads)}", daemon=True)
-                self._threads.append(thread)
-                self._idle += 1  # counted idle until it takes its first task
-                thread.start()
+            self._grow()
             self._cond.notify()
         return future
+
+    def _grow(self) -> None:
+        """A new thread when a task waits for one and fewer than ``workers`` threads are doing
+        anything but waiting for a turn (so a fan-out without waits runs on ``workers`` threads,
+        and one whose briefings wait gets more, up to ``threads``). Under ``_cond``."""
+        not_waiting = len(self._threads) - self._waiting
+        if self._queued > self._idle and len(self._threads) < self._max_threads and not_waiting < self._places_total:
+            thread = threading.Thread(target=self._work, name=f"{self._name}_{len(self._threads)}", daemon=True)
+            self._threads.append(thread)
+            self._idle += 1  # counted idle until it takes its first task
+            thread.start()
+
+    def _aside(self, change: int) -> None:
+        with self._cond:
+            self._waiting += change
+            if change > 0:
+                self._grow()
 
     def _next(self) -> tuple[Hashable, Future[Any], Callable[[], Any]] | None:
         with self._cond:

@@ -169,7 +169,10 @@ class Ledger:
         elsewhere), and is its subscription still live? If so the row is marked as possibly posted
         from now on (a takeover must then ask Slack), and ``renew`` also restarts the claim's
         timeout — one write either way."""
-        with self.database.begin() as conn:
+        # SQLite: the lighter-syncing engine. A power cut (not a crash: the OS keeps the write) in
+        # the moment after this mark could lose it, and a takeover would then post without asking
+        # Slack first; the mark's fsync per briefing cost more than the post's ledger work.
+        with self.database.begin(lighter_sync=True) as conn:
             if renew:
                 return conn.execute(_START_RENEWED, {**_mine(delivery), "at": self._now()}).rowcount == 1
             return conn.execute(_START, _mine(delivery)).rowcount == 1

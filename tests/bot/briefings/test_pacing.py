@@ -255,3 +255,24 @@ def test_a_worker_can_tell_it_is_one_so_it_never_waits_on_its_own_pool():
         assert Lanes(1).in_worker() is False  # another pool's thread is not this pool's
     finally:
         lanes.shutdown()
+
+
+def test_a_fan_out_whose_briefings_never_wait_runs_on_workers_threads_only():
+    """Threads beyond ``workers`` are made only for briefings waiting for a turn."""
+    import threading
+
+    from bot.briefings.pacing import Lanes
+
+    lanes = Lanes(2, threads=50)
+    seen, lock = set(), threading.Lock()
+
+    def work():
+        with lock:
+            seen.add(threading.current_thread().name)
+
+    try:
+        for future in [lanes.submit(f"T{n % 5}", work) for n in range(200)]:
+            future.result(timeout=10)
+        assert len(seen) <= 2 and len(lanes._threads) <= 2
+    finally:
+        lanes.shutdown()
