@@ -170,7 +170,8 @@ class HistoryCheck:
         ``chart_file`` (a flat briefing's chart, uploaded right after its message): when the message
         is found, answer `CHART_MISSING` instead of True if no newer message in the pages read
         carries a file of that name — the caller uploads it. Only a read that began at the newest
-        page can tell; one continued from an earlier turn answers True (not re-uploaded)."""
+        page can tell; one continued from an earlier turn answers True (not re-uploaded), and so
+        does one whose claim was taken over again meanwhile (its new owner decides)."""
         with self._lock:
             self._ask_again.pop((claim.id, claim.attempts), None)
         stored = self.scans.get(claim.id)
@@ -204,8 +205,10 @@ class HistoryCheck:
                         self.scans.drop(claim.id)
                     if not record:
                         return str(msg.get("ts") or "") or None
-                    self.ledger.finish(claim, DeliveryStatus.SENT, ts=msg.get("ts"), error=RECOVERED_NOTE)
-                    if chart_file is not None and newer is not None and not any(
+                    recorded = self.ledger.finish(claim, DeliveryStatus.SENT, ts=msg.get("ts"), error=RECOVERED_NOTE)
+                    # Only the claim's owner uploads a missing chart: a replica that lost the claim
+                    # meanwhile (taken over again during this read) leaves it to the new owner.
+                    if recorded and chart_file is not None and newer is not None and not any(
                             file.get("name") == chart_file for later in newer for file in later.get("files") or []):
                         return CHART_MISSING
                     return True

@@ -174,6 +174,35 @@ class TestWasItPosted:
             assert len(briefings(slack, channel)) == 1
             clock.now += timedelta(minutes=5)  # the next history turn of the workspace
 
+    def test_a_replica_that_loses_the_claim_during_the_read_leaves_the_missing_chart_to_the_new_owner(
+            self, make_service, slack, clock):
+        # The message is found without its chart, but by the time the finder records it the claim is
+        # another replica's (taken over again while the history was read): the finder's write is
+        # refused, and so it uploads nothing — the owner decides, so the chart cannot go out twice.
+        slot = FRIDAY_1630_LONDON + timedelta(days=7)
+        dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
+        alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
+        slack.add_channel("C0000FLAT3", "c0000flat3")
+        subscribe_friday(dead, "C0000FLAT3")
+        clock.now = slot
+        sub = dead.storage.subscriptions.in_channel(WORKSPACE, "C0000FLAT3")[0]
+        claim = dead.storage.ledger.claim(subscription_id=sub.id, channel_id="C0000FLAT3", slot_utc=slot,
+                                          kind="scheduled", owner="dead", claim_timeout=THIRTY_SECONDS)
+        assert dead.storage.ledger.still_mine(claim, renew=False)
+        posted_by(dead, claim, "C0000FLAT3")
+        refused = []
+
+        def finish_after_losing_the_claim(delivery, status, **outcome):
+            refused.append(status)
+            return False  # what `Ledger.finish` answers once the claim has a newer owner
+
+        alive.storage.ledger.finish = finish_after_losing_the_claim
+        clock.now += timedelta(minutes=1)
+        alive.fanout.deliver_slot(sub.id, slot)
+        assert refused == ["sent"]  # the message was found in the history …
+        assert not slack.calls("files.completeUploadExternal")  # … and no chart uploaded by a non-owner
+        assert len(briefings(slack, "C0000FLAT3")) == 1
+
     def test_a_claim_left_by_a_crash_after_posting_is_recovered_not_reposted(self, make_service, slack, clock):
         dead = make_service("dead", claim_timeout=THIRTY_SECONDS)
         alive = make_service("alive", claim_timeout=THIRTY_SECONDS)
