@@ -42,7 +42,7 @@ from bot.slack.modals import HomeAlerts, HomeBriefings, publish_home, register_m
 from bot.slack.oauth import InstallFlow
 from bot.slack.payload import field as _field
 from bot.slack.payload import text as _text
-from bot.slack.replier import AckGate, BriefingHandler, Replier
+from bot.slack.replier import AckGate, BriefingHandler, GatedAck, Replier
 from bot.slack.shortcuts import register_shortcuts
 from bot.storage.records import Workspace
 from bot.telemetry import COMMANDS, MeteredWebClient, RateLimitCounter
@@ -170,6 +170,7 @@ def create_app(
         # Global middleware runs after Bolt's signature check: reaching here means verified
         # (or Socket Mode, whose payloads come over the app's own authenticated connection).
         context[VERIFIED] = True
+        context["ack"] = GatedAck(gate)  # replies stop waiting for this request once it is acked
         # Log lines from here on (and from the pools the work is handed to) carry the request's ids:
         # Bolt runs the listener after the middleware returns, so the ids are bound, not scoped; the
         # HTTP server gives each request a fresh scope (`bot.slack.server.bolt_dispatch`).

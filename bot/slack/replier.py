@@ -13,6 +13,7 @@ run; tests and shutdown use it instead of sleeping.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_bolt import Ack, BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.serving.live_data import LiveData
@@ -45,13 +47,31 @@ SCENARIO_CHART = "shock:"  # chart keys of scenarios: the only open-ended charts
 BriefingHandler = Callable[[Query, Destination], Reply | None]
 
 
+class _Ticket:
+    """One request inside `AckGate.acking()`; settled once, when its listener acks or it is answered."""
+
+    __slots__ = ("settled",)
+
+    def __init__(self) -> None:
+        self.settled = False
+
+
+_TICKET: contextvars.ContextVar[_Ticket | None] = contextvars.ContextVar("reset_bot_ack_ticket", default=None)
+
+
 class AckGate:
     """Lets acknowledgements go first under bursts.
 
     Every reply competes with the acknowledgements still queued behind it for the same
     interpreter; Slack only waits 3 seconds for an ack but minutes for an answer. So a reply
     worker waits (at most ``max_wait`` seconds) while requests are being acknowledged. The HTTP
-    server (`bot.slack.server`) marks each request it hands to Bolt with `acking()`.
+    server (`bot.slack.server`) marks each request it hands to Bolt with `acking()`; the request
+    stops counting when its listener calls ``ack()`` (`AckGate.acked`, through
+    `bot.slack.app.GatedAck`) or, at the latest, when its answer is handed back to the server.
+
+    Counting up to the listener's ``ack()`` and not to the HTTP answer matters for a lone command:
+    Bolt notices an ack by polling every 10 ms, and a reply that waited for that poll (its own
+    request's) would start up to 10 ms late for nothing — the ack it waits for is already decided.
     """
 
     def __init__(self, max_wait: float = 0.25) -> None:
@@ -61,19 +81,54 @@ class AckGate:
 
     @contextmanager
     def acking(self) -> Iterator[None]:
+        ticket = _Ticket()
         with self._idle:
             self._in_flight += 1
+        token = _TICKET.set(ticket)
         try:
             yield
         finally:
-            with self._idle:
-                self._in_flight -= 1
-                if self._in_flight == 0:
-                    self._idle.notify_all()
+            _TICKET.reset(token)
+            self._settle(ticket)
+
+    def ticket(self) -> _Ticket | None:
+        """The request being acknowledged in this context (None outside `acking`, e.g. Socket Mode)."""
+        return _TICKET.get()
+
+    def acked(self, ticket: _Ticket | None) -> None:
+        """The request's acknowledgement is decided (its listener called ``ack()``): replies need
+        not wait for it any more. ``ticket``: what `ticket()` answered on the request's thread
+        (None, from outside any request, changes nothing)."""
+        if ticket is not None:
+            self._settle(ticket)
+
+    def _settle(self, ticket: _Ticket) -> None:
+        with self._idle:
+            if ticket.settled:
+                return
+            ticket.settled = True
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.notify_all()
 
     def wait_idle(self) -> None:
         with self._idle:
             self._idle.wait_for(lambda: self._in_flight == 0, timeout=self.max_wait)
+
+
+class GatedAck(Ack):
+    """Bolt's ``ack()`` that also tells the `AckGate` its request is acknowledged. The app's global
+    middleware puts one in each request's context (Bolt hands listeners ``context["ack"]``); it is
+    made on the server thread, where the request's ticket is known, and called on Bolt's."""
+
+    def __init__(self, gate: AckGate) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._gate, self._ticket = gate, gate.ticket()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        response = super().__call__(*args, **kwargs)
+        self._gate.acked(self._ticket)
+        return response
 
 
 @dataclass

@@ -7,6 +7,7 @@ reads what arrived at the local Slack stand-in (tests/fakes/slack_api.py).
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +74,32 @@ class TestASlashCommand:
             assert expected in all_text(payload)
         time.sleep(0.3)
         assert slack.calls("chat.postMessage") == []
+
+
+class TestRepliesAndAcknowledgements:
+    def test_a_reply_starts_once_its_command_is_acked_without_waiting_for_the_http_answer(self, served, slack,
+                                                                                           monkeypatch):
+        # Bolt decides the ack in its listener thread and notices it by polling; the reply must not
+        # wait for that (nor for anything after it). Here the HTTP answer is held back until the
+        # reply has been posted: were the reply waiting for the answer, neither would ever come.
+        gate = served.app.gate
+        monkeypatch.setattr(gate, "max_wait", 30)  # so a reply held by the gate would miss the wait below
+        bolt, answer_may_go = served.app.bolt, threading.Event()
+        dispatch = bolt.dispatch
+
+        def answer_after_the_reply(request):
+            response = dispatch(request)
+            answer_may_go.wait(timeout=20)
+            return response
+
+        monkeypatch.setattr(bolt, "dispatch", answer_after_the_reply)
+        with ThreadPoolExecutor(1) as pool:
+            acked = pool.submit(command, served, slack, "gap")
+            messages = slack.wait_for(lambda: slack.messages(CHANNEL), timeout=10)
+            assert not acked.done()  # the reply went out while its request's HTTP answer was still held
+            answer_may_go.set()
+            assert acked.result(timeout=10)[0] == 200
+        assert "$27.6T" in all_text(messages[0])
 
 
 class TestRequestVerification:

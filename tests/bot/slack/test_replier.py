@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import LiveData
 from bot.slack.delivery import Destination, SlackDelivery
-from bot.slack.replier import SCENARIO_CHART, AckGate, Replier
+from bot.slack.replier import SCENARIO_CHART, AckGate, GatedAck, Replier
 from handlers.parsing import parse
 from handlers.reply import message
 from tests.conftest import CHANNEL, USER
@@ -272,6 +272,32 @@ class TestAckGate:
         with pytest.raises(ValueError), gate.acking():
             raise ValueError("bad request")
         gate.wait_idle()  # would hang for a minute if the failed one were still counted
+
+    def test_a_request_stops_holding_replies_once_its_listener_has_acked(self):
+        gate = AckGate(max_wait=60)
+        with gate.acking():
+            GatedAck(gate)(text="")  # what a listener calls; Bolt still has to notice and answer
+            gate.wait_idle()  # would hang for a minute if the acked request still counted
+
+    def test_an_acked_request_is_counted_off_once_however_often_it_is_settled(self):
+        gate = AckGate(max_wait=0.05)
+        with gate.acking():
+            ack = GatedAck(gate)
+            ack()
+            ack()  # a second ack() (Bolt warns, but must not release someone else's request)
+        with gate.acking():  # a new request in flight, not yet acked: replies wait for it again
+            started = time.monotonic()
+            gate.wait_idle()
+            assert time.monotonic() - started >= 0.04
+
+    def test_an_ack_made_outside_any_request_changes_nothing(self):
+        gate = AckGate(max_wait=0.05)
+        stray = GatedAck(gate)  # e.g. Socket Mode: no HTTP request is being acknowledged
+        with gate.acking():
+            stray()
+            started = time.monotonic()
+            gate.wait_idle()
+            assert time.monotonic() - started >= 0.04
 
     def test_the_replier_holds_its_replies_while_acknowledgements_are_in_flight(self, make_replier, slack, holders):
         gate = AckGate(max_wait=30)
