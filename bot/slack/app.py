@@ -38,11 +38,11 @@ from bot.settings import Settings
 from bot.slack.delivery import Destination, ResponseUrls, SlackDelivery
 from bot.slack.errors import explain
 from bot.slack.fairuse import FairUse
-from bot.slack.modals import HomeAlerts, HomeBriefings, publish_home, register_modals
+from bot.slack.modals import HomeAlerts, HomeBriefings, is_bare_subscribe, publish_home, register_modals
 from bot.slack.oauth import InstallFlow
 from bot.slack.payload import field as _field
 from bot.slack.payload import text as _text
-from bot.slack.replier import AckGate, BriefingHandler, GatedAck, Replier
+from bot.slack.replier import AckGate, BriefingHandler, Replier
 from bot.slack.shortcuts import register_shortcuts
 from bot.storage.records import Workspace
 from bot.telemetry import COMMANDS, MeteredWebClient, RateLimitCounter
@@ -170,18 +170,16 @@ def create_app(
         # Global middleware runs after Bolt's signature check: reaching here means verified
         # (or Socket Mode, whose payloads come over the app's own authenticated connection).
         context[VERIFIED] = True
-        context["ack"] = GatedAck(gate)  # replies stop waiting for this request once it is acked
         # Log lines from here on (and from the pools the work is handed to) carry the request's ids:
         # Bolt runs the listener after the middleware returns, so the ids are bound, not scoped; the
         # HTTP server gives each request a fresh scope (`bot.slack.server.bolt_dispatch`).
         bind(context.get("team_id"), context.get("channel_id"), context.get("user_id"), context.get("enterprise_id"))
         return next()
 
-    # Before the /reset listener: the bare `/reset subscribe` opens the briefing form (bot.slack.modals).
-    register_modals(app, data=data, replier=replier, response_urls=response_urls, fair_use=fair_use, oauth=oauth,
-                    home=home_briefings, home_alerts=home_alerts)
-
-    @app.command(COMMAND)
+    # The most frequent request first: Bolt tries listeners in the order they were added, building
+    # each one's arguments to ask it, so `/reset gap` is matched by the first. The bare `/reset
+    # subscribe` (which opens the briefing form, `bot.slack.modals`) is left to the next.
+    @app.command(COMMAND, matchers=[lambda body: not is_bare_subscribe(body.get("text"))])
     def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         channel = _text(command.get("channel_id"))
         if not channel:
@@ -202,6 +200,9 @@ def create_app(
             ack(text=reply.text, response_type="ephemeral")
             return
         _ack_and_submit(ack, _text(command.get("text")), dest, data, replier)
+
+    register_modals(app, data=data, replier=replier, response_urls=response_urls, fair_use=fair_use, oauth=oauth,
+                    home=home_briefings, home_alerts=home_alerts)
 
     def click_destination(body: dict[str, Any], context: BoltContext) -> Destination:
         """Where a button's answer goes: its channel (and message's thread), the clicker, the

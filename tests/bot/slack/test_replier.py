@@ -4,9 +4,11 @@ every failure reaches the asker, and the `AckGate` lets acknowledgements go firs
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 from slack_sdk import WebClient
@@ -14,7 +16,7 @@ from slack_sdk import WebClient
 from bot.serving.chart_cache import ChartCache
 from bot.serving.live_data import LiveData
 from bot.slack.delivery import Destination, SlackDelivery
-from bot.slack.replier import SCENARIO_CHART, AckGate, GatedAck, Replier
+from bot.slack.replier import SCENARIO_CHART, AckGate, Replier
 from handlers.parsing import parse
 from handlers.reply import message
 from tests.conftest import CHANNEL, USER
@@ -242,23 +244,48 @@ class TestRespondLater:
         assert "could not report an error to the user" in caplog.text
 
 
+@contextmanager
+def another_request_in_flight(gate: AckGate):
+    """Another request being acknowledged, on a server thread of its own, until the block ends."""
+    entered, done = threading.Event(), threading.Event()
+
+    def serve() -> None:
+        with gate.acking():
+            entered.set()
+            done.wait(timeout=60)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    entered.wait(timeout=5)
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=5)
+
+
+def as_reply_of_this_request(gate: AckGate) -> contextvars.Context:
+    """The context a reply worker gets for the request being acknowledged here (`ContextPool`)."""
+    return contextvars.copy_context()
+
+
 class TestAckGate:
     def test_with_no_acknowledgement_in_flight_a_reply_does_not_wait(self):
         AckGate(max_wait=60).wait_idle()  # would hang for a minute if it waited
 
-    def test_a_reply_waits_at_most_max_wait_while_requests_are_being_acknowledged(self):
+    def test_a_reply_waits_at_most_max_wait_while_another_request_is_being_acknowledged(self):
         gate = AckGate(max_wait=0.05)
-        with gate.acking():
+        with another_request_in_flight(gate):
             started = time.monotonic()
             gate.wait_idle()
             assert time.monotonic() - started >= 0.04
 
     def test_a_waiting_reply_goes_as_soon_as_the_last_acknowledgement_is_done(self):
-        gate = AckGate(max_wait=30)
+        gate = AckGate(max_wait=30, quiet=0)
         first, second = gate.acking(), gate.acking()
         first.__enter__()
         second.__enter__()
-        waiter = threading.Thread(target=gate.wait_idle)
+        waiter = threading.Thread(target=gate.wait_idle)  # a reply of some earlier request
         waiter.start()
         first.__exit__(None, None, None)
         waiter.join(timeout=0.1)
@@ -268,41 +295,43 @@ class TestAckGate:
         assert not waiter.is_alive()
 
     def test_an_acknowledgement_that_fails_still_counts_as_done(self):
-        gate = AckGate(max_wait=60)
+        gate = AckGate(max_wait=60, quiet=0)
         with pytest.raises(ValueError), gate.acking():
             raise ValueError("bad request")
         gate.wait_idle()  # would hang for a minute if the failed one were still counted
 
-    def test_a_request_stops_holding_replies_once_its_listener_has_acked(self):
-        gate = AckGate(max_wait=60)
+    def test_a_reply_does_not_wait_for_its_own_request_to_be_answered(self):
+        # Its ack is decided before the reply is queued; only Bolt's poll and the write are left.
+        gate = AckGate(max_wait=60, quiet=60)
         with gate.acking():
-            GatedAck(gate)(text="")  # what a listener calls; Bolt still has to notice and answer
-            gate.wait_idle()  # would hang for a minute if the acked request still counted
-
-    def test_an_acked_request_is_counted_off_once_however_often_it_is_settled(self):
-        gate = AckGate(max_wait=0.05)
-        with gate.acking():
-            ack = GatedAck(gate)
-            ack()
-            ack()  # a second ack() (Bolt warns, but must not release someone else's request)
-        with gate.acking():  # a new request in flight, not yet acked: replies wait for it again
             started = time.monotonic()
-            gate.wait_idle()
+            as_reply_of_this_request(gate).run(gate.wait_idle)
+            assert time.monotonic() - started < 30  # not held for max_wait (nor for quiet)
+
+    def test_a_reply_waits_for_other_requests_in_flight_even_while_its_own_is(self):
+        gate = AckGate(max_wait=0.05, quiet=0)
+        with gate.acking(), another_request_in_flight(gate):
+            started = time.monotonic()
+            as_reply_of_this_request(gate).run(gate.wait_idle)
             assert time.monotonic() - started >= 0.04
 
-    def test_an_ack_made_outside_any_request_changes_nothing(self):
-        gate = AckGate(max_wait=0.05)
-        stray = GatedAck(gate)  # e.g. Socket Mode: no HTTP request is being acknowledged
+    def test_a_reply_waits_for_a_quiet_moment_while_other_requests_keep_arriving(self):
+        # Between two requests of a burst nothing may be in flight for a moment; the reply must
+        # not slip in there, but once no other request has come for `quiet` seconds, it goes.
+        gate = AckGate(max_wait=30, quiet=0.05)
         with gate.acking():
-            stray()
-            started = time.monotonic()
-            gate.wait_idle()
-            assert time.monotonic() - started >= 0.04
+            reply = as_reply_of_this_request(gate)
+        with gate.acking():  # another command of the burst, answered at once
+            pass
+        started = time.monotonic()
+        reply.run(gate.wait_idle)
+        assert 0.04 <= time.monotonic() - started < 10
 
-    def test_the_replier_holds_its_replies_while_acknowledgements_are_in_flight(self, make_replier, slack, holders):
+    def test_the_replier_holds_its_replies_while_other_acknowledgements_are_in_flight(self, make_replier, slack,
+                                                                                       holders):
         gate = AckGate(max_wait=30)
         replier = make_replier(gate=gate)
-        with gate.acking():
+        with another_request_in_flight(gate):
             replier.submit(parse("gap", holders), HERE)
             with pytest.raises(TimeoutError):
                 replier.drain(timeout=0.1)
