@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from typing import Generic, TypeVar
 
 from handlers.datasets import Datasets
@@ -22,6 +23,8 @@ class VersionMemo(Generic[T]):
         self._max_versions = max_versions
         self._max_entries = max_entries
         self._by_version: dict[str, tuple[Datasets, dict[Hashable, T]]] = {}
+        # First computations under way, by (the version's values, key): later callers wait for them.
+        self._computing: dict[tuple[int, Hashable], Future[T]] = {}
         self._lock = threading.Lock()
 
     def entries(self, version: str) -> int:
@@ -31,7 +34,9 @@ class VersionMemo(Generic[T]):
             return len(entry[1]) if entry else 0
 
     def get(self, datasets: Datasets, key: Hashable, compute: Callable[[], T]) -> T:
-        """``compute()`` once per (data version, key); concurrent first calls may both compute."""
+        """``compute()`` once per (data version, key). Concurrent first calls compute it once: the
+        others wait for that result (a fan-out's ten workers asking for the same briefing topic at
+        the same moment draw its tables once, not ten times), or get its exception."""
         with self._lock:
             entry = self._by_version.get(datasets.version)
             if entry is None or entry[0] is not datasets:
@@ -41,9 +46,23 @@ class VersionMemo(Generic[T]):
             values = entry[1]
             if key in values:
                 return values[key]
-        value = compute()  # outside the lock: a slow computation must not block other keys
+            flight = (id(values), key)  # `values` stays referenced by the computing caller
+            running = self._computing.get(flight)
+            if running is None:
+                mine = self._computing[flight] = Future()
+        if running is not None:
+            return running.result()
+        try:
+            value = compute()  # outside the lock: a slow computation must not block other keys
+        except BaseException as exc:
+            with self._lock:
+                del self._computing[flight]
+            mine.set_exception(exc)
+            raise
         with self._lock:
             if self._max_entries is not None and len(values) >= self._max_entries:
                 values.clear()
             values[key] = value
+            del self._computing[flight]
+        mine.set_result(value)
         return value
