@@ -89,18 +89,31 @@ class AckGate:
 
     @contextmanager
     def acking(self) -> Iterator[None]:
+        """The block acknowledges one request (`arrive` … `leave`)."""
+        arrival = self.arrive()
+        try:
+            yield
+        finally:
+            self.leave(arrival)
+
+    def arrive(self) -> tuple[_Ticket, contextvars.Token[_Ticket | None]]:
+        """A request has come in on this thread: replies (but its own) wait until `leave`. The HTTP
+        server calls `leave` when it has written the answer (the WSGI iterable's ``close``)."""
         ticket = _Ticket()
         with self._idle:
             self._open.add(ticket)
             self._last_arrival, self._last_ticket = self._clock(), ticket
-        token = _TICKET.set(ticket)
+        return ticket, _TICKET.set(ticket)
+
+    def leave(self, arrival: tuple[_Ticket, contextvars.Token[_Ticket | None]]) -> None:
+        ticket, token = arrival
         try:
-            yield
-        finally:
             _TICKET.reset(token)
-            with self._idle:
-                self._open.discard(ticket)
-                self._idle.notify_all()
+        except ValueError:  # left from another context than it arrived in: forget it there
+            _TICKET.set(None)
+        with self._idle:
+            self._open.discard(ticket)
+            self._idle.notify_all()
 
     def wait_idle(self) -> None:
         """Return once no request but this reply's own (its context's) is being acknowledged and

@@ -23,7 +23,7 @@ import logging
 import math
 import resource
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -118,7 +118,7 @@ def bolt_dispatch(app: BotApp) -> Dispatch:
             bolt_request.context = build_context(BoltContext({}), request.fields)
         # A fresh log scope per request: the app's middleware names its ids (`bot.logs.bind`), and
         # they are gone from this server thread once it is answered.
-        with app.gate.acking(), request_scope():  # reply workers hold back until this request is acknowledged
+        with request_scope():
             response = app.bolt.dispatch(bolt_request)
         arrived = environ.get(ARRIVED)
         if isinstance(arrived, float):
@@ -157,6 +157,20 @@ def wsgi_response(response: BoltResponse) -> tuple[str, list[tuple[str, str]], b
     return f"{response.status} {reason}", out, body
 
 
+class _Answer:
+    """A WSGI response body that calls ``done`` when the server closes it (PEP 3333: always, once
+    the body is sent or the client went away)."""
+
+    def __init__(self, chunks: Iterable[bytes], done: Callable[[], None]) -> None:
+        self._chunks, self._done = chunks, done
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._chunks)
+
+    def close(self) -> None:
+        self._done()
+
+
 def wsgi_app(app: BotApp, health: Callable[[], dict[str, Any]], guard: RequestGuard,
              on_error: Callable[[str, Verified], str], *, install_limit: Buckets | None = None) -> WSGIApp:
     """The whole HTTP surface: the events endpoint behind the front door, the health check, and in
@@ -189,7 +203,14 @@ def wsgi_app(app: BotApp, health: Callable[[], dict[str, Any]], guard: RequestGu
                                     ("Cache-Control", "no-store")])
             return [body]
         if path == EVENTS_PATH:
-            return events(environ, start_response)
+            # Reply workers hold back from the moment a request arrives until its answer is written
+            # (`AckGate`): waitress closes the iterable once it has sent the body.
+            arrival = app.gate.arrive()
+            try:
+                return _Answer(events(environ, start_response), lambda: app.gate.leave(arrival))
+            except BaseException:
+                app.gate.leave(arrival)
+                raise
         if app.oauth is not None and path in (oauth.INSTALL_PATH, oauth.REDIRECT_PATH):
             # A browser, not Slack: unsigned by design. Bolt's flow checks the state and its cookie.
             if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):

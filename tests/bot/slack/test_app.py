@@ -6,6 +6,7 @@ reads what arrived at the local Slack stand-in (tests/fakes/slack_api.py).
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -100,6 +101,29 @@ class TestRepliesAndAcknowledgements:
             answer_may_go.set()
             assert acked.result(timeout=10)[0] == 200
         assert "$27.6T" in all_text(messages[0])
+
+
+    def test_replies_wait_until_the_answers_of_other_requests_are_written(self, runtime, slack):
+        # The server's thread is still writing a request's answer until it closes the WSGI body:
+        # replies of other requests hold back until then (or at most `max_wait`).
+        gate = runtime.app.gate
+        gate.max_wait = 30
+        body = slash_command_body("help", channel_id=CHANNEL, response_url=slack.response_url(None, channel=CHANNEL))
+        headers = sign(SIGNING_SECRET, body)
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "CONTENT_LENGTH": str(len(body)),
+                   "CONTENT_TYPE": headers["content-type"], "wsgi.input": io.BytesIO(body), "SERVER_NAME": "x",
+                   "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+                   "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1"}
+        environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k != "content-type"})
+        answer = runtime.wsgi()(environ, lambda status, headers, exc_info=None: None)
+        assert b"/reset shock" in b"".join(answer)  # the answer is ready, but not yet closed
+        reply_of_another_request = threading.Thread(target=gate.wait_idle)
+        reply_of_another_request.start()
+        reply_of_another_request.join(timeout=0.2)
+        assert reply_of_another_request.is_alive()
+        answer.close()  # waitress: the body is written
+        reply_of_another_request.join(timeout=5)
+        assert not reply_of_another_request.is_alive()
 
 
 class TestRequestVerification:

@@ -56,7 +56,11 @@ def call(application, body: bytes, headers: dict[str, str]) -> int:
                "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "QUERY_STRING": ""}
     environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k != "content-type"})
     statuses = []
-    b"".join(application(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    answer = application(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    try:
+        b"".join(answer)
+    finally:
+        getattr(answer, "close", lambda: None)()  # what every WSGI server does (PEP 3333)
     return int(statuses[0].split()[0])
 
 
