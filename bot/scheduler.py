@@ -97,6 +97,13 @@ class SyncProgress:
     last_sync_utc: str | None  # when the last one ended, ISO 8601
 
 
+def _warm_up(work: Callable[[], Any]) -> None:
+    try:
+        work()
+    except Exception:  # the first chart then loads its renderers itself
+        logger.exception("warming up after start failed")
+
+
 class Scheduler:
     def __init__(self, fanout: Fanout, catch_up: CatchUp, subscriptions: Subscriptions, *,
                  data_jobs: DataJobs | None = None) -> None:
@@ -143,9 +150,12 @@ class Scheduler:
             scheduler.add_job(self.data_jobs.refresh, "cron", hour=REFRESH_HOUR_UTC, minute=15, id="reset-refresh",
                               replace_existing=True)
             scheduler.add_job(self.data_jobs.reload, "interval", minutes=5, id="reset-reload", replace_existing=True)
-            if self.data_jobs.warm_up is not None:
-                scheduler.add_job(self.data_jobs.warm_up, id="reset-load-charts", replace_existing=True)
         scheduler.start(paused=paused)
+        if self.data_jobs is not None and self.data_jobs.warm_up is not None:
+            # A thread of its own, not a one-off job: APScheduler removes a run-once job from its
+            # store right after starting it, and a stop in that moment raised JobLookupError in
+            # the scheduler's thread (seen in tests that start and stop at once).
+            threading.Thread(target=_warm_up, args=(self.data_jobs.warm_up,), name="warm-up", daemon=True).start()
         logger.info("briefing scheduler started (owner %s)", self.fanout.owner)
 
     def run_now(self, weekday: str, at_time: str, tz: str) -> None:
