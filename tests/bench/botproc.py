@@ -9,6 +9,8 @@ wrapping `build_runtime` and `wsgi_app` before `serve` looks them up; nothing el
     GET  /bench/stats     the ChartCache's render count, data version, RSS and CPU seconds
     POST /bench/hold      (diagnostic) keep replies queued instead of starting them …
     POST /bench/release   … and start them all now: separates the ack path from the reply work
+    POST /bench/replay-ledger?on=0   (diagnostic) skip the front door's replay-key write (and ?on=1
+                          to restore it): what that durable write per request costs the ack path
 
 Sections 5 and 6 (cold start, memory) start the plain `reset-bot serve` instead.
 """
@@ -55,6 +57,7 @@ def _capture_runtime(build):
 def _with_control(make_wsgi):
     def wsgi_app(*args, **kwargs):
         inner = make_wsgi(*args, **kwargs)
+        guard = args[2] if len(args) > 2 else kwargs["guard"]
 
         def application(environ, start_response):
             path = environ.get("PATH_INFO", "")
@@ -70,6 +73,12 @@ def _with_control(make_wsgi):
                 for query, dest in held:
                     _submit[-1](query, dest)
                 body = {"ok": True, "released": len(held)}
+            elif path == "/bench/replay-ledger":
+                if environ.get("QUERY_STRING") == "on=0":
+                    guard._first_sighting = lambda keys: True  # every request taken as new, nothing written
+                else:
+                    guard.__dict__.pop("_first_sighting", None)
+                body = {"ok": True, "replay_ledger": "_first_sighting" not in guard.__dict__}
             elif path == "/bench/publish":
                 current = runtime.data.current().datasets
                 version = f"bench{os.getpid() % 1000:03d}{next(_versions):04d}"
