@@ -23,8 +23,9 @@ class VersionMemo(Generic[T]):
         self._max_versions = max_versions
         self._max_entries = max_entries
         self._by_version: dict[str, tuple[Datasets, dict[Hashable, T]]] = {}
-        # First computations under way, by (the version's values, key): later callers wait for them.
-        self._computing: dict[tuple[int, Hashable], Future[T]] = {}
+        # First computations under way, by (the version's values, key): their result, and the thread
+        # computing it. Later callers wait for the result.
+        self._computing: dict[tuple[int, Hashable], tuple[Future[T], int]] = {}
         self._lock = threading.Lock()
 
     def entries(self, version: str) -> int:
@@ -49,9 +50,13 @@ class VersionMemo(Generic[T]):
             flight = (id(values), key)  # `values` stays referenced by the computing caller
             running = self._computing.get(flight)
             if running is None:
-                mine = self._computing[flight] = Future()
+                mine: Future[T] = Future()
+                self._computing[flight] = (mine, threading.get_ident())
+            elif running[1] == threading.get_ident():
+                # compute() asked for its own key: waiting for itself would hang this thread for good
+                raise RecursionError(f"the value for {key!r} is needed to compute itself")
         if running is not None:
-            return running.result()
+            return running[0].result()
         try:
             value = compute()  # outside the lock: a slow computation must not block other keys
         except BaseException as exc:

@@ -72,3 +72,14 @@ def test_a_failed_computation_reaches_its_waiters_and_is_not_kept(datasets):
             with pytest.raises(ValueError, match="no such series"):
                 future.result(timeout=10)
     assert memo.get(datasets, "k", lambda: "computed again") == "computed again"
+
+
+def test_a_computation_that_needs_its_own_value_fails_instead_of_waiting_for_itself(datasets):
+    memo = VersionMemo()
+
+    def circular():
+        return memo.get(datasets, "k", circular)
+
+    with pytest.raises(RecursionError, match="needed to compute itself"):
+        memo.get(datasets, "k", circular)
+    assert memo.get(datasets, "k", lambda: "fine") == "fine"  # nothing left half-computed
