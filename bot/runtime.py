@@ -184,6 +184,10 @@ def _log_failed_request(what: str, request: Verified) -> str:
     return error_id
 
 
+_settling = threading.Lock()
+_heap_settled = False
+
+
 def warm_up() -> None:
     """Run on a thread of its own once the scheduler starts: import the chart renderers, then settle the heap.
 
@@ -193,8 +197,13 @@ def warm_up() -> None:
     each landing on whatever burst of acknowledgements was running (it was that round's ack p99).
     Frozen objects are still freed by reference counting; only reference cycles among them that
     become garbage later stay (the start's datasets after a refresh, where pandas keeps cycles): a
-    one-off, since nothing is frozen after the start."""
+    one-off, since it is done once per process."""
     chart_renderers.load()
+    global _heap_settled
+    with _settling:
+        if _heap_settled:  # once per process: a later start (tests, a restart in place) adds nothing
+            return
+        _heap_settled = True
     gc.collect()
     gc.freeze()
 

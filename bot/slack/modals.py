@@ -119,7 +119,8 @@ def publish_home(client: WebClient, user_id: str, workspace: Workspace, data: Li
 def register_modals(app: App, *, data: LiveData, replier: Replier, response_urls: ResponseUrls,
                     fair_use: FairUse, oauth: object | None = None, home: HomeBriefings | None = None,
                     home_alerts: HomeAlerts | None = None) -> None:
-    """Add the form, shortcut and App Home listeners to ``app`` (before the `/reset` listener)."""
+    """Add the form, shortcut and App Home listeners to ``app`` (the bare `/reset subscribe` listener among them;
+    `bot.slack.app`'s `/reset` listener leaves that text to it)."""
 
     def destination(body: dict[str, Any], context: BoltContext, channel: str, url: object) -> Destination:
         team, enterprise = _workspace(body, context)

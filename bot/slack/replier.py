@@ -62,8 +62,8 @@ class AckGate:
     Every reply competes with the acknowledgements still queued behind it for the same
     interpreter; Slack only waits 3 seconds for an ack but minutes for an answer. So a reply
     worker waits (at most ``max_wait`` seconds) while *other* requests are being acknowledged:
-    the HTTP server (`bot.slack.server`) marks each request it hands to Bolt with `acking()`, until
-    its HTTP answer is ready.
+    the HTTP server (`bot.slack.server`) marks each verified request it hands to Bolt (`arrive`)
+    until waitress has written its answer (`leave`).
 
     A reply does not wait for its own request: that one's ack is decided by the time the reply is
     queued (the listeners ack, then submit), and only Bolt's 10 ms poll for it and the write are
@@ -109,8 +109,8 @@ class AckGate:
         ticket, token = arrival
         try:
             _TICKET.reset(token)
-        except ValueError:  # left from another context than it arrived in: forget it there
-            _TICKET.set(None)
+        except (ValueError, RuntimeError):  # left from another context, or twice: the count still drops
+            pass
         with self._idle:
             self._open.discard(ticket)
             self._idle.notify_all()

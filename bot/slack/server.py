@@ -62,6 +62,7 @@ READY_PATH = "/readyz"  # readiness: database writable, data loaded, scheduler r
 HEALTH_PATH = "/healthz"  # an alias of /readyz, as before
 METRICS_PATH = "/metrics"  # Prometheus text format (bot/telemetry.py)
 ARRIVED = "reset_bot.arrived"  # environ key: when the request reached the app (perf_counter seconds)
+ARRIVAL = "reset_bot.ack_gate"  # environ key: the verified request's place at the AckGate, until answered
 
 StartResponse = Callable[..., object]
 
@@ -118,6 +119,10 @@ def bolt_dispatch(app: BotApp) -> Dispatch:
             bolt_request.context = build_context(BoltContext({}), request.fields)
         # A fresh log scope per request: the app's middleware names its ids (`bot.logs.bind`), and
         # they are gone from this server thread once it is answered.
+        # From here (a verified, new request) until waitress has written the answer, reply workers
+        # hold back (`AckGate`); the events route leaves when it closes the body. Unsigned or
+        # replayed requests never get this far, so they cannot hold replies back.
+        environ[ARRIVAL] = app.gate.arrive()
         with request_scope():
             response = app.bolt.dispatch(bolt_request)
         arrived = environ.get(ARRIVED)
@@ -203,13 +208,17 @@ def wsgi_app(app: BotApp, health: Callable[[], dict[str, Any]], guard: RequestGu
                                     ("Cache-Control", "no-store")])
             return [body]
         if path == EVENTS_PATH:
-            # Reply workers hold back from the moment a request arrives until its answer is written
-            # (`AckGate`): waitress closes the iterable once it has sent the body.
-            arrival = app.gate.arrive()
+            # A verified request holds replies back until its answer is written (`bolt_dispatch`
+            # arrives at the `AckGate`): waitress closes the iterable once it has sent the body.
+            def answered() -> None:
+                arrival = environ.pop(ARRIVAL, None)  # popped: a second close() changes nothing
+                if arrival is not None:
+                    app.gate.leave(arrival)
+
             try:
-                return _Answer(events(environ, start_response), lambda: app.gate.leave(arrival))
+                return _Answer(events(environ, start_response), answered)
             except BaseException:
-                app.gate.leave(arrival)
+                answered()
                 raise
         if app.oauth is not None and path in (oauth.INSTALL_PATH, oauth.REDIRECT_PATH):
             # A browser, not Slack: unsigned by design. Bolt's flow checks the state and its cookie.

@@ -103,16 +103,22 @@ def test_health_of_an_unreachable_postgresql_shows_no_host_or_user(runtime, capl
     assert not [word for word in ("127.0.0.1", str(port), "reset_admin", "hunter2", "connection") if word in problem]
 
 
-def test_the_warm_up_after_start_loads_the_charts_and_takes_the_start_up_heap_out_of_full_collections(runtime):
+def test_the_warm_up_after_start_loads_the_charts_and_takes_the_start_up_heap_out_of_full_collections(
+        runtime, monkeypatch):
     import gc
 
     import bot.runtime
     from handlers import charts
 
     assert runtime.briefings.scheduler.data_jobs.warm_up is bot.runtime.warm_up  # run on its own thread at start
+    monkeypatch.setattr(bot.runtime, "_heap_settled", False)  # as in a fresh process
     try:
+        gc.unfreeze()
         bot.runtime.warm_up()
         assert charts.load() is charts.load()  # imported once, kept
         assert gc.get_freeze_count() > 10_000  # the datasets, pandas, matplotlib, Bolt … are frozen
+        gc.unfreeze()
+        bot.runtime.warm_up()  # a second start in the same process
+        assert gc.get_freeze_count() == 0  # … freezes nothing more: once per process
     finally:
         gc.unfreeze()  # this test process goes on collecting as before

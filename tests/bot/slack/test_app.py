@@ -116,14 +116,42 @@ class TestRepliesAndAcknowledgements:
                    "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1"}
         environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k != "content-type"})
         answer = runtime.wsgi()(environ, lambda status, headers, exc_info=None: None)
-        assert b"/reset shock" in b"".join(answer)  # the answer is ready, but not yet closed
-        reply_of_another_request = threading.Thread(target=gate.wait_idle)
-        reply_of_another_request.start()
-        reply_of_another_request.join(timeout=0.2)
-        assert reply_of_another_request.is_alive()
-        answer.close()  # waitress: the body is written
+        try:
+            assert b"/reset shock" in b"".join(answer)  # the answer is ready, but not yet closed
+            reply_of_another_request = threading.Thread(target=gate.wait_idle)
+            reply_of_another_request.start()
+            reply_of_another_request.join(timeout=0.2)
+            assert reply_of_another_request.is_alive()
+        finally:
+            answer.close()  # waitress: the body is written
         reply_of_another_request.join(timeout=5)
         assert not reply_of_another_request.is_alive()
+        answer.close()  # a second close (some servers or middleware) changes nothing
+        started = time.monotonic()
+        gate.wait_idle()
+        assert time.monotonic() - started < 5
+
+    def test_unsigned_requests_never_hold_replies_back(self, runtime, slack):
+        gate = runtime.app.gate
+        gate.max_wait = 30
+        body = slash_command_body("gap", channel_id=CHANNEL)
+        headers = sign("not-the-signing-secret", body)
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "CONTENT_LENGTH": str(len(body)),
+                   "CONTENT_TYPE": headers["content-type"], "wsgi.input": io.BytesIO(body), "SERVER_NAME": "x",
+                   "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+                   "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1"}
+        environ.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items() if k != "content-type"})
+        statuses = []
+        answer = runtime.wsgi()(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        try:
+            b"".join(answer)
+            assert statuses[0].startswith("401")
+            reply_of_another_request = threading.Thread(target=gate.wait_idle)
+            reply_of_another_request.start()
+            reply_of_another_request.join(timeout=5)  # the forged request, still unclosed, holds nothing
+            assert not reply_of_another_request.is_alive()
+        finally:
+            answer.close()
 
 
 class TestRequestVerification:
