@@ -48,7 +48,7 @@ BriefingHandler = Callable[[Query, Destination], Reply | None]
 
 
 class _Ticket:
-    """One request inside `AckGate.acking()`."""
+    """One request between `AckGate.arrive` and `AckGate.leave`."""
 
     __slots__ = ()
 

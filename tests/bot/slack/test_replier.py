@@ -264,7 +264,7 @@ def another_request_in_flight(gate: AckGate):
         thread.join(timeout=5)
 
 
-def as_reply_of_this_request(gate: AckGate) -> contextvars.Context:
+def as_reply_of_this_request() -> contextvars.Context:
     """The context a reply worker gets for the request being acknowledged here (`ContextPool`)."""
     return contextvars.copy_context()
 
@@ -305,14 +305,14 @@ class TestAckGate:
         gate = AckGate(max_wait=60, quiet=60)
         with gate.acking():
             started = time.monotonic()
-            as_reply_of_this_request(gate).run(gate.wait_idle)
+            as_reply_of_this_request().run(gate.wait_idle)
             assert time.monotonic() - started < 30  # not held for max_wait (nor for quiet)
 
     def test_a_reply_waits_for_other_requests_in_flight_even_while_its_own_is(self):
         gate = AckGate(max_wait=0.05, quiet=0)
         with gate.acking(), another_request_in_flight(gate):
             started = time.monotonic()
-            as_reply_of_this_request(gate).run(gate.wait_idle)
+            as_reply_of_this_request().run(gate.wait_idle)
             assert time.monotonic() - started >= 0.04
 
     def test_a_reply_waits_for_a_quiet_moment_while_other_requests_keep_arriving(self):
@@ -320,7 +320,7 @@ class TestAckGate:
         # not slip in there, but once no other request has come for `quiet` seconds, it goes.
         gate = AckGate(max_wait=30, quiet=0.05)
         with gate.acking():
-            reply = as_reply_of_this_request(gate)
+            reply = as_reply_of_this_request()
         with gate.acking():  # another command of the burst, answered at once
             pass
         started = time.monotonic()
